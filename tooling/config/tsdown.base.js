@@ -1,0 +1,18 @@
+// Shared tsdown preset: ESM only, one entry per public subpath, .d.ts via isolatedDeclarations.
+/**
+ * @param {import('tsdown').UserConfig} [overrides]
+ * @returns {import('tsdown').UserConfig}
+ */
+export function hotpathTsdown(overrides = {}) {
+  return {
+    entry: ['src/index.ts'],
+    format: ['esm'],
+    platform: 'node',
+    target: 'node22.13',
+    dts: true,
+    clean: true,
+    sourcemap: false,
+    treeshake: true,
+    ...overrides,
+  }
+}

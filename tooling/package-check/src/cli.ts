@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// pnpm check:packages — pack, install alone, import, and check every publishable package.
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { checkPackage } from './check.ts'
+import { readManifest } from './manifest.ts'
+import { publishablePackages } from './workspace.ts'
+
+const { values } = parseArgs({
+  options: { root: { type: 'string', default: '.' }, keep: { type: 'boolean' } },
+})
+const root = resolve(values.root ?? '.')
+const packages = await publishablePackages(root)
+
+if (packages.length === 0) {
+  console.log('check:packages: zero publishable packages in this workspace; nothing to check yet')
+  process.exit(0)
+}
+
+// Turbo builds what this package depends on before it runs: every publishable package must be listed.
+const self = await readManifest(new URL('..', import.meta.url).pathname)
+const listed = new Set(Object.keys({ ...self.dependencies, ...self.devDependencies }))
+const unlisted = packages.filter((p) => !listed.has(p.manifest.name)).map((p) => p.manifest.name)
+if (unlisted.length > 0) {
+  console.error(
+    `check:packages: add ${unlisted.join(', ')} to tooling/package-check devDependencies ("workspace:*") so Turbo builds them first`,
+  )
+  process.exit(1)
+}
+
+let failed = 0
+for (const pkg of packages) {
+  const started = performance.now()
+  const result = await checkPackage(pkg, { siblings: packages, keep: values.keep ?? false })
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  if (result.problems.length === 0) {
+    console.log(`ok   ${result.name} (${result.installed.length} installed packages, ${seconds}s)`)
+  } else {
+    failed++
+    console.log(`FAIL ${result.name}`)
+    for (const problem of result.problems) console.log(`     - ${problem}`)
+  }
+}
+console.log(`check:packages: ${packages.length - failed} of ${packages.length} packages clean`)
+process.exit(failed === 0 ? 0 : 1)

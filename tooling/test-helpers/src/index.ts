@@ -1,0 +1,8 @@
+export { isCI, postgresUrl, redisUrl } from './env.ts'
+export { type TestServer, startHttpServer } from './http.ts'
+export { uniqueId } from './ids.ts'
+export { freePort } from './ports.ts'
+export { type FreshSchema, freshSchema } from './postgres.ts'
+export { type PrivateRedis, startPrivateRedis } from './private-redis.ts'
+export { type RedisNamespace, redisNamespace } from './redis.ts'
+export { canConnect, requirePostgres, requireRedis, ServiceUnavailableError } from './services.ts'
