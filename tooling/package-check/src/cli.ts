@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // pnpm check:packages — pack, install alone, import, and check every publishable package.
+// `--only @hotpath/cache` (repeatable) checks just those.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkPackage } from './check.ts'
@@ -7,10 +8,15 @@ import { readManifest } from './manifest.ts'
 import { publishablePackages } from './workspace.ts'
 
 const { values } = parseArgs({
-  options: { root: { type: 'string', default: '.' }, keep: { type: 'boolean' } },
+  options: {
+    root: { type: 'string', default: '.' },
+    keep: { type: 'boolean' },
+    only: { type: 'string', multiple: true },
+  },
 })
 const root = resolve(values.root ?? '.')
 const packages = await publishablePackages(root)
+const only = new Set(values.only ?? [])
 
 if (packages.length === 0) {
   console.log('check:packages: zero publishable packages in this workspace; nothing to check yet')
@@ -29,7 +35,8 @@ if (unlisted.length > 0) {
 }
 
 let failed = 0
-for (const pkg of packages) {
+const selected = only.size > 0 ? packages.filter((p) => only.has(p.manifest.name)) : packages
+for (const pkg of selected) {
   const started = performance.now()
   const result = await checkPackage(pkg, { siblings: packages, keep: values.keep ?? false })
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
@@ -41,5 +48,5 @@ for (const pkg of packages) {
     for (const problem of result.problems) console.log(`     - ${problem}`)
   }
 }
-console.log(`check:packages: ${packages.length - failed} of ${packages.length} packages clean`)
+console.log(`check:packages: ${selected.length - failed} of ${selected.length} packages clean`)
 process.exit(failed === 0 ? 0 : 1)
