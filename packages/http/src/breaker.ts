@@ -1,0 +1,80 @@
+// Per-origin circuit breaker: opens after consecutive failures, fails fast, lets one probe through after resetTimeout.
+import type { BreakerState } from './diagnostics.ts'
+import { CircuitOpenError } from './errors.ts'
+
+export interface BreakerOptions {
+  /** Consecutive failures (network errors, timeouts, 5xx) that open the breaker. Default 5. */
+  threshold?: number
+  /** Time the breaker stays open before a probe is allowed, in ms. Default 10_000. */
+  resetTimeout?: number
+}
+
+export class CircuitBreaker {
+  state: BreakerState = 'closed'
+  readonly #origin: string
+  readonly #threshold: number
+  readonly #resetTimeout: number
+  readonly #onChange: (origin: string, state: BreakerState) => void
+  #failures = 0
+  #openedAt = 0
+  #probing = false
+
+  constructor(
+    origin: string,
+    options: Required<BreakerOptions>,
+    onChange: (origin: string, state: BreakerState) => void,
+  ) {
+    this.#origin = origin
+    this.#threshold = options.threshold
+    this.#resetTimeout = options.resetTimeout
+    this.#onChange = onChange
+  }
+
+  /** Throws CircuitOpenError when the request must not be sent. Returns true when it is the half-open probe. */
+  enter(): boolean {
+    if (this.state === 'closed') return false
+    const now = performance.now()
+    if (this.state === 'open') {
+      const elapsed = now - this.#openedAt
+      if (elapsed < this.#resetTimeout) throw new CircuitOpenError(this.#origin, this.#resetTimeout - elapsed)
+      this.#set('half-open')
+    }
+    // half-open: exactly one probe in flight
+    if (this.#probing) throw new CircuitOpenError(this.#origin, 0)
+    this.#probing = true
+    return true
+  }
+
+  success(probe: boolean): void {
+    this.#failures = 0
+    if (probe) this.#probing = false
+    if (this.state !== 'closed') this.#set('closed')
+  }
+
+  failure(probe: boolean): void {
+    if (probe) {
+      this.#probing = false
+      this.#open()
+      return
+    }
+    if (this.state !== 'closed') return
+    this.#failures++
+    if (this.#failures >= this.#threshold) this.#open()
+  }
+
+  /** A probe that ended without a verdict (aborted by the caller): let the next request probe. */
+  release(probe: boolean): void {
+    if (probe) this.#probing = false
+  }
+
+  #open(): void {
+    this.#openedAt = performance.now()
+    this.#failures = 0
+    this.#set('open')
+  }
+
+  #set(state: BreakerState): void {
+    this.state = state
+    this.#onChange(this.#origin, state)
+  }
+}

@@ -1,0 +1,94 @@
+// A minimal undici DispatchHandler that buffers the response and settles one promise.
+// One object per attempt, no closures per chunk: this is the hot path of every uncached request.
+import type { Dispatcher } from 'undici'
+import type { ResponseHeaders } from './response.ts'
+
+/** Marks a headers object handed out by our cache store (object spread keeps symbol keys). */
+export const kFromCache: unique symbol = Symbol('hotpath.http.fromCache')
+/** The collector of a request, carried on the dispatch options through undici's interceptors. */
+export const kCollector: unique symbol = Symbol('hotpath.http.collector')
+
+export class Collector implements Dispatcher.DispatchHandler {
+  statusCode = 0
+  headers: ResponseHeaders | undefined = undefined
+  /** Status the origin answered with, when the request reached it (set by the observer interceptor). */
+  originStatus = 0
+  headersReceived = false
+  error: Error | undefined = undefined
+  body: Buffer | undefined = undefined
+  #chunks: Buffer[] | undefined = undefined
+  #first: Buffer | undefined = undefined
+  #controller: Dispatcher.DispatchController | undefined = undefined
+  #signal: AbortSignal | undefined
+  #onAbort: (() => void) | undefined = undefined
+  #resolve!: (collector: Collector) => void
+  readonly promise: Promise<Collector>
+
+  constructor(signal: AbortSignal | undefined) {
+    this.#signal = signal
+    this.promise = new Promise<Collector>((resolve) => {
+      this.#resolve = resolve
+    })
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    const signal = this.#signal
+    if (signal !== undefined && this.#onAbort === undefined) {
+      if (signal.aborted) {
+        controller.abort(abortReason(signal))
+        return
+      }
+      this.#onAbort = () => this.#controller?.abort(abortReason(signal))
+      signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+  ): void {
+    this.statusCode = statusCode
+    this.headers = headers
+    this.headersReceived = true
+    this.#first = undefined
+    this.#chunks = undefined
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#first === undefined) {
+      this.#first = chunk
+    } else if (this.#chunks === undefined) {
+      this.#chunks = [this.#first, chunk]
+    } else {
+      this.#chunks.push(chunk)
+    }
+  }
+
+  onResponseEnd(): void {
+    this.body = this.#chunks !== undefined ? Buffer.concat(this.#chunks) : this.#first
+    this.#chunks = undefined
+    this.#first = undefined
+    this.#settle()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    this.error = error
+    this.#chunks = undefined
+    this.#first = undefined
+    this.#settle()
+  }
+
+  #settle(): void {
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#resolve(this)
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  const error = new Error('request aborted by its signal', { cause: reason }) as Error & { code: string }
+  error.code = 'UND_ERR_ABORTED'
+  return error
+}

@@ -1,0 +1,120 @@
+// Innermost interceptor (cache mode only): sees what the origin really answered for one of our requests, so the
+// client can tell hit/stale/revalidated/miss apart, and applies a 304 Not Modified to the stored entry.
+import type { Dispatcher } from 'undici'
+import type CacheInterceptor from 'undici/types/cache-interceptor.js'
+import { type Collector, kCollector } from './collector.ts'
+import type { ResponseHeaders } from './response.ts'
+import type { HotpathCacheStore } from './store.ts'
+
+type CacheKeyLike = Parameters<HotpathCacheStore['refresh']>[0]
+
+export interface ObservedRequest {
+  origin: string
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined> | undefined
+}
+
+type Opts = Dispatcher.DispatchOptions & { [kCollector]?: Collector & { request?: ObservedRequest } }
+
+export function observerInterceptor(store: HotpathCacheStore): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts: Opts, handler) => {
+    const collector = opts[kCollector]
+    if (collector === undefined) return dispatch(opts, handler)
+    return dispatch(opts, new ObserverHandler(collector, handler, store, opts))
+  }
+}
+
+class ObserverHandler implements Dispatcher.DispatchHandler {
+  readonly #collector: Collector & { request?: ObservedRequest }
+  readonly #handler: Dispatcher.DispatchHandler
+  readonly #store: HotpathCacheStore
+  readonly #opts: Opts
+
+  constructor(
+    collector: Collector,
+    handler: Dispatcher.DispatchHandler,
+    store: HotpathCacheStore,
+    opts: Opts,
+  ) {
+    this.#collector = collector
+    this.#handler = handler
+    this.#store = store
+    this.#opts = opts
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#handler.onRequestStart?.(controller, context)
+  }
+
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    socket: never,
+  ): void {
+    this.#handler.onRequestUpgrade?.(controller, statusCode, headers as never, socket)
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    statusMessage?: string,
+  ): void {
+    this.#collector.originStatus = statusCode
+    let up = headers
+    const req = this.#collector.request
+    const sent = this.#opts.headers as Record<string, unknown> | undefined
+    if (
+      statusCode === 304 &&
+      req !== undefined &&
+      sent !== undefined &&
+      (sent['if-none-match'] !== undefined || sent['if-modified-since'] !== undefined)
+    ) {
+      const cc = headers['cache-control']
+      const directives =
+        cc === undefined ? undefined : parseCacheControl(Array.isArray(cc) ? cc.join(',') : cc)
+      this.#store.refresh(req as CacheKeyLike, headers, directives).catch(() => {})
+      if (cc !== undefined) {
+        // Already applied to the entry; undici would otherwise delete the entry it just revalidated.
+        up = { ...headers }
+        delete up['cache-control']
+      }
+    }
+    this.#handler.onResponseStart?.(controller, statusCode, up as never, statusMessage)
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#handler.onResponseData?.(controller, chunk)
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: ResponseHeaders): void {
+    this.#handler.onResponseEnd?.(controller, trailers as never)
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.#handler.onResponseError?.(controller, error)
+  }
+}
+
+/** Small Cache-Control parser (delta-seconds and flags), enough to refresh an entry on a 304. */
+export function parseCacheControl(value: string): CacheInterceptor.default.CacheControlDirectives {
+  const out: Record<string, unknown> = {}
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=')
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase()
+    if (name === '') continue
+    if (eq === -1) {
+      out[name] = true
+      continue
+    }
+    const raw = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"|"$/g, '')
+    const n = Number(raw)
+    out[name] = /^\d+$/.test(raw) && Number.isFinite(n) ? n : raw.split(/\s*,\s*/)
+  }
+  return out as CacheInterceptor.default.CacheControlDirectives
+}

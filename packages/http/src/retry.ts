@@ -1,0 +1,47 @@
+// Retry policy: which failures are retried and how long to wait (exponential backoff with full jitter, Retry-After).
+import type { HttpErrorCode } from './errors.ts'
+
+const RETRYABLE_ERRORS: ReadonlySet<string> = new Set<HttpErrorCode>([
+  'HOTPATH_HTTP_CONNECTION_RESET',
+  'HOTPATH_HTTP_CONNECTION_FAILED',
+  'HOTPATH_HTTP_CONNECT_TIMEOUT',
+  'HOTPATH_HTTP_HEADERS_TIMEOUT',
+  'HOTPATH_HTTP_BODY_TIMEOUT',
+  'HOTPATH_HTTP_TRUNCATED_BODY',
+])
+
+export function isRetryableError(code: string): boolean {
+  return RETRYABLE_ERRORS.has(code)
+}
+
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE', 'QUERY'])
+
+/** Idempotent methods are retried; POST/PATCH only with an Idempotency-Key header and the user's opt-in. */
+export function isRetryableMethod(
+  method: string,
+  headers: Record<string, string | string[] | undefined> | undefined,
+  withIdempotencyKey: boolean,
+): boolean {
+  if (IDEMPOTENT.has(method)) return true
+  return withIdempotencyKey && headers !== undefined && headers['idempotency-key'] !== undefined
+}
+
+/** Backoff before retry number `attempt + 1`: random in [delay/2, delay], delay = min(max, min * 2^attempt). */
+export function backoffDelay(attempt: number, minDelay: number, maxDelay: number): number {
+  const ceiling = Math.min(maxDelay, minDelay * 2 ** attempt)
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
+}
+
+/** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date); undefined when absent or invalid. */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (value === undefined) return undefined
+  const v = (Array.isArray(value) ? value[0] : value)?.trim()
+  if (v === undefined || v === '') return undefined
+  if (/^\d+$/.test(v)) return Number(v) * 1000
+  const date = Date.parse(v)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}

@@ -1,0 +1,444 @@
+// An undici CacheStore backed by @hotpath/cache: L1 in-process, optional shared L2 (Redis) kept coherent by
+// the cache bus. Usable on its own with plain undici or global fetch:
+//   interceptors.cache({ store: createUndiciCacheStore(cache) })
+import { Writable } from 'node:stream'
+import type CacheInterceptor from 'undici/types/cache-interceptor.js'
+import { kFromCache } from './collector.ts'
+import { InvalidOptionError } from './errors.ts'
+
+type CacheKey = CacheInterceptor.default.CacheKey
+type CacheValue = CacheInterceptor.default.CacheValue
+type GetResult = CacheInterceptor.default.GetResult
+type Headers = Record<string, string | string[]>
+type VaryValues = Record<string, string | string[] | null>
+
+/** The part of the @hotpath/cache API the store needs (a `Cache` from `createCache()` fits). */
+export interface ResponseCacheBackend {
+  get<T = unknown>(key: string): Promise<T | undefined>
+  set<T>(key: string, value: T, options?: { ttl?: number; grace?: number; tags?: string[] }): Promise<void>
+  peek<T = unknown>(key: string): T | undefined
+  delete(key: string): Promise<boolean>
+  invalidateTags(tags: string[]): Promise<void>
+  close(): Promise<void>
+}
+
+/** What key functions see of a request. `headers` have lowercase names. */
+export interface CacheKeyInfo {
+  origin: string
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined> | undefined
+}
+
+export interface UndiciCacheStoreOptions {
+  /** Largest body stored, in bytes; bigger responses are passed through uncached. Default 5 MiB. */
+  maxEntrySize?: number
+  /** Variants (Vary) kept per URL and method. Default 8. */
+  maxVariants?: number
+  /**
+   * Requests with Authorization or Cookie are neither served from nor stored into the shared cache unless
+   * the response is `public`. Return a string (e.g. a hash of the credential) to cache them in a private
+   * partition of their own instead.
+   */
+  credentialKey?: (key: CacheKeyInfo) => string | undefined
+  /** Extra tags stored with an entry (see `invalidateTags`). */
+  tags?: (key: CacheKeyInfo) => string[]
+  /** Only responses with 2xx status are stored unless they carry explicit freshness. Default true. */
+  onlySuccessByDefault?: boolean
+}
+
+/** One stored response (a variant of a URL + method). */
+export interface StoredResponse {
+  statusCode: number
+  statusMessage: string
+  headers: Headers
+  vary: VaryValues | undefined
+  etag: string | undefined
+  cacheControlDirectives: CacheInterceptor.default.CacheControlDirectives
+  cachedAt: number
+  staleAt: number
+  deleteAt: number
+  body: Buffer
+}
+
+export interface StoreStats {
+  writes: number
+  tooLarge: number
+  rejected: number
+  deletes: number
+  errors: number
+}
+
+const PREFIX = 'http|'
+
+function storageKey(origin: string, method: string, path: string, part: string): string {
+  return part === '' ? `${PREFIX}${origin}|${method}|${path}` : `${PREFIX}${origin}|${method}|${path}|${part}`
+}
+
+/** Tag of every entry of one URL (origin + path with query), whatever the method or variant. */
+export function urlTag(origin: string, path: string): string {
+  return `u|${origin}${path}`
+}
+
+/** Tag of every entry whose path starts with the segments of `pathname` (no query; '' = the whole origin). */
+export function collectionTag(origin: string, pathname: string): string {
+  let p = pathname
+  const q = p.indexOf('?')
+  if (q !== -1) p = p.slice(0, q)
+  while (p.endsWith('/')) p = p.slice(0, -1)
+  return `c|${origin}${p}`
+}
+
+function entryTags(origin: string, path: string): string[] {
+  const tags = [urlTag(origin, path), `c|${origin}`]
+  const q = path.indexOf('?')
+  const pathname = q === -1 ? path : path.slice(0, q)
+  let i = pathname.indexOf('/', 1)
+  while (i !== -1) {
+    tags.push(`c|${origin}${pathname.slice(0, i)}`)
+    i = pathname.indexOf('/', i + 1)
+  }
+  if (pathname.length > 1) tags.push(collectionTag(origin, pathname))
+  return tags
+}
+
+export function hasCredentials(headers: Record<string, unknown> | undefined): boolean {
+  return headers !== undefined && (headers.authorization !== undefined || headers.cookie !== undefined)
+}
+
+function headerEquals(
+  a: string | string[] | null | undefined,
+  b: string | string[] | null | undefined,
+): boolean {
+  if (a == null || b == null) return a == null && b == null
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+    return true
+  }
+  return a === b
+}
+
+function varyMatches(
+  vary: VaryValues | undefined,
+  headers: Record<string, string | string[] | undefined> | undefined,
+): boolean {
+  if (vary === undefined || vary === null) return true
+  for (const name in vary) {
+    if (!headerEquals(headers?.[name], vary[name])) return false
+  }
+  return true
+}
+
+function sameVary(a: VaryValues | undefined, b: VaryValues | undefined): boolean {
+  if (a == null || b == null) return a == null && b == null
+  const ak = Object.keys(a)
+  if (ak.length !== Object.keys(b).length) return false
+  for (const k of ak) if (!headerEquals(a[k], b[k])) return false
+  return true
+}
+
+function hasExplicitFreshness(value: CacheValue): boolean {
+  const d = value.cacheControlDirectives
+  return d?.['max-age'] !== undefined || d?.['s-maxage'] !== undefined || value.headers.expires !== undefined
+}
+
+/** An undici `CacheStore` on top of a @hotpath/cache instance. */
+export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
+  readonly cache: ResponseCacheBackend
+  readonly #maxEntrySize: number
+  readonly #maxVariants: number
+  readonly #credentialKey: ((key: CacheKeyInfo) => string | undefined) | undefined
+  readonly #tags: ((key: CacheKeyInfo) => string[]) | undefined
+  readonly #onlySuccess: boolean
+  #pendingTags: Set<string> | undefined = undefined
+  readonly #stats: StoreStats = { writes: 0, tooLarge: 0, rejected: 0, deletes: 0, errors: 0 }
+
+  constructor(cache: ResponseCacheBackend, options: UndiciCacheStoreOptions = {}) {
+    if (
+      typeof cache !== 'object' ||
+      cache === null ||
+      typeof cache.peek !== 'function' ||
+      typeof cache.invalidateTags !== 'function'
+    ) {
+      throw new InvalidOptionError('cache', cache, 'a @hotpath/cache instance (createCache())')
+    }
+    const max = options.maxEntrySize ?? 5 * 1024 * 1024
+    if (!Number.isInteger(max) || max < 0)
+      throw new InvalidOptionError('maxEntrySize', max, 'an integer >= 0 (bytes)')
+    const variants = options.maxVariants ?? 8
+    if (!Number.isInteger(variants) || variants < 1)
+      throw new InvalidOptionError('maxVariants', variants, 'an integer >= 1')
+    if (options.credentialKey !== undefined && typeof options.credentialKey !== 'function') {
+      throw new InvalidOptionError('credentialKey', options.credentialKey, 'a function')
+    }
+    if (options.tags !== undefined && typeof options.tags !== 'function')
+      throw new InvalidOptionError('tags', options.tags, 'a function')
+    this.cache = cache
+    this.#maxEntrySize = max
+    this.#maxVariants = variants
+    this.#credentialKey = options.credentialKey
+    this.#tags = options.tags
+    this.#onlySuccess = options.onlySuccessByDefault ?? true
+  }
+
+  stats(): StoreStats {
+    return { ...this.#stats }
+  }
+
+  /** Partition for a request: '' (shared), a credential partition, or undefined (credentials without one). */
+  #partition(key: CacheKey): string | undefined {
+    const headers = key.headers
+    if (!hasCredentials(headers)) return ''
+    const part = this.#credentialKey?.(key as CacheKeyInfo)
+    return part === undefined || part === '' ? undefined : `k:${part}`
+  }
+
+  get(key: CacheKey): GetResult | Promise<GetResult | undefined> | undefined {
+    const part = this.#partition(key)
+    const k = storageKey(key.origin, key.method, key.path, part ?? '')
+    const publicOnly = part === undefined
+    const list = this.cache.peek<StoredResponse[]>(k)
+    if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, Date.now()))
+    return this.cache.get<StoredResponse[]>(k).then(
+      (found) =>
+        found === undefined ? undefined : toResult(pick(found, key.headers, publicOnly, Date.now())),
+      () => {
+        this.#stats.errors++
+        return undefined
+      },
+    )
+  }
+
+  /** Fast path for the client: a fresh, shared-partition GET entry in L1 that needs no revalidation. */
+  peekFresh(
+    origin: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined> | undefined,
+  ): StoredResponse | undefined {
+    const list = this.cache.peek<StoredResponse[]>(storageKey(origin, 'GET', path, ''))
+    if (list === undefined) return undefined
+    const now = Date.now()
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i] as StoredResponse
+      if (v.deleteAt > now && varyMatches(v.vary, headers)) {
+        if (v.staleAt <= now || v.staleAt <= v.cachedAt || v.cacheControlDirectives['no-cache'] === true)
+          return undefined
+        return v
+      }
+    }
+    return undefined
+  }
+
+  createWriteStream(key: CacheKey, value: CacheValue): Writable | undefined {
+    const part = this.#partition(key)
+    if (part === undefined && value.cacheControlDirectives?.public !== true) {
+      this.#stats.rejected++
+      return undefined
+    }
+    if (value.headers['set-cookie'] !== undefined) {
+      this.#stats.rejected++
+      return undefined
+    }
+    if (
+      this.#onlySuccess &&
+      (value.statusCode < 200 || value.statusCode > 299) &&
+      !hasExplicitFreshness(value)
+    ) {
+      this.#stats.rejected++
+      return undefined
+    }
+    if (value.deleteAt <= Date.now()) return undefined
+    const store = this
+    const max = this.#maxEntrySize
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooLarge = false
+    return new Writable({
+      write(chunk: Buffer | string, encoding, callback) {
+        if (tooLarge) return callback()
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
+        size += buf.byteLength
+        if (size > max) {
+          // Not an error: an error would make undici delete the URL's other, valid entries.
+          tooLarge = true
+          store.#stats.tooLarge++
+          chunks.length = 0
+        } else {
+          chunks.push(buf)
+        }
+        callback()
+      },
+      final(callback) {
+        if (tooLarge) return callback()
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+        store.#commit(key, part ?? '', value, body).then(
+          () => callback(),
+          () => {
+            store.#stats.errors++
+            callback()
+          },
+        )
+      },
+    })
+  }
+
+  async #commit(key: CacheKey, part: string, value: CacheValue, body: Buffer): Promise<void> {
+    const now = Date.now()
+    if (value.deleteAt <= now) return
+    const k = storageKey(key.origin, key.method, key.path, part)
+    const variant: StoredResponse = {
+      statusCode: value.statusCode,
+      statusMessage: value.statusMessage,
+      headers: value.headers,
+      vary: value.vary ?? undefined,
+      etag: value.etag,
+      cacheControlDirectives: value.cacheControlDirectives ?? {},
+      cachedAt: value.cachedAt,
+      staleAt: value.staleAt,
+      deleteAt: value.deleteAt,
+      body,
+    }
+    const current =
+      this.cache.peek<StoredResponse[]>(k) ??
+      (await this.cache.get<StoredResponse[]>(k).catch(() => undefined))
+    const list: StoredResponse[] = [variant]
+    if (current !== undefined) {
+      for (const v of current) {
+        if (list.length >= this.#maxVariants) break
+        if (v.deleteAt > now && !sameVary(v.vary, variant.vary)) list.push(v)
+      }
+    }
+    await this.#write(k, key, list, now)
+    this.#stats.writes++
+  }
+
+  async #write(k: string, key: CacheKey, list: StoredResponse[], now: number): Promise<void> {
+    let deleteAt = 0
+    for (const v of list) if (v.deleteAt > deleteAt) deleteAt = v.deleteAt
+    const ttl = Math.ceil(deleteAt - now)
+    if (ttl <= 0) return
+    const tags = entryTags(key.origin, key.path)
+    if (this.#tags !== undefined) for (const t of this.#tags(key as CacheKeyInfo)) tags.push(t)
+    await this.cache.set(k, list, { ttl, grace: 0, tags })
+  }
+
+  /**
+   * Applies a 304 Not Modified to the stored variant that matches the request: new freshness (from the 304's
+   * Cache-Control or the entry's previous lifetime) and updated validators/headers.
+   */
+  async refresh(
+    key: CacheKey,
+    headers304: Record<string, string | string[] | undefined>,
+    directives: CacheInterceptor.default.CacheControlDirectives | undefined,
+  ): Promise<void> {
+    const part = this.#partition(key)
+    if (part === undefined) return
+    const k = storageKey(key.origin, key.method, key.path, part)
+    const list =
+      this.cache.peek<StoredResponse[]>(k) ??
+      (await this.cache.get<StoredResponse[]>(k).catch(() => undefined))
+    if (list === undefined) return
+    const now = Date.now()
+    const index = list.findIndex((v) => v.deleteAt > now && varyMatches(v.vary, key.headers))
+    const old = list[index]
+    if (old === undefined) return
+    let lifetime = old.staleAt - old.cachedAt
+    const d = directives ?? old.cacheControlDirectives
+    const explicit = d['s-maxage'] ?? d['max-age']
+    if (explicit !== undefined) lifetime = explicit * 1000
+    if (lifetime < 0) lifetime = 0
+    const keep = Math.max(old.deleteAt - old.staleAt, lifetime, 1000)
+    const headers: Headers = { ...old.headers }
+    for (const name of ['etag', 'last-modified', 'cache-control', 'expires', 'date', 'vary'] as const) {
+      const v = headers304[name]
+      if (v !== undefined) headers[name] = v
+    }
+    const etag = typeof headers304.etag === 'string' ? headers304.etag : old.etag
+    const refreshed: StoredResponse = {
+      ...old,
+      headers,
+      etag,
+      cacheControlDirectives: directives ?? old.cacheControlDirectives,
+      cachedAt: now,
+      staleAt: now + lifetime,
+      deleteAt: now + lifetime + keep,
+    }
+    const next = list.slice()
+    next[index] = refreshed
+    await this.#write(k, key, next, now)
+  }
+
+  delete(key: CacheKey): void | Promise<void> {
+    this.#stats.deletes++
+    // undici deletes once per safe method; one tag covers them all, so batch within the tick.
+    const tag = urlTag(key.origin, key.path)
+    if (this.#pendingTags === undefined) {
+      this.#pendingTags = new Set([tag])
+      queueMicrotask(() => {
+        const tags = this.#pendingTags
+        this.#pendingTags = undefined
+        if (tags !== undefined) {
+          this.cache.invalidateTags([...tags]).catch(() => {
+            this.#stats.errors++
+          })
+        }
+      })
+    } else {
+      this.#pendingTags.add(tag)
+    }
+  }
+
+  /** Drops every entry of `origin` whose path starts with `pathname`'s segments (any query, any method). */
+  invalidatePrefix(origin: string, pathname: string): Promise<void> {
+    return this.cache.invalidateTags([collectionTag(origin, pathname)])
+  }
+
+  invalidateTags(tags: string[]): Promise<void> {
+    return this.cache.invalidateTags(tags)
+  }
+}
+
+function pick(
+  list: StoredResponse[],
+  headers: Record<string, string | string[] | undefined> | undefined,
+  publicOnly: boolean,
+  now: number,
+): StoredResponse | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i] as StoredResponse
+    if (v.deleteAt > now && varyMatches(v.vary, headers)) {
+      if (publicOnly && v.cacheControlDirectives.public !== true) return undefined
+      return v
+    }
+  }
+  return undefined
+}
+
+function toResult(v: StoredResponse | undefined): GetResult | undefined {
+  if (v === undefined) return undefined
+  const headers = { [kFromCache]: true, ...v.headers } as Headers
+  return {
+    statusCode: v.statusCode,
+    statusMessage: v.statusMessage,
+    headers,
+    vary: v.vary,
+    etag: v.etag,
+    body: [v.body],
+    cacheControlDirectives: v.cacheControlDirectives,
+    cachedAt: v.cachedAt,
+    staleAt: v.staleAt,
+    deleteAt: v.deleteAt,
+  }
+}
+
+/**
+ * Creates an undici `CacheStore` backed by a @hotpath/cache instance. Plug it into plain undici:
+ * `new Agent().compose(interceptors.cache({ store: createUndiciCacheStore(cache) }))`.
+ */
+export function createUndiciCacheStore(
+  cache: ResponseCacheBackend,
+  options?: UndiciCacheStoreOptions,
+): HotpathCacheStore {
+  return new HotpathCacheStore(cache, options)
+}
