@@ -1,2 +1,52 @@
-// Public API: filled in by the package's issue.
-export const version: string = '0.0.0'
+// Public API of @hotpath/metrics.
+export { DB_DURATION_BUCKETS, GC_DURATION_BUCKETS, HTTP_DURATION_BUCKETS } from './buckets.ts'
+export type { Peer } from './cluster.ts'
+export {
+  HOTPATH_ERROR,
+  HotpathError,
+  type HotpathErrorOptions,
+  MetricsClosedError,
+  MetricsObserveError,
+  MetricsOptionError,
+} from './errors.ts'
+export {
+  type Attributes,
+  type AttributeValue,
+  CounterFamily,
+  CounterSeries,
+  HistogramFamily,
+  HistogramSeries,
+  OVERFLOW_ATTRIBUTES,
+} from './instruments.ts'
+export {
+  createMetrics,
+  type HistogramDefinition,
+  type InstrumentDefinition,
+  type Metrics,
+  type ReportOptions,
+  type ServerRequest,
+} from './metrics.ts'
+export { NAMES } from './names.ts'
+export type { Observable, ObservedKind } from './observe.ts'
+export type {
+  ClusterOptions,
+  MetricsOptions,
+  OtlpOptions,
+  PrometheusOptions,
+  RuntimeOptions,
+} from './options.ts'
+export type { InstrumentOptions } from './pipeline.ts'
+export type { Recommendation, Severity } from './recommendations.ts'
+export type {
+  CacheReport,
+  LatencyFigures,
+  PerformanceReport,
+  PoolReport,
+  QueryReport,
+  RouteReport,
+  SlowQueryReport,
+  UpstreamReport,
+  WorkerRuntime,
+} from './report.ts'
+export type { RuntimeFigures } from './runtime.ts'
+export { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.ts'

@@ -1,0 +1,108 @@
+// `@hotpath/metrics/fastify`: records http.server.request.duration by route template and sets
+// X-Response-Time and X-Request-Count. Needs no import of fastify: it is a plain plugin function.
+import { MetricsOptionError } from './errors.ts'
+import type { Metrics } from './metrics.ts'
+
+export interface FastifyMetricsOptions {
+  /** The metrics instance to record into. */
+  metrics: Metrics
+  /** Header with the time until the response is sent, e.g. `X-Response-Time: 1.234ms`. `false` to omit. Default `X-Response-Time`. */
+  responseTimeHeader?: string | false
+  /** Header with the number of requests this process has received. `false` to omit. Default `X-Request-Count`. */
+  requestCountHeader?: string | false
+}
+
+interface RequestLike {
+  method: string
+  routeOptions?: { url?: string }
+}
+
+interface ReplyLike {
+  statusCode: number
+  header(name: string, value: string): unknown
+}
+
+type Done = (error?: Error) => void
+
+/** The part of a Fastify instance the plugin uses. */
+export interface FastifyLike {
+  addHook(name: string, hook: (...args: never[]) => unknown): unknown
+}
+
+export type FastifyMetricsPlugin = (fastify: FastifyLike, options: FastifyMetricsOptions, done: Done) => void
+
+function validate(options: FastifyMetricsOptions): void {
+  const m = options?.metrics
+  if (typeof m !== 'object' || m === null || typeof m.recordServerRequest !== 'function') {
+    throw new MetricsOptionError('metrics', m, 'a metrics instance from createMetrics()')
+  }
+  for (const key of ['responseTimeHeader', 'requestCountHeader'] as const) {
+    const v = options[key]
+    if (v !== undefined && v !== false && (typeof v !== 'string' || !/^[A-Za-z0-9-]+$/.test(v))) {
+      throw new MetricsOptionError(key, v, 'a header name or false')
+    }
+  }
+}
+
+function plugin(fastify: FastifyLike, options: FastifyMetricsOptions, done: Done): void {
+  try {
+    validate(options)
+  } catch (error) {
+    done(error as Error)
+    return
+  }
+  const { metrics } = options
+  const timeHeader = options.responseTimeHeader === undefined ? 'X-Response-Time' : options.responseTimeHeader
+  const countHeader =
+    options.requestCountHeader === undefined ? 'X-Request-Count' : options.requestCountHeader
+  const starts = new WeakMap<object, number>()
+  const counts = new WeakMap<object, number>()
+  let received = 0
+
+  fastify.addHook('onRequest', (request: RequestLike, _reply: ReplyLike, next: Done) => {
+    starts.set(request, performance.now())
+    counts.set(request, ++received)
+    next()
+  })
+  fastify.addHook(
+    'onSend',
+    (
+      request: RequestLike,
+      reply: ReplyLike,
+      payload: unknown,
+      next: (e: Error | null, p?: unknown) => void,
+    ) => {
+      const start = starts.get(request)
+      if (timeHeader !== false && start !== undefined)
+        reply.header(timeHeader, `${(performance.now() - start).toFixed(3)}ms`)
+      if (countHeader !== false) reply.header(countHeader, String(counts.get(request) ?? received))
+      next(null, payload)
+    },
+  )
+  fastify.addHook('onResponse', (request: RequestLike, reply: ReplyLike, next: Done) => {
+    const start = starts.get(request)
+    if (start !== undefined) {
+      metrics.recordServerRequest({
+        method: request.method,
+        route: request.routeOptions?.url,
+        statusCode: reply.statusCode,
+        durationMs: performance.now() - start,
+      })
+    }
+    next()
+  })
+  done()
+}
+
+Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true })
+Object.defineProperty(plugin, Symbol.for('fastify.display-name'), { value: '@hotpath/metrics' })
+Object.defineProperty(plugin, Symbol.for('plugin-meta'), {
+  value: { name: '@hotpath/metrics', fastify: '>=4' },
+})
+
+/**
+ * Fastify plugin: `app.register(fastifyMetrics, { metrics })`. Not encapsulated (skip-override), so it
+ * sees every route of the app.
+ */
+export const fastifyMetrics: FastifyMetricsPlugin = plugin
+export default fastifyMetrics

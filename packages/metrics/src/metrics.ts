@@ -1,0 +1,423 @@
+// createMetrics(): the MeterProvider, its readers, the channel pipeline, the report and cluster merging.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Meter } from '@opentelemetry/api'
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus'
+import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  MeterProvider,
+  type MetricProducer,
+  PeriodicExportingMetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics'
+import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
+import { MetricsClosedError, MetricsOptionError } from './errors.ts'
+import type { CounterFamily, HistogramFamily } from './instruments.ts'
+import { type MetricsOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import { familiesToScopeMetrics, hrTimeFromMs, mergeProcesses, toWire, type WireMetric } from './otel-data.ts'
+import { type Observable, ObservedSet, assertObservable } from './observe.ts'
+import { type InstrumentOptions, Pipeline } from './pipeline.ts'
+import { mergeQueryRecords, mergeSlowRecords } from './queries.ts'
+import { mergeSnapshots } from './registry.ts'
+import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
+import { RuntimeSampler } from './runtime.ts'
+import { registerRuntimeInstruments } from './runtime-instruments.ts'
+import { resolveThresholds, type Thresholds } from './thresholds.ts'
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+export interface InstrumentDefinition {
+  description?: string
+  unit?: string
+}
+
+export interface HistogramDefinition extends InstrumentDefinition {
+  /** Explicit bucket boundaries for export, ascending. Default: the HTTP duration advice (seconds). */
+  boundaries?: readonly number[]
+}
+
+export interface ReportOptions {
+  /** Thresholds for this report only (merged over the instance's). */
+  thresholds?: Partial<Thresholds>
+}
+
+export interface ServerRequest {
+  method: string
+  /** Route template (`/orders/:id`), never the raw URL. */
+  route?: string
+  statusCode: number
+  durationMs: number
+}
+
+export interface Metrics {
+  readonly meterProvider: MeterProvider
+  /** An OpenTelemetry Meter of this provider, for your own instruments. */
+  readonly meter: Meter
+  /** `primary`, `worker`, or `single` without cluster mode. */
+  readonly role: 'single' | 'primary' | 'worker'
+  /** Subscribes to hotpath:cache:*, hotpath:http:*, hotpath:db:* (all unless one is `false`). Idempotent. */
+  instrument(options?: InstrumentOptions): Metrics
+  /** Reads `x.stats()` at every collection through observable instruments. Returns the function that stops it. */
+  observe(target: Observable): () => void
+  /** Prometheus exposition for `GET /metrics` on your own server. */
+  handler(req: IncomingMessage, res: ServerResponse): void
+  /** The Prometheus exposition text (merged over workers on a cluster primary). */
+  text(): Promise<string>
+  /** Records one HTTP server request (`http.server.request.duration`). */
+  recordServerRequest(request: ServerRequest): void
+  /** Requests recorded through `recordServerRequest()` since start. */
+  readonly serverRequests: number
+  /** A pre-aggregated histogram exported like the built-in ones. */
+  histogram(name: string, definition?: HistogramDefinition): HistogramFamily
+  /** A pre-aggregated monotonic counter exported like the built-in ones. */
+  counter(name: string, definition?: InstrumentDefinition): CounterFamily
+  /** Performance report (merged over workers on a cluster primary). */
+  report(options?: ReportOptions): Promise<PerformanceReport>
+  /** Adds a child_process.fork child (that runs createMetrics with cluster role `worker`) to the primary's merge. */
+  attachWorker(name: string, child: Peer): () => void
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+class MetricsImpl implements Metrics {
+  readonly meterProvider: MeterProvider
+  readonly meter: Meter
+  readonly role: 'single' | 'primary' | 'worker'
+  private readonly options: ResolvedOptions
+  private readonly pipeline: Pipeline
+  private readonly prometheus: PrometheusExporter
+  private readonly observed: ObservedSet
+  private readonly runtime: RuntimeSampler | undefined
+  private readonly startedAt = Date.now()
+  private readonly attached: Map<string, Peer> = new Map()
+  private readonly stopServing: (() => void) | undefined
+  private requests = 0
+  private closing: Promise<void> | undefined
+
+  constructor(options: ResolvedOptions) {
+    this.options = options
+    this.pipeline = new Pipeline(options.cardinalityLimit, options.queryLimit, options.slowQueryLimit)
+    const registry = this.pipeline.registry
+    const startTime = hrTimeFromMs(performance.timeOrigin + performance.now())
+    const producer: MetricProducer = {
+      collect: async (): Promise<CollectionResult> => ({
+        resourceMetrics: {
+          resource: emptyResource(),
+          scopeMetrics: [familiesToScopeMetrics(registry.snapshot(), startTime, hrTimeFromMs(Date.now()))],
+        },
+        errors: [],
+      }),
+    }
+    this.prometheus = new PrometheusExporter({
+      preventServerStart: true,
+      prefix: options.prometheus.prefix,
+      withoutScopeInfo: options.prometheus.withoutScopeInfo,
+      withoutTargetInfo: options.prometheus.withoutTargetInfo,
+      metricProducers: [producer],
+    })
+    const readers: Array<PrometheusExporter | PeriodicExportingMetricReader> = [this.prometheus]
+    if (options.otlp !== undefined) {
+      readers.push(
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({
+            url: options.otlp.url,
+            headers: options.otlp.headers,
+            timeoutMillis: options.otlp.timeoutMs,
+            temporalityPreference: AggregationTemporality.CUMULATIVE,
+          }),
+          exportIntervalMillis: options.otlp.intervalMs,
+          exportTimeoutMillis: options.otlp.timeoutMs,
+          metricProducers: [producer],
+        }),
+      )
+    }
+    this.meterProvider = new MeterProvider({
+      resource: resourceFromAttributes({
+        ...options.resourceAttributes,
+        'service.name': options.serviceName,
+        'service.instance.id': options.serviceInstanceId ?? randomUUID(),
+      }),
+      readers,
+    })
+    this.meter = this.meterProvider.getMeter('@hotpath/metrics', '0.0.0')
+    this.observed = new ObservedSet(this.meter)
+    if (options.runtime !== undefined) {
+      this.runtime = new RuntimeSampler(
+        options.runtime.sampleIntervalMs,
+        options.runtime.resolutionMs,
+        this.pipeline.gcDuration,
+      )
+      registerRuntimeInstruments(this.meter, this.runtime)
+    }
+    if (options.cluster === undefined) this.role = 'single'
+    else this.role = options.cluster.role ?? (isClusterWorker() ? 'worker' : 'primary')
+    if (this.role === 'worker') this.stopServing = serveWorker(() => this.localSnapshot())
+  }
+
+  get serverRequests(): number {
+    return this.requests
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closing !== undefined) throw new MetricsClosedError(operation)
+  }
+
+  instrument(options: InstrumentOptions = {}): Metrics {
+    this.assertOpen('instrument()')
+    if (typeof options !== 'object' || options === null) {
+      throw new MetricsOptionError('instrument(options)', options, 'an object { cache?, http?, db? }')
+    }
+    for (const key of ['cache', 'http', 'db'] as const) {
+      const v = options[key]
+      if (v !== undefined && typeof v !== 'boolean')
+        throw new MetricsOptionError(`instrument.${key}`, v, 'a boolean')
+    }
+    this.pipeline.subscribe(options)
+    return this
+  }
+
+  observe(target: Observable): () => void {
+    this.assertOpen('observe()')
+    assertObservable(target)
+    this.observed.targets.add(target)
+    return () => {
+      this.observed.targets.delete(target)
+    }
+  }
+
+  recordServerRequest(request: ServerRequest): void {
+    if (this.closing !== undefined) return
+    this.requests++
+    this.pipeline.recordServerRequest(request.method, request.route, request.statusCode, request.durationMs)
+  }
+
+  histogram(name: string, definition: HistogramDefinition = {}): HistogramFamily {
+    this.assertOpen('histogram()')
+    if (typeof name !== 'string' || !NAME_RE.test(name)) {
+      throw new MetricsOptionError(
+        'histogram(name)',
+        name,
+        'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})',
+      )
+    }
+    const boundaries = definition.boundaries ?? [
+      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ]
+    if (
+      !Array.isArray(boundaries) ||
+      boundaries.some(
+        (b, i) =>
+          typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (boundaries[i - 1] as number)),
+      )
+    ) {
+      throw new MetricsOptionError('histogram.boundaries', boundaries, 'an ascending array of finite numbers')
+    }
+    try {
+      return this.pipeline.registry.histogram(
+        { name, description: definition.description ?? '', unit: definition.unit ?? '' },
+        boundaries,
+      )
+    } catch (error) {
+      throw new MetricsOptionError(
+        'histogram(name)',
+        name,
+        `a name not already used by a counter (${String(error)})`,
+      )
+    }
+  }
+
+  counter(name: string, definition: InstrumentDefinition = {}): CounterFamily {
+    this.assertOpen('counter()')
+    if (typeof name !== 'string' || !NAME_RE.test(name)) {
+      throw new MetricsOptionError(
+        'counter(name)',
+        name,
+        'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})',
+      )
+    }
+    try {
+      return this.pipeline.registry.counter({
+        name,
+        description: definition.description ?? '',
+        unit: definition.unit ?? '',
+      })
+    } catch (error) {
+      throw new MetricsOptionError(
+        'counter(name)',
+        name,
+        `a name not already used by a histogram (${String(error)})`,
+      )
+    }
+  }
+
+  attachWorker(name: string, child: Peer): () => void {
+    this.assertOpen('attachWorker()')
+    if (typeof name !== 'string' || name === '')
+      throw new MetricsOptionError('attachWorker(name)', name, 'a non-empty string')
+    if (
+      typeof child?.send !== 'function' ||
+      typeof child.on !== 'function' ||
+      typeof child.off !== 'function'
+    ) {
+      throw new MetricsOptionError('attachWorker(child)', child, 'a forked child process (send, on, off)')
+    }
+    this.attached.set(name, child)
+    return () => {
+      this.attached.delete(name)
+    }
+  }
+
+  handler(req: IncomingMessage, res: ServerResponse): void {
+    if (this.closing !== undefined) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end('# metrics instance is closed\n')
+      return
+    }
+    if (this.role !== 'primary') {
+      this.prometheus.getMetricsRequestHandler(req, res)
+      return
+    }
+    this.text().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': CONTENT_TYPE })
+        res.end(text)
+      },
+      (error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+        res.end(`# failed to collect metrics: ${String(error)}\n`)
+      },
+    )
+  }
+
+  async text(): Promise<string> {
+    this.assertOpen('text()')
+    const local = await this.collectLocal()
+    const { prefix, withoutScopeInfo, withoutTargetInfo } = this.options.prometheus
+    const serializer = new PrometheusSerializer(prefix, false, undefined, withoutTargetInfo, withoutScopeInfo)
+    if (this.role !== 'primary') return serializer.serialize(local)
+    const { results } = await gather(this.attached, this.clusterTimeout())
+    const merged = mergeProcesses([
+      { worker: 'primary', metrics: toWire(local.scopeMetrics) },
+      ...results.map((r) => ({ worker: r.worker, metrics: r.snapshot.metrics })),
+    ])
+    return serializer.serialize({ resource: local.resource, scopeMetrics: [merged] })
+  }
+
+  async report(options: ReportOptions = {}): Promise<PerformanceReport> {
+    this.assertOpen('report()')
+    if (typeof options !== 'object' || options === null)
+      throw new MetricsOptionError('report(options)', options, 'an object')
+    const thresholds = resolveThresholds(this.options.thresholds, options.thresholds, 'report.thresholds')
+    const local = this.reportSource(this.role === 'primary' ? 'primary' : String(process.pid))
+    const sources: ReportSource[] = [local]
+    if (this.role === 'primary') {
+      const { results } = await gather(this.attached, this.clusterTimeout())
+      for (const r of results) sources.push({ ...r.snapshot.source, worker: r.worker })
+    }
+    return buildReport({
+      sources,
+      findings: await this.findings(),
+      families: mergeSnapshots(sources.map((s) => s.families)),
+      queries: mergeQueryRecords(sources.map((s) => s.queries)),
+      slow: mergeSlowRecords(sources.map((s) => s.slow)),
+      thresholds,
+      startedAt: this.startedAt,
+      topQueries: this.options.topQueries,
+      local: local.runtime,
+    })
+  }
+
+  private clusterTimeout(): number {
+    return this.options.cluster?.timeoutMs ?? 2000
+  }
+
+  private async collectLocal(): Promise<ResourceMetrics> {
+    const { resourceMetrics } = await this.prometheus.collect()
+    return resourceMetrics
+  }
+
+  private reportSource(worker: string): ReportSource {
+    const q = this.pipeline.queries.snapshot()
+    return {
+      worker,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      families: this.pipeline.registry.snapshot(),
+      queries: q.queries,
+      slow: q.slow,
+      runtime: this.runtime?.figures(),
+      observed: this.observed.statsList(),
+      poolPending: Object.fromEntries(this.pipeline.poolPending),
+    }
+  }
+
+  /** Findings of `slowQueries()` on observed databases, by fingerprint (duck-typed, optional). */
+  private async findings(): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>()
+    for (const target of this.observed.targets) {
+      const fn = (target as { slowQueries?: unknown }).slowQueries
+      if (typeof fn !== 'function') continue
+      try {
+        const list = await Promise.race([
+          Promise.resolve(fn.call(target)),
+          new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+        ])
+        if (!Array.isArray(list)) continue
+        for (const entry of list as Array<Record<string, unknown>>) {
+          const finding = entry.findings ?? entry.plan ?? entry.analysis
+          if (typeof entry.fingerprint === 'string' && finding !== undefined)
+            out.set(entry.fingerprint, finding)
+        }
+      } catch {
+        // a failing optional source never breaks the report
+      }
+    }
+    return out
+  }
+
+  private async localSnapshot(): Promise<WorkerSnapshot> {
+    const local = await this.collectLocal()
+    const metrics: WireMetric[] = toWire(local.scopeMetrics)
+    return { metrics, source: this.reportSource(String(process.pid)) }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
+    this.pipeline.unsubscribeAll()
+    this.stopServing?.()
+    this.runtime?.close()
+    this.observed.targets.clear()
+    this.attached.clear()
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        this.meterProvider.shutdown({ timeoutMillis: this.options.closeTimeoutMs }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.options.closeTimeoutMs)
+          timer.unref()
+        }),
+      ])
+    } catch {
+      // a failed final export must not make close() reject
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+}
+
+/** Creates a metrics instance. Options are validated here; see the README for defaults. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  return new MetricsImpl(resolveOptions(options))
+}

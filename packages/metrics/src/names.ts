@@ -1,0 +1,20 @@
+// Instrument names: OpenTelemetry semantic conventions where one exists, `hotpath.*` elsewhere.
+export const NAMES = {
+  cacheOperations: 'hotpath.cache.operations',
+  cacheEvictions: 'hotpath.cache.evictions',
+  cacheEntries: 'hotpath.cache.entries',
+  cacheFactoryDuration: 'hotpath.cache.factory.duration',
+  cacheL2Errors: 'hotpath.cache.l2.errors',
+  httpClientDuration: 'http.client.request.duration',
+  httpClientRetries: 'hotpath.http.client.retries',
+  httpClientOpenConnections: 'http.client.open_connections',
+  httpServerDuration: 'http.server.request.duration',
+  dbOperationDuration: 'db.client.operation.duration',
+  dbConnectionCount: 'db.client.connection.count',
+  dbConnectionMax: 'db.client.connection.max',
+  dbPendingRequests: 'db.client.connection.pending_requests',
+  dbWaitTime: 'db.client.connection.wait_time',
+  dbUseTime: 'db.client.connection.use_time',
+  dbTimeouts: 'db.client.connection.timeouts',
+  gcDuration: 'v8js.gc.duration',
+} as const

@@ -1,0 +1,339 @@
+// Channel subscriptions: every hotpath:* event becomes an update of a pre-aggregated series.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { errorType, nameOf, normalizeMethod, oneOf, serverOf } from './attributes.ts'
+import { DB_DURATION_BUCKETS, GC_DURATION_BUCKETS, HTTP_DURATION_BUCKETS } from './buckets.ts'
+import type { Attributes, CounterFamily, HistogramFamily } from './instruments.ts'
+import { NAMES } from './names.ts'
+import { type QueryMessage, QueryTable } from './queries.ts'
+import { Registry } from './registry.ts'
+
+const S = '\u0001'
+
+export interface InstrumentOptions {
+  cache?: boolean
+  http?: boolean
+  db?: boolean
+}
+
+interface CacheGet {
+  cache: unknown
+  result: unknown
+  tier: unknown
+}
+
+interface HttpRequest {
+  client: unknown
+  method: unknown
+  origin: unknown
+  statusCode?: unknown
+  durationMs: unknown
+  cache?: unknown
+  error?: { code?: unknown } | undefined
+}
+
+interface DbQuery extends QueryMessage {
+  operation?: unknown
+}
+
+type Handler = (message: unknown, name: string | symbol) => void
+
+export class Pipeline {
+  readonly registry: Registry
+  readonly cacheOperations: CounterFamily
+  readonly cacheEvictions: CounterFamily
+  readonly cacheFactoryDuration: HistogramFamily
+  readonly cacheL2Errors: CounterFamily
+  readonly httpClientDuration: HistogramFamily
+  readonly httpClientRetries: CounterFamily
+  readonly httpServerDuration: HistogramFamily
+  readonly dbOperationDuration: HistogramFamily
+  readonly dbWaitTime: HistogramFamily
+  readonly dbUseTime: HistogramFamily
+  readonly dbTimeouts: CounterFamily
+  readonly gcDuration: HistogramFamily
+  readonly queries: QueryTable
+  /** Last `pending` seen on a pool timeout, by pool name. */
+  readonly poolPending: Map<string, number> = new Map()
+  private readonly subscriptions: Array<[string, Handler]> = []
+  private readonly groups: Set<string> = new Set()
+
+  constructor(cardinalityLimit: number, queryLimit: number, slowQueryLimit: number) {
+    const r = new Registry(cardinalityLimit)
+    this.registry = r
+    this.cacheOperations = r.counter({
+      name: NAMES.cacheOperations,
+      description: 'Cache lookups by result (hit, miss, stale) and tier (l1, l2, none)',
+      unit: '{operation}',
+    })
+    this.cacheEvictions = r.counter({
+      name: NAMES.cacheEvictions,
+      description: 'Entries removed from the in-process tier, by reason',
+      unit: '{entry}',
+    })
+    this.cacheFactoryDuration = r.histogram(
+      {
+        name: NAMES.cacheFactoryDuration,
+        description: 'Duration of cache factory (loader) calls',
+        unit: 's',
+      },
+      HTTP_DURATION_BUCKETS,
+    )
+    this.cacheL2Errors = r.counter({
+      name: NAMES.cacheL2Errors,
+      description: 'Failed or timed-out calls to the shared (L2) cache tier',
+      unit: '{error}',
+    })
+    this.httpClientDuration = r.histogram(
+      { name: NAMES.httpClientDuration, description: 'Duration of HTTP client requests', unit: 's' },
+      HTTP_DURATION_BUCKETS,
+    )
+    this.httpClientRetries = r.counter({
+      name: NAMES.httpClientRetries,
+      description: 'HTTP client request retries',
+      unit: '{retry}',
+    })
+    this.httpServerDuration = r.histogram(
+      { name: NAMES.httpServerDuration, description: 'Duration of HTTP server requests', unit: 's' },
+      HTTP_DURATION_BUCKETS,
+    )
+    this.dbOperationDuration = r.histogram(
+      { name: NAMES.dbOperationDuration, description: 'Duration of database client operations', unit: 's' },
+      DB_DURATION_BUCKETS,
+    )
+    this.dbWaitTime = r.histogram(
+      {
+        name: NAMES.dbWaitTime,
+        description: 'Time it took to obtain an open connection from the pool',
+        unit: 's',
+      },
+      DB_DURATION_BUCKETS,
+    )
+    this.dbUseTime = r.histogram(
+      {
+        name: NAMES.dbUseTime,
+        description: 'Time between borrowing a connection and returning it to the pool',
+        unit: 's',
+      },
+      DB_DURATION_BUCKETS,
+    )
+    this.dbTimeouts = r.counter({
+      name: NAMES.dbTimeouts,
+      description: 'Connection acquisitions that timed out',
+      unit: '{timeout}',
+    })
+    this.gcDuration = r.histogram(
+      { name: NAMES.gcDuration, description: 'Garbage collection duration', unit: 's' },
+      GC_DURATION_BUCKETS,
+    )
+    this.queries = new QueryTable(queryLimit, slowQueryLimit)
+  }
+
+  /** Subscribes to the channels of the given groups (all by default); subscribing twice is a no-op. */
+  subscribe(options: InstrumentOptions): void {
+    if (options.cache !== false && !this.groups.has('cache')) {
+      this.groups.add('cache')
+      this.on('hotpath:cache:get', this.onCacheGet)
+      this.on('hotpath:cache:evict', this.onCacheEvict)
+      this.on('hotpath:cache:factory', this.onCacheFactory)
+      this.on('hotpath:cache:l2:error', this.onCacheL2Error)
+    }
+    if (options.http !== false && !this.groups.has('http')) {
+      this.groups.add('http')
+      this.on('hotpath:http:request', this.onHttpRequest)
+      this.on('hotpath:http:retry', this.onHttpRetry)
+    }
+    if (options.db !== false && !this.groups.has('db')) {
+      this.groups.add('db')
+      this.on('hotpath:db:query', this.onDbQuery)
+      this.on('hotpath:db:slow-query', this.onDbSlowQuery)
+      this.on('hotpath:db:pool:acquire', this.onPoolAcquire)
+      this.on('hotpath:db:pool:release', this.onPoolRelease)
+      this.on('hotpath:db:pool:timeout', this.onPoolTimeout)
+    }
+  }
+
+  get subscribedGroups(): string[] {
+    return [...this.groups]
+  }
+
+  unsubscribeAll(): void {
+    for (const [name, fn] of this.subscriptions) unsubscribe(name, fn)
+    this.subscriptions.length = 0
+    this.groups.clear()
+  }
+
+  private on(name: string, fn: Handler): void {
+    subscribe(name, fn)
+    this.subscriptions.push([name, fn])
+  }
+
+  /** Records one server request (the Fastify plugin and hand-written servers call this). */
+  recordServerRequest(
+    method: string,
+    route: string | undefined,
+    statusCode: number,
+    durationMs: number,
+  ): void {
+    const key = method + S + (route ?? '') + S + statusCode
+    const family = this.httpServerDuration
+    const series =
+      family.lookup(key) ??
+      family.seriesFor(key, () => {
+        const a: Attributes = {
+          'http.request.method': normalizeMethod(method),
+          'http.response.status_code': statusCode,
+        }
+        if (route !== undefined && route !== '') a['http.route'] = route.slice(0, 256)
+        if (statusCode >= 500) a['error.type'] = String(statusCode)
+        return a
+      })
+    series.record(durationMs / 1000)
+  }
+
+  private readonly onCacheGet = (message: unknown): void => {
+    const m = message as CacheGet
+    const key = `${m.cache}${S}${m.result}${S}${m.tier}`
+    const family = this.cacheOperations
+    const series =
+      family.lookup(key) ??
+      family.seriesFor(key, () => ({
+        'hotpath.cache.name': nameOf(m.cache),
+        'hotpath.cache.result': oneOf(m.result, ['hit', 'miss', 'stale']),
+        'hotpath.cache.tier': oneOf(m.tier, ['l1', 'l2', 'none']),
+      }))
+    series.value++
+  }
+
+  private readonly onCacheEvict = (message: unknown): void => {
+    const m = message as { cache: unknown; reason: unknown }
+    const key = `${m.cache}${S}${m.reason}`
+    const series =
+      this.cacheEvictions.lookup(key) ??
+      this.cacheEvictions.seriesFor(key, () => ({
+        'hotpath.cache.name': nameOf(m.cache),
+        'hotpath.cache.eviction.reason': oneOf(m.reason, ['evict', 'expire', 'set', 'delete']),
+      }))
+    series.value++
+  }
+
+  private readonly onCacheFactory = (message: unknown): void => {
+    const m = message as { cache: unknown; durationMs: unknown; error?: unknown; timedOut?: unknown }
+    if (typeof m.durationMs !== 'number') return
+    const err =
+      m.error !== undefined
+        ? errorType(m.error)
+        : m.timedOut !== undefined
+          ? `timeout_${String(m.timedOut)}`
+          : ''
+    const key = `${m.cache}${S}${err}`
+    const series =
+      this.cacheFactoryDuration.lookup(key) ??
+      this.cacheFactoryDuration.seriesFor(key, () => {
+        const a: Attributes = { 'hotpath.cache.name': nameOf(m.cache) }
+        if (err !== '' && err !== undefined) a['error.type'] = err
+        return a
+      })
+    series.record(m.durationMs / 1000)
+  }
+
+  private readonly onCacheL2Error = (message: unknown): void => {
+    const m = message as { cache: unknown; operation: unknown; timeout: unknown }
+    this.cacheL2Errors
+      .seriesFor(`${m.cache}${S}${m.operation}${S}${m.timeout === true}`, () => ({
+        'hotpath.cache.name': nameOf(m.cache),
+        'hotpath.cache.operation': oneOf(m.operation, ['get', 'set', 'delete', 'clear']),
+        'hotpath.cache.timeout': m.timeout === true,
+      }))
+      .add(1)
+  }
+
+  private readonly onHttpRequest = (message: unknown): void => {
+    const m = message as HttpRequest
+    if (typeof m.durationMs !== 'number') return
+    const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
+    const key = `${m.client}${S}${m.method}${S}${m.origin}${S}${m.statusCode}${S}${m.cache}${S}${err}`
+    const family = this.httpClientDuration
+    const series =
+      family.lookup(key) ??
+      family.seriesFor(key, () => {
+        const server = serverOf(m.origin)
+        const a: Attributes = {
+          'hotpath.http.client': nameOf(m.client),
+          'http.request.method': normalizeMethod(m.method),
+          'server.address': server.address,
+        }
+        if (server.port !== undefined) a['server.port'] = server.port
+        const status = typeof m.statusCode === 'number' ? m.statusCode : undefined
+        if (status !== undefined) a['http.response.status_code'] = status
+        if (err !== undefined) a['error.type'] = err
+        else if (status !== undefined && status >= 500) a['error.type'] = String(status)
+        a['hotpath.http.cache'] = oneOf(m.cache, ['hit', 'stale', 'revalidated', 'miss', 'bypass'], 'bypass')
+        return a
+      })
+    series.record(m.durationMs / 1000)
+  }
+
+  private readonly onHttpRetry = (message: unknown): void => {
+    const m = message as { client: unknown; origin: unknown }
+    this.httpClientRetries
+      .seriesFor(`${m.client}${S}${m.origin}`, () => ({
+        'hotpath.http.client': nameOf(m.client),
+        'server.address': serverOf(m.origin).address,
+      }))
+      .add(1)
+  }
+
+  private readonly onDbQuery = (message: unknown): void => {
+    const m = message as DbQuery
+    if (typeof m.durationMs !== 'number') return
+    const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
+    const key = `${m.database}${S}${m.system}${S}${m.operation}${S}${m.summary}${S}${err}`
+    const family = this.dbOperationDuration
+    const series =
+      family.lookup(key) ??
+      family.seriesFor(key, () => {
+        const a: Attributes = {
+          'db.system.name': oneOf(m.system, ['sqlite', 'postgresql']),
+          'db.namespace': nameOf(m.database),
+          'db.operation.name': typeof m.operation === 'string' ? m.operation.slice(0, 32) : 'unknown',
+          'db.query.summary': typeof m.summary === 'string' ? m.summary.slice(0, 128) : 'unknown',
+        }
+        if (err !== undefined) a['error.type'] = err
+        return a
+      })
+    series.record(m.durationMs / 1000)
+    this.queries.record(m, m.durationMs)
+  }
+
+  private readonly onDbSlowQuery = (message: unknown): void => {
+    const m = message as DbQuery
+    if (typeof m.durationMs === 'number') this.queries.recordSlow(m, m.durationMs)
+  }
+
+  private readonly onPoolAcquire = (message: unknown): void => {
+    const m = message as { pool: unknown; waitMs: unknown }
+    if (typeof m.waitMs !== 'number') return
+    const key = String(m.pool)
+    const series =
+      this.dbWaitTime.lookup(key) ??
+      this.dbWaitTime.seriesFor(key, () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
+    series.record(m.waitMs / 1000)
+  }
+
+  private readonly onPoolRelease = (message: unknown): void => {
+    const m = message as { pool: unknown; useMs: unknown }
+    if (typeof m.useMs !== 'number') return
+    const key = String(m.pool)
+    const series =
+      this.dbUseTime.lookup(key) ??
+      this.dbUseTime.seriesFor(key, () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
+    series.record(m.useMs / 1000)
+  }
+
+  private readonly onPoolTimeout = (message: unknown): void => {
+    const m = message as { pool: unknown; pending: unknown }
+    const pool = nameOf(m.pool)
+    this.dbTimeouts.seriesFor(pool, () => ({ 'db.client.connection.pool.name': pool })).add(1)
+    if (typeof m.pending === 'number') this.poolPending.set(pool, m.pending)
+  }
+}
