@@ -1,0 +1,192 @@
+// The hotpath-load CLI. Exit codes: 0 all thresholds pass, 1 a threshold failed (or the run failed), 2 invalid usage.
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { compareResults, formatComparison, readResultFile } from './compare.ts'
+import { HotpathError } from './errors.ts'
+import { renderHtmlReport } from './html.ts'
+import type { LoadOptions } from './options.ts'
+import { createProgressWriter } from './progress.ts'
+import { formatResult } from './report-text.ts'
+import { runLoad } from './run.ts'
+import { parseDuration } from './units.ts'
+
+export const usage: string = `Usage:
+  hotpath-load [options] <url>
+  hotpath-load compare <before.json> <after.json> [--markdown]
+
+Load model (closed by default):
+  -c, --connections <n>     connections (default 10)
+  -p, --pipelining <n>      requests in flight per connection (default 1)
+  -R, --rate <n>            open model: requests per second on a fixed schedule
+      --model <open|closed> model for --stages (default closed)
+      --stages <list>       ramp, e.g. 10s:100,30s:1000,10s:0 (rate or connections)
+  -d, --duration <time>     run length: 10s, 2m, 500ms; a bare number is seconds (default 10s)
+  -n, --amount <n>          stop after n iterations
+  -w, --workers <n>         worker threads (default 1)
+Requests:
+  -m, --method <method>     HTTP method (default GET)
+  -H, --header <k: v>       request header (repeatable)
+  -b, --body <text>         request body
+      --scenario <file>     scenario file (.json, .js, .mjs, .ts)
+  -t, --timeout <time>      per-request deadline (default 10s)
+Output:
+      --json <file>         write the result as JSON (schemaVersion ${1})
+      --html <file>         write a self-contained HTML report
+      --threshold <expr>    e.g. "p99<50ms", "errors<1%", "rps>1000" (repeatable); exit 1 when one fails
+  -q, --quiet               no live progress
+  -h, --help                this help
+`
+
+class UsageError extends Error {}
+
+function cliDuration(name: string, text: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text)
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new UsageError(
+      `invalid --${name} "${text}": expected a duration like 10s, 500ms, 2m or a number of seconds`,
+    )
+  }
+  return ms
+}
+
+function cliInt(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError(`invalid --${name} "${text}": expected a positive integer`)
+  return Number(text)
+}
+
+function cliNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`invalid --${name} "${text}": expected a number > 0`)
+  return n
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const out = process.stdout
+  const err = process.stderr
+  try {
+    if (argv[0] === 'compare') return await compareCommand(argv.slice(1))
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        connections: { type: 'string', short: 'c' },
+        pipelining: { type: 'string', short: 'p' },
+        rate: { type: 'string', short: 'R' },
+        model: { type: 'string' },
+        stages: { type: 'string' },
+        duration: { type: 'string', short: 'd' },
+        amount: { type: 'string', short: 'n' },
+        workers: { type: 'string', short: 'w' },
+        method: { type: 'string', short: 'm' },
+        header: { type: 'string', short: 'H', multiple: true },
+        body: { type: 'string', short: 'b' },
+        scenario: { type: 'string' },
+        timeout: { type: 'string', short: 't' },
+        json: { type: 'string' },
+        html: { type: 'string' },
+        threshold: { type: 'string', multiple: true },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+    if (values.help) {
+      out.write(usage)
+      return 0
+    }
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length === 0 ? 'missing <url>' : `expected one <url>, got: ${positionals.join(' ')}`,
+      )
+    const headers: Record<string, string> = {}
+    for (const h of values.header ?? []) {
+      const i = h.indexOf(':')
+      if (i <= 0) throw new UsageError(`invalid --header "${h}": expected "name: value"`)
+      headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim()
+    }
+    if (values.model !== undefined && values.model !== 'open' && values.model !== 'closed') {
+      throw new UsageError(`invalid --model "${values.model}": expected open or closed`)
+    }
+    const controller = new AbortController()
+    const progress = createProgressWriter(err, !values.quiet)
+    const options: LoadOptions = {
+      url: positionals[0]!,
+      method: values.method,
+      headers: Object.keys(headers).length > 0 ? headers : undefined,
+      body: values.body,
+      scenario: values.scenario,
+      model: values.model as 'open' | 'closed' | undefined,
+      connections: cliInt('connections', values.connections),
+      pipelining: cliInt('pipelining', values.pipelining),
+      rate: cliNumber('rate', values.rate),
+      stages: values.stages,
+      durationMs: values.duration === undefined ? undefined : cliDuration('duration', values.duration),
+      amount: cliInt('amount', values.amount),
+      workers: cliInt('workers', values.workers),
+      timeoutMs: values.timeout === undefined ? undefined : cliDuration('timeout', values.timeout),
+      thresholds: values.threshold,
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+    }
+    for (const [k, v] of Object.entries(options))
+      if (v === undefined) delete (options as unknown as Record<string, unknown>)[k]
+    const onSigint = () => controller.abort()
+    process.once('SIGINT', onSigint)
+    let result: Awaited<ReturnType<typeof runLoad>>
+    try {
+      result = await runLoad(options)
+    } finally {
+      process.off('SIGINT', onSigint)
+      progress.done()
+    }
+    out.write(`${formatResult(result)}\n`)
+    if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`)
+    if (values.html) await writeFile(values.html, renderHtmlReport(result))
+    const failed = result.thresholds.filter((t) => !t.pass)
+    if (failed.length > 0) {
+      err.write(`\n${failed.length} threshold(s) failed: ${failed.map((t) => t.expression).join(', ')}\n`)
+      return 1
+    }
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError || isUsage(error)) {
+      err.write(`hotpath-load: ${(error as Error).message}\nRun "hotpath-load --help" for usage.\n`)
+      return 2
+    }
+    err.write(
+      `hotpath-load: ${error instanceof HotpathError ? `${error.code}: ` : ''}${(error as Error)?.message ?? String(error)}\n`,
+    )
+    return 1
+  }
+}
+
+function isUsage(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? ''
+  return (
+    code === 'HOTPATH_LOAD_INVALID_OPTION' ||
+    code === 'HOTPATH_LOAD_INVALID_THRESHOLD' ||
+    code === 'HOTPATH_LOAD_INVALID_SCENARIO' ||
+    code === 'HOTPATH_LOAD_INVALID_RESULT' ||
+    code.startsWith('ERR_PARSE_ARGS')
+  )
+}
+
+async function compareCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { markdown: { type: 'boolean' } },
+  })
+  if (positionals.length !== 2)
+    throw new UsageError('compare needs two files: compare <before.json> <after.json>')
+  const [a, b] = positionals as [string, string]
+  const rows = compareResults(await readResultFile(a), await readResultFile(b))
+  process.stdout.write(`${formatComparison(rows, { markdown: values.markdown === true })}\n`)
+  return 0
+}

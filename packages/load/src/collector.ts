@@ -1,0 +1,116 @@
+// Merges per-second snapshots of one or more engines into the time series, the whole-run histogram and totals.
+import { createHistogram, decodeHistogram, type Histogram, summarize } from './histogram.ts'
+import type { LoadProgress, TimeseriesPoint } from './result.ts'
+import type { TickSnapshot } from './tick.ts'
+
+interface Pending {
+  parts: number
+  requests: number
+  errors: number
+  bytes: number
+  inFlight: number
+  hist: Histogram
+}
+
+export class Collector {
+  readonly total: Histogram = createHistogram()
+  readonly timeseries: TimeseriesPoint[] = []
+  readonly statusCodes: Record<string, number> = {}
+  readonly errors: Record<string, number> = {}
+  sent = 0
+  completed = 0
+  errorCount = 0
+  bytes = 0
+  late = 0
+  dropped = 0
+  cancelled = 0
+  sendWindowMs = 0
+  elapsedMs = 0
+  private readonly engines: number
+  private readonly durationMs: number
+  private readonly onProgress: ((p: LoadProgress) => void) | undefined
+  private pending = new Map<number, Pending>()
+  private finals = 0
+
+  constructor(engines: number, durationMs: number, onProgress?: (p: LoadProgress) => void) {
+    this.engines = engines
+    this.durationMs = durationMs
+    this.onProgress = onProgress
+  }
+
+  add(snap: TickSnapshot): void {
+    const h = typeof snap.histogram === 'string' ? decodeHistogram(snap.histogram) : snap.histogram
+    this.total.add(h)
+    let errors = 0
+    for (const [code, n] of Object.entries(snap.errors)) {
+      this.errors[code] = (this.errors[code] ?? 0) + n
+      errors += n
+    }
+    for (const [code, n] of Object.entries(snap.statusCodes))
+      this.statusCodes[code] = (this.statusCodes[code] ?? 0) + n
+    // Dropped sends are errors that never completed: counted in errors, not in completed.
+    this.sent += snap.sent
+    this.completed += snap.requests
+    this.errorCount += errors
+    this.bytes += snap.bytes
+    this.late += snap.late
+    this.dropped += snap.dropped
+    this.cancelled += snap.cancelled
+    if (snap.elapsedMs > this.elapsedMs) this.elapsedMs = snap.elapsedMs
+    if (snap.final) {
+      this.finals++
+      if (snap.sendWindowMs > this.sendWindowMs) this.sendWindowMs = snap.sendWindowMs
+    }
+    let p = this.pending.get(snap.second)
+    if (!p) {
+      p = { parts: 0, requests: 0, errors: 0, bytes: 0, inFlight: 0, hist: createHistogram() }
+      this.pending.set(snap.second, p)
+    }
+    p.parts++
+    p.requests += snap.requests
+    p.errors += errors
+    p.bytes += snap.bytes
+    p.inFlight += snap.inFlight
+    p.hist.add(h)
+    // A second is complete when every engine reported it (or finished before it).
+    if (p.parts + this.finals >= this.engines || this.finals >= this.engines) this.flush()
+  }
+
+  private flush(): void {
+    const seconds = [...this.pending.keys()].sort((a, b) => a - b)
+    for (const second of seconds) {
+      const p = this.pending.get(second)!
+      if (p.parts + this.finals < this.engines && this.finals < this.engines) break
+      this.pending.delete(second)
+      const s = summarize(p.hist)
+      const last = this.timeseries.at(-1)
+      if (last && last.second === second + 1) {
+        // A final partial snapshot for a second already flushed: fold it in (approximate percentiles).
+        last.requests += p.requests
+        last.errors += p.errors
+        last.bytes += p.bytes
+        last.max = Math.max(last.max, s.max)
+        continue
+      }
+      this.timeseries.push({
+        second: second + 1,
+        requests: p.requests,
+        errors: p.errors,
+        bytes: p.bytes,
+        p50: s.p50,
+        p90: s.p90,
+        p99: s.p99,
+        max: s.max,
+      })
+      this.onProgress?.({
+        elapsedMs: Math.min(this.durationMs, (second + 1) * 1000),
+        durationMs: this.durationMs,
+        requests: this.completed,
+        errors: this.errorCount,
+        rps: p.requests,
+        p99: s.p99,
+        inFlight: p.inFlight,
+      })
+    }
+  }
+}

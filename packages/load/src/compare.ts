@@ -1,0 +1,114 @@
+// `hotpath-load compare before.json after.json`: a before/after table with ratios (text or Markdown).
+import { readFile } from 'node:fs/promises'
+import { LoadInvalidResultError } from './errors.ts'
+import { type LoadResult, RESULT_SCHEMA_VERSION } from './result.ts'
+import { formatBytes, formatCount, formatMs } from './units.ts'
+
+export interface CompareRow {
+  metric: string
+  before: number
+  after: number
+  /** after / before (NaN when before is 0). */
+  ratio: number
+  /** 'lower' or 'higher' is better. */
+  better: 'lower' | 'higher'
+  unit: 'ms' | 'req/s' | 'B/s' | 'count' | '%'
+}
+
+export function compareResults(before: LoadResult, after: LoadResult): CompareRow[] {
+  const rows: CompareRow[] = []
+  const add = (
+    metric: string,
+    b: number,
+    a: number,
+    better: CompareRow['better'],
+    unit: CompareRow['unit'],
+  ) =>
+    rows.push({
+      metric,
+      before: b,
+      after: a,
+      ratio: b === 0 ? (a === 0 ? 1 : Number.NaN) : a / b,
+      better,
+      unit,
+    })
+  add('rps', before.throughput.rps, after.throughput.rps, 'higher', 'req/s')
+  for (const k of ['p50', 'p90', 'p99', 'p99_9', 'max', 'mean'] as const) {
+    add(k === 'p99_9' ? 'p99.9' : k, before.latency[k], after.latency[k], 'lower', 'ms')
+  }
+  add('requests', before.requests.completed, after.requests.completed, 'higher', 'count')
+  add('errors', before.requests.errors, after.requests.errors, 'lower', 'count')
+  add('error rate', errorRate(before), errorRate(after), 'lower', '%')
+  add('bytes/s', before.throughput.bytesPerSecond, after.throughput.bytesPerSecond, 'higher', 'B/s')
+  return rows
+}
+
+function errorRate(r: LoadResult): number {
+  const base = r.requests.completed + r.requests.dropped
+  return base === 0 ? 0 : (r.requests.errors / base) * 100
+}
+
+function fmt(v: number, unit: CompareRow['unit']): string {
+  if (unit === 'ms') return formatMs(v)
+  if (unit === 'B/s') return `${formatBytes(v)}/s`
+  if (unit === '%') return `${v.toFixed(2)}%`
+  return formatCount(v)
+}
+
+function verdict(row: CompareRow): string {
+  if (!Number.isFinite(row.ratio)) return 'new'
+  if (Math.abs(row.ratio - 1) < 0.02) return '='
+  const improved = row.better === 'lower' ? row.ratio < 1 : row.ratio > 1
+  return improved ? 'better' : 'worse'
+}
+
+export function formatComparison(
+  rows: readonly CompareRow[],
+  opts: { markdown?: boolean; labels?: [string, string] } = {},
+): string {
+  const [bl, al] = opts.labels ?? ['before', 'after']
+  const table = rows.map((r) => [
+    r.metric,
+    fmt(r.before, r.unit),
+    fmt(r.after, r.unit),
+    Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '-',
+    verdict(r),
+  ])
+  const head = ['metric', bl, al, 'ratio', '']
+  if (opts.markdown) {
+    const esc = (s: string) => s.replaceAll('|', '\\|')
+    return [
+      `| ${head.map(esc).join(' | ')} |`,
+      '| --- | ---: | ---: | ---: | --- |',
+      ...table.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    ].join('\n')
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(line)].join('\n')
+}
+
+/** Reads and checks a JSON result file written by --json. */
+export async function readResultFile(file: string): Promise<LoadResult> {
+  let value: unknown
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'))
+  } catch (error) {
+    throw new LoadInvalidResultError(file, (error as Error).message, error)
+  }
+  const r = value as Partial<LoadResult>
+  if (r?.tool !== '@hotpath/load' || typeof r.schemaVersion !== 'number') {
+    throw new LoadInvalidResultError(file, 'not a hotpath-load JSON result (missing tool/schemaVersion)')
+  }
+  if (r.schemaVersion !== RESULT_SCHEMA_VERSION) {
+    throw new LoadInvalidResultError(
+      file,
+      `schemaVersion ${r.schemaVersion} is not supported (expected ${RESULT_SCHEMA_VERSION})`,
+    )
+  }
+  return r as LoadResult
+}

@@ -1,0 +1,414 @@
+// One thread's load engine: undici clients (one per connection), closed or open model, per-second snapshots.
+import { Client, type Dispatcher } from 'undici'
+import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
+import type { RequestSource, Step } from './requests.ts'
+import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
+import { type Stage, valueAt } from './stages.ts'
+import type { TickSnapshot } from './tick.ts'
+
+export interface EngineConfig {
+  origin: string
+  model: 'open' | 'closed'
+  /** Connections of the whole run (all workers). */
+  connections: number
+  pipelining: number
+  rate: number | undefined
+  stages: Stage[] | undefined
+  durationMs: number
+  amount: number | undefined
+  timeoutMs: number
+  gracefulStopMs: number
+  lateMs: number
+  workerIndex: number
+  workerCount: number
+  /** Encode histograms (worker threads) instead of passing the objects. */
+  encode: boolean
+}
+
+/** Pause of a closed-model slot after a transport error before its next request. */
+const ERROR_BACKOFF_MS = 10
+
+const now = (): number => performance.timeOrigin + performance.now()
+
+class Slot implements Dispatcher.DispatchHandler {
+  readonly engine: Engine
+  readonly client: Client
+  readonly connection: number
+  startedAt = 0
+  status = 0
+  bytes = 0
+  steps: readonly Step[] = []
+  step = 0
+  chunks: Buffer[] | null = null
+  busy = false
+
+  constructor(engine: Engine, client: Client, connection: number) {
+    this.engine = engine
+    this.client = client
+    this.connection = connection
+  }
+
+  onRequestStart(): void {}
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode
+  }
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length
+    if (this.chunks !== null) this.chunks.push(chunk)
+  }
+  onResponseEnd(): void {
+    this.engine.complete(this, null)
+  }
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    this.engine.complete(this, error)
+  }
+
+  send(startedAt: number): void {
+    const step = this.steps[this.step]!
+    this.startedAt = startedAt
+    this.status = 0
+    this.bytes = 0
+    this.chunks = step.check.bodyContains === null ? null : []
+    this.busy = true
+    this.engine.inFlight++
+    this.engine.tickSent++
+    try {
+      this.client.dispatch(step.dispatch, this)
+    } catch (error) {
+      this.engine.complete(this, error as Error)
+    }
+  }
+}
+
+export class Engine {
+  readonly config: EngineConfig
+  readonly source: RequestSource
+  readonly onTick: (s: TickSnapshot) => void
+  inFlight = 0
+  tickSent = 0
+  private hist: Histogram = createHistogram()
+  private tickRequests = 0
+  private tickBytes = 0
+  private tickErrors = new Map<string, number>()
+  private tickStatus = new Map<number, number>()
+  private tickLate = 0
+  private tickDropped = 0
+  private tickCancelled = 0
+  private clients: Client[] = []
+  private slots: Slot[] = []
+  private free: Slot[] = []
+  private start = 0
+  private sendEnd = 0
+  private sending = false
+  private stopped = false
+  private second = 0
+  private iterations = 0
+  private iterationLimit = Number.POSITIVE_INFINITY
+  private schedule: OpenSchedule | null = null
+  private localSent = 0
+  private localTotal = 0
+  private activeConnections = 0
+  private myConnections: number
+  private timers = new Set<NodeJS.Timeout>()
+  private pumpTimer: NodeJS.Timeout | null = null
+  private finish: (() => void) | null = null
+  private sendWindowMs = 0
+
+  constructor(config: EngineConfig, source: RequestSource, onTick: (s: TickSnapshot) => void) {
+    this.config = config
+    this.source = source
+    this.onTick = onTick
+    this.myConnections = shareOf(config.connections, config.workerIndex, config.workerCount)
+  }
+
+  /** Runs until the sending window ends and in-flight requests finish (or the grace period ends). */
+  run(startAt: number, signal?: AbortSignal): Promise<void> {
+    const c = this.config
+    return new Promise<void>((resolve) => {
+      this.finish = resolve
+      const begin = () => {
+        this.start = now()
+        this.sendEnd = this.start + c.durationMs
+        this.sending = true
+        if (c.amount !== undefined) this.iterationLimit = shareOf(c.amount, c.workerIndex, c.workerCount)
+        this.scheduleTick()
+        this.later(() => this.endSending(), c.durationMs)
+        if (c.model === 'open') {
+          this.schedule = createOpenSchedule({
+            rate: c.rate,
+            stages: c.stages,
+            durationMs: c.durationMs,
+            amount: c.amount,
+          })
+          this.localTotal = shareOf(this.schedule.total, c.workerIndex, c.workerCount)
+          for (let k = 0; k < this.myConnections; k++) {
+            for (let p = 0; p < c.pipelining; p++) this.free.push(this.slot(k))
+          }
+          this.free.reverse()
+          this.pump()
+        } else {
+          this.control()
+        }
+      }
+      if (signal) {
+        if (signal.aborted) {
+          this.stopped = true
+          resolve()
+          return
+        }
+        signal.addEventListener('abort', () => this.abort(), { once: true })
+      }
+      const wait = startAt - now()
+      if (wait > 0) this.later(begin, wait)
+      else begin()
+    })
+  }
+
+  private later(fn: () => void, ms: number, ref = true): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      fn()
+    }, ms)
+    if (!ref) t.unref()
+    this.timers.add(t)
+  }
+
+  private slot(connection: number): Slot {
+    let client = this.clients[connection]
+    if (!client) {
+      const c = this.config
+      client = new Client(c.origin, {
+        pipelining: c.pipelining,
+        connectTimeout: c.timeoutMs,
+        headersTimeout: c.timeoutMs,
+        bodyTimeout: c.timeoutMs,
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 600_000,
+      })
+      this.clients[connection] = client
+    }
+    const slot = new Slot(this, client, connection)
+    this.slots.push(slot)
+    return slot
+  }
+
+  // Closed model: adjusts the number of active connections (stages) and starts idle slots.
+  private control(): void {
+    if (!this.sending) return
+    const c = this.config
+    const t = now() - this.start
+    const target = c.stages ? Math.round(valueAt(c.stages, 0, t)) : c.connections
+    this.activeConnections = Math.min(this.myConnections, shareOf(target, c.workerIndex, c.workerCount))
+    for (let k = 0; k < this.activeConnections; k++) {
+      for (let p = 0; p < c.pipelining; p++) {
+        const index = k * c.pipelining + p
+        const slot = this.slots[index] ?? this.slot(k)
+        if (!slot.busy) this.startIteration(slot, now())
+      }
+    }
+    if (c.stages) this.later(() => this.control(), 50, false)
+  }
+
+  private startIteration(slot: Slot, startedAt: number): boolean {
+    if (this.iterations >= this.iterationLimit) {
+      this.endSending()
+      return false
+    }
+    this.iterations++
+    slot.steps = this.source.next()
+    slot.step = 0
+    slot.send(startedAt)
+    return true
+  }
+
+  // Open model: sends every due request that has a free slot; drops sends older than the timeout.
+  private pump(): void {
+    if (this.pumpTimer !== null) {
+      clearTimeout(this.pumpTimer)
+      this.pumpTimer = null
+    }
+    if (!this.sending) return
+    const c = this.config
+    const schedule = this.schedule!
+    const n = c.workerCount
+    const t = now()
+    const due = shareOf(schedule.due(t - this.start), c.workerIndex, n)
+    while (this.localSent < due && this.free.length > 0) {
+      const intended = this.start + schedule.timeOf(this.localSent * n + c.workerIndex)
+      this.localSent++
+      const lag = t - intended
+      if (lag > c.timeoutMs) {
+        this.tickDropped++
+        this.addError('DROPPED')
+        continue
+      }
+      if (lag > c.lateMs) this.tickLate++
+      const slot = this.free.pop()!
+      slot.steps = this.source.next()
+      slot.step = 0
+      slot.send(intended)
+    }
+    if (this.localSent >= this.localTotal) {
+      this.endSending()
+      return
+    }
+    if (this.localSent < due) return // waiting for a free slot: complete() pumps again
+    const next = this.start + schedule.timeOf(this.localSent * n + c.workerIndex)
+    const delay = Math.max(0, next - now())
+    this.pumpTimer = setTimeout(() => this.pump(), delay)
+  }
+
+  complete(slot: Slot, error: Error | null): void {
+    if (!slot.busy) return
+    slot.busy = false
+    this.inFlight--
+    if (this.stopped) {
+      this.tickCancelled++
+      this.maybeFinish()
+      return
+    }
+    const t = now()
+    const step = slot.steps[slot.step]!
+    if (error === null) {
+      recordMs(this.hist, t - slot.startedAt)
+      this.tickRequests++
+      this.tickBytes += slot.bytes
+      const status = slot.status
+      this.tickStatus.set(status, (this.tickStatus.get(status) ?? 0) + 1)
+      const check = step.check
+      if (check.status !== null ? !check.status.includes(status) : status >= 400) {
+        this.addError(check.status !== null ? 'CHECK_STATUS' : `HTTP_${status}`)
+      } else if (
+        check.bodyContains !== null &&
+        !Buffer.concat(slot.chunks!).toString('utf8').includes(check.bodyContains)
+      ) {
+        this.addError('CHECK_BODY')
+      }
+    } else {
+      this.tickRequests++
+      this.addError(errorCode(error))
+    }
+    slot.chunks = null
+    if (error === null && slot.step + 1 < slot.steps.length && this.sending) {
+      slot.step++
+      slot.send(t)
+      return
+    }
+    if (this.config.model === 'open') {
+      this.free.push(slot)
+      if (this.sending && this.pumpTimer === null) this.pump()
+    } else if (this.sending && slot.connection < this.activeConnections) {
+      if (error === null) this.startIteration(slot, t)
+      // Back off briefly after a transport error (refused, reset): errors are counted, the CPU is not burnt.
+      else
+        this.later(
+          () => this.sending && !slot.busy && this.startIteration(slot, now()),
+          ERROR_BACKOFF_MS,
+          false,
+        )
+    }
+    this.maybeFinish()
+  }
+
+  private addError(code: string): void {
+    this.tickErrors.set(code, (this.tickErrors.get(code) ?? 0) + 1)
+  }
+
+  private endSending(): void {
+    if (!this.sending) return
+    this.sending = false
+    this.sendWindowMs = Math.min(now(), this.sendEnd) - this.start
+    if (this.pumpTimer !== null) clearTimeout(this.pumpTimer)
+    this.pumpTimer = null
+    if (this.inFlight > 0) this.later(() => this.stop(), this.config.gracefulStopMs)
+    this.maybeFinish()
+  }
+
+  private abort(): void {
+    if (this.stopped) return
+    this.endSending()
+    this.stop()
+  }
+
+  /** Ends the grace period: in-flight requests are cancelled (counted as cancelled, not as errors). */
+  private stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    for (const client of this.clients) client?.destroy().catch(() => {})
+    for (const slot of this.slots) if (slot.busy) this.complete(slot, null)
+    this.maybeFinish()
+  }
+
+  private maybeFinish(): void {
+    if (this.sending || this.inFlight > 0 || this.finish === null) return
+    const done = this.finish
+    this.finish = null
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    this.emit(true)
+    for (const client of this.clients) client?.destroy().catch(() => {})
+    done()
+  }
+
+  private scheduleTick(): void {
+    const next = this.start + (this.second + 1) * 1000
+    this.later(
+      () => {
+        if (this.finish === null) return
+        this.emit(false)
+        this.second++
+        this.scheduleTick()
+      },
+      Math.max(0, next - now()),
+    )
+  }
+
+  private emit(final: boolean): void {
+    const h = this.hist
+    const snap: TickSnapshot = {
+      second: this.second,
+      final,
+      requests: this.tickRequests,
+      bytes: this.tickBytes,
+      errors: Object.fromEntries(this.tickErrors),
+      statusCodes: Object.fromEntries(this.tickStatus),
+      sent: this.tickSent,
+      late: this.tickLate,
+      dropped: this.tickDropped,
+      cancelled: this.tickCancelled,
+      histogram: this.config.encode ? encodeHistogram(h) : h,
+      inFlight: this.inFlight,
+      elapsedMs: now() - this.start,
+      sendWindowMs: final ? this.sendWindowMs : 0,
+    }
+    if (this.config.encode) h.reset()
+    else this.hist = createHistogram()
+    this.tickRequests = 0
+    this.tickBytes = 0
+    this.tickErrors = new Map()
+    this.tickStatus = new Map()
+    this.tickSent = 0
+    this.tickLate = 0
+    this.tickDropped = 0
+    this.tickCancelled = 0
+    this.onTick(snap)
+  }
+}
+
+/** Stable error codes: undici's timeouts become ETIMEDOUT, a socket closed by the server ECONNRESET. */
+export function errorCode(error: Error): string {
+  const code = (error as { code?: unknown }).code
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'ETIMEDOUT'
+    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
+      return 'ECONNRESET'
+    case undefined:
+      return error.name || 'Error'
+    default:
+      return String(code)
+  }
+}

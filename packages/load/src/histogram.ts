@@ -1,0 +1,85 @@
+// Latency histograms: HdrHistogram (hdr-histogram-js), microsecond resolution, 3 significant digits, up to 1 h.
+// Constant memory whatever the run length; histograms of several workers merge exactly with add().
+import * as hdr from 'hdr-histogram-js'
+
+export type Histogram = hdr.Histogram
+
+/** Highest trackable latency in microseconds (1 hour). */
+export const HIGHEST_US = 3_600_000_000
+
+export function createHistogram(): Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+  })
+}
+
+/** Records a latency given in milliseconds (fractional). */
+export function recordMs(h: Histogram, ms: number): void {
+  let us = Math.round(ms * 1000)
+  if (us < 1) us = 1
+  else if (us > HIGHEST_US) us = HIGHEST_US
+  h.recordValue(us)
+}
+
+/** Compressed base64 form (the standard HdrHistogram encoding), used between worker threads and in JSON. */
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h)
+}
+
+export function decodeHistogram(text: string): Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(text, 32, false)
+  const h = createHistogram()
+  h.add(decoded)
+  return h
+}
+
+export interface LatencySummary {
+  /** Milliseconds (fractional) throughout. */
+  min: number
+  mean: number
+  stdev: number
+  p50: number
+  p75: number
+  p90: number
+  p95: number
+  p99: number
+  p99_9: number
+  max: number
+}
+
+const us = (v: number) => v / 1000
+
+export function summarize(h: Histogram): LatencySummary {
+  if (h.totalCount === 0) {
+    return { min: 0, mean: 0, stdev: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p99_9: 0, max: 0 }
+  }
+  return {
+    min: us(h.minNonZeroValue),
+    mean: round3(us(h.mean)),
+    stdev: round3(us(h.stdDeviation)),
+    p50: us(h.getValueAtPercentile(50)),
+    p75: us(h.getValueAtPercentile(75)),
+    p90: us(h.getValueAtPercentile(90)),
+    p95: us(h.getValueAtPercentile(95)),
+    p99: us(h.getValueAtPercentile(99)),
+    p99_9: us(h.getValueAtPercentile(99.9)),
+    max: us(h.maxValue),
+  }
+}
+
+/** Percentile curve for the HTML report: [percentile, latency ms] pairs on a log-spaced percentile axis. */
+export function percentileCurve(h: Histogram): Array<[number, number]> {
+  if (h.totalCount === 0) return []
+  const points: Array<[number, number]> = []
+  const ps = [0, 10, 25, 50, 75, 90, 95, 97.5, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100]
+  for (const p of ps) points.push([p, us(h.getValueAtPercentile(p))])
+  return points
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000
+}

@@ -1,0 +1,50 @@
+// The final table printed by the CLI.
+import type { LoadResult } from './result.ts'
+import { formatBytes, formatCount, formatMs } from './units.ts'
+
+export function formatResult(r: LoadResult): string {
+  const o = r.options
+  const l = r.latency
+  const q = r.requests
+  const lines: string[] = []
+  const model =
+    o.model === 'open'
+      ? `open model, ${o.rate !== null ? `${o.rate} req/s` : 'staged rate'}`
+      : `closed model, ${o.connections} connections x ${o.pipelining} pipelining`
+  lines.push(
+    `${r.target.method} ${r.target.url} — ${model}, ${formatMs(r.durationMs)}${o.workers > 1 ? `, ${o.workers} workers` : ''}${r.aborted ? ' (aborted)' : ''}`,
+  )
+  lines.push('')
+  lines.push(
+    'Latency   p50       p75       p90       p95       p99       p99.9     max       mean      stdev',
+  )
+  lines.push(
+    `          ${[l.p50, l.p75, l.p90, l.p95, l.p99, l.p99_9, l.max, l.mean, l.stdev].map((v) => formatMs(v).padEnd(10)).join('')}`.trimEnd(),
+  )
+  lines.push('')
+  lines.push(
+    `Requests  ${formatCount(q.completed)} completed, ${formatCount(q.ok)} ok, ${formatCount(q.errors)} errors, ${formatCount(q.sent)} sent` +
+      (o.model === 'open' ? `, ${formatCount(q.late)} late, ${formatCount(q.dropped)} dropped` : '') +
+      (q.cancelled > 0 ? `, ${formatCount(q.cancelled)} cancelled` : ''),
+  )
+  lines.push(
+    `Throughput ${formatCount(r.throughput.rps)} req/s, ${formatBytes(r.throughput.bytesPerSecond)}/s` +
+      (o.model === 'open' ? `, send rate ${formatCount(r.throughput.sendRate)}/s` : ''),
+  )
+  const statuses = Object.entries(r.statusCodes)
+  if (statuses.length > 0)
+    lines.push(`Status    ${statuses.map(([k, v]) => `${k}: ${formatCount(v)}`).join(', ')}`)
+  const errors = Object.entries(r.errors)
+  if (errors.length > 0)
+    lines.push(`Errors    ${errors.map(([k, v]) => `${k}: ${formatCount(v)}`).join(', ')}`)
+  if (r.thresholds.length > 0) {
+    lines.push('')
+    lines.push('Thresholds')
+    for (const t of r.thresholds) {
+      const actual =
+        t.unit === 'ms' ? formatMs(t.actual) : `${formatCount(t.actual)}${t.unit === '%' ? '%' : ''}`
+      lines.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.expression}  (actual ${actual})`)
+    }
+  }
+  return lines.join('\n')
+}

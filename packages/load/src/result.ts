@@ -1,0 +1,98 @@
+// The result object: what runLoad() returns and what --json writes. Stable, versioned schema (see README).
+import type { LatencySummary } from './histogram.ts'
+import type { Stage } from './stages.ts'
+
+/** Bumped on any incompatible change of LoadResult. */
+export const RESULT_SCHEMA_VERSION = 1 as const
+
+export interface TimeseriesPoint {
+  /** 1-based second of the run this point covers. */
+  second: number
+  /** Completed requests (responses and errors) in this second. */
+  requests: number
+  errors: number
+  bytes: number
+  /** Latencies of this second's responses, ms. */
+  p50: number
+  p90: number
+  p99: number
+  max: number
+}
+
+export interface ThresholdResult {
+  expression: string
+  metric: string
+  operator: '<' | '<=' | '>' | '>='
+  /** Limit in the metric's unit (ms for latency, % or count for errors, req/s for rps). */
+  limit: number
+  unit: string
+  actual: number
+  pass: boolean
+}
+
+export interface LoadResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION
+  tool: '@hotpath/load'
+  startedAt: string
+  finishedAt: string
+  /** True when the run was stopped through its AbortSignal (the figures cover the part that ran). */
+  aborted: boolean
+  target: { url: string; method: string; scenario: string | null }
+  options: {
+    model: 'open' | 'closed'
+    connections: number
+    pipelining: number
+    rate: number | null
+    stages: Stage[] | null
+    durationMs: number
+    amount: number | null
+    workers: number
+    timeoutMs: number
+  }
+  /** Wall time from the first send to the last completion, ms. */
+  durationMs: number
+  requests: {
+    /** Requests sent. */
+    sent: number
+    /** Requests completed: responses plus transport errors. */
+    completed: number
+    /** Completed without error. */
+    ok: number
+    /** Transport errors, timeouts, failed checks, HTTP >= 400 without an explicit expected status, dropped sends. */
+    errors: number
+    /** Open model: sends dispatched more than lateMs after their intended time. */
+    late: number
+    /** Open model: sends skipped because they were already older than the timeout when a connection freed up. */
+    dropped: number
+    /** In flight when the graceful stop period ended: cancelled, not counted as errors. */
+    cancelled: number
+  }
+  /** Milliseconds; from the intended send time in the open model. */
+  latency: LatencySummary
+  throughput: {
+    /** Completed requests per second over durationMs. */
+    rps: number
+    /** Sent requests per second over the sending window (compare with the target rate in the open model). */
+    sendRate: number
+    bytesPerSecond: number
+    bytes: number
+  }
+  statusCodes: Record<string, number>
+  errors: Record<string, number>
+  timeseries: TimeseriesPoint[]
+  /** Whole-run latency histogram, microseconds, HdrHistogram compressed base64 (decode with hdr-histogram-js). */
+  histogram: string
+  thresholds: ThresholdResult[]
+}
+
+export interface LoadProgress {
+  elapsedMs: number
+  durationMs: number
+  requests: number
+  errors: number
+  /** Completed requests in the last full second. */
+  rps: number
+  /** p99 latency of the last full second, ms. */
+  p99: number
+  inFlight: number
+}

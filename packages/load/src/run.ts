@@ -1,0 +1,213 @@
+// runLoad(): validates options, runs one engine in-process or N in worker threads, builds the LoadResult.
+import { Worker } from 'node:worker_threads'
+import { endChannel, progressChannel, startChannel } from './channels.ts'
+import { Collector } from './collector.ts'
+import { Engine, type EngineConfig } from './engine.ts'
+import { HotpathError, LoadAbortedError, LoadWorkerError } from './errors.ts'
+import { encodeHistogram, summarize } from './histogram.ts'
+import { type LoadOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import type { PlainRequest } from './requests.ts'
+import { type LoadProgress, type LoadResult, RESULT_SCHEMA_VERSION } from './result.ts'
+import { buildSource } from './source.ts'
+import type { TickSnapshot } from './tick.ts'
+import { evaluateThresholds, parseThreshold } from './thresholds.ts'
+
+const now = (): number => performance.timeOrigin + performance.now()
+const workerFile = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.mjs'
+
+/** Runs a load test and resolves with the result (the same object --json writes). */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const o = resolveOptions(options)
+  const thresholds = (options.thresholds ?? []).map(parseThreshold)
+  const signal = options.signal
+  if (signal?.aborted) throw new LoadAbortedError(signal.reason)
+  const userProgress = options.onProgress
+  const onProgress = (p: LoadProgress) => {
+    if (progressChannel.hasSubscribers) progressChannel.publish({ url: o.url.href, ...p })
+    userProgress?.(p)
+  }
+  const collector = new Collector(o.workers, o.durationMs, onProgress)
+  const request: PlainRequest = { method: o.method, path: o.path, headers: o.headers, body: o.body }
+  if (startChannel.hasSubscribers) {
+    startChannel.publish({
+      url: o.url.href,
+      model: o.model,
+      connections: o.connections,
+      rate: o.rate,
+      durationMs: o.durationMs,
+    })
+  }
+  const startedAt = new Date()
+  const t0 = now()
+  if (o.workers === 1) {
+    const source = await buildSource(o.origin, request, o.scenario)
+    const engine = new Engine(engineConfig(o, 0, false), source, (s) => collector.add(s))
+    await engine.run(now(), signal)
+  } else {
+    await runWorkers(o, request, collector, signal)
+  }
+  const finishedAt = new Date()
+  const result = buildResult(o, collector, startedAt, finishedAt, now() - t0, signal?.aborted === true)
+  result.thresholds = evaluateThresholds(thresholds, result)
+  if (endChannel.hasSubscribers) {
+    endChannel.publish({
+      url: o.url.href,
+      durationMs: result.durationMs,
+      requests: result.requests.completed,
+      errors: result.requests.errors,
+      rps: result.throughput.rps,
+      aborted: result.aborted,
+    })
+  }
+  return result
+}
+
+function engineConfig(o: ResolvedOptions, index: number, encode: boolean): EngineConfig {
+  return {
+    origin: o.origin,
+    model: o.model,
+    connections: o.connections,
+    pipelining: o.pipelining,
+    rate: o.rate,
+    stages: o.stages,
+    durationMs: o.durationMs,
+    amount: o.amount,
+    timeoutMs: o.timeoutMs,
+    gracefulStopMs: o.gracefulStopMs,
+    lateMs: o.lateMs,
+    workerIndex: index,
+    workerCount: o.workers,
+    encode,
+  }
+}
+
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'tick'; snap: TickSnapshot }
+  | { type: 'done' }
+  | { type: 'error'; message: string; code?: string }
+
+async function runWorkers(
+  o: ResolvedOptions,
+  request: PlainRequest,
+  collector: Collector,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const workers: Worker[] = []
+  let ready = 0
+  let done = 0
+  let failed = false
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (index: number, cause: unknown) => {
+        if (failed) return
+        failed = true
+        reject(
+          cause instanceof HotpathError || (cause as { code?: string })?.code?.startsWith('HOTPATH_')
+            ? cause
+            : new LoadWorkerError(index, cause),
+        )
+      }
+      // Startup deadline: a worker that does not report ready in time fails the run.
+      const startup = setTimeout(() => fail(-1, new Error('workers did not start within 30 s')), 30_000)
+      startup.unref()
+      for (let i = 0; i < o.workers; i++) {
+        const worker = new Worker(new URL(workerFile, import.meta.url), {
+          workerData: {
+            config: engineConfig(o, i, true),
+            request,
+            scenario: typeof o.scenario === 'string' ? o.scenario : undefined,
+          },
+        })
+        workers.push(worker)
+        worker.on('message', (msg: WorkerMessage) => {
+          if (msg.type === 'ready') {
+            if (++ready === o.workers) {
+              clearTimeout(startup)
+              const startAt = now() + 20
+              for (const w of workers) w.postMessage({ type: 'start', startAt })
+            }
+          } else if (msg.type === 'tick') collector.add(msg.snap)
+          else if (msg.type === 'done') {
+            if (++done === o.workers) resolve()
+          } else if (msg.type === 'error') {
+            const error = msg.code ? new HotpathError(msg.code, msg.message) : new Error(msg.message)
+            fail(i, error)
+          }
+        })
+        worker.on('error', (error) => fail(i, error))
+        worker.on('exit', (code) => {
+          if (done < o.workers && code !== 0) fail(i, new Error(`exited with code ${code}`))
+        })
+      }
+      signal?.addEventListener(
+        'abort',
+        () => {
+          for (const w of workers) w.postMessage({ type: 'abort' })
+        },
+        { once: true },
+      )
+    })
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+}
+
+function buildResult(
+  o: ResolvedOptions,
+  c: Collector,
+  startedAt: Date,
+  finishedAt: Date,
+  wallMs: number,
+  aborted: boolean,
+): LoadResult {
+  const durationMs = Math.max(1, c.elapsedMs || wallMs)
+  const sendWindowMs = Math.max(1, c.sendWindowMs || durationMs)
+  const errors = c.errorCount
+  const round = (v: number) => Math.round(v * 100) / 100
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: '@hotpath/load',
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    aborted,
+    target: {
+      url: o.url.href,
+      method: o.method,
+      scenario: o.scenario === undefined ? null : typeof o.scenario === 'string' ? o.scenario : '<object>',
+    },
+    options: {
+      model: o.model,
+      connections: o.connections,
+      pipelining: o.pipelining,
+      rate: o.rate ?? null,
+      stages: o.stages ?? null,
+      durationMs: o.durationMs,
+      amount: o.amount ?? null,
+      workers: o.workers,
+      timeoutMs: o.timeoutMs,
+    },
+    durationMs: round(durationMs),
+    requests: {
+      sent: c.sent,
+      completed: c.completed,
+      ok: Math.max(0, c.completed - (errors - c.dropped)),
+      errors,
+      late: c.late,
+      dropped: c.dropped,
+      cancelled: c.cancelled,
+    },
+    latency: summarize(c.total),
+    throughput: {
+      rps: round((c.completed / durationMs) * 1000),
+      sendRate: round((c.sent / sendWindowMs) * 1000),
+      bytesPerSecond: round((c.bytes / durationMs) * 1000),
+      bytes: c.bytes,
+    },
+    statusCodes: c.statusCodes,
+    errors: c.errors,
+    timeseries: c.timeseries,
+    histogram: encodeHistogram(c.total),
+    thresholds: [],
+  }
+}

@@ -1,0 +1,171 @@
+// Threshold expressions for CI: "p99<50ms", "errors<1%", "rps>1000". Parsed before the run; a mistake is pointed at.
+import { LoadInvalidThresholdError } from './errors.ts'
+import type { LoadResult, ThresholdResult } from './result.ts'
+
+type Operator = '<' | '<=' | '>' | '>='
+type Kind = 'latency' | 'rate' | 'ratio' | 'count'
+
+export interface Threshold {
+  expression: string
+  metric: string
+  operator: Operator
+  /** Latency: ms; ratio metrics with %: percent; otherwise the raw number. */
+  limit: number
+  unit: string
+}
+
+const latencyMetrics = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'max', 'min', 'mean', 'stdev'] as const
+const metricKinds: Record<string, Kind> = {
+  ...Object.fromEntries(latencyMetrics.map((m) => [m, 'latency' as Kind])),
+  rps: 'rate',
+  sendRate: 'rate',
+  bytesPerSecond: 'rate',
+  errors: 'ratio',
+  late: 'ratio',
+  dropped: 'ratio',
+  requests: 'count',
+}
+export const thresholdMetrics: readonly string[] = Object.keys(metricKinds)
+const latencyUnits: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 }
+
+export function parseThreshold(expression: string): Threshold {
+  const text = String(expression)
+  const m =
+    /^(\s*)([A-Za-z][A-Za-z0-9._]*)?(\s*)(<=|>=|<|>|==|=|!=)?(\s*)(-?[0-9]*\.?[0-9]*)?(\s*)(.*?)\s*$/.exec(
+      text,
+    )!
+  const [, lead = '', metric = '', sp1 = '', op = '', sp2 = '', num = '', sp3 = '', unit = ''] = m
+  const at = (...parts: string[]) => parts.reduce((n, p) => n + p.length, 0)
+  if (!metric)
+    throw new LoadInvalidThresholdError(
+      text,
+      lead.length,
+      `expected a metric name (${thresholdMetrics.join(', ')})`,
+    )
+  const kind = metricKinds[metric]
+  if (!kind) {
+    const guess = closest(metric)
+    throw new LoadInvalidThresholdError(
+      text,
+      lead.length,
+      `unknown metric "${metric}"${guess ? `; did you mean "${guess}"?` : ''} (allowed: ${thresholdMetrics.join(', ')})`,
+    )
+  }
+  const opAt = at(lead, metric, sp1)
+  if (!op) throw new LoadInvalidThresholdError(text, opAt, 'expected an operator: <, <=, > or >=')
+  if (op === '=' || op === '==' || op === '!=') {
+    throw new LoadInvalidThresholdError(text, opAt, `operator "${op}" is not supported; use <, <=, > or >=`)
+  }
+  const numAt = at(lead, metric, sp1, op, sp2)
+  if (!num || !Number.isFinite(Number(num)) || num === '.' || num === '-') {
+    throw new LoadInvalidThresholdError(text, numAt, 'expected a number')
+  }
+  const value = Number(num)
+  if (value < 0) throw new LoadInvalidThresholdError(text, numAt, 'expected a number >= 0')
+  const unitAt = at(lead, metric, sp1, op, sp2, num, sp3)
+  let limit = value
+  let outUnit = ''
+  if (kind === 'latency') {
+    const factor = latencyUnits[unit || 'ms']
+    if (factor === undefined) {
+      throw new LoadInvalidThresholdError(
+        text,
+        unitAt,
+        `unknown unit "${unit}" for ${metric} (allowed: us, ms, s; default ms)`,
+      )
+    }
+    limit = value * factor
+    outUnit = 'ms'
+  } else if (kind === 'ratio') {
+    if (unit !== '' && unit !== '%') {
+      throw new LoadInvalidThresholdError(
+        text,
+        unitAt,
+        `unknown unit "${unit}" for ${metric} (allowed: % or none for a count)`,
+      )
+    }
+    outUnit = unit === '%' ? '%' : 'count'
+  } else if (unit !== '') {
+    const allowed = kind === 'rate' ? 'a plain number per second' : 'a plain number'
+    throw new LoadInvalidThresholdError(text, unitAt, `unexpected unit "${unit}" for ${metric} (${allowed})`)
+  } else outUnit = kind === 'rate' ? '/s' : 'count'
+  return { expression: text.trim(), metric, operator: op as Operator, limit, unit: outUnit }
+}
+
+export function actualValue(t: Threshold, r: LoadResult): number {
+  switch (t.metric) {
+    case 'rps':
+      return r.throughput.rps
+    case 'sendRate':
+      return r.throughput.sendRate
+    case 'bytesPerSecond':
+      return r.throughput.bytesPerSecond
+    case 'requests':
+      return r.requests.completed
+    case 'errors':
+    case 'late':
+    case 'dropped': {
+      const n = r.requests[t.metric]
+      if (t.unit !== '%') return n
+      const base =
+        t.metric === 'errors'
+          ? r.requests.completed + r.requests.dropped
+          : r.requests.sent + r.requests.dropped
+      return base === 0 ? 0 : (n / base) * 100
+    }
+    case 'p99.9':
+      return r.latency.p99_9
+    default:
+      return r.latency[t.metric as Exclude<keyof LoadResult['latency'], 'p99_9'>]
+  }
+}
+
+export function evaluateThresholds(thresholds: readonly Threshold[], r: LoadResult): ThresholdResult[] {
+  return thresholds.map((t) => {
+    const actual = actualValue(t, r)
+    const pass =
+      t.operator === '<'
+        ? actual < t.limit
+        : t.operator === '<='
+          ? actual <= t.limit
+          : t.operator === '>'
+            ? actual > t.limit
+            : actual >= t.limit
+    return {
+      expression: t.expression,
+      metric: t.metric,
+      operator: t.operator,
+      limit: t.limit,
+      unit: t.unit,
+      actual,
+      pass,
+    }
+  })
+}
+
+function closest(name: string): string | undefined {
+  let best: string | undefined
+  let bestD = 3
+  for (const m of thresholdMetrics) {
+    const d = distance(name.toLowerCase(), m.toLowerCase())
+    if (d < bestD) {
+      bestD = d
+      best = m
+    }
+  }
+  return best
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]!
+}

@@ -1,0 +1,27 @@
+// What an engine reports once per second (and once at the end) to the collector.
+import type { Histogram } from './histogram.ts'
+
+export interface TickSnapshot {
+  /** 0-based index of the second since the run's start this snapshot covers. */
+  second: number
+  /** Last snapshot of this engine. */
+  final: boolean
+  /** Responses and errors completed in the second. */
+  requests: number
+  /** Response body bytes received in the second. */
+  bytes: number
+  errors: Record<string, number>
+  statusCodes: Record<string, number>
+  /** Requests sent in the second. */
+  sent: number
+  late: number
+  dropped: number
+  cancelled: number
+  /** Latencies of the second: the histogram itself in-process, its compressed base64 form from a worker. */
+  histogram: Histogram | string
+  inFlight: number
+  /** Engine time since start in ms at the snapshot. */
+  elapsedMs: number
+  /** Length of the sending window actually used, ms (final snapshot only, else 0). */
+  sendWindowMs: number
+}
