@@ -1,0 +1,345 @@
+// getOrSet machinery: per-process single flight, grace (stale-while-revalidate), soft/hard timeouts,
+// the distributed lock (SET NX PX) with waiters, and adaptive TTL.
+import { isDeepStrictEqual } from 'node:util'
+import type { LayeredCache } from './cache.ts'
+import { factoryChannel, getChannel } from './channels.ts'
+import { fromWall, now } from './clock.ts'
+import type { Envelope } from './codec.ts'
+import { CacheClosedError, FactoryTimeoutError } from './errors.ts'
+import type { Entry } from './l1.ts'
+import { checkPositive } from './options.ts'
+import type { FactoryContext } from './types.ts'
+
+export interface ResolvedCall {
+  ttl: number
+  grace: number
+  tags: string[] | undefined
+  softTimeout: number | undefined
+  hardTimeout: number | undefined
+  lock: boolean
+}
+
+type Factory = (ctx: FactoryContext) => unknown
+
+class Context implements FactoryContext {
+  readonly key: string
+  readonly stale?: unknown
+  ttl: number | undefined
+  skipped = false
+  constructor(key: string, stale: Entry | undefined) {
+    this.key = key
+    if (stale !== undefined) this.stale = stale.value
+  }
+  setTtl(ms: number): void {
+    this.ttl = checkPositive('ttl', ms)
+  }
+  skip(): void {
+    this.skipped = true
+  }
+}
+
+const noop = (): void => {}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}
+
+export class Producer {
+  factoryCalls = 0
+  factoryErrors = 0
+  factoryTimeouts = 0
+  coalesced = 0
+  adaptiveGrew = 0
+  adaptiveShrank = 0
+  locksAcquired = 0
+  locksWaited = 0
+  locksFallback = 0
+  readonly #c: LayeredCache
+  readonly #flights = new Map<string, Promise<unknown>>()
+  readonly #refreshing = new Set<string>()
+  #lockSeq = 0
+  #closed = false
+
+  constructor(cache: LayeredCache) {
+    this.#c = cache
+  }
+
+  #publishGet(key: string, result: 'hit' | 'miss' | 'stale', tier: 'l1' | 'l2' | 'none'): void {
+    if (getChannel.hasSubscribers) getChannel.publish({ cache: this.#c.namespace, key, result, tier })
+  }
+
+  /** Slow path of getOrSet (the caller already checked for a fresh L1 hit). */
+  getOrSet(key: string, factory: Factory, call: ResolvedCall): Promise<unknown> {
+    const c = this.#c
+    const prev = c.l1Any(key)
+    if (prev !== undefined) {
+      const t = now()
+      if ((prev.meta?.stale ?? prev.exp) > t) {
+        if (prev.exp > t) {
+          c.l1Hits++
+          this.#publishGet(key, 'hit', 'l1')
+        } else {
+          this.#publishGet(key, 'stale', 'l1')
+          if (call.softTimeout !== undefined && !this.#refreshing.has(key)) {
+            // Wait up to softTimeout for a fresh value, then fall back to the stale one.
+            return this.#flight(key, () => this.#produce(key, factory, call, prev, prev))
+          }
+          c.staleServed++
+          this.#background(key, factory, call, prev)
+        }
+        return Promise.resolve(prev.value)
+      }
+    }
+    return this.#flight(key, () => this.#load(key, factory, call, prev))
+  }
+
+  /** Joins the flight of `key` or starts one with `start`. */
+  #flight(key: string, start: () => Promise<unknown>): Promise<unknown> {
+    const flight = this.#flights.get(key)
+    if (flight !== undefined) {
+      this.coalesced++
+      return flight
+    }
+    const p = start()
+    this.#flights.set(key, p)
+    const done = (): void => {
+      if (this.#flights.get(key) === p) this.#flights.delete(key)
+    }
+    p.then(done, done)
+    return p
+  }
+
+  async #load(key: string, factory: Factory, call: ResolvedCall, prev: Entry | undefined): Promise<unknown> {
+    const c = this.#c
+    if (c.l2 !== undefined) {
+      const epoch = c.epoch
+      const env = await c.readL2(key)
+      if (env !== undefined) {
+        const e = c.backfill(key, env, epoch)
+        if (e.exp > now()) {
+          c.l2Hits++
+          this.#publishGet(key, 'hit', 'l2')
+          return env.value
+        }
+        this.#publishGet(key, 'stale', 'l2')
+        if (call.softTimeout !== undefined) return this.#produce(key, factory, call, e, e)
+        c.staleServed++
+        this.#background(key, factory, call, e)
+        return env.value
+      }
+    }
+    c.misses++
+    this.#publishGet(key, 'miss', 'none')
+    return this.#produce(key, factory, call, undefined, prev)
+  }
+
+  /** Refreshes in the background unless a refresh of `key` is already running. */
+  #background(key: string, factory: Factory, call: ResolvedCall, stale: Entry): void {
+    if (this.#closed || this.#refreshing.has(key) || this.#flights.has(key)) return
+    this.#produce(key, factory, call, stale, stale).catch(noop)
+  }
+
+  /** Runs the factory (under the lock when asked) with soft/hard timeouts and stale fallback. */
+  #produce(
+    key: string,
+    factory: Factory,
+    call: ResolvedCall,
+    stale: Entry | undefined,
+    prev: Entry | undefined,
+  ): Promise<unknown> {
+    const c = this.#c
+    this.#refreshing.add(key)
+    const work = this.#work(key, factory, call, stale, prev)
+    const done = (): void => {
+      this.#refreshing.delete(key)
+    }
+    work.then(done, done)
+    const { softTimeout, hardTimeout } = call
+    if (softTimeout === undefined && hardTimeout === undefined) {
+      if (stale === undefined) return work
+      return work.catch(() => {
+        c.staleServed++
+        return stale.value
+      })
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false
+      let soft: NodeJS.Timeout | undefined
+      let hard: NodeJS.Timeout | undefined
+      const finish = (): void => {
+        settled = true
+        if (soft !== undefined) clearTimeout(soft)
+        if (hard !== undefined) clearTimeout(hard)
+      }
+      const serveStale = (): void => {
+        c.staleServed++
+        resolve(stale!.value)
+      }
+      work.then(
+        (v) => {
+          if (settled) return
+          finish()
+          resolve(v)
+        },
+        (error) => {
+          if (settled) return
+          finish()
+          if (stale !== undefined) serveStale()
+          else reject(error)
+        },
+      )
+      if (stale !== undefined && softTimeout !== undefined) {
+        soft = setTimeout(() => {
+          if (settled) return
+          finish()
+          this.factoryTimeouts++
+          this.#publishFactory(key, softTimeout, undefined, 'soft')
+          serveStale()
+        }, softTimeout)
+        soft.unref()
+      }
+      if (hardTimeout !== undefined) {
+        hard = setTimeout(() => {
+          if (settled) return
+          finish()
+          this.factoryTimeouts++
+          this.#publishFactory(key, hardTimeout, undefined, 'hard')
+          if (stale !== undefined) serveStale()
+          else reject(new FactoryTimeoutError(key, hardTimeout))
+        }, hardTimeout)
+        hard.unref()
+      }
+    })
+  }
+
+  #publishFactory(key: string, durationMs: number, error: unknown, timedOut?: 'soft' | 'hard'): void {
+    if (!factoryChannel.hasSubscribers) return
+    const payload: Record<string, unknown> = { cache: this.#c.namespace, key, durationMs }
+    if (error !== undefined) payload.error = error
+    if (timedOut !== undefined) payload.timedOut = timedOut
+    factoryChannel.publish(payload)
+  }
+
+  async #work(
+    key: string,
+    factory: Factory,
+    call: ResolvedCall,
+    stale: Entry | undefined,
+    prev: Entry | undefined,
+  ): Promise<unknown> {
+    const c = this.#c
+    const epoch = c.epoch
+    let token: string | undefined
+    if (call.lock && c.l2?.setIfAbsent !== undefined) {
+      const r = await this.#lockOrWait(key)
+      if (r.found !== undefined) {
+        c.backfill(key, r.found, epoch)
+        return r.found.value
+      }
+      token = r.token
+    }
+    try {
+      const ctx = new Context(key, stale)
+      this.factoryCalls++
+      const started = performance.now()
+      let value: unknown
+      try {
+        value = await factory(ctx)
+      } catch (error) {
+        this.factoryErrors++
+        this.#publishFactory(
+          key,
+          performance.now() - started,
+          error ?? new Error('factory threw a nullish value'),
+        )
+        throw error
+      }
+      this.#publishFactory(key, performance.now() - started, undefined)
+      if (!ctx.skipped && value !== undefined && !c.closed) {
+        const ttl = ctx.ttl ?? this.#adaptiveTtl(call.ttl, prev, value)
+        await c.store(key, value, ttl, call.grace, call.tags, epoch)
+      }
+      return value
+    } finally {
+      if (token !== undefined) {
+        const l2 = c.l2!
+        const lockKey = c.lockKey(key)
+        const t = token
+        await c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, t)).catch(noop)
+      }
+    }
+  }
+
+  #adaptiveTtl(ttl: number, prev: Entry | undefined, value: unknown): number {
+    const a = this.#c.o.adaptiveTtl
+    if (a === undefined) return ttl
+    if (prev === undefined) return Math.min(a.max, Math.max(a.min, ttl))
+    const prevTtl = prev.meta?.ttl ?? ttl
+    if (isDeepStrictEqual(prev.value, value)) {
+      this.adaptiveGrew++
+      return Math.min(a.max, Math.max(a.min, prevTtl * 2))
+    }
+    this.adaptiveShrank++
+    return Math.max(a.min, Math.min(a.max, prevTtl / 2))
+  }
+
+  /** Takes the distributed lock, or waits for the holder's value; `{}` means: run the factory unlocked. */
+  async #lockOrWait(key: string): Promise<{ token?: string; found?: Envelope }> {
+    const c = this.#c
+    const l2 = c.l2!
+    const lockKey = c.lockKey(key)
+    const token = `${c.instanceId}:${++this.#lockSeq}`
+    const lockTtl = c.o.lockTtl
+    const deadline = now() + lockTtl
+    let waited = false
+    for (;;) {
+      let acquired: boolean
+      try {
+        acquired = await c.guard.call('lock', () => l2.setIfAbsent!(lockKey, token, lockTtl))
+      } catch {
+        this.locksFallback++
+        return {}
+      }
+      if (acquired) {
+        this.locksAcquired++
+        if (waited) {
+          // The previous holder may have written the value just before its lock expired.
+          const env = await c.readL2(key)
+          if (env !== undefined && fromWall(env.expiresAt) > now()) {
+            await c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, token)).catch(noop)
+            return { found: env }
+          }
+        }
+        return { token }
+      }
+      if (!waited) {
+        waited = true
+        this.locksWaited++
+      }
+      for (;;) {
+        if (now() >= deadline) {
+          this.locksFallback++
+          return {}
+        }
+        await sleep(c.o.lockPollInterval)
+        if (c.closed) throw new CacheClosedError(c.namespace)
+        let pair: unknown[]
+        try {
+          pair = await c.guard.call('lock', () => l2.getMany([c.l2Key(key), lockKey]))
+        } catch {
+          this.locksFallback++
+          return {}
+        }
+        if (pair[0] != null) {
+          const env = await c.acceptRaw(key, pair[0])
+          if (env !== undefined && fromWall(env.expiresAt) > now()) return { found: env }
+        }
+        if (pair[1] == null) break
+      }
+    }
+  }
+
+  close(): void {
+    this.#closed = true
+  }
+}

@@ -1,0 +1,79 @@
+// Idempotency store on top of a cache: begin() marks a request in flight (atomically across instances
+// on Redis), complete() stores its response, a later duplicate gets the response back.
+import type { LayeredCache } from './cache.ts'
+import { InvalidOptionError } from './errors.ts'
+import { checkPositive } from './options.ts'
+import type { Cache } from './types.ts'
+
+export interface IdempotencyOptions {
+  /** How long a completed response is kept (ms). Default 24 h. */
+  ttl?: number
+  /** How long an in-flight mark lives if complete()/abort() never comes (ms). Default 60_000. */
+  inFlightTtl?: number
+}
+
+export type IdempotencyBegin<R> =
+  | { status: 'started' }
+  | { status: 'in-flight' }
+  | { status: 'completed'; response: R }
+
+export interface IdempotencyStore<R = unknown> {
+  /** 'started': you own the request; 'in-flight': a duplicate is running; 'completed': here is its response. */
+  begin(key: string): Promise<IdempotencyBegin<R>>
+  /** Stores the response of a started request for `ttl`. */
+  complete(key: string, response: R): Promise<void>
+  /** Drops the in-flight mark (the request failed; a retry may run it again). */
+  abort(key: string): Promise<void>
+}
+
+type Rec<R> = { s: 'in-flight'; at: number } | { s: 'done'; r: R }
+
+function isRec(x: unknown): x is Rec<unknown> {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    ((x as Rec<unknown>).s === 'in-flight' || (x as Rec<unknown>).s === 'done')
+  )
+}
+
+export function createIdempotencyStore<R = unknown>(
+  cache: Cache,
+  options: IdempotencyOptions = {},
+): IdempotencyStore<R> {
+  if (typeof (cache as Partial<LayeredCache>).addIfAbsent !== 'function') {
+    throw new InvalidOptionError('cache', cache, 'a cache created by createCache()')
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', options, 'an object { ttl, inFlightTtl }')
+  }
+  const c = cache as LayeredCache
+  const ttl = options.ttl === undefined ? 24 * 3600_000 : checkPositive('ttl', options.ttl)
+  const inFlightTtl =
+    options.inFlightTtl === undefined ? 60_000 : checkPositive('inFlightTtl', options.inFlightTtl)
+  const keyOf = (key: string): string => {
+    if (typeof key !== 'string' || key.length === 0)
+      throw new InvalidOptionError('key', key, 'a non-empty string')
+    return `idempotency:${key}`
+  }
+  return {
+    async begin(key) {
+      const k = keyOf(key)
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const mark: Rec<R> = { s: 'in-flight', at: Date.now() }
+        if (await c.addIfAbsent(k, mark, inFlightTtl)) return { status: 'started' }
+        const rec = await c.get(k)
+        if (isRec(rec))
+          return rec.s === 'done' ? { status: 'completed', response: rec.r as R } : { status: 'in-flight' }
+        if (rec !== undefined) await c.delete(k) // foreign value under our key: drop it and retry
+      }
+      return { status: 'in-flight' }
+    },
+    async complete(key, response) {
+      const rec: Rec<R> = { s: 'done', r: response }
+      await c.set(keyOf(key), rec, { ttl })
+    },
+    async abort(key) {
+      await c.delete(keyOf(key))
+    },
+  }
+}

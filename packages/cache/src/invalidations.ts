@@ -1,0 +1,74 @@
+// Lazy invalidation: tags and clear() are wall-clock stamps; an entry created at or before the stamp of
+// one of its tags (or of the last clear) is a miss. Stamps written by other instances live in L2 under
+// reserved keys and are read when an L2 entry needs them (cached locally; pushed by the bus when connected).
+import { now, observeStamp } from './clock.ts'
+
+export class Invalidations {
+  /** Tag -> latest invalidation stamp known here. */
+  readonly tagTimes: Map<string, number> = new Map()
+  /** True once any tag was invalidated: until then tag checks are skipped entirely. */
+  any = false
+  clearedAt = 0
+  /** While true (bus connected), stamps synced from L2 never go stale: the bus pushes changes. */
+  pushed = false
+  readonly #interval: number
+  readonly #tagSynced = new Map<string, number>()
+  #genSynced = Number.NEGATIVE_INFINITY
+
+  constructor(syncInterval: number) {
+    this.#interval = syncInterval
+  }
+
+  /** Whether an entry created at `createdAt` with `tags` survived every invalidation known here. */
+  valid(createdAt: number, tags: readonly string[] | undefined): boolean {
+    if (createdAt <= this.clearedAt) return false
+    if (tags === undefined || !this.any) return true
+    for (let i = 0; i < tags.length; i++) {
+      const at = this.tagTimes.get(tags[i]!)
+      if (at !== undefined && createdAt <= at) return false
+    }
+    return true
+  }
+
+  invalidateTag(tag: string, at: number): void {
+    observeStamp(at)
+    const prev = this.tagTimes.get(tag)
+    if (prev === undefined || at > prev) this.tagTimes.set(tag, at)
+    this.any = true
+  }
+
+  invalidateAll(at: number): void {
+    observeStamp(at)
+    if (at > this.clearedAt) this.clearedAt = at
+  }
+
+  /** Which stamps (null = the clear generation) must be read from L2 before trusting an entry with `tags`. */
+  stale(tags: readonly string[] | undefined): (string | null)[] | undefined {
+    if (this.pushed && this.#genSynced !== Number.NEGATIVE_INFINITY && tags === undefined) return undefined
+    const limit = now() - this.#interval
+    let out: (string | null)[] | undefined
+    if (!(this.pushed ? this.#genSynced !== Number.NEGATIVE_INFINITY : this.#genSynced > limit)) out = [null]
+    if (tags !== undefined) {
+      for (const tag of tags) {
+        const at = this.#tagSynced.get(tag)
+        if (at === undefined || (!this.pushed && at <= limit)) (out ??= []).push(tag)
+      }
+    }
+    return out
+  }
+
+  markSynced(names: readonly (string | null)[]): void {
+    const t = now()
+    for (const name of names) {
+      if (name === null) this.#genSynced = t
+      else this.#tagSynced.set(name, t)
+    }
+    if (this.#tagSynced.size > 100_000) this.#tagSynced.clear()
+  }
+
+  /** Forget what was synced (after a bus reconnect: messages may have been lost). */
+  resetSynced(): void {
+    this.#tagSynced.clear()
+    this.#genSynced = Number.NEGATIVE_INFINITY
+  }
+}

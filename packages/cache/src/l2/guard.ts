@@ -1,0 +1,170 @@
+// Every L2 call goes through the guard: a deadline (l2Timeout) and a circuit breaker.
+// Deadlines share one timer: calls are queued in deadline order (one timeout for all), and a sweeper
+// rejects the overdue ones, so a call costs one small object instead of a timer of its own.
+import { breakerChannel, l2ErrorChannel } from '../channels.ts'
+import { now } from '../clock.ts'
+import { L2TimeoutError, L2UnavailableError } from '../errors.ts'
+
+export type L2Operation = 'get' | 'set' | 'delete' | 'clear' | 'lock' | 'sync'
+export type BreakerState = 'closed' | 'open' | 'half-open'
+
+class Waiter {
+  deadline: number
+  op: L2Operation
+  reject: (error: unknown) => void
+  done = false
+  constructor(deadline: number, op: L2Operation, reject: (error: unknown) => void) {
+    this.deadline = deadline
+    this.op = op
+    this.reject = reject
+  }
+}
+
+export interface GuardOptions {
+  namespace: string
+  timeout: number
+  threshold: number
+  halfOpenAfter: number
+}
+
+export class L2Guard {
+  state: BreakerState = 'closed'
+  errors = 0
+  timeouts = 0
+  readonly #o: GuardOptions
+  #failures = 0
+  #openedAt = 0
+  #probing = false
+  #queue: Waiter[] = []
+  #head = 0
+  #timer: NodeJS.Timeout | undefined
+  /** Called when the breaker changes state (the cache flushes nothing; stats read `state`). */
+  onStateChange: ((state: BreakerState) => void) | undefined
+
+  constructor(options: GuardOptions) {
+    this.#o = options
+  }
+
+  /** Whether a call may go to L2 now (false while the breaker is open; one probe when half-open). */
+  allow(): boolean {
+    if (this.state === 'closed') return true
+    if (this.state === 'open') {
+      if (now() - this.#openedAt < this.#o.halfOpenAfter) return false
+      this.#setState('half-open')
+      this.#probing = false
+    }
+    if (this.#probing) return false
+    this.#probing = true
+    return true
+  }
+
+  /**
+   * Runs `start` under the breaker and the deadline. Rejects with L2UnavailableError when the breaker is
+   * open, L2TimeoutError after the deadline, or the store's error.
+   */
+  call<T>(op: L2Operation, start: () => Promise<T>): Promise<T> {
+    if (!this.allow()) return Promise.reject(new L2UnavailableError(op))
+    let p: Promise<T>
+    try {
+      p = start()
+    } catch (error) {
+      this.#fail(op, error, false)
+      return Promise.reject(error)
+    }
+    return new Promise<T>((resolve, reject) => {
+      const w = new Waiter(now() + this.#o.timeout, op, reject)
+      this.#queue.push(w)
+      if (this.#timer === undefined) this.#arm(this.#o.timeout)
+      p.then(
+        (v) => {
+          if (w.done) return
+          w.done = true
+          if (this.#failures !== 0 || this.state !== 'closed') this.#succeed()
+          resolve(v)
+        },
+        (e) => {
+          if (w.done) return
+          w.done = true
+          this.#fail(op, e, false)
+          reject(e)
+        },
+      )
+    })
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(this.#sweep, Math.max(1, ms))
+    this.#timer.unref()
+  }
+
+  #sweep = (): void => {
+    this.#timer = undefined
+    const t = now()
+    const q = this.#queue
+    let head = this.#head
+    while (head < q.length) {
+      const w = q[head]!
+      if (w.done) {
+        head++
+        continue
+      }
+      if (w.deadline > t) break
+      head++
+      w.done = true
+      const error = new L2TimeoutError(w.op, this.#o.timeout)
+      this.#fail(w.op, error, true)
+      w.reject(error)
+    }
+    if (head >= q.length) {
+      this.#queue = []
+      this.#head = 0
+      return
+    }
+    if (head > 1024 && head * 2 > q.length) {
+      this.#queue = q.slice(head)
+      head = 0
+    }
+    this.#head = head
+    this.#arm(this.#queue[head]!.deadline - t)
+  }
+
+  #succeed(): void {
+    this.#failures = 0
+    this.#probing = false
+    if (this.state !== 'closed') this.#setState('closed')
+  }
+
+  #fail(op: L2Operation, error: unknown, timeout: boolean): void {
+    if (timeout) this.timeouts++
+    else this.errors++
+    if (l2ErrorChannel.hasSubscribers)
+      l2ErrorChannel.publish({ cache: this.#o.namespace, operation: op, error, timeout })
+    this.#failures++
+    this.#probing = false
+    if (this.state === 'half-open' || (this.state === 'closed' && this.#failures >= this.#o.threshold)) {
+      this.#openedAt = now()
+      this.#setState('open')
+    }
+  }
+
+  #setState(state: BreakerState): void {
+    this.state = state
+    if (breakerChannel.hasSubscribers) breakerChannel.publish({ cache: this.#o.namespace, state })
+    this.onStateChange?.(state)
+  }
+
+  /** Rejects every pending call (used by close()). */
+  close(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const w = this.#queue[i]!
+      if (!w.done) {
+        w.done = true
+        w.reject(new L2UnavailableError(w.op))
+      }
+    }
+    this.#queue = []
+    this.#head = 0
+  }
+}

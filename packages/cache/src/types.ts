@@ -1,0 +1,78 @@
+// Public types of the cache object.
+import type { BreakerState } from './l2/guard.ts'
+import type { GetOrSetOptions, SetOptions } from './options.ts'
+
+/** What a getOrSet factory receives. */
+export interface FactoryContext {
+  readonly key: string
+  /** The stale value being refreshed, if any (grace). */
+  readonly stale?: unknown
+  /** Overrides the TTL of the value this factory returns (ms > 0). */
+  setTtl(ms: number): void
+  /** Do not cache the value this factory returns. */
+  skip(): void
+}
+
+export interface WrapOptions<A extends unknown[]> {
+  /** Cache key of a call; default `wrap:<fn.name>:<JSON of the arguments>`. */
+  key?: (...args: A) => string
+  ttl?: number
+  grace?: number
+  tags?: string[]
+}
+
+export interface CacheStats {
+  kind: 'cache'
+  name: string
+  l1Hits: number
+  l2Hits: number
+  misses: number
+  staleServed: number
+  sets: number
+  deletes: number
+  evictions: { evict: number; expire: number; set: number; delete: number }
+  factoryCalls: number
+  factoryErrors: number
+  factoryTimeouts: number
+  coalesced: number
+  l2Errors: number
+  l2Timeouts: number
+  /** Corrupt or foreign L2 values met (each counted as a miss and deleted). */
+  l2Corrupt: number
+  breaker: BreakerState
+  entries: number
+  bytes: number
+  adaptive: { grew: number; shrank: number }
+  locks: { acquired: number; waited: number; fallback: number }
+  bus:
+    | { connected: boolean; published: number; received: number; reconnects: number; errors: number }
+    | undefined
+}
+
+export interface Cache {
+  readonly namespace: string
+  /** Fresh value from L1 or L2, else undefined. */
+  get<T = unknown>(key: string): Promise<T | undefined>
+  set<T>(key: string, value: T, options?: SetOptions): Promise<void>
+  has(key: string): Promise<boolean>
+  /** Removes the key from L1 and L2 and tells other instances (bus). */
+  delete(key: string): Promise<boolean>
+  /** Empties L1 and bumps the namespace generation: every L2 entry written before is a miss (O(1)). */
+  clear(): Promise<void>
+  /** Synchronous L1-only read of a fresh value. */
+  peek<T = unknown>(key: string): T | undefined
+  getOrSet<T>(
+    key: string,
+    factory: (ctx: FactoryContext) => T | Promise<T>,
+    options?: GetOrSetOptions,
+  ): Promise<T>
+  wrap<A extends unknown[], R>(
+    fn: (...args: A) => Promise<R>,
+    options?: WrapOptions<A>,
+  ): (...args: A) => Promise<R>
+  /** Every entry carrying one of the tags is a miss from now on, in every instance. */
+  invalidateTags(tags: string[]): Promise<void>
+  stats(): CacheStats
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}

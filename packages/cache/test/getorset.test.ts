@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import { createCache, FactoryTimeoutError } from '../src/index.ts'
+import { capture, sleep } from './helpers.ts'
+
+describe('getOrSet', () => {
+  it('runs the factory once for concurrent callers (single flight) and caches the value', async () => {
+    await using cache = createCache()
+    let calls = 0
+    const factory = async () => {
+      calls++
+      await sleep(20)
+      return { v: calls }
+    }
+    const results = await Promise.all(Array.from({ length: 50 }, () => cache.getOrSet('k', factory)))
+    expect(calls).toBe(1)
+    expect(new Set(results).size).toBe(1)
+    expect(await cache.getOrSet('k', factory)).toBe(results[0])
+    const s = cache.stats()
+    expect(s.factoryCalls).toBe(1)
+    expect(s.coalesced).toBe(49)
+    expect(s.misses).toBe(1)
+    expect(s.l1Hits).toBe(1)
+  })
+
+  it('propagates factory errors to every waiter and caches nothing', async () => {
+    await using cache = createCache()
+    const boom = new Error('boom')
+    const all = Promise.allSettled([1, 2, 3].map(() => cache.getOrSet('k', async () => Promise.reject(boom))))
+    for (const r of await all) expect(r).toEqual({ status: 'rejected', reason: boom })
+    expect(cache.stats().factoryErrors).toBe(1)
+    expect(await cache.getOrSet('k', () => 'ok')).toBe('ok')
+  })
+
+  it('honours ctx.setTtl and ctx.skip', async () => {
+    await using cache = createCache()
+    await cache.getOrSet('short', (ctx) => {
+      ctx.setTtl(20)
+      return 1
+    })
+    await cache.getOrSet('skipped', (ctx) => {
+      ctx.skip()
+      return 2
+    })
+    expect(cache.peek('short')).toBe(1)
+    expect(cache.peek('skipped')).toBeUndefined()
+    await sleep(40)
+    expect(cache.peek('short')).toBeUndefined()
+    await expect(
+      cache.getOrSet('bad', (ctx) => {
+        ctx.setTtl(0)
+        return 1
+      }),
+    ).rejects.toMatchObject({ code: 'HOTPATH_CACHE_INVALID_OPTION' })
+  })
+
+  it('grace: serves stale at once and refreshes in the background', async () => {
+    await using cache = createCache({ ttl: 60, grace: 10_000 })
+    let n = 0
+    const factory = async () => {
+      await sleep(10)
+      return ++n
+    }
+    expect(await cache.getOrSet('k', factory)).toBe(1)
+    await sleep(80)
+    expect(cache.peek('k')).toBeUndefined() // peek and get return fresh values only
+    expect(await cache.getOrSet('k', factory)).toBe(1) // stale, refresh started
+    expect(await cache.getOrSet('k', factory)).toBe(1) // still stale, no second refresh
+    await sleep(30)
+    expect(await cache.getOrSet('k', factory)).toBe(2)
+    expect(n).toBe(2)
+    expect(cache.stats().staleServed).toBe(2)
+    expect(await cache.get('k')).toBe(2)
+  })
+
+  it('grace: serves stale when the factory throws; rejects without stale', async () => {
+    await using cache = createCache({ ttl: 20, grace: 10_000 })
+    await cache.getOrSet('k', () => 'old')
+    await sleep(40)
+    const failing = () => Promise.reject(new Error('db down'))
+    // stale is served immediately anyway; the background refresh fails and keeps the stale value
+    expect(await cache.getOrSet('k', failing)).toBe('old')
+    await sleep(10)
+    expect(await cache.getOrSet('k', failing)).toBe('old')
+    await expect(cache.getOrSet('other', failing)).rejects.toThrow('db down')
+  })
+
+  it('hardTimeout: rejects with FactoryTimeoutError without stale; the late value still lands', async () => {
+    await using cache = createCache()
+    const factory = capture('hotpath:cache:factory')
+    const started = Date.now()
+    await expect(
+      cache.getOrSet('slow', () => sleep(200).then(() => 'late'), { hardTimeout: 30 }),
+    ).rejects.toBeInstanceOf(FactoryTimeoutError)
+    expect(Date.now() - started).toBeLessThan(180)
+    await sleep(220)
+    factory.stop()
+    expect(cache.peek('slow')).toBe('late')
+    expect(cache.stats().factoryTimeouts).toBe(1)
+    expect(factory.messages.some((m) => m.timedOut === 'hard')).toBe(true)
+  })
+
+  it('softTimeout: waits that long for a fresh value, then serves stale and lets the refresh land', async () => {
+    await using cache = createCache({ ttl: 10, grace: 10_000 })
+    await cache.getOrSet('k', () => 'v1')
+    await sleep(30)
+    // fast refresh: the caller gets the fresh value
+    expect(await cache.getOrSet('k', () => sleep(5).then(() => 'v2'), { softTimeout: 200, ttl: 30 })).toBe(
+      'v2',
+    )
+    await sleep(50)
+    // slow refresh: stale after softTimeout, value lands later
+    const started = Date.now()
+    const slow = () => sleep(150).then(() => 'v3')
+    expect(await cache.getOrSet('k', slow, { softTimeout: 20, ttl: 10_000 })).toBe('v2')
+    expect(Date.now() - started).toBeLessThan(140)
+    await sleep(200)
+    expect(await cache.get('k')).toBe('v3')
+    expect(cache.stats().factoryTimeouts).toBe(1)
+  })
+
+  it('hardTimeout with stale serves stale; the refresh still lands', async () => {
+    await using cache = createCache({ ttl: 10, grace: 10_000 })
+    await cache.getOrSet('k', () => 'old')
+    await sleep(30)
+    const slow = () => sleep(100).then(() => 'new')
+    expect(await cache.getOrSet('k', slow, { softTimeout: 1000, hardTimeout: 20, ttl: 10_000 })).toBe('old')
+    await sleep(130)
+    expect(cache.peek('k')).toBe('new')
+  })
+
+  it('adaptive TTL doubles when the value did not change and halves when it did', async () => {
+    await using cache = createCache({ ttl: 40, adaptiveTtl: { min: 10, max: 160 } })
+    let value = 'same'
+    const factory = () => value
+    await cache.getOrSet('k', factory) // 40
+    await sleep(50)
+    await cache.getOrSet('k', factory) // same -> 80
+    expect(cache.stats().adaptive).toEqual({ grew: 1, shrank: 0 })
+    await sleep(50)
+    expect(cache.peek('k')).toBe('same') // still fresh: ttl is now 80
+    await sleep(50)
+    value = 'changed'
+    await cache.getOrSet('k', factory) // changed -> 40
+    expect(cache.stats().adaptive).toEqual({ grew: 1, shrank: 1 })
+    await sleep(50)
+    expect(cache.peek('k')).toBeUndefined()
+  })
+
+  it('wrap memoizes by arguments', async () => {
+    await using cache = createCache()
+    let calls = 0
+    async function double(x: number) {
+      calls++
+      return x * 2
+    }
+    const cached = cache.wrap(double)
+    expect(await cached(2)).toBe(4)
+    expect(await cached(2)).toBe(4)
+    expect(await cached(3)).toBe(6)
+    expect(calls).toBe(2)
+    expect(cache.peek('wrap:double:[2]')).toBe(4)
+    const custom = cache.wrap(async (id: string) => id.toUpperCase(), { key: (id) => `up:${id}` })
+    expect(await custom('a')).toBe('A')
+    expect(cache.peek('up:a')).toBe('A')
+  })
+})

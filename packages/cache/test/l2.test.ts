@@ -1,0 +1,197 @@
+import { createClient } from '@redis/client'
+import { type RedisNamespace, redisNamespace, redisUrl, requireRedis } from '@hotpath/test-helpers'
+import KeyvRedis from '@keyv/redis'
+import Keyv from 'keyv'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type Cache, createCache } from '../src/index.ts'
+import { sleep } from './helpers.ts'
+
+let available = false
+let raw: ReturnType<typeof createClient>
+beforeAll(async () => {
+  available = await requireRedis()
+  if (!available) return
+  raw = createClient({ url: redisUrl() })
+  raw.on('error', () => {})
+  await raw.connect()
+})
+afterAll(async () => {
+  if (raw?.isOpen) raw.destroy()
+})
+
+let ns: RedisNamespace
+const open: Cache[] = []
+function make(options: Parameters<typeof createCache>[0] = {}): Cache {
+  const cache = createCache({
+    namespace: ns.prefix,
+    l2: { redisUrl: redisUrl() },
+    l2Timeout: 500,
+    ...options,
+  })
+  open.push(cache)
+  return cache
+}
+beforeEach((ctx) => {
+  if (!available) ctx.skip()
+  ns = redisNamespace()
+})
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()))
+  if (available) await ns.cleanup()
+})
+
+describe('L2 on Redis', () => {
+  it('writes `<namespace>:<key>` with an envelope and TTL = ttl + grace', async () => {
+    const cache = make({ ttl: 5_000, grace: 1_000 })
+    await cache.set('user:1', { name: 'Ada' }, { tags: ['users'] })
+    const stored = await raw.get(`${ns.prefix}:user:1`)
+    expect(stored?.startsWith('hp1J')).toBe(true)
+    const env = JSON.parse(stored!.slice(4))
+    expect(env).toMatchObject({ v: 1, value: { name: 'Ada' }, tags: ['users'] })
+    expect(env.expiresAt - env.createdAt).toBeCloseTo(5_000, -1)
+    expect(env.graceUntil - env.expiresAt).toBe(1_000)
+    const pttl = await raw.pTTL(`${ns.prefix}:user:1`)
+    expect(pttl).toBeGreaterThan(5_000)
+    expect(pttl).toBeLessThanOrEqual(6_000)
+  })
+
+  it('an L2 hit backfills L1 with the remaining TTL, not the full one', async () => {
+    const a = make({ ttl: 300 })
+    const b = make({ ttl: 300 })
+    await a.set('k', 'v')
+    await sleep(200)
+    expect(b.peek('k')).toBeUndefined()
+    expect(await b.get('k')).toBe('v')
+    expect(b.peek('k')).toBe('v')
+    expect(b.stats().l2Hits).toBe(1)
+    await sleep(150) // 350 ms after the write: expired although b read it only 150 ms ago
+    expect(b.peek('k')).toBeUndefined()
+  })
+
+  it('round-trips Buffers, Uint8Arrays, Dates, Maps, Sets and BigInts through L2', async () => {
+    const a = make()
+    const b = make()
+    const value = {
+      body: Buffer.from('héllo'),
+      bytes: new Uint8Array([1, 2, 3]),
+      when: new Date('2024-01-02T03:04:05.000Z'),
+      map: new Map([['a', 1]]),
+      set: new Set(['x']),
+      big: 12345678901234567890n,
+      nested: [{ b: Buffer.from([0, 255]) }],
+    }
+    await a.set('bin', value)
+    await a.set('plainbuf', Buffer.from('raw'))
+    const got = await b.get<typeof value>('bin')
+    expect(Buffer.isBuffer(got!.body)).toBe(true)
+    expect(got!.body.toString()).toBe('héllo')
+    expect(got!.bytes).toBeInstanceOf(Uint8Array)
+    expect([...got!.bytes]).toEqual([1, 2, 3])
+    expect(got!.when).toEqual(value.when)
+    expect(got!.map).toEqual(value.map)
+    expect(got!.set).toEqual(value.set)
+    expect(got!.big).toBe(value.big)
+    expect(got!.nested[0]!.b).toEqual(Buffer.from([0, 255]))
+    expect(await b.get('plainbuf')).toEqual(Buffer.from('raw'))
+  })
+
+  it('rejects values that cannot be serialized for L2, and keeps nothing', async () => {
+    const cache = make()
+    const circular: Record<string, unknown> = {}
+    circular.self = circular
+    await expect(cache.set('c', circular)).rejects.toMatchObject({ code: 'HOTPATH_CACHE_UNSERIALIZABLE' })
+    await expect(cache.set('f', { fn: () => 1 })).rejects.toMatchObject({
+      code: 'HOTPATH_CACHE_UNSERIALIZABLE',
+      message: expect.stringContaining('function'),
+    })
+    await expect(cache.set('s', Symbol('x'))).rejects.toMatchObject({ code: 'HOTPATH_CACHE_UNSERIALIZABLE' })
+    expect(cache.peek('c')).toBeUndefined()
+    await expect(cache.getOrSet('g', () => ({ fn() {} }))).rejects.toMatchObject({
+      code: 'HOTPATH_CACHE_UNSERIALIZABLE',
+    })
+  })
+
+  it('a corrupt or foreign value in Redis is a miss, counted and deleted', async () => {
+    const cache = make({ l1: false })
+    await raw.set(`${ns.prefix}:foreign`, 'not an envelope')
+    await raw.set(`${ns.prefix}:broken`, 'hp1J{"v":1,"value":')
+    await raw.set(`${ns.prefix}:wrongshape`, 'hp1J{"v":2,"value":1}')
+    expect(await cache.get('foreign')).toBeUndefined()
+    expect(await cache.get('broken')).toBeUndefined()
+    expect(await cache.getOrSet('wrongshape', () => 'fresh')).toBe('fresh')
+    expect(cache.stats().l2Corrupt).toBe(3)
+    await sleep(20)
+    expect(await raw.exists(`${ns.prefix}:foreign`)).toBe(0)
+    expect(await raw.exists(`${ns.prefix}:broken`)).toBe(0)
+    expect(await cache.get('wrongshape')).toBe('fresh')
+  })
+
+  it('clear() bumps the generation: older L2 entries are misses for every instance, no SCAN', async () => {
+    const a = make({ invalidationSyncInterval: 0 })
+    const b = make({ invalidationSyncInterval: 0 })
+    await a.set('x', 1)
+    await a.set('y', 2)
+    expect(await b.get('x')).toBe(1)
+    await a.clear()
+    expect(await a.get('x')).toBeUndefined()
+    expect(await raw.exists(`${ns.prefix}:y`)).toBe(1) // still there, just invalid
+    const fresh = make({ invalidationSyncInterval: 0 })
+    expect(await fresh.get('y')).toBeUndefined()
+    await a.set('x', 3)
+    expect(await fresh.get('x')).toBe(3)
+  })
+
+  it('invalidateTags reaches entries in L2 written by another instance', async () => {
+    const a = make({ invalidationSyncInterval: 0 })
+    const b = make({ invalidationSyncInterval: 0, l1: false })
+    await a.set('p1', 'one', { tags: ['product:1'] })
+    await a.set('p2', 'two', { tags: ['product:2'] })
+    expect(await b.get('p1')).toBe('one')
+    await a.invalidateTags(['product:1'])
+    expect(await b.get('p1')).toBeUndefined()
+    expect(await b.get('p2')).toBe('two')
+  })
+
+  it('delete removes the key from L2', async () => {
+    const a = make()
+    await a.set('k', 1)
+    expect(await a.delete('k')).toBe(true)
+    expect(await raw.exists(`${ns.prefix}:k`)).toBe(0)
+    expect(await a.has('k')).toBe(false)
+  })
+
+  it('getOrSet reads L2 before running the factory', async () => {
+    const a = make()
+    const b = make()
+    await a.getOrSet('k', () => 'from-a')
+    let ran = false
+    expect(
+      await b.getOrSet('k', () => {
+        ran = true
+        return 'from-b'
+      }),
+    ).toBe('from-a')
+    expect(ran).toBe(false)
+  })
+
+  it('works with a Keyv instance over @keyv/redis and with a Keyv memory store', async () => {
+    const adapter = new KeyvRedis(redisUrl())
+    const keyv = new Keyv(adapter, { namespace: 'ignored' })
+    const cache = make({ l2: keyv })
+    await cache.set('k', 'v')
+    expect(await raw.get(`${ns.prefix}:k`)).toMatch(/^hp1J/) // our prefix only, no double prefix
+    const other = make({ l2: keyv })
+    expect(await other.get('k')).toBe('v')
+    await cache.close()
+    await other.close()
+    await adapter.disconnect()
+
+    const memory = new Keyv()
+    const m1 = createCache({ l2: memory, l1: false, ttl: 40 })
+    open.push(m1)
+    await m1.set('a', { x: 1 })
+    expect(await m1.get('a')).toEqual({ x: 1 })
+    await sleep(60)
+    expect(await m1.get('a')).toBeUndefined() // envelope expiry also applies to stores without TTLs
+  })
+})
