@@ -1,2 +1,41 @@
-// Public API: filled in by the package's issue.
-export const version: string = '0.0.0'
+// Public API of @hotpath/db.
+export { type Analysis, type Finding, type FindingKind, suggestIndex } from './analyze.ts'
+export {
+  type BatchStatement,
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  type DatabaseStats,
+  type ExecuteResult,
+  type QueryOptions,
+  type Transaction,
+} from './database.ts'
+export { type PostgresOptions, postgres } from './drivers/postgres.ts'
+export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions, sqlite } from './drivers/sqlite.ts'
+export type { DbSystem, Driver, ExecResult, Params, Plan, PoolSettings, Row } from './drivers/types.ts'
+export {
+  AcquireTimeoutError,
+  DatabaseClosedError,
+  type DbErrorCode,
+  DriverMissingError,
+  HotpathError,
+  InvalidOptionError,
+  isHotpathError,
+  LeaseReleasedError,
+  PoolClosedError,
+  PoolQueueFullError,
+  QueryError,
+  UnknownDriverError,
+} from './errors.ts'
+export { fingerprint, type SqlInfo } from './fingerprint.ts'
+export type { QueryStats, SlowQuery } from './insight.ts'
+export {
+  type AcquireOptions,
+  createPool,
+  type Lease,
+  type Pool,
+  type PoolStats,
+  type TimeStats,
+} from './pool.ts'
+export type { PoolOptions } from './pool-options.ts'
+export type { QueryCacheLike, QueryCacheOptions } from './query-cache.ts'

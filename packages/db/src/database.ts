@@ -1,0 +1,456 @@
+// createDatabase: query / execute / transaction / batch on a driver, with fingerprint statistics,
+// slow-query plans, analyze(), and a query cache invalidated by writes to the tables it read.
+import { type Analysis, scanFindings, staticFindings } from './analyze.ts'
+import { queryChannel, slowQueryChannel } from './channels.ts'
+import { postgres } from './drivers/postgres.ts'
+import { sqlite } from './drivers/sqlite.ts'
+import type {
+  DbSystem,
+  Driver,
+  DriverInstance,
+  ExecResult,
+  Params,
+  Plan,
+  PoolSettings,
+  Row,
+  Statement,
+} from './drivers/types.ts'
+import { DatabaseClosedError, InvalidOptionError, QueryError, UnknownDriverError } from './errors.ts'
+import { fingerprint, type SqlInfo } from './fingerprint.ts'
+import { type FingerprintStats, Insight, type QueryStats, type SlowQuery } from './insight.ts'
+import type { PoolStats } from './pool.ts'
+import { QueryCacheHolder, type QueryCacheSetting } from './query-cache.ts'
+import { optNumber, optObject, optString } from './validate.ts'
+
+export interface DatabaseOptions {
+  /** Name in stats and diagnostics. Default 'db'. */
+  name?: string
+  /** sqlite({ filename }) (the default, in memory), postgres({ connectionString }), 'sqlite' or 'postgres'. */
+  driver?: Driver | 'sqlite' | 'postgres' | 'postgresql'
+  /** Pool options for the driver's connections (min, max, acquireTimeout, ...). */
+  pool?: PoolSettings
+  /** A @hotpath/cache Cache, options for one created on first use, or false. */
+  queryCache?: QueryCacheSetting
+  /** Statements slower than this (ms) are logged with their plan. Default 50. */
+  slowQueryMs?: number
+  /** Capture EXPLAIN plans of slow statements. Default true. */
+  explainSlowQueries?: boolean
+}
+
+export interface QueryOptions {
+  /** Cache the rows of this SELECT: true (default TTL) or a TTL in ms. */
+  cache?: boolean | number
+  /** Extra tags for the cached rows (invalidate with db.invalidate(tags)). */
+  tags?: string[]
+}
+
+export interface ExecuteResult {
+  rowCount: number
+  lastInsertId?: number | bigint
+  rows: Row[]
+}
+
+export type BatchStatement = string | readonly [string, Params?] | { sql: string; params?: Params }
+
+export interface Transaction {
+  query<T = Row>(sql: string, params?: Params): Promise<T[]>
+  execute(sql: string, params?: Params): Promise<ExecuteResult>
+}
+
+export interface DatabaseStats {
+  kind: 'database'
+  name: string
+  system: DbSystem
+  pool: PoolStats
+  pools: Record<string, PoolStats>
+  queries: QueryStats[]
+  queryCache: { hits: number; misses: number }
+}
+
+export interface Database {
+  readonly name: string
+  readonly system: DbSystem
+  query<T = Row>(sql: string, params?: Params, options?: QueryOptions): Promise<T[]>
+  execute(sql: string, params?: Params): Promise<ExecuteResult>
+  transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>
+  batch(statements: readonly BatchStatement[]): Promise<ExecuteResult[]>
+  /** Static findings plus full scans from EXPLAIN, with suggested CREATE INDEX statements. */
+  analyze(sql: string, params?: Params): Promise<Analysis>
+  explain(sql: string, params?: Params): Promise<Plan>
+  /** Statements over slowQueryMs, slowest first, with their plans. */
+  slowQueries(): Promise<SlowQuery[]>
+  /** Invalidates cached queries carrying any of these tags (`table:<name>` for a table). */
+  invalidate(tags: string[]): Promise<void>
+  stats(): DatabaseStats
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+interface Entry {
+  info: SqlInfo
+  stats: FingerprintStats
+  tags: string[]
+}
+
+const EMPTY: readonly unknown[] = Object.freeze([])
+const now = (): number => performance.now()
+const EXPLAINABLE = new Set(['SELECT', 'UPDATE', 'DELETE'])
+
+function resolveDriver(driver: DatabaseOptions['driver']): Driver {
+  if (driver === undefined || driver === 'sqlite') return sqlite()
+  if (driver === 'postgres' || driver === 'postgresql') return postgres()
+  if (typeof driver === 'object' && driver !== null && (driver as Driver).kind === 'hotpath-db-driver')
+    return driver
+  throw new UnknownDriverError(driver)
+}
+
+class DatabaseImpl implements Database {
+  readonly name: string
+  readonly system: DbSystem
+  private readonly driver: DriverInstance
+  private readonly insight = new Insight()
+  private readonly entries = new Map<string, Entry>()
+  private readonly cache: QueryCacheHolder
+  private readonly slowQueryMs: number
+  private readonly explainSlow: boolean
+  private closePromise: Promise<void> | null = null
+  private closed = false
+
+  constructor(options: DatabaseOptions) {
+    const o = optObject<DatabaseOptions>('options', options) ?? {}
+    this.name = optString('name', o.name, 'db')
+    this.slowQueryMs = optNumber('slowQueryMs', o.slowQueryMs, 50)
+    if (o.explainSlowQueries !== undefined && typeof o.explainSlowQueries !== 'boolean') {
+      throw new InvalidOptionError('explainSlowQueries', o.explainSlowQueries, 'a boolean')
+    }
+    this.explainSlow = o.explainSlowQueries ?? true
+    const pool = optObject<PoolSettings>('pool', o.pool) ?? {}
+    this.cache = new QueryCacheHolder(o.queryCache)
+    const driver = resolveDriver(o.driver)
+    this.system = driver.system
+    this.driver = driver.open({ name: this.name, pool })
+  }
+
+  private entry(sql: string): Entry {
+    let e = this.entries.get(sql)
+    if (e === undefined) {
+      if (typeof sql !== 'string' || sql.trim() === '')
+        throw new InvalidOptionError('sql', sql, 'a non-empty SQL string')
+      const info = fingerprint(sql)
+      if (this.entries.size >= 2_000) this.entries.clear()
+      e = {
+        info,
+        stats: this.insight.statsFor(info.fingerprint, info.summary),
+        tags: info.tables.map((t) => `table:${t}`),
+      }
+      this.entries.set(sql, e)
+    }
+    return e
+  }
+
+  private checkParams(e: Entry, params: Params): void {
+    const expected = e.info.paramCount
+    if (expected >= 0 && Array.isArray(params) && params.length !== expected) {
+      throw new QueryError(
+        'HOTPATH_DB_PARAMETER_COUNT',
+        `Expected ${expected} parameter${expected === 1 ? '' : 's'}, received ${params.length}`,
+        e.info.fingerprint,
+      )
+    }
+    if (params === null || typeof params !== 'object') {
+      throw new QueryError(
+        'HOTPATH_DB_BIND',
+        'Parameters must be an array (or an object of named parameters on SQLite)',
+        e.info.fingerprint,
+      )
+    }
+  }
+
+  query<T = Row>(sql: string, params: Params = EMPTY, options?: QueryOptions): Promise<T[]> {
+    if (this.closed) return Promise.reject(new DatabaseClosedError(this.name))
+    let e: Entry
+    try {
+      e = this.entry(sql)
+      this.checkParams(e, params)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (options !== undefined && options.cache !== undefined && options.cache !== false && e.info.isRead) {
+      return this.cachedQuery<T>(sql, params, options, e)
+    }
+    return this.run(sql, params, e) as Promise<T[]>
+  }
+
+  private run(sql: string, params: Params, e: Entry): Promise<Row[]> {
+    const t0 = now()
+    let r: ExecResult | Promise<ExecResult>
+    try {
+      r = e.info.isRead ? this.driver.read(sql, params, e.info) : this.driver.write(sql, params, e.info)
+    } catch (error) {
+      return Promise.reject(this.failed(e, error, t0))
+    }
+    if (r instanceof Promise) {
+      return r.then(
+        (res) => this.finish(sql, params, e, res, t0).rows,
+        (error: unknown) => {
+          throw this.failed(e, error, t0)
+        },
+      )
+    }
+    return Promise.resolve(this.finish(sql, params, e, r, t0).rows)
+  }
+
+  private finish(sql: string, params: Params, e: Entry, res: ExecResult, t0: number): ExecResult {
+    const durationMs = now() - t0
+    e.stats.record(durationMs, res.rowCount, false)
+    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
+      void this.cache.cache.invalidateTags(e.tags).catch(() => {})
+    }
+    if (queryChannel.hasSubscribers)
+      queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
+    if (durationMs >= this.slowQueryMs) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
+    return res
+  }
+
+  private failed(e: Entry, error: unknown, t0: number): Error {
+    const durationMs = now() - t0
+    const mapped = this.driver.mapError(error, e.info)
+    e.stats.record(durationMs, 0, true)
+    if (queryChannel.hasSubscribers) queryChannel.publish(this.payload(e, durationMs, 0, false, mapped))
+    return mapped
+  }
+
+  private payload(
+    e: Entry,
+    durationMs: number,
+    rows: number,
+    cached: boolean,
+    error: Error | undefined,
+  ): object {
+    const p: Record<string, unknown> = {
+      database: this.name,
+      system: this.system,
+      operation: e.info.operation,
+      fingerprint: e.info.fingerprint,
+      summary: e.info.summary,
+      durationMs,
+      rows,
+      cached,
+    }
+    if (error !== undefined) p.error = { code: (error as { code?: string }).code, message: error.message }
+    return p
+  }
+
+  private slow(
+    sql: string,
+    params: Params,
+    e: Entry,
+    durationMs: number,
+    rows: number,
+    error: Error | undefined,
+  ): void {
+    if (slowQueryChannel.hasSubscribers)
+      slowQueryChannel.publish(this.payload(e, durationMs, rows, false, error))
+    const explain =
+      this.explainSlow && EXPLAINABLE.has(e.info.operation) && !this.closed
+        ? () => this.driver.explain(sql, params, e.info).then((p) => p.plan)
+        : undefined
+    this.insight.recordSlow(sql, e.info.fingerprint, e.info.summary, durationMs, explain)
+  }
+
+  private cachedQuery<T>(sql: string, params: Params, options: QueryOptions, e: Entry): Promise<T[]> {
+    if (!this.cache.enabled) return this.run(sql, params, e) as Promise<T[]>
+    let key: string
+    try {
+      key = params === EMPTY ? `${this.name}:${sql}` : `${this.name}:${sql}\u0000${JSON.stringify(params)}`
+    } catch {
+      return this.run(sql, params, e) as Promise<T[]>
+    }
+    const ttl = typeof options.cache === 'number' ? options.cache : this.cache.defaultTtl
+    const tags = options.tags === undefined ? e.tags : [...e.tags, ...options.tags]
+    const factory = () => {
+      this.cache.misses++
+      return this.run(sql, params, e)
+    }
+    const cache = this.cache.get()
+    this.cache.hits++
+    if (cache instanceof Promise) {
+      return cache.then((c) => c.getOrSet(key, factory, { ttl, tags })) as Promise<T[]>
+    }
+    const p = cache.getOrSet(key, factory, { ttl, tags }) as Promise<T[]>
+    if (queryChannel.hasSubscribers) {
+      return p.then((rows) => {
+        queryChannel.publish(this.payload(e, 0, rows.length, true, undefined))
+        return rows
+      })
+    }
+    return p
+  }
+
+  async execute(sql: string, params: Params = EMPTY): Promise<ExecuteResult> {
+    if (this.closed) throw new DatabaseClosedError(this.name)
+    const e = this.entry(sql)
+    this.checkParams(e, params)
+    const t0 = now()
+    let res: ExecResult
+    try {
+      res = await this.driver.write(sql, params, e.info)
+    } catch (error) {
+      throw this.failed(e, error, t0)
+    }
+    this.finish(sql, params, e, res, t0)
+    if (this.cache.cache !== undefined && e.tags.length > 0)
+      await this.cache.cache.invalidateTags(e.tags).catch(() => {})
+    return res.lastInsertId === undefined ? { rowCount: res.rowCount, rows: res.rows } : { ...res }
+  }
+
+  async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
+    if (this.closed) throw new DatabaseClosedError(this.name)
+    if (typeof fn !== 'function') throw new InvalidOptionError('fn', fn, 'an async function (tx) => result')
+    const written = new Set<string>()
+    const result = await this.driver.transaction(async (session) => {
+      const exec = async (sql: string, params: Params): Promise<ExecResult> => {
+        const e = this.entry(sql)
+        this.checkParams(e, params)
+        const t0 = now()
+        let res: ExecResult
+        try {
+          res = await session.run(sql, params, e.info)
+        } catch (error) {
+          throw this.failed(e, error, t0)
+        }
+        if (!e.info.isRead) for (const t of e.tags) written.add(t)
+        const durationMs = now() - t0
+        e.stats.record(durationMs, res.rowCount, false)
+        if (queryChannel.hasSubscribers)
+          queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
+        return res
+      }
+      const tx: Transaction = {
+        query: async <T = Row>(sql: string, params: Params = EMPTY) => (await exec(sql, params)).rows as T[],
+        execute: async (sql: string, params: Params = EMPTY) => {
+          const r = await exec(sql, params)
+          return r.lastInsertId === undefined ? { rowCount: r.rowCount, rows: r.rows } : { ...r }
+        },
+      }
+      return fn(tx)
+    })
+    await this.invalidateWritten(written)
+    return result
+  }
+
+  private async invalidateWritten(tags: Set<string>): Promise<void> {
+    if (this.cache.cache !== undefined && tags.size > 0)
+      await this.cache.cache.invalidateTags([...tags]).catch(() => {})
+  }
+
+  async batch(statements: readonly BatchStatement[]): Promise<ExecuteResult[]> {
+    if (this.closed) throw new DatabaseClosedError(this.name)
+    if (!Array.isArray(statements))
+      throw new InvalidOptionError('statements', statements, 'an array of statements')
+    const list: (Statement & { e: Entry })[] = statements.map((s: BatchStatement) => {
+      const [sql, params] =
+        typeof s === 'string'
+          ? [s, EMPTY]
+          : Array.isArray(s)
+            ? [s[0], s[1] ?? EMPTY]
+            : [(s as { sql: string }).sql, (s as { params?: Params }).params ?? EMPTY]
+      const e = this.entry(sql as string)
+      this.checkParams(e, params as Params)
+      return { sql: sql as string, params: params as Params, info: e.info, e }
+    })
+    if (list.length === 0) return []
+    const t0 = now()
+    let results: ExecResult[]
+    try {
+      results = await this.driver.batch(list)
+    } catch (error) {
+      const index = (error as { statementIndex?: number } | null)?.statementIndex ?? 0
+      throw this.failed(list[Math.min(index, list.length - 1)]!.e, error, t0)
+    }
+    const each = (now() - t0) / list.length
+    const written = new Set<string>()
+    for (let i = 0; i < list.length; i++) {
+      const { e } = list[i]!
+      e.stats.record(each, results[i]?.rowCount ?? 0, false)
+      if (!e.info.isRead) for (const t of e.tags) written.add(t)
+    }
+    await this.invalidateWritten(written)
+    return results.map((r) =>
+      r.lastInsertId === undefined ? { rowCount: r.rowCount, rows: r.rows } : { ...r },
+    )
+  }
+
+  async explain(sql: string, params: Params = EMPTY): Promise<Plan> {
+    if (this.closed) throw new DatabaseClosedError(this.name)
+    const e = this.entry(sql)
+    this.checkParams(e, params)
+    try {
+      return await this.driver.explain(sql, params, e.info)
+    } catch (error) {
+      throw this.driver.mapError(error, e.info)
+    }
+  }
+
+  async analyze(sql: string, params: Params = EMPTY): Promise<Analysis> {
+    const e = this.entry(sql)
+    const findings = staticFindings(sql, params, e.info)
+    let plan: unknown
+    if (EXPLAINABLE.has(e.info.operation)) {
+      // Placeholders without values: EXPLAIN needs something to bind; NULLs keep the plan shape.
+      const bind =
+        Array.isArray(params) && params.length === 0 && e.info.paramCount > 0
+          ? new Array(e.info.paramCount).fill(null)
+          : params
+      const p = await this.explain(sql, bind)
+      plan = p.plan
+      findings.push(...scanFindings(e.info, p.fullScans))
+    }
+    return { fingerprint: e.info.fingerprint, findings, plan }
+  }
+
+  slowQueries(): Promise<SlowQuery[]> {
+    return this.insight.slowQueries()
+  }
+
+  async invalidate(tags: string[]): Promise<void> {
+    if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) {
+      throw new InvalidOptionError('tags', tags, 'an array of strings')
+    }
+    const cache = this.cache.cache
+    if (cache !== undefined && tags.length > 0) await cache.invalidateTags(tags)
+  }
+
+  stats(): DatabaseStats {
+    return {
+      kind: 'database',
+      name: this.name,
+      system: this.system,
+      pool: this.driver.poolStats(),
+      pools: this.driver.pools(),
+      queries: this.insight.queries(),
+      queryCache: { hits: this.cache.hits - this.cache.misses, misses: this.cache.misses },
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise === null) {
+      this.closed = true
+      this.closePromise = (async () => {
+        await this.insight.settled()
+        await this.driver.close()
+        await this.cache.close()
+      })()
+    }
+    return this.closePromise
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+}
+
+/** Opens a database on a driver (SQLite in memory by default). */
+export function createDatabase(options: DatabaseOptions = {}): Database {
+  return new DatabaseImpl(options)
+}

@@ -1,0 +1,31 @@
+// pg errors to coded QueryErrors that keep the SQLSTATE.
+import { type DbErrorCode, QueryError } from '../errors.ts'
+
+/** True for errors after which the connection must not be reused. */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null
+  if (e === null || typeof e !== 'object') return false
+  const code = typeof e.code === 'string' ? e.code : ''
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true
+  if (/^E[A-Z]+$/.test(code)) return true // ECONNRESET, EPIPE, ECONNREFUSED
+  const message = typeof e.message === 'string' ? e.message : ''
+  return /Connection terminated|Client has encountered a connection error|not queryable|connection is closed/i.test(
+    message,
+  )
+}
+
+export function mapPgError(error: unknown, fingerprint: string): Error {
+  if (error instanceof QueryError) return error
+  const e = error as { code?: unknown; message?: unknown }
+  const message = typeof e?.message === 'string' ? e.message : String(error)
+  const sqlState = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined
+  let code: DbErrorCode = 'HOTPATH_DB_QUERY'
+  if (sqlState === '42601') code = 'HOTPATH_DB_SYNTAX'
+  else if (sqlState === '08P01' && /bind message supplies/.test(message)) code = 'HOTPATH_DB_PARAMETER_COUNT'
+  else if (sqlState === '57014') code = 'HOTPATH_DB_STATEMENT_TIMEOUT'
+  else if (sqlState?.startsWith('23')) code = 'HOTPATH_DB_CONSTRAINT'
+  else if (sqlState?.startsWith('22')) code = 'HOTPATH_DB_BIND'
+  else if (isConnectionError(error)) code = 'HOTPATH_DB_CONNECTION'
+  else if (sqlState === undefined && error instanceof TypeError) code = 'HOTPATH_DB_BIND'
+  return new QueryError(code, message, fingerprint, sqlState, error)
+}

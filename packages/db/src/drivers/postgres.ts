@@ -1,0 +1,323 @@
+// PostgreSQL driver on `pg` (optional peer, imported only when the first connection is created):
+// prepared statements, statement_timeout, pipelined batch, coded errors keeping SQLSTATE.
+import { DriverMissingError, InvalidOptionError, QueryError } from '../errors.ts'
+import type { SqlInfo } from '../fingerprint.ts'
+import { createPool, type Lease, type Pool } from '../pool.ts'
+import { optNumber, optObject } from '../validate.ts'
+import { isConnectionError, mapPgError } from './pg-errors.ts'
+import { PipelineQuery, type PgTypes } from './pg-pipeline.ts'
+import type {
+  Driver,
+  DriverContext,
+  DriverInstance,
+  ExecResult,
+  FullScan,
+  Params,
+  Plan,
+  Session,
+  Statement,
+} from './types.ts'
+
+export interface PostgresOptions {
+  /** `postgres://user@host:5432/db?options=...` */
+  connectionString?: string
+  /** Server-side statement_timeout per connection (ms). Default 30 000; 0 disables. */
+  statementTimeout?: number
+  /** TCP connect + startup deadline (ms). Default 10 000. */
+  connectTimeout?: number
+  /** Use named prepared statements for DML/SELECT. Default true. */
+  prepare?: boolean
+  /** application_name reported to the server. Default 'hotpath'. */
+  applicationName?: string
+  /** Extra pg.ClientConfig fields (ssl, host, user, ...). */
+  client?: Record<string, unknown>
+}
+
+interface PgClient {
+  query(config: unknown): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>
+  connect(): Promise<unknown>
+  end(): Promise<void>
+  on(event: 'error', fn: (error: Error) => void): unknown
+  connection?: { stream?: { destroy(): void } }
+}
+
+interface PgModule {
+  Client: new (config: Record<string, unknown>) => PgClient
+  types: PgTypes
+  utils: { prepareValue(value: unknown): unknown }
+}
+
+let pgModule: Promise<PgModule> | undefined
+function loadPg(): Promise<PgModule> {
+  pgModule ??= import('pg').then(
+    (m) => ((m as { default?: unknown }).default ?? m) as PgModule,
+    (error: unknown) => {
+      pgModule = undefined
+      throw new DriverMissingError('pg', error)
+    },
+  )
+  return pgModule
+}
+
+const PREPARABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
+const noop = (): void => {}
+
+class PostgresInstance implements DriverInstance {
+  readonly system = 'postgresql' as const
+  private readonly pool: Pool<PgClient>
+  private readonly broken = new WeakSet<PgClient>()
+  private readonly names = new Map<string, string>()
+  private readonly prepare: boolean
+  private pg: PgModule | undefined
+
+  constructor(
+    o: Required<Omit<PostgresOptions, 'connectionString'>> & { connectionString?: string },
+    ctx: DriverContext,
+  ) {
+    this.prepare = o.prepare
+    const config: Record<string, unknown> = {
+      ...o.client,
+      connectionString: o.connectionString,
+      connectionTimeoutMillis: o.connectTimeout,
+      application_name: o.applicationName,
+    }
+    if (o.statementTimeout > 0) {
+      config.statement_timeout = o.statementTimeout
+      config.query_timeout = o.statementTimeout + 5_000
+    }
+    this.pool = createPool<PgClient>({
+      ...ctx.pool,
+      name: ctx.name,
+      create: async () => {
+        const pg = (this.pg ??= await loadPg())
+        const client = new pg.Client(config)
+        client.on('error', (error) => {
+          this.broken.add(client)
+          this.pool.invalidate(client, error)
+        })
+        try {
+          await client.connect()
+        } catch (error) {
+          client.end().catch(noop)
+          throw error
+        }
+        return client
+      },
+      destroy: async (client) => {
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          client.end().catch(noop),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              client.connection?.stream?.destroy()
+              resolve()
+            }, 2_000)
+          }),
+        ])
+        clearTimeout(timer)
+      },
+      validate: (client) => client.query('SELECT 1').then(() => true),
+    })
+  }
+
+  private statementName(sql: string, info: SqlInfo): string | undefined {
+    if (!this.prepare || !PREPARABLE.has(info.operation) || info.tokens.includes(';')) return undefined
+    let name = this.names.get(sql)
+    if (name === undefined) {
+      if (this.names.size >= 2_000) return undefined
+      name = `hp_${this.names.size.toString(36)}`
+      this.names.set(sql, name)
+    }
+    return name
+  }
+
+  private run(client: PgClient, sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    if (!Array.isArray(params)) {
+      return Promise.reject(
+        new QueryError(
+          'HOTPATH_DB_BIND',
+          'PostgreSQL takes positional parameters ($1, $2): pass an array',
+          info.fingerprint,
+        ),
+      )
+    }
+    const name = this.statementName(sql, info)
+    const config = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params }
+    return client.query(config).then((r) => ({ rows: r.rows, rowCount: r.rowCount ?? r.rows.length }))
+  }
+
+  private settle(lease: Lease<PgClient>, error: unknown): void {
+    if (this.broken.has(lease.resource) || isConnectionError(error)) lease.destroy(error)
+    else lease.release()
+  }
+
+  read(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    return this.exec(sql, params, info, true)
+  }
+
+  write(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    return this.exec(sql, params, info, false)
+  }
+
+  private async exec(sql: string, params: Params, info: SqlInfo, retry: boolean): Promise<ExecResult> {
+    const lease = this.pool.tryAcquire() ?? (await this.pool.acquire())
+    let result: ExecResult
+    try {
+      result = await this.run(lease.resource, sql, params, info)
+    } catch (error) {
+      this.settle(lease, error)
+      // A read whose connection died is retried once on a fresh connection.
+      if (retry && isConnectionError(error)) return this.exec(sql, params, info, false)
+      throw error
+    }
+    lease.release()
+    return result
+  }
+
+  async transaction<R>(fn: (session: Session) => Promise<R>): Promise<R> {
+    const lease = await this.pool.acquire()
+    const client = lease.resource
+    let open = false
+    try {
+      await client.query('BEGIN')
+      open = true
+      const session: Session = {
+        run: (sql, params, info) =>
+          open
+            ? this.run(client, sql, params, info)
+            : Promise.reject(new Error('transaction already finished')),
+      }
+      const result = await fn(session)
+      open = false
+      await client.query('COMMIT')
+      lease.release()
+      return result
+    } catch (error) {
+      open = false
+      try {
+        if (!this.broken.has(client)) await client.query('ROLLBACK')
+        this.settle(lease, error)
+      } catch (rollbackError) {
+        lease.destroy(rollbackError)
+      }
+      throw error
+    }
+  }
+
+  async batch(statements: Statement[]): Promise<ExecResult[]> {
+    const lease = await this.pool.acquire()
+    const pg = this.pg!
+    const wire: { sql: string; values: unknown[] }[] = []
+    try {
+      for (let i = 0; i < statements.length; i++) {
+        const s = statements[i]!
+        if (!Array.isArray(s.params))
+          throw Object.assign(new TypeError('PostgreSQL takes positional parameters'), { statementIndex: i })
+        try {
+          wire.push({ sql: s.sql, values: s.params.map((v) => pg.utils.prepareValue(v)) })
+        } catch (error) {
+          throw Object.assign(error as Error, { statementIndex: i })
+        }
+      }
+    } catch (error) {
+      lease.release()
+      throw error
+    }
+    try {
+      const results = await new Promise<ExecResult[]>((resolve, reject) => {
+        const query = new PipelineQuery(wire, pg.types, (error, results) => {
+          if (error !== undefined) {
+            if (typeof error === 'object' && error !== null)
+              (error as { statementIndex?: number }).statementIndex ??= query.completed()
+            reject(error)
+          } else resolve(results!)
+        })
+        ;(lease.resource as unknown as { query(q: unknown): unknown }).query(query)
+      })
+      lease.release()
+      return results
+    } catch (error) {
+      this.settle(lease, error)
+      throw error
+    }
+  }
+
+  async explain(sql: string, params: Params, info: SqlInfo): Promise<Plan> {
+    const lease = await this.pool.acquire()
+    try {
+      const r = await lease.resource.query({ text: `EXPLAIN (FORMAT JSON) ${sql}`, values: params })
+      lease.release()
+      const plan = r.rows[0]?.['QUERY PLAN']
+      const doc = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PgPlanNode }[]
+      const fullScans: FullScan[] = []
+      walk(doc[0]?.Plan, fullScans)
+      return { plan: doc, fullScans }
+    } catch (error) {
+      this.settle(lease, error)
+      throw mapPgError(error, info.fingerprint)
+    }
+  }
+
+  mapError(error: unknown, info: SqlInfo): Error {
+    return mapPgError(error, info.fingerprint)
+  }
+
+  poolStats(): ReturnType<DriverInstance['poolStats']> {
+    return this.pool.stats()
+  }
+
+  pools(): ReturnType<DriverInstance['pools']> {
+    return { primary: this.pool.stats() }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+}
+
+interface PgPlanNode {
+  'Node Type'?: string
+  'Relation Name'?: string
+  Filter?: string
+  Plans?: PgPlanNode[]
+}
+
+function walk(node: PgPlanNode | undefined, out: FullScan[]): void {
+  if (node === undefined) return
+  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] !== undefined) {
+    out.push({
+      table: node['Relation Name'],
+      detail: `Seq Scan on ${node['Relation Name']}${node.Filter ? ` Filter: ${node.Filter}` : ''}`,
+    })
+  }
+  for (const child of node.Plans ?? []) walk(child, out)
+}
+
+/** PostgreSQL driver; `pg` is an optional peer dependency loaded on first connect. */
+export function postgres(options: PostgresOptions = {}): Driver {
+  const o = optObject<PostgresOptions>('postgres options', options) ?? {}
+  if (
+    o.connectionString !== undefined &&
+    (typeof o.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(o.connectionString))
+  ) {
+    throw new InvalidOptionError('connectionString', o.connectionString, 'a postgres:// or postgresql:// URL')
+  }
+  if (o.prepare !== undefined && typeof o.prepare !== 'boolean')
+    throw new InvalidOptionError('prepare', o.prepare, 'a boolean')
+  if (o.applicationName !== undefined && typeof o.applicationName !== 'string') {
+    throw new InvalidOptionError('applicationName', o.applicationName, 'a string')
+  }
+  const resolved = {
+    connectionString: o.connectionString,
+    statementTimeout: optNumber('statementTimeout', o.statementTimeout, 30_000),
+    connectTimeout: optNumber('connectTimeout', o.connectTimeout, 10_000, { min: 1 }),
+    prepare: o.prepare ?? true,
+    applicationName: o.applicationName ?? 'hotpath',
+    client: optObject<Record<string, unknown>>('client', o.client) ?? {},
+  }
+  return {
+    kind: 'hotpath-db-driver',
+    system: 'postgresql',
+    open: (ctx) => new PostgresInstance(resolved, ctx),
+  }
+}

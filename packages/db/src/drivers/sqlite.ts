@@ -1,0 +1,403 @@
+// SQLite driver on the built-in node:sqlite (no native addon): one writer connection serialised by a
+// pool of one, plus reader connections (main thread, or worker threads with `readers: { threads }`).
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { HotpathError, InvalidOptionError } from '../errors.ts'
+import type { SqlInfo } from '../fingerprint.ts'
+import { createPool, type Lease, type Pool } from '../pool.ts'
+import { optNumber, optObject } from '../validate.ts'
+import { mapSqliteError } from './sqlite-errors.ts'
+import { ReaderWorker } from './sqlite-worker.ts'
+import type {
+  Driver,
+  DriverContext,
+  DriverInstance,
+  ExecResult,
+  FullScan,
+  Params,
+  Plan,
+  Session,
+  Statement,
+} from './types.ts'
+import { mergePoolStats } from './types.ts'
+
+export type PragmaValue = string | number | false
+
+export interface SqliteOptions {
+  /** Database file; ':memory:' keeps everything on the writer connection. Default ':memory:'. */
+  filename?: string
+  /** Per-connection pragmas; each default can be overridden or disabled with `false`. */
+  pragmas?: Record<string, PragmaValue>
+  /** Reader connections: `connections` on the main thread (default 1) or `threads` worker threads. */
+  readers?: { connections?: number; threads?: number }
+  /** Cached prepared statements per connection. Default 256. */
+  statementCacheSize?: number
+}
+
+export const DEFAULT_PRAGMAS: Readonly<Record<string, PragmaValue>> = {
+  journal_mode: 'WAL',
+  synchronous: 'NORMAL',
+  busy_timeout: 5000,
+  foreign_keys: 'ON',
+  cache_size: -32_000,
+  temp_store: 'MEMORY',
+  mmap_size: 268_435_456,
+}
+
+class Connection {
+  readonly db: DatabaseSync
+  private readonly statements = new Map<string, StatementSync>()
+  private readonly cacheSize: number
+
+  constructor(db: DatabaseSync, cacheSize: number) {
+    this.db = db
+    this.cacheSize = cacheSize
+  }
+
+  prepare(sql: string): StatementSync {
+    let st = this.statements.get(sql)
+    if (st === undefined) {
+      st = this.db.prepare(sql)
+      if (this.statements.size >= this.cacheSize) {
+        const first = this.statements.keys().next().value
+        if (first !== undefined) this.statements.delete(first)
+      }
+      this.statements.set(sql, st)
+    }
+    return st
+  }
+
+  all(sql: string, params: Params): ExecResult {
+    const st = this.prepare(sql)
+    const rows = (
+      Array.isArray(params) ? st.all(...(params as never[])) : st.all(params as never)
+    ) as ExecResult['rows']
+    return { rows, rowCount: rows.length }
+  }
+
+  run(sql: string, params: Params, info: SqlInfo): ExecResult {
+    const st = this.prepare(sql)
+    if (info.tokens.includes('returning') || info.isRead) return this.all(sql, params)
+    const r = Array.isArray(params) ? st.run(...(params as never[])) : st.run(params as never)
+    return { rows: [], rowCount: Number(r.changes), lastInsertId: r.lastInsertRowid }
+  }
+}
+
+function pragmaStatements(pragmas: Record<string, PragmaValue>, reader: boolean): string[] {
+  const out: string[] = []
+  for (const [name, value] of Object.entries(pragmas)) {
+    if (value === false) continue
+    if (reader && name === 'journal_mode') continue
+    out.push(`PRAGMA ${name} = ${value}`)
+  }
+  return out
+}
+
+class SqliteInstance implements DriverInstance {
+  readonly system = 'sqlite' as const
+  private readonly name: string
+  private readonly writer: Pool<Connection>
+  private readonly readers: Pool<Connection> | null
+  private readonly workers: Pool<ReaderWorker> | null
+
+  constructor(
+    options: Required<Omit<SqliteOptions, 'readers'>> & { connections: number; threads: number },
+    ctx: DriverContext,
+  ) {
+    this.name = ctx.name
+    const { filename, pragmas, statementCacheSize } = options
+    const memory = filename === ':memory:' || filename === ''
+    const open = (reader: boolean): Connection => {
+      const db = new DatabaseSync(filename, reader ? { readOnly: true } : {})
+      try {
+        for (const p of pragmaStatements(pragmas, reader)) db.exec(p)
+      } catch (error) {
+        db.close()
+        throw error
+      }
+      return new Connection(db, statementCacheSize)
+    }
+    const close = (c: Connection) => c.db.close()
+    // The writer opens synchronously here: a bad filename throws from createDatabase, and the file
+    // (in WAL mode) exists before readers open it read-only.
+    let first: Connection | undefined
+    try {
+      first = open(false)
+    } catch (error) {
+      throw new HotpathError(
+        'HOTPATH_DB_CONNECTION',
+        `Cannot open SQLite database "${filename}": ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
+    }
+    const createWriter = (): Connection => {
+      const c = first ?? open(false)
+      first = undefined
+      return c
+    }
+    this.writer = createPool({
+      ...ctx.pool,
+      name: `${ctx.name}:writer`,
+      min: 1,
+      max: 1,
+      create: createWriter,
+      destroy: close,
+    })
+    this.readers = null
+    this.workers = null
+    if (memory) return
+    if (options.threads > 0) {
+      const readerPragmas = pragmaStatements(pragmas, true)
+      this.workers = createPool<ReaderWorker>({
+        ...ctx.pool,
+        name: `${ctx.name}:readers`,
+        max: options.threads,
+        min: Math.min(ctx.pool.min ?? 0, options.threads),
+        create: () =>
+          ReaderWorker.open(filename, readerPragmas, (w, error) => this.workers?.invalidate(w, error)),
+        destroy: (w) => w.close(),
+      })
+    } else {
+      this.readers = createPool({
+        ...ctx.pool,
+        name: `${ctx.name}:readers`,
+        max: options.connections,
+        min: Math.min(ctx.pool.min ?? 0, options.connections),
+        create: () => open(true),
+        destroy: close,
+      })
+    }
+  }
+
+  read(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult> {
+    if (this.workers !== null) return this.readOnWorker(sql, params)
+    const pool = this.readers ?? this.writer
+    const lease = pool.tryAcquire()
+    if (lease === undefined) return this.readAsync(pool, sql, params, info)
+    try {
+      return lease.resource.all(sql, params)
+    } finally {
+      lease.release()
+    }
+  }
+
+  private async readAsync(
+    pool: Pool<Connection>,
+    sql: string,
+    params: Params,
+    _info: SqlInfo,
+  ): Promise<ExecResult> {
+    const lease = await pool.acquire()
+    try {
+      return lease.resource.all(sql, params)
+    } finally {
+      lease.release()
+    }
+  }
+
+  private async readOnWorker(sql: string, params: Params): Promise<ExecResult> {
+    const lease = await this.workers!.acquire()
+    try {
+      return await lease.resource.run(sql, params)
+    } finally {
+      lease.release()
+    }
+  }
+
+  write(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult> {
+    const lease = this.writer.tryAcquire()
+    if (lease === undefined) return this.writeAsync(sql, params, info)
+    try {
+      return lease.resource.run(sql, params, info)
+    } finally {
+      lease.release()
+    }
+  }
+
+  private async writeAsync(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    const lease = await this.writer.acquire()
+    try {
+      return lease.resource.run(sql, params, info)
+    } finally {
+      lease.release()
+    }
+  }
+
+  async transaction<R>(fn: (session: Session) => Promise<R>): Promise<R> {
+    const lease = await this.writer.acquire()
+    const conn = lease.resource
+    let open = false
+    try {
+      conn.db.exec('BEGIN IMMEDIATE')
+      open = true
+      const session: Session = {
+        run: (sql, params, info) => {
+          if (!open) return Promise.reject(new Error('transaction already finished'))
+          try {
+            return Promise.resolve(conn.run(sql, params, info))
+          } catch (error) {
+            return Promise.reject(error)
+          }
+        },
+      }
+      const result = await fn(session)
+      open = false
+      conn.db.exec('COMMIT')
+      return result
+    } catch (error) {
+      open = false
+      this.rollback(conn, lease)
+      throw error
+    } finally {
+      if (!(lease as { done?: boolean }).done) lease.release()
+    }
+  }
+
+  private rollback(conn: Connection, lease: Lease<Connection>): void {
+    try {
+      if (conn.db.isTransaction) conn.db.exec('ROLLBACK')
+    } catch {
+      lease.destroy()
+    }
+  }
+
+  async batch(statements: Statement[]): Promise<ExecResult[]> {
+    return this.transaction(async (session) => {
+      const out: ExecResult[] = []
+      for (const s of statements) out.push(await session.run(s.sql, s.params, s.info))
+      return out
+    })
+  }
+
+  async explain(sql: string, params: Params, info: SqlInfo): Promise<Plan> {
+    const lease = await this.writer.acquire()
+    try {
+      const rows = lease.resource.all(`EXPLAIN QUERY PLAN ${sql}`, params).rows as { detail: string }[]
+      return { plan: rows, fullScans: sqliteFullScans(rows, info) }
+    } finally {
+      lease.release()
+    }
+  }
+
+  mapError(error: unknown, info: SqlInfo): Error {
+    return mapSqliteError(error, info.fingerprint)
+  }
+
+  poolStats(): ReturnType<DriverInstance['poolStats']> {
+    return mergePoolStats(this.name, Object.values(this.pools()))
+  }
+
+  pools(): ReturnType<DriverInstance['pools']> {
+    const out: ReturnType<DriverInstance['pools']> = { writer: this.writer.stats() }
+    if (this.readers !== null) out.readers = this.readers.stats()
+    if (this.workers !== null) out.readers = this.workers.stats()
+    return out
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.readers?.close(), this.workers?.close()])
+    await this.writer.close()
+  }
+}
+
+/** `SCAN <table-or-alias>` rows without an index are full scans. */
+export function sqliteFullScans(rows: { detail: string }[], info: SqlInfo): FullScan[] {
+  const aliases = aliasMap(info.tokens)
+  const out: FullScan[] = []
+  for (const { detail } of rows) {
+    const m = /^SCAN (?:TABLE )?(\S+)(.*)$/.exec(detail)
+    if (m === null || /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(m[2]!)) continue
+    const name = m[1]!.toLowerCase()
+    const table = aliases.get(name) ?? name
+    if (table.startsWith('(') || /^subquery/.test(table)) continue
+    out.push({ table, detail })
+  }
+  return out
+}
+
+/** alias -> table from `from/join <table> [as] <alias>` token runs. */
+export function aliasMap(tokens: string[]): Map<string, string> {
+  const map = new Map<string, string>()
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]
+    if (t !== 'from' && t !== 'join' && t !== ',' && t !== 'update') continue
+    let j = i + 1
+    let table = tokens[j]
+    if (table === undefined || !/^[a-z_"`[]/.test(table)) continue
+    if (tokens[j + 1] === '.') {
+      j += 2
+      table = tokens[j]!
+    }
+    table = table.replace(/^["`[]|["`\]]$/g, '')
+    map.set(table, table)
+    let a = tokens[j + 1]
+    if (a === 'as') a = tokens[j + 2]
+    if (a !== undefined && /^[a-z_][a-z0-9_]*$/.test(a) && !RESERVED.has(a)) map.set(a, table)
+  }
+  return map
+}
+
+const RESERVED = new Set([
+  'where',
+  'join',
+  'inner',
+  'left',
+  'right',
+  'on',
+  'order',
+  'group',
+  'limit',
+  'set',
+  'full',
+  'cross',
+  'natural',
+  'using',
+  'offset',
+  'having',
+  'union',
+  'window',
+  'returning',
+  'values',
+  'select',
+  'outer',
+])
+
+/** The embedded default driver: node:sqlite with WAL, tuned pragmas and reader connections. */
+export function sqlite(options: SqliteOptions = {}): Driver {
+  const o = optObject<SqliteOptions>('sqlite options', options) ?? {}
+  const filename = o.filename ?? ':memory:'
+  if (typeof filename !== 'string')
+    throw new InvalidOptionError('filename', filename, 'a file path or ":memory:"')
+  const readers = optObject<{ connections?: number; threads?: number }>('readers', o.readers) ?? {}
+  const connections = optNumber('readers.connections', readers.connections, 1, { min: 1, integer: true })
+  const threads = optNumber('readers.threads', readers.threads, 0, { integer: true })
+  if (threads > 0 && (filename === ':memory:' || filename === '')) {
+    throw new InvalidOptionError(
+      'readers.threads',
+      threads,
+      '0 for an in-memory database (worker threads need a file)',
+    )
+  }
+  const userPragmas = optObject<Record<string, PragmaValue>>('pragmas', o.pragmas) ?? {}
+  for (const [name, value] of Object.entries(userPragmas)) {
+    if (!/^[a-z_]+$/i.test(name)) throw new InvalidOptionError(`pragmas.${name}`, name, 'a pragma name')
+    if (
+      value !== false &&
+      typeof value !== 'number' &&
+      !(typeof value === 'string' && /^[\w-]+$/.test(value))
+    ) {
+      throw new InvalidOptionError(`pragmas.${name}`, value, 'a number, a bare word or false')
+    }
+  }
+  const pragmas = { ...DEFAULT_PRAGMAS, ...userPragmas }
+  const statementCacheSize = optNumber('statementCacheSize', o.statementCacheSize, 256, {
+    min: 1,
+    integer: true,
+  })
+  return {
+    kind: 'hotpath-db-driver',
+    system: 'sqlite',
+    open: (ctx) => new SqliteInstance({ filename, pragmas, statementCacheSize, connections, threads }, ctx),
+  }
+}

@@ -1,0 +1,103 @@
+// The contract between the database API and a driver (sqlite, postgres).
+import type { SqlInfo } from '../fingerprint.ts'
+import type { PoolStats } from '../pool.ts'
+import type { PoolOptions } from '../pool-options.ts'
+
+export type Row = Record<string, unknown>
+export type Params = readonly unknown[] | Record<string, unknown>
+
+export interface ExecResult {
+  rows: Row[]
+  rowCount: number
+  lastInsertId?: number | bigint
+}
+
+export interface Statement {
+  sql: string
+  params: Params
+  info: SqlInfo
+}
+
+/** Runs statements on one connection held for a transaction. */
+export interface Session {
+  run(sql: string, params: Params, info: SqlInfo): Promise<ExecResult>
+}
+
+export interface FullScan {
+  table: string
+  detail: string
+}
+
+export interface Plan {
+  plan: unknown
+  fullScans: FullScan[]
+}
+
+export type PoolSettings = Omit<PoolOptions<unknown>, 'create' | 'destroy' | 'validate' | 'name'>
+
+export interface DriverContext {
+  name: string
+  pool: PoolSettings
+}
+
+export type DbSystem = 'sqlite' | 'postgresql'
+
+/** An open driver: connection pools plus the ways the database API runs statements. */
+export interface DriverInstance {
+  readonly system: DbSystem
+  /** A read outside a transaction. May return synchronously (main-thread SQLite). */
+  read(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult>
+  /** A write outside a transaction (serialised on SQLite). May return synchronously. */
+  write(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult>
+  transaction<R>(fn: (session: Session) => Promise<R>): Promise<R>
+  /** All statements in one transaction (pipelined in one round trip on PostgreSQL). */
+  batch(statements: Statement[]): Promise<ExecResult[]>
+  explain(sql: string, params: Params, info: SqlInfo): Promise<Plan>
+  /** Maps a driver error to a coded QueryError naming the fingerprint. */
+  mapError(error: unknown, info: SqlInfo): Error
+  poolStats(): PoolStats
+  pools(): Record<string, PoolStats>
+  close(): Promise<void>
+}
+
+/** What sqlite() / postgres() return: a description, opened by createDatabase. */
+export interface Driver {
+  readonly kind: 'hotpath-db-driver'
+  readonly system: DbSystem
+  open(context: DriverContext): DriverInstance
+}
+
+export function mergePoolStats(name: string, stats: PoolStats[]): PoolStats {
+  const out: PoolStats = {
+    kind: 'pool',
+    name,
+    size: 0,
+    idle: 0,
+    used: 0,
+    pending: 0,
+    min: 0,
+    max: 0,
+    created: 0,
+    destroyed: 0,
+    timeouts: 0,
+    waitTime: { count: 0, totalMs: 0, maxMs: 0 },
+    useTime: { count: 0, totalMs: 0, maxMs: 0 },
+  }
+  for (const s of stats) {
+    out.size += s.size
+    out.idle += s.idle
+    out.used += s.used
+    out.pending += s.pending
+    out.min += s.min
+    out.max += s.max
+    out.created += s.created
+    out.destroyed += s.destroyed
+    out.timeouts += s.timeouts
+    for (const k of ['waitTime', 'useTime'] as const) {
+      out[k].count += s[k].count
+      out[k].totalMs += s[k].totalMs
+      out[k].maxMs = Math.max(out[k].maxMs, s[k].maxMs)
+    }
+  }
+  return out
+}

@@ -1,0 +1,158 @@
+// Per-fingerprint statement statistics (like pg_stat_statements) and the slow-query log.
+
+export interface QueryStats {
+  fingerprint: string
+  summary: string
+  count: number
+  totalMs: number
+  meanMs: number
+  p95Ms: number
+  maxMs: number
+  rows: number
+  errors: number
+}
+
+const SAMPLES = 256
+
+/** Mutable counters of one fingerprint. Recording is a few additions and one array store. */
+export class FingerprintStats {
+  readonly fingerprint: string
+  readonly summary: string
+  count = 0
+  totalMs = 0
+  maxMs = 0
+  rows = 0
+  errors = 0
+  private readonly samples = new Float64Array(SAMPLES)
+
+  constructor(fingerprint: string, summary: string) {
+    this.fingerprint = fingerprint
+    this.summary = summary
+  }
+
+  record(durationMs: number, rows: number, failed: boolean): void {
+    this.samples[this.count & (SAMPLES - 1)] = durationMs
+    this.count++
+    this.totalMs += durationMs
+    if (durationMs > this.maxMs) this.maxMs = durationMs
+    this.rows += rows
+    if (failed) this.errors++
+  }
+
+  snapshot(): QueryStats {
+    const n = Math.min(this.count, SAMPLES)
+    let p95 = 0
+    if (n > 0) {
+      const sorted = Array.from(this.samples.subarray(0, n)).sort((a, b) => a - b)
+      p95 = sorted[Math.min(n - 1, Math.ceil(n * 0.95) - 1)]!
+    }
+    return {
+      fingerprint: this.fingerprint,
+      summary: this.summary,
+      count: this.count,
+      totalMs: this.totalMs,
+      meanMs: this.count === 0 ? 0 : this.totalMs / this.count,
+      p95Ms: p95,
+      maxMs: this.maxMs,
+      rows: this.rows,
+      errors: this.errors,
+    }
+  }
+}
+
+export interface SlowQuery {
+  fingerprint: string
+  summary: string
+  /** The statement text as given (parameter placeholders, never the parameter values). */
+  sql: string
+  /** Slowest duration seen (ms) and how many executions went over slowQueryMs. */
+  durationMs: number
+  count: number
+  lastAt: number
+  /** Plan from EXPLAIN (QUERY PLAN rows on SQLite, FORMAT JSON on PostgreSQL) when it could be taken. */
+  plan?: unknown
+  planError?: string
+}
+
+/** Keeps per-fingerprint stats (bounded) and one slow-query entry per fingerprint (bounded). */
+export class Insight {
+  private readonly byFingerprint = new Map<string, FingerprintStats>()
+  private readonly slow = new Map<string, SlowQuery>()
+  private readonly planning = new Set<Promise<void>>()
+  private readonly maxFingerprints: number
+
+  constructor(maxFingerprints = 5_000) {
+    this.maxFingerprints = maxFingerprints
+  }
+
+  statsFor(fingerprint: string, summary: string): FingerprintStats {
+    let s = this.byFingerprint.get(fingerprint)
+    if (s === undefined) {
+      if (this.byFingerprint.size >= this.maxFingerprints) {
+        const other = this.byFingerprint.get('(other)')
+        if (other !== undefined) return other
+        s = new FingerprintStats('(other)', 'OTHER')
+        this.byFingerprint.set('(other)', s)
+        return s
+      }
+      s = new FingerprintStats(fingerprint, summary)
+      this.byFingerprint.set(fingerprint, s)
+    }
+    return s
+  }
+
+  /** Records a slow statement; `explain` is called once per fingerprint to capture the plan. */
+  recordSlow(
+    sql: string,
+    fingerprint: string,
+    summary: string,
+    durationMs: number,
+    explain?: () => Promise<unknown>,
+  ): void {
+    const existing = this.slow.get(fingerprint)
+    if (existing !== undefined) {
+      existing.count++
+      existing.lastAt = Date.now()
+      if (durationMs > existing.durationMs) existing.durationMs = durationMs
+      return
+    }
+    if (this.slow.size >= 200) {
+      const first = this.slow.keys().next().value
+      if (first !== undefined) this.slow.delete(first)
+    }
+    const entry: SlowQuery = { fingerprint, summary, sql, durationMs, count: 1, lastAt: Date.now() }
+    this.slow.set(fingerprint, entry)
+    if (explain === undefined) return
+    const p: Promise<void> = explain().then(
+      (plan) => {
+        entry.plan = plan
+        this.planning.delete(p)
+      },
+      (error: unknown) => {
+        entry.planError = error instanceof Error ? error.message : String(error)
+        this.planning.delete(p)
+      },
+    )
+    this.planning.add(p)
+  }
+
+  async slowQueries(): Promise<SlowQuery[]> {
+    await Promise.all([...this.planning])
+    return [...this.slow.values()].sort((a, b) => b.durationMs - a.durationMs)
+  }
+
+  settled(): Promise<unknown> {
+    return Promise.all([...this.planning])
+  }
+
+  queries(): QueryStats[] {
+    const out: QueryStats[] = []
+    for (const s of this.byFingerprint.values()) out.push(s.snapshot())
+    return out.sort((a, b) => b.totalMs - a.totalMs)
+  }
+
+  reset(): void {
+    this.byFingerprint.clear()
+    this.slow.clear()
+  }
+}

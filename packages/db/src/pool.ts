@@ -1,0 +1,600 @@
+// The resource pool: fair FIFO waiters in a ring buffer with one lazily re-armed deadline timer,
+// LIFO idle reuse, demand-capped creates with backoff, leak detection, lifetimes and idle eviction.
+import {
+  acquireChannel,
+  createChannel,
+  destroyChannel,
+  leakChannel,
+  poolErrorChannel,
+  releaseChannel,
+  timeoutChannel,
+} from './channels.ts'
+import { AcquireTimeoutError, LeaseReleasedError, PoolClosedError, PoolQueueFullError } from './errors.ts'
+import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
+import { Ring } from './ring.ts'
+
+export interface TimeStats {
+  count: number
+  totalMs: number
+  maxMs: number
+}
+
+export interface PoolStats {
+  kind: 'pool'
+  name: string
+  size: number
+  idle: number
+  used: number
+  pending: number
+  min: number
+  max: number
+  created: number
+  destroyed: number
+  timeouts: number
+  waitTime: TimeStats
+  useTime: TimeStats
+}
+
+export interface Lease<T> {
+  readonly resource: T
+  /** Returns the resource to the pool (to the oldest waiter first). Throws if already released. */
+  release(): void
+  /** Removes the resource from the pool and destroys it (a broken connection). */
+  destroy(reason?: unknown): void
+}
+
+export interface AcquireOptions {
+  /** Overrides the pool's acquireTimeout for this call (ms). */
+  timeout?: number
+}
+
+export interface Pool<T> {
+  readonly name: string
+  acquire(options?: AcquireOptions): Promise<Lease<T>>
+  /** Synchronous fast path: a lease on an idle resource, or undefined (never waits, never validates). */
+  tryAcquire(): Lease<T> | undefined
+  use<R>(fn: (resource: T) => R | Promise<R>, options?: AcquireOptions): Promise<R>
+  /** Resolves when `min` resources exist; rejects after acquireTimeout with the create error as cause. */
+  ready(): Promise<void>
+  /** Removes a resource that failed (an idle connection that errored); a leased one is destroyed on release. */
+  invalidate(resource: T, error?: unknown): boolean
+  /** Resolves when no lease is held and nobody waits. */
+  drain(): Promise<void>
+  close(): Promise<void>
+  readonly closed: boolean
+  stats(): PoolStats
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+interface Slot<T> {
+  resource: T
+  expiresAt: number
+  lastReleased: number
+  broken: boolean
+  leased: boolean
+}
+
+interface Waiter<T> {
+  resolve: (lease: Lease<T>) => void
+  reject: (error: unknown) => void
+  enqueuedAt: number
+  deadline: number
+  settled: boolean
+  origin: Error | undefined
+}
+
+const now = (): number => performance.now()
+
+class PoolLease<T> implements Lease<T> {
+  readonly resource: T
+  done = false
+  leakReported = false
+  /** Where acquire() was called; `.stack` is formatted only when a leak is reported. */
+  origin: Error | undefined = undefined
+  readonly slot: Slot<T>
+  readonly pool: ResourcePool<T>
+  readonly acquiredAt: number
+
+  constructor(pool: ResourcePool<T>, slot: Slot<T>, acquiredAt: number) {
+    this.pool = pool
+    this.slot = slot
+    this.resource = slot.resource
+    this.acquiredAt = acquiredAt
+  }
+
+  release(): void {
+    this.pool.giveBack(this, false, undefined)
+  }
+
+  destroy(reason?: unknown): void {
+    this.pool.giveBack(this, true, reason)
+  }
+}
+
+class ResourcePool<T> implements Pool<T> {
+  readonly name: string
+  private readonly o: ResolvedPoolOptions<T>
+  private readonly idle: Slot<T>[] = []
+  private readonly waiters = new Ring<Waiter<T>>(16)
+  private readonly slots = new Map<T, Slot<T>>()
+  private used = 0
+  private pending = 0
+  private creating = 0
+  private createFailures = 0
+  private lastCreateError: unknown = undefined
+  private retryTimer: NodeJS.Timeout | null = null
+  private deadlineTimer: NodeJS.Timeout | null = null
+  private deadlineAt = Number.POSITIVE_INFINITY
+  private maintenanceTimer: NodeJS.Timeout | null = null
+  private leakTimer: NodeJS.Timeout | null = null
+  private readonly leases: Set<PoolLease<T>> | null
+  private drainers: (() => void)[] | null = null
+  private readyWaiters: { resolve: () => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }[] = []
+  private readonly destroying = new Set<Promise<void>>()
+  private closePromise: Promise<void> | null = null
+  closed = false
+  private created = 0
+  private destroyed = 0
+  private timeouts = 0
+  private readonly waitTime: TimeStats = { count: 0, totalMs: 0, maxMs: 0 }
+  private readonly useTime: TimeStats = { count: 0, totalMs: 0, maxMs: 0 }
+
+  constructor(options: PoolOptions<T>) {
+    this.o = resolvePoolOptions(options)
+    this.name = this.o.name
+    this.leases = this.o.leakDetection > 0 ? new Set() : null
+    const { idleTimeout, maxLifetime, leakDetection } = this.o
+    const period = Math.min(idleTimeout || Infinity, maxLifetime || Infinity)
+    if (period !== Infinity) {
+      this.maintenanceTimer = setInterval(() => this.maintain(), Math.max(25, Math.min(period / 2, 30_000)))
+      this.maintenanceTimer.unref()
+    }
+    if (leakDetection > 0) {
+      this.leakTimer = setInterval(() => this.checkLeaks(), Math.max(10, Math.min(leakDetection / 2, 5_000)))
+      this.leakTimer.unref()
+    }
+    this.fill()
+  }
+
+  // ---- acquire -------------------------------------------------------------------------------
+
+  acquire(options?: AcquireOptions): Promise<Lease<T>> {
+    if (this.closed) return Promise.reject(new PoolClosedError(this.name))
+    const t = now()
+    const idle = this.idle
+    while (idle.length > 0) {
+      const slot = idle.pop()!
+      if (t >= slot.expiresAt) {
+        this.destroySlot(slot, 'lifetime', undefined)
+        continue
+      }
+      if (t - slot.lastReleased >= this.o.validateAfterIdle) return this.validateThenLend(slot, t, options)
+      return Promise.resolve(
+        this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')),
+      )
+    }
+    return this.enqueue(t, options?.timeout ?? this.o.acquireTimeout)
+  }
+
+  tryAcquire(): Lease<T> | undefined {
+    if (this.closed) return undefined
+    const idle = this.idle
+    const t = now()
+    while (idle.length > 0) {
+      const slot = idle[idle.length - 1]!
+      if (t >= slot.expiresAt) {
+        idle.pop()
+        this.destroySlot(slot, 'lifetime', undefined)
+        continue
+      }
+      if (t - slot.lastReleased >= this.o.validateAfterIdle) return undefined
+      idle.pop()
+      return this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here'))
+    }
+    return undefined
+  }
+
+  async use<R>(fn: (resource: T) => R | Promise<R>, options?: AcquireOptions): Promise<R> {
+    const lease = await this.acquire(options)
+    try {
+      return await fn(lease.resource)
+    } finally {
+      if (!(lease as PoolLease<T>).done) lease.release()
+    }
+  }
+
+  private lend(slot: Slot<T>, t: number, waitMs: number, origin: Error | undefined): PoolLease<T> {
+    slot.leased = true
+    this.used++
+    const w = this.waitTime
+    w.count++
+    if (waitMs > 0) {
+      w.totalMs += waitMs
+      if (waitMs > w.maxMs) w.maxMs = waitMs
+    }
+    const lease = new PoolLease(this, slot, t)
+    if (this.leases !== null) {
+      lease.origin = origin
+      this.leases.add(lease)
+    }
+    if (acquireChannel.hasSubscribers) acquireChannel.publish({ pool: this.name, waitMs })
+    return lease
+  }
+
+  private async validateThenLend(slot: Slot<T>, t: number, options?: AcquireOptions): Promise<Lease<T>> {
+    slot.leased = true
+    this.used++ // counted as used while validating so size stays exact
+    let ok = false
+    try {
+      ok = (await this.o.validate!(slot.resource)) === true
+    } catch {
+      ok = false
+    }
+    this.used--
+    slot.leased = false
+    if (ok && !this.closed && !slot.broken) {
+      return this.lend(
+        slot,
+        t,
+        now() - t,
+        this.leases === null ? undefined : new Error('lease acquired here'),
+      )
+    }
+    this.destroySlot(slot, 'validation', undefined)
+    this.fill()
+    this.checkDrained()
+    return this.acquire(options)
+  }
+
+  private enqueue(t: number, timeout: number): Promise<Lease<T>> {
+    if (this.pending >= this.o.maxWaiting) {
+      return Promise.reject(new PoolQueueFullError(this.name, this.o.maxWaiting))
+    }
+    return new Promise<Lease<T>>((resolve, reject) => {
+      const deadline = t + timeout
+      const origin = this.leases === null ? undefined : new Error('lease acquired here')
+      this.waiters.push({ resolve, reject, enqueuedAt: t, deadline, settled: false, origin })
+      this.pending++
+      if (deadline < this.deadlineAt) this.armDeadline(deadline, t)
+      this.fill()
+    })
+  }
+
+  // ---- release -------------------------------------------------------------------------------
+
+  giveBack(lease: PoolLease<T>, destroy: boolean, reason: unknown): void {
+    if (lease.done) throw new LeaseReleasedError(this.name)
+    lease.done = true
+    const slot = lease.slot
+    slot.leased = false
+    this.used--
+    const t = now()
+    const useMs = t - lease.acquiredAt
+    const u = this.useTime
+    u.count++
+    u.totalMs += useMs
+    if (useMs > u.maxMs) u.maxMs = useMs
+    if (this.leases !== null) this.leases.delete(lease)
+    if (releaseChannel.hasSubscribers) releaseChannel.publish({ pool: this.name, useMs })
+    if (destroy || slot.broken || this.closed || t >= slot.expiresAt) {
+      this.destroySlot(
+        slot,
+        destroy ? 'destroyed' : slot.broken ? 'error' : this.closed ? 'close' : 'lifetime',
+        reason,
+      )
+      this.fill()
+      if (this.drainers !== null) this.checkDrained()
+      return
+    }
+    slot.lastReleased = t
+    this.place(slot, t)
+    if (this.drainers !== null) this.checkDrained()
+  }
+
+  /** Gives a free slot to the oldest live waiter, or parks it on the idle stack. */
+  private place(slot: Slot<T>, t: number): void {
+    const waiters = this.waiters
+    while (waiters.length > 0) {
+      const w = waiters.shift()!
+      if (w.settled) continue
+      w.settled = true
+      this.pending--
+      w.resolve(this.lend(slot, t, t - w.enqueuedAt, w.origin))
+      return
+    }
+    this.idle.push(slot)
+  }
+
+  // ---- creation ------------------------------------------------------------------------------
+
+  /** Starts creates for the demand: waiters plus the `min` floor, capped by `max`. */
+  private fill(): void {
+    if (this.closed || this.retryTimer !== null) return
+    const size = this.idle.length + this.used
+    const desired = Math.min(this.o.max, Math.max(this.o.min, size + this.pending))
+    let toStart = desired - size - this.creating
+    while (toStart-- > 0) this.startCreate()
+  }
+
+  private startCreate(): void {
+    this.creating++
+    let p: Promise<T>
+    try {
+      p = Promise.resolve(this.o.create())
+    } catch (error) {
+      p = Promise.reject(error)
+    }
+    p.then(
+      (resource) => this.onCreated(resource),
+      (error: unknown) => this.onCreateFailed(error),
+    )
+  }
+
+  private onCreated(resource: T): void {
+    this.creating--
+    this.createFailures = 0
+    this.lastCreateError = undefined
+    this.created++
+    if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name })
+    const t = now()
+    const { maxLifetime } = this.o
+    const jitter = maxLifetime > 0 ? Math.random() * Math.min(maxLifetime * 0.025, 30_000) : 0
+    const slot: Slot<T> = {
+      resource,
+      expiresAt: maxLifetime > 0 ? t + maxLifetime - jitter : Number.POSITIVE_INFINITY,
+      lastReleased: t,
+      broken: false,
+      leased: false,
+    }
+    this.slots.set(resource, slot)
+    if (this.closed) {
+      this.destroySlot(slot, 'close', undefined)
+      return
+    }
+    this.place(slot, t)
+    this.settleReady()
+    this.fill()
+  }
+
+  private onCreateFailed(error: unknown): void {
+    this.creating--
+    this.createFailures++
+    this.lastCreateError = error
+    if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name, error })
+    if (this.closed || this.retryTimer !== null) return
+    const size = this.idle.length + this.used
+    if (this.pending === 0 && size >= this.o.min) return
+    const base = Math.min(
+      this.o.retryMaxDelay,
+      this.o.retryInitialDelay * 2 ** Math.min(this.createFailures - 1, 20),
+    )
+    const delay = base / 2 + (Math.random() * base) / 2
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.fill()
+    }, delay)
+    this.retryTimer.unref()
+  }
+
+  // ---- destruction, errors, maintenance ------------------------------------------------------
+
+  private destroySlot(slot: Slot<T>, reason: string, error: unknown): void {
+    if (!this.slots.delete(slot.resource)) return
+    this.destroyed++
+    if (destroyChannel.hasSubscribers) destroyChannel.publish({ pool: this.name, reason, error })
+    const destroy = this.o.destroy
+    if (destroy === undefined) return
+    let p: Promise<void>
+    try {
+      p = Promise.resolve(destroy(slot.resource))
+    } catch (e) {
+      p = Promise.reject(e)
+    }
+    const tracked: Promise<void> = p.then(
+      () => {
+        this.destroying.delete(tracked)
+      },
+      (e: unknown) => {
+        this.destroying.delete(tracked)
+        if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.name, error: e })
+      },
+    )
+    this.destroying.add(tracked)
+  }
+
+  invalidate(resource: T, error?: unknown): boolean {
+    const slot = this.slots.get(resource)
+    if (slot === undefined) return false
+    if (error !== undefined && poolErrorChannel.hasSubscribers)
+      poolErrorChannel.publish({ pool: this.name, error })
+    slot.broken = true
+    if (!slot.leased) {
+      const i = this.idle.indexOf(slot)
+      if (i !== -1) this.idle.splice(i, 1)
+      this.destroySlot(slot, 'error', error)
+      this.fill()
+    }
+    return true
+  }
+
+  private maintain(): void {
+    if (this.closed) return
+    const t = now()
+    const { idleTimeout, min } = this.o
+    const idle = this.idle
+    // Oldest idle first (bottom of the LIFO stack).
+    for (let i = 0; i < idle.length; ) {
+      const slot = idle[i]!
+      const size = idle.length + this.used
+      if (t >= slot.expiresAt || (idleTimeout > 0 && t - slot.lastReleased >= idleTimeout && size > min)) {
+        idle.splice(i, 1)
+        this.destroySlot(slot, t >= slot.expiresAt ? 'lifetime' : 'idle', undefined)
+      } else i++
+    }
+    this.fill()
+  }
+
+  private checkLeaks(): void {
+    if (this.leases === null) return
+    const t = now()
+    for (const lease of this.leases) {
+      const heldMs = t - lease.acquiredAt
+      if (!lease.leakReported && heldMs >= this.o.leakDetection) {
+        lease.leakReported = true
+        const stack = lease.origin?.stack
+        if (leakChannel.hasSubscribers) leakChannel.publish({ pool: this.name, heldMs, stack })
+        process.emitWarning(`Pool "${this.name}": a lease has been held for ${Math.round(heldMs)} ms`, {
+          code: 'HOTPATH_DB_LEAK',
+          detail: stack,
+        })
+      }
+    }
+  }
+
+  // ---- deadlines -----------------------------------------------------------------------------
+
+  private armDeadline(deadline: number, t: number): void {
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer)
+    this.deadlineAt = deadline
+    this.deadlineTimer = setTimeout(() => this.sweep(), Math.max(0, deadline - t) + 1)
+    this.deadlineTimer.unref()
+  }
+
+  /** Rejects every waiter whose deadline passed, then re-arms the single timer for the earliest left. */
+  private sweep(): void {
+    this.deadlineTimer = null
+    this.deadlineAt = Number.POSITIVE_INFINITY
+    const t = now()
+    let next = Number.POSITIVE_INFINITY
+    this.waiters.retain((w) => {
+      if (w.settled) return false
+      if (w.deadline <= t) {
+        w.settled = true
+        this.pending--
+        this.timeouts++
+        const waitMs = t - w.enqueuedAt
+        if (timeoutChannel.hasSubscribers)
+          timeoutChannel.publish({ pool: this.name, waitMs, pending: this.pending })
+        w.reject(new AcquireTimeoutError(this.name, waitMs, this.lastCreateError))
+        return false
+      }
+      if (w.deadline < next) next = w.deadline
+      return true
+    })
+    if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next, t)
+    if (this.drainers !== null) this.checkDrained()
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new PoolClosedError(this.name))
+    if (this.idle.length + this.used >= this.o.min) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.readyWaiters = this.readyWaiters.filter((r) => r !== entry)
+          reject(new AcquireTimeoutError(this.name, this.o.acquireTimeout, this.lastCreateError))
+        }, this.o.acquireTimeout),
+      }
+      entry.timer.unref()
+      this.readyWaiters.push(entry)
+    })
+  }
+
+  private settleReady(): void {
+    if (this.readyWaiters.length === 0 || this.idle.length + this.used < this.o.min) return
+    for (const r of this.readyWaiters) {
+      clearTimeout(r.timer)
+      r.resolve()
+    }
+    this.readyWaiters = []
+  }
+
+  drain(): Promise<void> {
+    if (this.used === 0 && this.pending === 0) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      if (this.drainers === null) this.drainers = []
+      this.drainers.push(resolve)
+    })
+  }
+
+  private checkDrained(): void {
+    if (this.used !== 0 || this.pending !== 0 || this.drainers === null) return
+    const drainers = this.drainers
+    this.drainers = null
+    for (const d of drainers) d()
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise === null) this.closePromise = this.doClose()
+    return this.closePromise
+  }
+
+  private async doClose(): Promise<void> {
+    this.closed = true
+    for (const timer of [this.retryTimer, this.deadlineTimer, this.maintenanceTimer, this.leakTimer]) {
+      if (timer !== null) clearTimeout(timer)
+    }
+    this.retryTimer = this.deadlineTimer = this.maintenanceTimer = this.leakTimer = null
+    const closedError = new PoolClosedError(this.name)
+    for (const r of this.readyWaiters) {
+      clearTimeout(r.timer)
+      r.reject(closedError)
+    }
+    this.readyWaiters = []
+    this.waiters.retain((w) => {
+      if (!w.settled) {
+        w.settled = true
+        this.pending--
+        w.reject(closedError)
+      }
+      return false
+    })
+    for (const slot of this.idle.splice(0)) this.destroySlot(slot, 'close', undefined)
+    if (this.used > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        this.drain(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.o.closeTimeout)
+          timer.unref()
+        }),
+      ])
+      clearTimeout(timer)
+      for (const slot of [...this.slots.values()]) this.destroySlot(slot, 'close', undefined)
+    }
+    this.checkDrained()
+    await Promise.all([...this.destroying])
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  stats(): PoolStats {
+    const idle = this.idle.length
+    return {
+      kind: 'pool',
+      name: this.name,
+      size: idle + this.used,
+      idle,
+      used: this.used,
+      pending: this.pending,
+      min: this.o.min,
+      max: this.o.max,
+      created: this.created,
+      destroyed: this.destroyed,
+      timeouts: this.timeouts,
+      waitTime: { ...this.waitTime },
+      useTime: { ...this.useTime },
+    }
+  }
+}
+
+/** Creates a driver-agnostic resource pool (see PoolOptions for the defaults). */
+export function createPool<T>(options: PoolOptions<T>): Pool<T> {
+  return new ResourcePool(options)
+}
