@@ -285,8 +285,11 @@ export class LayeredCache implements Cache {
     await this.store(key, value, ttl, grace, tags, this.epoch)
   }
 
-  /** Writes L1 then L2 (bounded; an L2 failure leaves the value in L1 only) and tells the bus. */
-  async store(
+  /**
+   * Writes L1 (synchronously) and starts the L2 write, returning its promise (bounded by l2Timeout, never
+   * rejects: an L2 failure leaves the value in L1 only). Throws synchronously for unserializable values.
+   */
+  store(
     key: string,
     value: unknown,
     ttl: number,
@@ -310,7 +313,7 @@ export class LayeredCache implements Cache {
         tags,
       })
     }
-    if (epoch !== this.epoch || this.closed) return
+    if (epoch !== this.epoch || this.closed) return Promise.resolve()
     this.sets++
     const lru = this.#lru
     if (lru !== undefined) {
@@ -323,19 +326,23 @@ export class LayeredCache implements Cache {
         setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l1' })
     }
     if (this.bus !== undefined) this.bus.publish('key', { keys: [key] })
-    if (encoded !== undefined) {
-      const l2 = this.l2!
-      const full = this.l2Key(key)
-      const life = ttl + grace
-      if (life > this.#maxLifetime) this.#maxLifetime = life
-      try {
-        await this.guard.call('set', () => l2.set(full, encoded, life))
-        if (setChannel.hasSubscribers)
-          setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l2' })
-      } catch {
-        // counted by the guard; the value lives in L1 only
-      }
-    }
+    if (encoded === undefined) return Promise.resolve()
+    const l2 = this.l2!
+    const full = this.l2Key(key)
+    const life = ttl + grace
+    if (life > this.#maxLifetime) this.#maxLifetime = life
+    const data = encoded
+    return this.guard
+      .call('set', () => l2.set(full, data, life))
+      .then(
+        () => {
+          if (setChannel.hasSubscribers)
+            setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l2' })
+        },
+        () => {
+          // counted by the guard; the value lives in L1 only
+        },
+      )
   }
 
   async delete(key: string): Promise<boolean> {
@@ -499,8 +506,8 @@ export class LayeredCache implements Cache {
   async addIfAbsent(key: string, value: unknown, ttl: number): Promise<boolean> {
     this.#open()
     checkKey(key)
-    if (this.#fresh(key) !== undefined) return false
     const l2 = this.l2
+    if (l2 === undefined && this.#fresh(key) !== undefined) return false
     const epoch = this.epoch
     if (l2?.setIfAbsent !== undefined) {
       const createdAt = stamp()
@@ -542,6 +549,18 @@ export class LayeredCache implements Cache {
     }
     await this.store(key, value, ttl, 0, undefined, epoch)
     return true
+  }
+
+  /** Reads L2 first (shared truth across instances), then L1; used by the idempotency store. */
+  async getShared(key: string): Promise<unknown> {
+    this.#open()
+    checkKey(key)
+    if (this.l2 !== undefined) {
+      const epoch = this.epoch
+      const env = await this.readL2(key)
+      if (env !== undefined && this.backfill(key, env, epoch).exp > now()) return env.value
+    }
+    return this.#fresh(key)?.value
   }
 
   // ---------------------------------------------------------------- lifecycle & stats

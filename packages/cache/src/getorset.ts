@@ -255,18 +255,31 @@ export class Producer {
         throw error
       }
       this.#publishFactory(key, performance.now() - started, undefined)
+      let written: Promise<void> | undefined
       if (!ctx.skipped && value !== undefined && !c.closed) {
         const ttl = ctx.ttl ?? this.#adaptiveTtl(call.ttl, prev, value)
-        await c.store(key, value, ttl, call.grace, call.tags, epoch)
+        // The caller gets the value as soon as L1 has it; the L2 write (bounded) finishes behind it.
+        written = c.store(key, value, ttl, call.grace, call.tags, epoch)
+      }
+      if (token !== undefined) {
+        // Release the lock only once the value is in L2, so waiters find it there.
+        const release = this.#release(key, token)
+        token = undefined
+        if (written === undefined) release()
+        else written.then(release)
       }
       return value
     } finally {
-      if (token !== undefined) {
-        const l2 = c.l2!
-        const lockKey = c.lockKey(key)
-        const t = token
-        await c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, t)).catch(noop)
-      }
+      if (token !== undefined) this.#release(key, token)()
+    }
+  }
+
+  #release(key: string, token: string): () => void {
+    return () => {
+      const c = this.#c
+      const l2 = c.l2!
+      const lockKey = c.lockKey(key)
+      c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, token)).catch(noop)
     }
   }
 

@@ -61,7 +61,7 @@ export function createIdempotencyStore<R = unknown>(
       for (let attempt = 0; attempt < 3; attempt++) {
         const mark: Rec<R> = { s: 'in-flight', at: Date.now() }
         if (await c.addIfAbsent(k, mark, inFlightTtl)) return { status: 'started' }
-        const rec = await c.get(k)
+        const rec = await c.getShared(k)
         if (isRec(rec))
           return rec.s === 'done' ? { status: 'completed', response: rec.r as R } : { status: 'in-flight' }
         if (rec !== undefined) await c.delete(k) // foreign value under our key: drop it and retry

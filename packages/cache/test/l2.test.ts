@@ -56,15 +56,17 @@ describe('L2 on Redis', () => {
   })
 
   it('an L2 hit backfills L1 with the remaining TTL, not the full one', async () => {
-    const a = make({ ttl: 300 })
-    const b = make({ ttl: 300 })
+    const a = make({ ttl: 1000 })
+    const b = make({ ttl: 1000 })
     await a.set('k', 'v')
-    await sleep(200)
+    const written = Date.now()
+    await sleep(600)
     expect(b.peek('k')).toBeUndefined()
     expect(await b.get('k')).toBe('v')
     expect(b.peek('k')).toBe('v')
     expect(b.stats().l2Hits).toBe(1)
-    await sleep(150) // 350 ms after the write: expired although b read it only 150 ms ago
+    // 1,050 ms after the write: expired in b's L1 although b read it only ~450 ms ago
+    await sleep(Math.max(0, written + 1050 - Date.now()))
     expect(b.peek('k')).toBeUndefined()
   })
 
