@@ -53,7 +53,6 @@ async function torture(seed: number, steps: number): Promise<{ granted: number; 
   const inFlight = new Set<Promise<unknown>>()
   const granted: number[] = []
   let seq = 0
-  let settledCount = 0
   let issued = 0
   let rejected = 0
 
@@ -86,7 +85,6 @@ async function torture(seed: number, steps: number): Promise<{ granted: number; 
       },
     )
     const tracked = p.finally(() => {
-      settledCount++
       inFlight.delete(tracked)
     })
     inFlight.add(tracked)

@@ -1,5 +1,5 @@
 // pg errors to coded QueryErrors that keep the SQLSTATE.
-import { type DbErrorCode, QueryError } from '../errors.ts'
+import { type DbErrorCode, isHotpathError, QueryError } from '../errors.ts'
 
 /** True for errors after which the connection must not be reused. */
 export function isConnectionError(error: unknown): boolean {
@@ -15,7 +15,7 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 export function mapPgError(error: unknown, fingerprint: string): Error {
-  if (error instanceof QueryError) return error
+  if (error instanceof QueryError || isHotpathError(error)) return error as Error
   const e = error as { code?: unknown; message?: unknown }
   const message = typeof e?.message === 'string' ? e.message : String(error)
   const sqlState = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined
@@ -26,6 +26,7 @@ export function mapPgError(error: unknown, fingerprint: string): Error {
   else if (sqlState?.startsWith('23')) code = 'HOTPATH_DB_CONSTRAINT'
   else if (sqlState?.startsWith('22')) code = 'HOTPATH_DB_BIND'
   else if (isConnectionError(error)) code = 'HOTPATH_DB_CONNECTION'
-  else if (sqlState === undefined && error instanceof TypeError) code = 'HOTPATH_DB_BIND'
+  // Client-side failures without SQLSTATE that are not connection losses: values pg cannot serialise.
+  else if (sqlState === undefined && !/timeout/i.test(message)) code = 'HOTPATH_DB_BIND'
   return new QueryError(code, message, fingerprint, sqlState, error)
 }

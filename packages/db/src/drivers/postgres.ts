@@ -211,12 +211,18 @@ class PostgresInstance implements DriverInstance {
     try {
       for (let i = 0; i < statements.length; i++) {
         const s = statements[i]!
-        if (!Array.isArray(s.params))
-          throw Object.assign(new TypeError('PostgreSQL takes positional parameters'), { statementIndex: i })
+        if (!Array.isArray(s.params)) {
+          throw new QueryError(
+            'HOTPATH_DB_BIND',
+            'PostgreSQL takes positional parameters: pass an array',
+            s.info.fingerprint,
+          )
+        }
         try {
           wire.push({ sql: s.sql, values: s.params.map((v) => pg.utils.prepareValue(v)) })
         } catch (error) {
-          throw Object.assign(error as Error, { statementIndex: i })
+          const message = `Cannot bind a parameter: ${(error as Error).message}`
+          throw new QueryError('HOTPATH_DB_BIND', message, s.info.fingerprint, undefined, error)
         }
       }
     } catch (error) {

@@ -1,13 +1,13 @@
 // node:sqlite errors to coded QueryErrors.
-import { type DbErrorCode, QueryError } from '../errors.ts'
+import { type DbErrorCode, isHotpathError, QueryError } from '../errors.ts'
 
 export function mapSqliteError(error: unknown, fingerprint: string): Error {
-  if (error instanceof QueryError) return error
+  if (error instanceof QueryError || isHotpathError(error)) return error as Error
   const e = error as { code?: string; errcode?: number; message?: string }
   const message = typeof e?.message === 'string' ? e.message : String(error)
   let code: DbErrorCode = 'HOTPATH_DB_QUERY'
-  if (e?.code === 'ERR_INVALID_ARG_TYPE' || e?.code === 'ERR_INVALID_STATE') {
-    code = /bound/i.test(message) ? 'HOTPATH_DB_BIND' : 'HOTPATH_DB_QUERY'
+  if (/cannot be bound|named parameter/i.test(message)) {
+    code = 'HOTPATH_DB_BIND'
   } else if (typeof e?.errcode === 'number') {
     const primary = e.errcode & 0xff
     if (primary === 19) code = 'HOTPATH_DB_CONSTRAINT'

@@ -1,0 +1,271 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  type FreshSchema,
+  freePort,
+  freshSchema,
+  postgresUrl,
+  requirePostgres,
+  uniqueId,
+} from '@hotpath/test-helpers'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createDatabase, type Database, postgres } from '../src/index.ts'
+
+let available = false
+let schema: FreshSchema
+let admin: pg.Client
+const opened: Database[] = []
+
+beforeAll(async () => {
+  available = await requirePostgres()
+  if (!available) return
+  admin = new pg.Client({ connectionString: postgresUrl() })
+  await admin.connect()
+})
+afterAll(async () => {
+  await admin?.end()
+})
+beforeEach(async (ctx) => {
+  if (!available) ctx.skip()
+  schema = await freshSchema()
+})
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.close()))
+  await schema?.drop()
+})
+
+const open = (
+  options: Parameters<typeof postgres>[0] = {},
+  extra: Parameters<typeof createDatabase>[0] = {},
+) => {
+  const db = createDatabase({
+    name: 'pgtest',
+    driver: postgres({ connectionString: schema.url, ...options }),
+    ...extra,
+  })
+  opened.push(db)
+  return db
+}
+
+describe('postgres driver', () => {
+  it('runs queries with prepared statements and reports rowCount', async () => {
+    const db = open({}, { pool: { max: 1 } })
+    await db.execute('create table t (id serial primary key, name text)')
+    const r = await db.execute('insert into t (name) values ($1), ($2)', ['a', 'b'])
+    expect(r.rowCount).toBe(2)
+    expect(await db.query('select name from t where id = $1', [2])).toEqual([{ name: 'b' }])
+    expect(await db.query('select name from t where id = $1', [1])).toEqual([{ name: 'a' }])
+    const prepared = await db.query<{ statement: string }>('select statement from pg_prepared_statements')
+    expect(prepared.map((p) => p.statement)).toContain('select name from t where id = $1')
+    expect(db.system).toBe('postgresql')
+  })
+
+  it('rolls a transaction back on throw and commits otherwise', async () => {
+    const db = open()
+    await db.execute('create table acct (id int primary key, balance int)')
+    await db.execute('insert into acct values (1, 100), (2, 0)')
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.execute('update acct set balance = balance - 50 where id = $1', [1])
+        expect(await tx.query('select balance from acct where id = 1')).toEqual([{ balance: 50 }])
+        throw new Error('abort')
+      }),
+    ).rejects.toThrow('abort')
+    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 100 }, { balance: 0 }])
+    await db.transaction(async (tx) => {
+      await tx.execute('update acct set balance = balance - 30 where id = 1')
+      await tx.execute('update acct set balance = balance + 30 where id = 2')
+    })
+    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 70 }, { balance: 30 }])
+    expect(db.stats().pool.used).toBe(0)
+  })
+
+  it('pipelines a batch in one transaction: results in order, all or nothing', async () => {
+    const db = open()
+    await db.execute('create table k (id serial primary key, v text unique)')
+    const results = await db.batch([
+      ['insert into k (v) values ($1) returning id', ['a']],
+      ['insert into k (v) values ($1)', ['b']],
+      'select count(*)::int as n from k',
+    ])
+    expect(results[0]!.rows).toEqual([{ id: 1 }])
+    expect(results[1]!.rowCount).toBe(1)
+    expect(results[2]!.rows).toEqual([{ n: 2 }])
+    const error = await db
+      .batch([
+        ['insert into k (v) values ($1)', ['c']],
+        ['insert into k (v) values ($1)', ['a']],
+        ['insert into k (v) values ($1)', ['d']],
+      ])
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      code: 'HOTPATH_DB_CONSTRAINT',
+      sqlState: '23505',
+      fingerprint: 'insert into k (v) values (?)',
+    })
+    expect(await db.query('select v from k order by id')).toEqual([{ v: 'a' }, { v: 'b' }])
+    await expect(
+      db.batch([
+        [
+          'select $1::int',
+          [
+            {
+              toPostgres: () => {
+                throw new Error('nope')
+              },
+            },
+          ],
+        ],
+      ]),
+    ).rejects.toMatchObject({
+      code: 'HOTPATH_DB_BIND',
+    })
+    expect(await db.query('select 1 as one')).toEqual([{ one: 1 }])
+  })
+
+  it('maps errors to coded errors keeping SQLSTATE and fingerprint; connections stay healthy', async () => {
+    const db = open({ statementTimeout: 200 }, { pool: { max: 2 } })
+    await expect(db.query('selec 1')).rejects.toMatchObject({
+      code: 'HOTPATH_DB_SYNTAX',
+      sqlState: '42601',
+      fingerprint: 'selec ?',
+    })
+    await expect(db.query('select $1::int + $2::int', [1])).rejects.toMatchObject({
+      code: 'HOTPATH_DB_PARAMETER_COUNT',
+    })
+    await expect(db.query('select $1::int as n', ['not a number'])).rejects.toMatchObject({
+      code: 'HOTPATH_DB_BIND',
+      sqlState: '22P02',
+      fingerprint: 'select ? :: int as n',
+    })
+    await expect(db.query('select pg_sleep(2)')).rejects.toMatchObject({
+      code: 'HOTPATH_DB_STATEMENT_TIMEOUT',
+      sqlState: '57014',
+    })
+    await expect(db.query('select * from no_such_table')).rejects.toMatchObject({
+      code: 'HOTPATH_DB_QUERY',
+      sqlState: '42P01',
+    })
+    await expect(db.query('select $1', { named: 1 })).rejects.toMatchObject({ code: 'HOTPATH_DB_BIND' })
+    expect(await db.query('select 2 as two')).toEqual([{ two: 2 }])
+    expect(db.stats().pool).toMatchObject({ used: 0, destroyed: 0 })
+  })
+
+  it('rejects acquire after acquireTimeout with the connect error as cause when PostgreSQL is unreachable', async () => {
+    const port = await freePort()
+    const db = createDatabase({
+      driver: postgres({
+        connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+        connectTimeout: 1000,
+      }),
+      pool: { acquireTimeout: 300 },
+    })
+    opened.push(db)
+    const started = performance.now()
+    const error = await db.query('select 1').catch((e: unknown) => e)
+    const elapsed = performance.now() - started
+    expect(error).toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
+    expect((error as { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED')
+    expect(elapsed).toBeGreaterThanOrEqual(290)
+    expect(elapsed).toBeLessThan(3000)
+  })
+
+  it('heals when backends are killed with pg_terminate_backend mid-load; nobody hangs', {
+    timeout: 30_000,
+  }, async () => {
+    const app = uniqueId('hp_kill')
+    const db = open({ applicationName: app }, { pool: { max: 4, acquireTimeout: 5000 } })
+    await db.execute('create table load (id serial primary key, v int)')
+    let stop = false
+    const errors: { code?: string }[] = []
+    let ok = 0
+    const worker = async (n: number) => {
+      while (!stop) {
+        try {
+          if (n % 2 === 0) await db.query('select count(*) from load where v = $1', [n])
+          else await db.execute('insert into load (v) values ($1)', [n])
+          ok++
+        } catch (error) {
+          errors.push(error as { code?: string })
+        }
+      }
+    }
+    const workers = Array.from({ length: 12 }, (_, i) => worker(i))
+    let killed = 0
+    for (let round = 0; round < 3; round++) {
+      await sleep(150)
+      const r = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+        [app],
+      )
+      killed += r.rowCount ?? 0
+    }
+    await sleep(200)
+    stop = true
+    const settled = await Promise.race([
+      Promise.all(workers).then(() => 'settled'),
+      sleep(10_000).then(() => 'hung'),
+    ])
+    expect(settled).toBe('settled')
+    expect(killed).toBeGreaterThan(0)
+    expect(ok).toBeGreaterThan(50)
+    for (const e of errors) expect(['HOTPATH_DB_CONNECTION', 'HOTPATH_DB_QUERY']).toContain(e.code)
+    // Healed: fresh connections, and every query works again.
+    expect(await db.query('select 1 as ok')).toEqual([{ ok: 1 }])
+    const stats = db.stats().pool
+    expect(stats.destroyed).toBeGreaterThan(0)
+    expect(stats.used).toBe(0)
+    expect(stats.size).toBeLessThanOrEqual(4)
+  })
+
+  it('removes idle connections killed by the server without crashing', async () => {
+    const app = uniqueId('hp_idle')
+    const db = open({ applicationName: app }, { pool: { max: 2 } })
+    await Promise.all([db.query('select pg_sleep(0.05)'), db.query('select pg_sleep(0.05)')])
+    expect(db.stats().pool.idle).toBe(2)
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [
+      app,
+    ])
+    await sleep(200)
+    expect(db.stats().pool.idle).toBe(0)
+    expect(await db.query('select 3 as three')).toEqual([{ three: 3 }])
+  })
+
+  it('analyze finds a planted Seq Scan; the suggested index removes it', async () => {
+    const db = open({}, { slowQueryMs: 0 })
+    await db.execute('create table orders (id serial primary key, customer text not null, total int)')
+    await db.execute(
+      "insert into orders (customer, total) select 'c' || (g % 2000), g from generate_series(1, 20000) g",
+    )
+    await db.execute('analyze orders')
+    const sql = 'select id from orders where customer = $1'
+    const before = await db.analyze(sql, ['c7'])
+    const scan = before.findings.find((f) => f.kind === 'full-scan')
+    expect(scan).toMatchObject({
+      table: 'orders',
+      suggestion: 'CREATE INDEX idx_orders_customer ON orders (customer)',
+    })
+    expect(JSON.stringify(before.plan)).toContain('Seq Scan')
+    await db.execute(scan!.suggestion!)
+    await db.execute('analyze orders')
+    const after = await db.analyze(sql, ['c7'])
+    expect(after.findings.filter((f) => f.kind === 'full-scan')).toEqual([])
+    expect(JSON.stringify(after.plan)).toMatch(/Index|Bitmap/)
+    const slow = await db.slowQueries()
+    expect(slow.length).toBeGreaterThan(0)
+    expect(slow.every((s) => !s.sql.includes('c7'))).toBe(true)
+  })
+
+  it('invalidates the query cache on a write', async () => {
+    const db = open()
+    await db.execute('create table p (id int primary key, price int)')
+    await db.execute('insert into p values (1, 10)')
+    const read = () =>
+      db.query<{ price: number }>('select price from p where id = $1', [1], { cache: 60_000 })
+    expect(await read()).toEqual([{ price: 10 }])
+    await db.execute('update p set price = 11 where id = 1')
+    expect(await read()).toEqual([{ price: 11 }])
+    expect(await read()).toEqual([{ price: 11 }])
+    expect(db.stats().queryCache).toEqual({ hits: 1, misses: 2 })
+  })
+})

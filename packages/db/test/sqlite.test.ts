@@ -1,0 +1,286 @@
+import diagnostics_channel from 'node:diagnostics_channel'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDatabase, type Database, sqlite } from '../src/index.ts'
+
+let dir: string
+const opened: Database[] = []
+const open = (
+  name: string,
+  options: Parameters<typeof sqlite>[0] = {},
+  extra: Parameters<typeof createDatabase>[0] = {},
+) => {
+  const db = createDatabase({
+    name,
+    driver: sqlite({ filename: join(dir, `${name}.db`), ...options }),
+    ...extra,
+  })
+  opened.push(db)
+  return db
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hp-db-sqlite-'))
+})
+afterAll(async () => {
+  await Promise.all(opened.map((db) => db.close()))
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function seedOrders(db: Database, rows: number): Promise<void> {
+  await db.execute(
+    'create table orders (id integer primary key, customer text not null, status text, total real)',
+  )
+  const statements = Array.from(
+    { length: rows },
+    (_, i) =>
+      [
+        'insert into orders (customer, status, total) values (?, ?, ?)',
+        [`c${i % 500}`, i % 3 ? 'open' : 'done', i],
+      ] as const,
+  )
+  for (let i = 0; i < statements.length; i += 5000) await db.batch(statements.slice(i, i + 5000))
+}
+
+describe('sqlite driver', () => {
+  it('applies the per-connection pragmas, each overridable', async () => {
+    const db = open('pragmas', { pragmas: { cache_size: -1000, mmap_size: false } })
+    const [mode] = await db.query<{ journal_mode: string }>('pragma journal_mode')
+    expect(mode!.journal_mode).toBe('wal')
+    expect((await db.query('pragma synchronous'))[0]).toEqual({ synchronous: 1 })
+    expect((await db.query('pragma foreign_keys'))[0]).toEqual({ foreign_keys: 1 })
+    expect((await db.query('pragma busy_timeout'))[0]).toMatchObject({ timeout: 5000 })
+    expect((await db.query('pragma temp_store'))[0]).toEqual({ temp_store: 2 })
+    expect((await db.query('pragma cache_size'))[0]).toEqual({ cache_size: -1000 })
+    expect(() => sqlite({ pragmas: { 'x; drop table y': 1 } })).toThrow(/pragmas/)
+    expect(() => sqlite({ pragmas: { cache_size: '1; drop' } })).toThrow(/pragmas.cache_size/)
+    expect(() => sqlite({ readers: { threads: 2 } })).toThrow(/readers.threads/)
+  })
+
+  it('runs queries and executes writes with rowCount and lastInsertId', async () => {
+    const db = open('crud')
+    await db.execute('create table t (id integer primary key, name text)')
+    const r = await db.execute('insert into t (name) values (?)', ['a'])
+    expect(r).toMatchObject({ rowCount: 1, lastInsertId: 1 })
+    await db.execute('insert into t (name) values (?)', ['b'])
+    expect(await db.query('select name from t order by id')).toEqual([{ name: 'a' }, { name: 'b' }])
+    expect(await db.query('select name from t where name = :name', { name: 'b' })).toEqual([{ name: 'b' }])
+    const returning = await db.query('insert into t (name) values (?) returning id', ['c'])
+    expect(returning).toEqual([{ id: 3 }])
+  })
+
+  it('rolls a transaction back on throw, on the same connection', async () => {
+    const db = open('tx')
+    await db.execute('create table acct (id integer primary key, balance integer)')
+    await db.execute('insert into acct (id, balance) values (1, 100), (2, 0)')
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.execute('update acct set balance = balance - 50 where id = 1')
+        // Same connection: the transaction sees its own write...
+        expect(
+          (await tx.query<{ balance: number }>('select balance from acct where id = 1'))[0]!.balance,
+        ).toBe(50)
+        // ...a read outside it (another connection) does not.
+        expect(
+          (await db.query<{ balance: number }>('select balance from acct where id = 1'))[0]!.balance,
+        ).toBe(100)
+        throw new Error('abort transfer')
+      }),
+    ).rejects.toThrow('abort transfer')
+    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 100 }, { balance: 0 }])
+    const moved = await db.transaction(async (tx) => {
+      await tx.execute('update acct set balance = balance - 30 where id = ?', [1])
+      await tx.execute('update acct set balance = balance + 30 where id = ?', [2])
+      return 'done'
+    })
+    expect(moved).toBe('done')
+    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 70 }, { balance: 30 }])
+    expect(db.stats().pool.used).toBe(0)
+  })
+
+  it('runs a batch in one transaction: all or nothing', async () => {
+    const db = open('batch')
+    await db.execute('create table k (id integer primary key, v text unique)')
+    const results = await db.batch([
+      'insert into k (v) values (1)',
+      ['insert into k (v) values (?)', ['2']],
+      { sql: 'select count(*) as n from k' },
+    ])
+    expect(results[2]!.rows).toEqual([{ n: 2 }])
+    const error = await db
+      .batch([
+        ['insert into k (v) values (?)', ['3']],
+        ['insert into k (v) values (?)', ['1']],
+      ])
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      code: 'HOTPATH_DB_CONSTRAINT',
+      fingerprint: 'insert into k (v) values (?)',
+    })
+    expect(await db.query('select count(*) as n from k')).toEqual([{ n: 2 }])
+  })
+
+  it('maps bad input to coded errors naming the fingerprint; the connection stays healthy', async () => {
+    const db = open('bad')
+    await db.execute('create table b (id integer primary key, v text)')
+    await expect(db.query('select * from b where id = ? and v = ?', [1])).rejects.toMatchObject({
+      code: 'HOTPATH_DB_PARAMETER_COUNT',
+      fingerprint: 'select * from b where id = ? and v = ?',
+    })
+    await expect(db.query('selec * from b where id = 5')).rejects.toMatchObject({
+      code: 'HOTPATH_DB_SYNTAX',
+      fingerprint: 'selec * from b where id = ?',
+    })
+    await expect(db.execute('insert into b (v) values (?)', [{ not: 'bindable' }])).rejects.toMatchObject({
+      code: 'HOTPATH_DB_BIND',
+    })
+    await expect(db.query('select * from missing_table')).rejects.toMatchObject({ code: 'HOTPATH_DB_QUERY' })
+    await db.execute('insert into b (v) values (?)', ['ok'])
+    expect(await db.query('select v from b')).toEqual([{ v: 'ok' }])
+    const stats = db.stats()
+    expect(stats.pool.used).toBe(0)
+    expect(stats.queries.find((q) => q.fingerprint === 'selec * from b where id = ?')).toMatchObject({
+      errors: 1,
+    })
+    expect(() => createDatabase({ driver: 'mysql' as never })).toThrow(
+      expect.objectContaining({ code: 'HOTPATH_DB_UNKNOWN_DRIVER' }),
+    )
+    expect(() => createDatabase({ slowQueryMs: -1 })).toThrow(/slowQueryMs/)
+    expect(() => createDatabase({ driver: sqlite({ filename: join(dir, 'no/such/dir/x.db') }) })).toThrow(
+      expect.objectContaining({ code: 'HOTPATH_DB_CONNECTION' }),
+    )
+  })
+
+  it('rejects work after close with a coded error; close is idempotent', async () => {
+    const db = createDatabase({ driver: sqlite({ filename: join(dir, 'closed.db') }) })
+    await db.query('select 1')
+    const closing = db.close()
+    expect(db.close()).toBe(closing)
+    await closing
+    await expect(db.query('select 1')).rejects.toMatchObject({ code: 'HOTPATH_DB_CLOSED' })
+    await expect(db.execute('select 1')).rejects.toMatchObject({ code: 'HOTPATH_DB_CLOSED' })
+    await db[Symbol.asyncDispose]()
+  })
+
+  it('keeps per-fingerprint statistics and publishes query events without literals', async () => {
+    const db = open('insight')
+    await db.execute('create table s (id integer primary key, v text)')
+    const events: Record<string, unknown>[] = []
+    const onQuery = (m: unknown) => events.push(m as Record<string, unknown>)
+    diagnostics_channel.subscribe('hotpath:db:query', onQuery)
+    for (let i = 0; i < 10; i++) await db.execute(`insert into s (v) values ('secret-${i}')`)
+    diagnostics_channel.unsubscribe('hotpath:db:query', onQuery)
+    const q = db.stats().queries.find((x) => x.fingerprint === 'insert into s (v) values (?)')
+    expect(q).toMatchObject({ count: 10, rows: 10, errors: 0, summary: 'INSERT s' })
+    expect(q!.p95Ms).toBeLessThanOrEqual(q!.maxMs)
+    expect(q!.meanMs).toBeCloseTo(q!.totalMs / 10, 6)
+    expect(events).toHaveLength(10)
+    expect(events[0]).toMatchObject({
+      database: 'insight',
+      system: 'sqlite',
+      operation: 'INSERT',
+      rows: 1,
+      cached: false,
+    })
+    expect(JSON.stringify(events)).not.toContain('secret')
+  })
+
+  it('invalidates cached queries on a write to a table they read, and by hand with tags', async () => {
+    const db = open('cache')
+    await db.execute('create table p (id integer primary key, price integer)')
+    await db.execute('insert into p (id, price) values (1, 10)')
+    const read = () =>
+      db.query<{ price: number }>('select price from p where id = ?', [1], { cache: true, tags: ['prices'] })
+    expect((await read())[0]!.price).toBe(10)
+    expect((await read())[0]!.price).toBe(10)
+    expect(db.stats().queryCache).toEqual({ hits: 1, misses: 1 })
+    await db.execute('update p set price = 20 where id = 1')
+    expect((await read())[0]!.price).toBe(20) // write through the same database invalidated it
+    expect(db.stats().queryCache.misses).toBe(2)
+    // A change the database cannot see (another connection): tags by hand.
+    const { DatabaseSync } = await import('node:sqlite')
+    const raw = new DatabaseSync(join(dir, 'cache.db'))
+    raw.exec('update p set price = 30 where id = 1')
+    raw.close()
+    expect((await read())[0]!.price).toBe(20)
+    await db.invalidate(['prices'])
+    expect((await read())[0]!.price).toBe(30)
+    // A transaction's writes invalidate on commit.
+    await db.transaction(async (tx) => {
+      await tx.execute('update p set price = 40 where id = 1')
+    })
+    expect((await read())[0]!.price).toBe(40)
+  })
+
+  it('lists slow queries with their plan and analyze() finds a planted full scan that its index removes', async () => {
+    const db = open('analyze', {}, { slowQueryMs: 0 })
+    await seedOrders(db, 20_000)
+    await db.query("select id from orders where customer = 'c7' and status = ?", ['open'])
+    const slow = await db.slowQueries()
+    const entry = slow.find(
+      (s) => s.fingerprint === 'select id from orders where customer = ? and status = ?',
+    )
+    expect(entry).toBeDefined()
+    expect(JSON.stringify(entry!.plan)).toContain('SCAN orders')
+
+    const sql = 'select id, total from orders where customer = ? and status = ? order by total'
+    const analysis = await db.analyze(sql, ['c7', 'open'])
+    const scan = analysis.findings.find((f) => f.kind === 'full-scan')
+    expect(scan).toMatchObject({ table: 'orders' })
+    expect(scan!.suggestion).toBe(
+      'CREATE INDEX idx_orders_customer_status_total ON orders (customer, status, total)',
+    )
+    await db.execute(scan!.suggestion!)
+    const after = await db.analyze(sql, ['c7', 'open'])
+    expect(after.findings.filter((f) => f.kind === 'full-scan')).toEqual([])
+    expect(JSON.stringify(after.plan)).toMatch(
+      /SEARCH orders USING (COVERING )?INDEX idx_orders_customer_status_total/,
+    )
+  })
+
+  it('reports the static findings', async () => {
+    const db = open('static')
+    await db.execute('create table u (id integer primary key, email text, created text)')
+    const kinds = async (sql: string, params: unknown[] = []) =>
+      (await db.analyze(sql, params)).findings.map((f) => f.kind)
+    expect(await kinds('select * from u where id = 1')).toContain('select-star')
+    expect(await kinds('update u set email = null')).toContain('missing-where')
+    expect(await kinds('delete from u')).toContain('missing-where')
+    expect(await kinds("select id from u where email like '%@x.org'")).toContain('leading-wildcard')
+    expect(await kinds('select id from u where email like ?', ['%@x.org'])).toContain('leading-wildcard')
+    expect(await kinds('select id from u where email like ?', ['bob%'])).not.toContain('leading-wildcard')
+    expect(await kinds('select id from u where lower(email) = ?', ['a@b.c'])).toContain('function-on-column')
+    expect(await kinds('select id from u order by id limit 10 offset 100')).toContain('offset-pagination')
+    expect(await kinds('select id from u where id = ?', [1])).toEqual([])
+  })
+
+  it('runs reads on worker threads so a slow query does not block the event loop', {
+    timeout: 30_000,
+  }, async () => {
+    const db = open('workers', { readers: { threads: 2 } }, { slowQueryMs: 100_000 })
+    await db.execute('create table w (id integer primary key, v text)')
+    await db.execute("insert into w (v) values ('visible')")
+    expect(await db.query('select v from w')).toEqual([{ v: 'visible' }]) // workers see committed writes
+    const slowSql =
+      'with recursive c(x) as (select 1 union all select x + 1 from c where x < ?) select count(*) as n from c'
+    const histogram = monitorEventLoopDelay({ resolution: 5 })
+    histogram.enable()
+    const started = performance.now()
+    const [rows] = await Promise.all([
+      db.query<{ n: number }>(slowSql, [3_000_000]),
+      db.query('select v from w'),
+    ])
+    const tookMs = performance.now() - started
+    histogram.disable()
+    expect(rows[0]!.n).toBe(3_000_000)
+    expect(tookMs).toBeGreaterThan(150) // the query really was slow...
+    const maxDelayMs = histogram.max / 1e6
+    expect(maxDelayMs).toBeLessThan(Math.max(100, tookMs / 3)) // ...yet the loop kept ticking
+    expect(db.stats().pools.readers).toMatchObject({ max: 2 })
+    await expect(db.query('select * from nope')).rejects.toMatchObject({ code: 'HOTPATH_DB_QUERY' })
+    await expect(db.query('selec 1')).rejects.toMatchObject({ code: 'HOTPATH_DB_SYNTAX' })
+  })
+})
