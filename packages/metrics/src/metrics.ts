@@ -17,7 +17,14 @@ import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } 
 import { MetricsClosedError, MetricsOptionError } from './errors.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import { type MetricsOptions, type ResolvedOptions, resolveOptions } from './options.ts'
-import { familiesToScopeMetrics, hrTimeFromMs, mergeProcesses, toWire, type WireMetric } from './otel-data.ts'
+import {
+  familiesToScopeMetrics,
+  hrTimeFromMs,
+  mergeProcesses,
+  renameForPrometheus,
+  toWire,
+  type WireMetric,
+} from './otel-data.ts'
 import { type Observable, ObservedSet, assertObservable } from './observe.ts'
 import { type InstrumentOptions, Pipeline } from './pipeline.ts'
 import { mergeQueryRecords, mergeSlowRecords } from './queries.ts'
@@ -271,14 +278,10 @@ class MetricsImpl implements Metrics {
     }
   }
 
-  handler(req: IncomingMessage, res: ServerResponse): void {
+  handler(_req: IncomingMessage, res: ServerResponse): void {
     if (this.closing !== undefined) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
       res.end('# metrics instance is closed\n')
-      return
-    }
-    if (this.role !== 'primary') {
-      this.prometheus.getMetricsRequestHandler(req, res)
       return
     }
     this.text().then(
@@ -298,13 +301,18 @@ class MetricsImpl implements Metrics {
     const local = await this.collectLocal()
     const { prefix, withoutScopeInfo, withoutTargetInfo } = this.options.prometheus
     const serializer = new PrometheusSerializer(prefix, false, undefined, withoutTargetInfo, withoutScopeInfo)
-    if (this.role !== 'primary') return serializer.serialize(local)
+    if (this.role !== 'primary') {
+      return serializer.serialize({
+        resource: local.resource,
+        scopeMetrics: renameForPrometheus(local.scopeMetrics),
+      })
+    }
     const { results } = await gather(this.attached, this.clusterTimeout())
     const merged = mergeProcesses([
       { worker: 'primary', metrics: toWire(local.scopeMetrics) },
       ...results.map((r) => ({ worker: r.worker, metrics: r.snapshot.metrics })),
     ])
-    return serializer.serialize({ resource: local.resource, scopeMetrics: [merged] })
+    return serializer.serialize({ resource: local.resource, scopeMetrics: renameForPrometheus([merged]) })
   }
 
   async report(options: ReportOptions = {}): Promise<PerformanceReport> {
@@ -355,22 +363,39 @@ class MetricsImpl implements Metrics {
     }
   }
 
-  /** Findings of `slowQueries()` on observed databases, by fingerprint (duck-typed, optional). */
+  /**
+   * Findings for slow statements of observed databases, by fingerprint (duck-typed, optional): the
+   * `analyze(sql)` findings when the database offers it and finds something, else the plan of `slowQueries()`.
+   */
   private async findings(): Promise<Map<string, unknown>> {
     const out = new Map<string, unknown>()
+    const deadline = <T>(p: Promise<T>): Promise<T | undefined> =>
+      Promise.race([
+        p,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+      ])
     for (const target of this.observed.targets) {
-      const fn = (target as { slowQueries?: unknown }).slowQueries
-      if (typeof fn !== 'function') continue
+      const db = target as { slowQueries?: unknown; analyze?: unknown }
+      if (typeof db.slowQueries !== 'function') continue
       try {
-        const list = await Promise.race([
-          Promise.resolve(fn.call(target)),
-          new Promise((resolve) => setTimeout(resolve, 1000).unref()),
-        ])
+        const list = await deadline(Promise.resolve((db.slowQueries as () => unknown).call(target)))
         if (!Array.isArray(list)) continue
-        for (const entry of list as Array<Record<string, unknown>>) {
-          const finding = entry.findings ?? entry.plan ?? entry.analysis
-          if (typeof entry.fingerprint === 'string' && finding !== undefined)
-            out.set(entry.fingerprint, finding)
+        for (const entry of (list as Array<Record<string, unknown>>).slice(0, 10)) {
+          if (typeof entry.fingerprint !== 'string') continue
+          let finding: unknown = entry.findings ?? entry.analysis
+          if (finding === undefined && typeof db.analyze === 'function' && typeof entry.sql === 'string') {
+            try {
+              const analysis = (await deadline(
+                Promise.resolve((db.analyze as (sql: string) => unknown).call(target, entry.sql)),
+              )) as { findings?: unknown } | undefined
+              if (Array.isArray(analysis?.findings) && analysis.findings.length > 0)
+                finding = analysis.findings
+            } catch {
+              // analysis is best effort
+            }
+          }
+          finding ??= entry.plan
+          if (finding !== undefined) out.set(entry.fingerprint, finding)
         }
       } catch {
         // a failing optional source never breaks the report

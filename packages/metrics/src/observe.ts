@@ -7,7 +7,7 @@ export type ObservedKind = 'cache' | 'http' | 'pool' | 'database'
 
 /** Anything with a `stats()` returning a plain object with a `kind` (see docs/diagnostics-channels.md). */
 export interface Observable {
-  stats(): { kind: string; name?: string; [key: string]: unknown }
+  stats(): { kind: string }
 }
 
 interface PoolStatsLike {
@@ -41,7 +41,7 @@ function num(v: unknown): number | undefined {
 
 function safeStats(target: Observable): Record<string, unknown> | undefined {
   try {
-    return target.stats() as Record<string, unknown>
+    return target.stats() as unknown as Record<string, unknown>
   } catch {
     return undefined
   }

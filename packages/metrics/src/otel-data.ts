@@ -193,3 +193,21 @@ export function mergeProcesses(sources: Array<{ worker: string; metrics: WireMet
   }))
   return { scope: SCOPE, metrics: metrics as unknown as MetricData[] }
 }
+
+/**
+ * Names that Prometheus lint rejects as they are (`*_count` on a gauge reads like a histogram part): the
+ * exposition uses the previous semantic-convention name instead. OTLP keeps the current names.
+ */
+export const PROMETHEUS_RENAMES: Readonly<Record<string, string>> = Object.freeze({
+  'db.client.connection.count': 'db.client.connections.usage',
+})
+
+export function renameForPrometheus(scopes: ScopeMetrics[]): ScopeMetrics[] {
+  return scopes.map((scope) => ({
+    scope: scope.scope,
+    metrics: scope.metrics.map((m) => {
+      const name = PROMETHEUS_RENAMES[m.descriptor.name]
+      return name === undefined ? m : ({ ...m, descriptor: { ...m.descriptor, name } } as MetricData)
+    }),
+  }))
+}

@@ -163,8 +163,18 @@ export class Pipeline {
   }
 
   private on(name: string, fn: Handler): void {
-    subscribe(name, fn)
-    this.subscriptions.push([name, fn])
+    // A subscriber that throws would surface as an uncaught exception in the publisher's process:
+    // malformed payloads are dropped instead.
+    const safe: Handler = (message, channel) => {
+      if (typeof message !== 'object' || message === null) return
+      try {
+        fn(message, channel)
+      } catch {
+        // dropped
+      }
+    }
+    subscribe(name, safe)
+    this.subscriptions.push([name, safe])
   }
 
   /** Records one server request (the Fastify plugin and hand-written servers call this). */

@@ -1,0 +1,150 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import cluster, { type Worker } from 'node:cluster'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMetrics, type Metrics } from '../src/index.ts'
+import { exactPercentile, promtoolCheck, rng, samples } from './helpers.ts'
+
+const script = fileURLToPath(new URL('./fixtures/cluster-worker.ts', import.meta.url))
+let metrics: Metrics | undefined
+const workers: Array<Worker | ChildProcess> = []
+
+afterEach(async () => {
+  await metrics?.close()
+  metrics = undefined
+  await Promise.all(
+    workers.splice(0).map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          const proc = 'process' in w ? w.process : w
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
+          const timer = setTimeout(() => proc.kill('SIGKILL'), 5000)
+          proc.once('exit', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          try {
+            w.send('exit')
+          } catch {
+            proc.kill('SIGKILL')
+          }
+        }),
+    ),
+  )
+})
+
+function ready(w: Worker | ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('worker not ready in 20 s')), 20_000)
+    w.on('message', (m: unknown) => {
+      if (m === 'ready') {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    w.once('exit', (code: number) => reject(new Error(`worker exited with ${code}`)))
+  })
+}
+
+function forkWorker(index: number, durations: number[], env: Record<string, string> = {}): Worker {
+  cluster.setupPrimary({ exec: script, execArgv: [], silent: true })
+  const w = cluster.fork({
+    HOTPATH_WORKER_INDEX: String(index),
+    HOTPATH_WORKER_DURATIONS: JSON.stringify(durations),
+    ...env,
+  })
+  workers.push(w)
+  return w
+}
+
+describe('cluster mode with real node:cluster workers', () => {
+  it('the primary serves one /metrics and one report merging every worker', async () => {
+    const r = rng(3)
+    const d1 = Array.from({ length: 400 }, () => 1 + r() * 50)
+    const d2 = Array.from({ length: 600 }, () => 20 + r() * 200)
+    metrics = createMetrics({ cluster: { timeoutMs: 10_000 }, runtime: false, serviceName: 'orders-api' })
+    expect(metrics.role).toBe('primary')
+    const w1 = forkWorker(1, d1)
+    const w2 = forkWorker(2, d2)
+    await Promise.all([ready(w1), ready(w2)])
+
+    const text = await metrics.text()
+    const all = samples(text)
+    // events add up across workers
+    const count = all.find(
+      (x) => x.name === 'http_server_request_duration_count' && x.labels.http_route === '/orders/:id',
+    )
+    expect(count?.value).toBe(1000)
+    expect(count?.labels.worker).toBeUndefined()
+    const hits = all.find(
+      (x) => x.name === 'hotpath_cache_operations_total' && x.labels.hotpath_cache_result === 'hit',
+    )
+    expect(hits?.value).toBe(30)
+    // states stay apart by worker
+    const entries = all.filter((x) => x.name === 'hotpath_cache_entries')
+    expect(entries.map((x) => [x.labels.worker, x.value]).sort()).toEqual([
+      [String(w1.id), 10],
+      [String(w2.id), 20],
+    ])
+    const rss = all.filter((x) => x.name === 'process_memory_usage')
+    expect(new Set(rss.map((x) => x.labels.worker))).toEqual(new Set([String(w1.id), String(w2.id)]))
+    // one valid exposition
+    const check = await promtoolCheck(text)
+    if (check.available) expect(check.code, check.output).toBe(0)
+    else console.warn(`skipped promtool check: ${check.output}`)
+
+    const report = await metrics.report()
+    expect(report.processes).toBe(3)
+    expect(report.workers.map((w) => w.worker)).toEqual(['primary', String(w1.id), String(w2.id)])
+    expect(report.workers[1]?.runtime?.rssBytes).toBeGreaterThan(0)
+    const route = report.routes.find((x) => x.route === '/orders/:id')
+    expect(route?.count).toBe(1000)
+    const union = [...d1, ...d2]
+    for (const [q, key] of [
+      [0.5, 'p50Ms'],
+      [0.95, 'p95Ms'],
+      [0.99, 'p99Ms'],
+    ] as const) {
+      const exact = exactPercentile(union, q)
+      expect(Math.abs((route?.[key] as number) - exact) / exact).toBeLessThanOrEqual(0.05)
+    }
+    const users = report.caches.find((x) => x.name === 'users')
+    expect(users).toMatchObject({ lookups: 40, hits: 30, misses: 10, entries: 30 })
+  })
+
+  it('a worker that does not answer is left out after the deadline; nothing hangs', async () => {
+    metrics = createMetrics({ cluster: { timeoutMs: 400 }, runtime: false })
+    const good = forkWorker(1, [5, 6, 7])
+    const mute = forkWorker(2, [], { HOTPATH_WORKER_SILENT: '1' })
+    await Promise.all([ready(good), ready(mute)])
+    const started = performance.now()
+    const report = await metrics.report()
+    expect(performance.now() - started).toBeLessThan(5000)
+    expect(report.processes).toBe(2)
+    expect(report.routes[0]?.count).toBe(3)
+    const text = await metrics.text()
+    expect(samples(text).find((x) => x.name === 'http_server_request_duration_count')?.value).toBe(3)
+  })
+
+  it('merges a child_process.fork child attached by hand', async () => {
+    metrics = createMetrics({ cluster: { role: 'primary', timeoutMs: 10_000 }, runtime: false })
+    const child = fork(script, [], {
+      execArgv: [],
+      silent: true,
+      env: {
+        ...process.env,
+        HOTPATH_WORKER_INDEX: '3',
+        HOTPATH_WORKER_ROLE: 'worker',
+        HOTPATH_WORKER_DURATIONS: '[10,20,30]',
+      },
+    })
+    workers.push(child)
+    await ready(child)
+    const detach = metrics.attachWorker('child-a', child)
+    const text = await metrics.text()
+    expect(samples(text).find((x) => x.name === 'hotpath_cache_entries')?.labels.worker).toBe('child-a')
+    expect((await metrics.report()).routes[0]?.count).toBe(3)
+    detach()
+    expect((await metrics.report()).routes).toEqual([])
+  })
+})
