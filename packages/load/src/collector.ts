@@ -9,6 +9,7 @@ interface Pending {
   errors: number
   bytes: number
   inFlight: number
+  elapsedMs: number
   hist: Histogram
 }
 
@@ -63,7 +64,7 @@ export class Collector {
     }
     let p = this.pending.get(snap.second)
     if (!p) {
-      p = { parts: 0, requests: 0, errors: 0, bytes: 0, inFlight: 0, hist: createHistogram() }
+      p = { parts: 0, requests: 0, errors: 0, bytes: 0, inFlight: 0, elapsedMs: 0, hist: createHistogram() }
       this.pending.set(snap.second, p)
     }
     p.parts++
@@ -71,6 +72,7 @@ export class Collector {
     p.errors += errors
     p.bytes += snap.bytes
     p.inFlight += snap.inFlight
+    if (snap.elapsedMs > p.elapsedMs) p.elapsedMs = snap.elapsedMs
     p.hist.add(h)
     // A second is complete when every engine reported it (or finished before it).
     if (p.parts + this.finals >= this.engines || this.finals >= this.engines) this.flush()
@@ -90,10 +92,12 @@ export class Collector {
         last.errors += p.errors
         last.bytes += p.bytes
         last.max = Math.max(last.max, s.max)
+        last.durationMs = Math.max(last.durationMs, covered(p.elapsedMs, second))
         continue
       }
       this.timeseries.push({
         second: second + 1,
+        durationMs: covered(p.elapsedMs, second),
         requests: p.requests,
         errors: p.errors,
         bytes: p.bytes,
@@ -113,4 +117,8 @@ export class Collector {
       })
     }
   }
+}
+
+function covered(elapsedMs: number, second: number): number {
+  return Math.round(Math.min(1000, Math.max(1, elapsedMs - second * 1000)))
 }

@@ -27,6 +27,10 @@ export interface EngineConfig {
 
 /** Pause of a closed-model slot after a transport error before its next request. */
 const ERROR_BACKOFF_MS = 10
+/** Open model, low rates: spin this long before a send instead of trusting a millisecond timer. */
+const SPIN_MS = 1.6
+/** ... only when this thread's sends are at least this far apart (below ~500 req/s per thread). */
+const SPIN_MIN_GAP_MS = 2
 
 const now = (): number => performance.timeOrigin + performance.now()
 
@@ -111,6 +115,8 @@ export class Engine {
   private myConnections: number
   private timers = new Set<NodeJS.Timeout>()
   private pumpTimer: NodeJS.Timeout | null = null
+  private pumpImmediate: NodeJS.Immediate | null = null
+  private readonly pumpBound = (): void => this.pump()
   private finish: (() => void) | null = null
   private sendWindowMs = 0
 
@@ -132,7 +138,7 @@ export class Engine {
         this.sending = true
         if (c.amount !== undefined) this.iterationLimit = shareOf(c.amount, c.workerIndex, c.workerCount)
         this.scheduleTick()
-        this.later(() => this.endSending(), c.durationMs)
+        this.later(() => this.windowEnd(), c.durationMs)
         if (c.model === 'open') {
           this.schedule = createOpenSchedule({
             rate: c.rate,
@@ -223,10 +229,7 @@ export class Engine {
 
   // Open model: sends every due request that has a free slot; drops sends older than the timeout.
   private pump(): void {
-    if (this.pumpTimer !== null) {
-      clearTimeout(this.pumpTimer)
-      this.pumpTimer = null
-    }
+    this.disarm()
     if (!this.sending) return
     const c = this.config
     const schedule = this.schedule!
@@ -253,9 +256,26 @@ export class Engine {
       return
     }
     if (this.localSent < due) return // waiting for a free slot: complete() pumps again
-    const next = this.start + schedule.timeOf(this.localSent * n + c.workerIndex)
-    const delay = Math.max(0, next - now())
-    this.pumpTimer = setTimeout(() => this.pump(), delay)
+    const nextAt = schedule.timeOf(this.localSent * n + c.workerIndex)
+    const delay = this.start + nextAt - now()
+    // Timers fire up to ~1.5 ms early or late (libuv's millisecond clock). At low rates (>= 2 ms between this
+    // thread's sends) spin with setImmediate over the last SPIN_MS for sub-millisecond send times; at high
+    // rates sends are batched per timer tick instead, so the generator does not burn a core.
+    if (delay < SPIN_MS && this.localSent + 1 < this.localTotal) {
+      const gap = schedule.timeOf((this.localSent + 1) * n + c.workerIndex) - nextAt
+      if (gap >= SPIN_MIN_GAP_MS) {
+        this.pumpImmediate = setImmediate(this.pumpBound)
+        return
+      }
+    }
+    this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, delay))
+  }
+
+  private disarm(): void {
+    if (this.pumpTimer !== null) clearTimeout(this.pumpTimer)
+    if (this.pumpImmediate !== null) clearImmediate(this.pumpImmediate)
+    this.pumpTimer = null
+    this.pumpImmediate = null
   }
 
   complete(slot: Slot, error: Error | null): void {
@@ -296,7 +316,7 @@ export class Engine {
     }
     if (this.config.model === 'open') {
       this.free.push(slot)
-      if (this.sending && this.pumpTimer === null) this.pump()
+      if (this.sending && this.pumpTimer === null && this.pumpImmediate === null) this.pump()
     } else if (this.sending && slot.connection < this.activeConnections) {
       if (error === null) this.startIteration(slot, t)
       // Back off briefly after a transport error (refused, reset): errors are counted, the CPU is not burnt.
@@ -314,12 +334,30 @@ export class Engine {
     this.tickErrors.set(code, (this.tickErrors.get(code) ?? 0) + 1)
   }
 
+  // End of the sending window (timers may fire early: re-arm until the window really ended).
+  // In the open model, sends still waiting for a free connection then are dropped.
+  private windowEnd(): void {
+    const left = this.sendEnd - now()
+    if (left > 0) {
+      this.later(() => this.windowEnd(), left + 0.5)
+      return
+    }
+    if (this.schedule !== null && this.sending && this.localSent < this.localTotal) {
+      this.pump()
+      if (!this.sending) return
+      const left = this.localTotal - this.localSent
+      this.localSent = this.localTotal
+      this.tickDropped += left
+      this.tickErrors.set('DROPPED', (this.tickErrors.get('DROPPED') ?? 0) + left)
+    }
+    this.endSending()
+  }
+
   private endSending(): void {
     if (!this.sending) return
     this.sending = false
     this.sendWindowMs = Math.min(now(), this.sendEnd) - this.start
-    if (this.pumpTimer !== null) clearTimeout(this.pumpTimer)
-    this.pumpTimer = null
+    this.disarm()
     if (this.inFlight > 0) this.later(() => this.stop(), this.config.gracefulStopMs)
     this.maybeFinish()
   }

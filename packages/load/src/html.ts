@@ -14,6 +14,9 @@ const colors = {
   errors: '#c92a2a',
 }
 
+// The last second is usually partial: plot its rate, not its raw count.
+const perSecond = (n: number, p: { durationMs: number }) => (n * 1000) / Math.max(1, p.durationMs || 1000)
+
 export function renderHtmlReport(r: LoadResult): string {
   const ts = r.timeseries
   const latencyOverTime = lineChart({
@@ -33,11 +36,15 @@ export function renderHtmlReport(r: LoadResult): string {
     xLabel: 'second',
     yFormat: (v) => String(Math.round(v)),
     series: [
-      { name: 'req/s', color: colors.rps, points: ts.map((p) => [p.second, p.requests] as [number, number]) },
+      {
+        name: 'req/s',
+        color: colors.rps,
+        points: ts.map((p) => [p.second, perSecond(p.requests, p)] as [number, number]),
+      },
       {
         name: 'errors/s',
         color: colors.errors,
-        points: ts.map((p) => [p.second, p.errors] as [number, number]),
+        points: ts.map((p) => [p.second, perSecond(p.errors, p)] as [number, number]),
       },
     ],
   })

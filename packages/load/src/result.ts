@@ -8,6 +8,8 @@ export const RESULT_SCHEMA_VERSION = 1 as const
 export interface TimeseriesPoint {
   /** 1-based second of the run this point covers. */
   second: number
+  /** Length of the interval covered, ms: 1000, less for the last (partial) second. */
+  durationMs: number
   /** Completed requests (responses and errors) in this second. */
   requests: number
   errors: number

@@ -50,14 +50,10 @@ export function lineChart(opts: {
       `<line x1="${M.left}" x2="${W - M.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" class="grid"/>`,
     )
     out.push(
-      `<text x="${M.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(opts.yFormat(y))}</text>`,
+      `<text x="${M.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(y === 0 ? '0' : opts.yFormat(y))}</text>`,
     )
   }
-  const xTicks =
-    opts.xTicks ??
-    Array.from({ length: 6 }, (_, i) => xMin + ((xMax - xMin) * i) / 5).map(
-      (x) => [x, String(Math.round(x))] as [number, string],
-    )
+  const xTicks = opts.xTicks ?? integerTicks(xMin, xMax)
   for (const [x, label] of xTicks) {
     out.push(
       `<text x="${sx(x).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${esc(label)}</text>`,
@@ -120,4 +116,12 @@ export function barChart(opts: {
   })
   out.push('</svg>')
   return out.join('\n')
+}
+
+/** At most ~8 ticks at whole, evenly spaced values. */
+function integerTicks(min: number, max: number): Array<[number, string]> {
+  const step = Math.max(1, niceMax(Math.max(1, max - min) / 8))
+  const ticks: Array<[number, string]> = []
+  for (let x = Math.ceil(min / step) * step; x <= max + 1e-9; x += step) ticks.push([x, String(x)])
+  return ticks
 }

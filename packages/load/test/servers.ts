@@ -1,76 +1,65 @@
-// Local test targets: seeded delay distributions, a freezable server, a socket-closing server.
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
+// Local test targets: a server process with seeded delay distributions and a freeze switch.
+import { type ChildProcess, fork } from 'node:child_process'
 
-/** Deterministic PRNG (mulberry32) so delay distributions are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+export type TargetConfig =
+  | { mode: 'none' }
+  | { mode: 'constant'; ms: number }
+  | { mode: 'bimodal'; seed: number; fastMs: number; slowMs: number; slowFraction: number }
+
+export interface TargetStats {
+  served: number
+  held: number
+  received: number
 }
 
-/** Waits `ms` precisely: a timer for the bulk, then a short setImmediate spin for the last millisecond. */
-export function preciseDelay(ms: number): Promise<void> {
-  const end = performance.now() + ms
-  return new Promise((resolve) => {
-    const spin = () => (performance.now() >= end ? resolve() : setImmediate(spin))
-    if (ms > 2) setTimeout(spin, ms - 1.5)
-    else spin()
-  })
+export interface TargetProcess {
+  readonly origin: string
+  stats(): Promise<TargetStats>
+  /** Holds every response until `ms` from now (the server "freezes"). */
+  freeze(ms: number): Promise<void>
+  close(): Promise<void>
 }
 
-export interface DelayServer extends TestServer {
-  /** Responses completed, by the delay the server applied. */
-  readonly served: number
-}
+const script = new URL('./fixtures/target-server.mjs', import.meta.url)
 
-/** A server whose response delay (ms) is drawn from `delay()`. */
-export async function startDelayServer(delay: () => number): Promise<DelayServer> {
-  let served = 0
-  const server = await startHttpServer(async (_req: IncomingMessage, res: ServerResponse) => {
-    const ms = delay()
-    if (ms > 0) await preciseDelay(ms)
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' })
-    res.end('ok')
-    served++
-  })
-  return Object.assign(server, {
-    get served() {
-      return served
-    },
-  }) as DelayServer
-}
-
-export interface FreezableServer extends TestServer {
-  /** Holds every response until `ms` from now. */
-  freeze(ms: number): void
-  /** Requests that were held by a freeze. */
-  readonly held: number
-}
-
-export async function startFreezableServer(): Promise<FreezableServer> {
-  let frozenUntil = 0
-  let held = 0
-  const server = await startHttpServer(async (_req, res) => {
-    const wait = frozenUntil - performance.now()
-    if (wait > 0) {
-      held++
-      await preciseDelay(wait)
+function reply<T>(child: ChildProcess, type: string, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', on)
+      reject(new Error(`target server: no ${type} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const on = (msg: { type: string }) => {
+      if (msg.type !== type) return
+      clearTimeout(timer)
+      child.off('message', on)
+      resolve(msg as T)
     }
-    res.writeHead(200, { 'content-length': '2' })
-    res.end('ok')
+    child.on('message', on)
   })
-  return Object.assign(server, {
-    freeze(ms: number) {
-      frozenUntil = performance.now() + ms
+}
+
+export async function startTarget(config: TargetConfig = { mode: 'none' }): Promise<TargetProcess> {
+  const child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const { port } = await reply<{ port: number }>(child, 'ready')
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    async stats() {
+      const s = reply<TargetStats & { type: string }>(child, 'stats')
+      child.send({ cmd: 'stats' })
+      const { served, held, received } = await s
+      return { served, held, received }
     },
-    get held() {
-      return held
+    async freeze(ms: number) {
+      const done = reply(child, 'frozen')
+      child.send({ cmd: 'freeze', ms })
+      await done
     },
-  }) as FreezableServer
+    close() {
+      if (child.exitCode !== null) return Promise.resolve()
+      return new Promise((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+    },
+  }
 }

@@ -1,0 +1,263 @@
+// runLoad(): options validation, failure paths (refused, reset, timeouts, abort), workers, limits, progress.
+import diagnostics_channel from 'node:diagnostics_channel'
+import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LoadAbortedError, LoadInvalidOptionError } from '../src/errors.ts'
+import { createHistogram, decodeHistogram, encodeHistogram } from '../src/histogram.ts'
+import { runLoad } from '../src/run.ts'
+import type { LoadProgress } from '../src/result.ts'
+import { startTarget, type TargetProcess } from './servers.ts'
+
+let server: TestServer | undefined
+let target: TargetProcess | undefined
+afterEach(async () => {
+  await server?.close()
+  await target?.close()
+  server = undefined
+  target = undefined
+})
+
+describe('options', () => {
+  const bad: Array<[string, Record<string, unknown>, string]> = [
+    ['url', { url: 'nope' }, 'invalid option "url": received "nope"'],
+    ['url', { url: 'ftp://x/' }, 'expected an http: or https: URL'],
+    [
+      'connections',
+      { url: 'http://127.0.0.1/', connections: 0 },
+      'invalid option "connections": received 0; expected an integer from 1',
+    ],
+    [
+      'pipelining',
+      { url: 'http://127.0.0.1/', pipelining: 1.5 },
+      'invalid option "pipelining": received 1.5',
+    ],
+    ['rate', { url: 'http://127.0.0.1/', rate: -1 }, 'invalid option "rate": received -1'],
+    ['rate', { url: 'http://127.0.0.1/', rate: 10, stages: '1s:10' }, 'rate and stages are exclusive'],
+    ['rate', { url: 'http://127.0.0.1/', model: 'open' }, 'the open model needs a rate'],
+    ['model', { url: 'http://127.0.0.1/', model: 'fast' }, 'expected "open" or "closed"'],
+    ['durationMs', { url: 'http://127.0.0.1/', durationMs: 0 }, 'invalid option "durationMs": received 0'],
+    ['amount', { url: 'http://127.0.0.1/', amount: 0 }, 'invalid option "amount"'],
+    [
+      'workers',
+      { url: 'http://127.0.0.1/', workers: 4, connections: 2 },
+      'at most one worker per connection',
+    ],
+    ['stages', { url: 'http://127.0.0.1/', stages: '10s:100,30x:1' }, 'bad stage "30x:1"'],
+    ['stages', { url: 'http://127.0.0.1/', stages: [] }, 'non-empty array'],
+    ['method', { url: 'http://127.0.0.1/', method: 'GE T' }, 'expected an HTTP method'],
+    ['timeoutMs', { url: 'http://127.0.0.1/', timeoutMs: Number.NaN }, 'invalid option "timeoutMs"'],
+  ]
+  for (const [option, opts, message] of bad) {
+    it(`rejects a bad ${option}: ${message}`, async () => {
+      const error = await runLoad(opts as never).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(LoadInvalidOptionError)
+      expect((error as LoadInvalidOptionError).code).toBe('HOTPATH_LOAD_INVALID_OPTION')
+      expect((error as Error).message).toContain(message)
+      expect((error as Record<symbol, unknown>)[Symbol.for('hotpath.error')]).toBe(true)
+    })
+  }
+
+  it('rejects a bad threshold before sending anything', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.end('ok')
+    })
+    const error = await runLoad({ url: server.origin, durationMs: 200, thresholds: ['p42<1ms'] }).catch(
+      (e: unknown) => e,
+    )
+    expect((error as { code?: string }).code).toBe('HOTPATH_LOAD_INVALID_THRESHOLD')
+    expect(server.requests).toBe(0)
+  })
+})
+
+describe('failure paths produce errors, not crashes or hangs', () => {
+  it('connections refused: ECONNREFUSED errors, bounded by the duration', async () => {
+    const started = performance.now()
+    const r = await runLoad({ url: 'http://127.0.0.1:9/', connections: 3, durationMs: 500 })
+    expect(performance.now() - started).toBeLessThan(3000)
+    expect(r.errors.ECONNREFUSED).toBeGreaterThan(0)
+    expect(r.requests.ok).toBe(0)
+    expect(r.requests.errors).toBe(r.errors.ECONNREFUSED)
+  })
+
+  it('a server that destroys every socket: ECONNRESET errors', async () => {
+    server = await startHttpServer((req) => {
+      req.socket.destroy()
+    })
+    const r = await runLoad({ url: server.origin, connections: 2, durationMs: 500 })
+    expect(r.errors.ECONNRESET).toBeGreaterThan(0)
+    expect(r.requests.ok).toBe(0)
+  })
+
+  it('a server that closes the connection after each response keeps working (reconnects)', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.setHeader('connection', 'close')
+      res.end('bye')
+    })
+    const r = await runLoad({ url: server.origin, connections: 2, durationMs: 500 })
+    expect(r.requests.ok).toBeGreaterThan(10)
+    expect(r.statusCodes['200']).toBe(r.requests.ok)
+  })
+
+  it('a server that never answers: timeouts counted as ETIMEDOUT, open model keeps its schedule', async () => {
+    server = await startHttpServer(() => {})
+    const started = performance.now()
+    const r = await runLoad({
+      url: server.origin,
+      rate: 20,
+      connections: 20,
+      durationMs: 600,
+      timeoutMs: 150,
+      gracefulStopMs: 3000,
+    })
+    // undici enforces sub-second timeouts with a coarse timer: allow for it, but never hang.
+    expect(performance.now() - started).toBeLessThan(4000)
+    expect(r.requests.sent).toBe(12)
+    expect(r.errors.ETIMEDOUT).toBe(12)
+    expect(r.requests.errors).toBe(12)
+  })
+
+  it('in-flight requests at the end of the graceful stop are cancelled, not errors', async () => {
+    server = await startHttpServer(() => {})
+    const r = await runLoad({ url: server.origin, connections: 3, durationMs: 200, gracefulStopMs: 100 })
+    expect(r.requests.cancelled).toBe(3)
+    expect(r.requests.errors).toBe(0)
+  })
+
+  it('HTTP 5xx counts as an error by status code', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.statusCode = 503
+      res.end('down')
+    })
+    const r = await runLoad({ url: server.origin, connections: 2, amount: 20 })
+    expect(r.statusCodes['503']).toBe(20)
+    expect(r.errors.HTTP_503).toBe(20)
+    expect(r.requests.ok).toBe(0)
+  })
+})
+
+describe('abort, limits, progress', () => {
+  it('an AbortSignal stops the run early with a partial result', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.end('ok')
+    })
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 300)
+    const started = performance.now()
+    const r = await runLoad({
+      url: server.origin,
+      connections: 2,
+      durationMs: 10_000,
+      signal: controller.signal,
+    })
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(r.aborted).toBe(true)
+    expect(r.requests.completed).toBeGreaterThan(0)
+  })
+
+  it('an already aborted signal rejects with LoadAbortedError', async () => {
+    const error = await runLoad({ url: 'http://127.0.0.1:9/', signal: AbortSignal.abort() }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(LoadAbortedError)
+    expect((error as LoadAbortedError).code).toBe('HOTPATH_LOAD_ABORTED')
+  })
+
+  it('-n amount sends exactly that many requests', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.end('ok')
+    })
+    const r = await runLoad({ url: server.origin, connections: 4, amount: 137 })
+    expect(server.requests).toBe(137)
+    expect(r.requests.completed).toBe(137)
+    expect(r.requests.sent).toBe(137)
+  })
+
+  it('progress events once per second and diagnostics channels start/progress/end', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.end('ok')
+    })
+    const seen: string[] = []
+    const onStart = () => seen.push('start')
+    const onProgress = () => seen.push('progress')
+    const onEnd = (m: unknown) => seen.push(`end:${(m as { requests: number }).requests > 0}`)
+    diagnostics_channel.subscribe('hotpath:load:start', onStart)
+    diagnostics_channel.subscribe('hotpath:load:progress', onProgress)
+    diagnostics_channel.subscribe('hotpath:load:end', onEnd)
+    const progress: LoadProgress[] = []
+    try {
+      await runLoad({
+        url: server.origin,
+        connections: 2,
+        durationMs: 2100,
+        onProgress: (p) => progress.push(p),
+      })
+    } finally {
+      diagnostics_channel.unsubscribe('hotpath:load:start', onStart)
+      diagnostics_channel.unsubscribe('hotpath:load:progress', onProgress)
+      diagnostics_channel.unsubscribe('hotpath:load:end', onEnd)
+    }
+    expect(progress.length).toBeGreaterThanOrEqual(2)
+    expect(progress[0]!.elapsedMs).toBe(1000)
+    expect(progress[0]!.durationMs).toBe(2100)
+    expect(progress[0]!.rps).toBeGreaterThan(0)
+    expect(seen[0]).toBe('start')
+    expect(seen.at(-1)).toBe('end:true')
+    expect(seen.filter((s) => s === 'progress').length).toBe(progress.length)
+  })
+
+  it('closed-model stages ramp the connections', async () => {
+    server = await startHttpServer((_req, res) => {
+      setTimeout(() => res.end('ok'), 5)
+    })
+    const r = await runLoad({ url: server.origin, stages: '500ms:8,500ms:8' })
+    expect(r.options.connections).toBe(8)
+    expect(r.durationMs).toBeLessThan(2000)
+    // Ramping from 0 to 8 then holding: the second half runs at full concurrency.
+    expect(r.requests.ok).toBeGreaterThan(100)
+    expect(r.errors).toEqual({})
+  })
+
+  it('open-model stages: the number of sends is the area under the ramp', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.end('ok')
+    })
+    const r = await runLoad({ url: server.origin, model: 'open', stages: '1s:200' })
+    expect(r.requests.sent).toBe(100)
+    expect(server.requests).toBe(100)
+  })
+})
+
+describe('worker threads', () => {
+  it('-w 2 closed model: counts add up and histograms merge exactly', async () => {
+    target = await startTarget({ mode: 'none' })
+    const r = await runLoad({ url: target.origin, connections: 4, workers: 2, durationMs: 1000 })
+    const { served } = await target.stats()
+    expect(r.options.workers).toBe(2)
+    expect(r.requests.completed).toBe(served)
+    expect(r.errors).toEqual({})
+    expect(decodeHistogram(r.histogram).totalCount).toBe(r.requests.completed)
+    expect(r.timeseries.reduce((n, p) => n + p.requests, 0)).toBe(r.requests.completed)
+  })
+
+  it('-w 2 open model: the schedule is split exactly', async () => {
+    target = await startTarget({ mode: 'none' })
+    const r = await runLoad({ url: target.origin, rate: 300, connections: 4, workers: 2, durationMs: 1000 })
+    expect(r.requests.sent).toBe(300)
+    expect((await target.stats()).received).toBe(300)
+  })
+
+  it('histogram encode/decode/add is exact', () => {
+    const a = createHistogram()
+    const b = createHistogram()
+    for (let i = 1; i <= 1000; i++) a.recordValue(i * 37)
+    for (let i = 1; i <= 500; i++) b.recordValue(i * 1013)
+    const merged = decodeHistogram(encodeHistogram(a))
+    merged.add(decodeHistogram(encodeHistogram(b)))
+    const direct = createHistogram()
+    direct.add(a)
+    direct.add(b)
+    expect(merged.totalCount).toBe(1500)
+    for (const p of [50, 90, 99, 99.9, 100])
+      expect(merged.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p))
+  })
+})

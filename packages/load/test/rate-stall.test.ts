@@ -1,0 +1,77 @@
+// Open-model rate accuracy and the stall test (coordinated omission cannot hide a frozen server).
+import { afterEach, describe, expect, it } from 'vitest'
+import { decodeHistogram } from '../src/histogram.ts'
+import { runLoad } from '../src/run.ts'
+import { startTarget, type TargetProcess } from './servers.ts'
+
+let target: TargetProcess | undefined
+afterEach(async () => {
+  await target?.close()
+  target = undefined
+})
+
+describe('open model rate', () => {
+  it('500 req/s for 4 s: the server counts 2000 +- 1%', async () => {
+    target = await startTarget({ mode: 'none' })
+    const r = await runLoad({ url: target.origin, rate: 500, connections: 10, durationMs: 4000 })
+    const { received } = await target.stats()
+    expect(received).toBeGreaterThanOrEqual(1980)
+    expect(received).toBeLessThanOrEqual(2020)
+    expect(r.requests.sent).toBe(received)
+    expect(r.requests.dropped).toBe(0)
+    expect(Math.abs(r.throughput.sendRate - 500)).toBeLessThanOrEqual(5)
+    // Per-second series: about 500 per full second.
+    for (const p of r.timeseries.slice(1, 3)) expect(Math.abs(p.requests - 500)).toBeLessThanOrEqual(50)
+  })
+})
+
+describe('stall (server frozen for 1 s)', () => {
+  const D = 4000
+  const S = 1000
+  const R = 200
+
+  it('open model: p99 reflects the stall as the arithmetic predicts (within 15%)', async () => {
+    target = await startTarget({ mode: 'none' })
+    const t = target
+    setTimeout(() => void t.freeze(S), 1500)
+    const r = await runLoad({ url: t.origin, rate: R, connections: 10, durationMs: D })
+    // Sends intended during the stall wait until it ends: latencies spread uniformly over (0, S].
+    // P(latency > L) = (S - L) / D, so p99 = S - 0.01 * D = 960 ms.
+    const predicted = S - 0.01 * D
+    expect(r.requests.sent).toBe((R * D) / 1000)
+    expect(r.errors).toEqual({})
+    expect(r.latency.p99).toBeGreaterThanOrEqual(predicted * 0.85)
+    expect(r.latency.p99).toBeLessThanOrEqual(predicted * 1.15)
+    expect(r.latency.max).toBeGreaterThanOrEqual(S * 0.9)
+    // About S * R sends could not go out on time: they are reported as late.
+    expect(r.requests.late).toBeGreaterThan((S * R * 0.5) / 1000)
+  })
+
+  it('closed model: only the few requests in flight during the stall are slow', async () => {
+    target = await startTarget({ mode: 'none' })
+    const t = target
+    setTimeout(() => void t.freeze(S), 1500)
+    const connections = 10
+    const r = await runLoad({ url: t.origin, connections, durationMs: D })
+    const { held } = await t.stats()
+    // Each connection waited on one held request; the generator then simply did not send: the stall hides.
+    expect(held).toBeLessThanOrEqual(connections)
+    expect(r.latency.max).toBeGreaterThanOrEqual(S * 0.9)
+    expect(r.latency.p99).toBeLessThan(50)
+    const h = decodeHistogram(r.histogram)
+    const slowShare = 1 - percentileRankBelow(h, 500)
+    expect(slowShare * h.totalCount).toBeLessThanOrEqual(connections + 0.5)
+  })
+})
+
+/** Fraction of recorded values below `ms` (binary search on the percentile function). */
+function percentileRankBelow(h: ReturnType<typeof decodeHistogram>, ms: number): number {
+  let lo = 0
+  let hi = 100
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2
+    if (h.getValueAtPercentile(mid) / 1000 < ms) lo = mid
+    else hi = mid
+  }
+  return lo / 100
+}
