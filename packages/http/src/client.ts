@@ -2,11 +2,11 @@
 // coalescing, retries with jitter, per-origin rate limits and breakers, coded errors, stats and diagnostics.
 import { isIP } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import * as hotpathCache from '@hotpath/cache'
+import { createCache } from '@hotpath/cache'
 import { Agent, type Dispatcher, interceptors } from 'undici'
 import { type BatchOptions, type BatchResult, runBatch } from './batch.ts'
 import { CircuitBreaker } from './breaker.ts'
-import { Collector, kCollector, kFromCache } from './collector.ts'
+import { Collector, kAuthorization, kCollector, kFromCache, PARTITION_HEADER } from './collector.ts'
 import {
   type BreakerState,
   breakerChannel,
@@ -80,7 +80,10 @@ const CONDITIONAL = [
   'range',
 ]
 
-type DispatchOpts = Dispatcher.DispatchOptions & { [kCollector]?: Collector }
+type DispatchOpts = Dispatcher.DispatchOptions & {
+  [kCollector]?: Collector
+  [kAuthorization]?: string | string[]
+}
 type ObservedCollector = Collector & {
   request?: { origin: string; method: string; path: string; headers: Prepared['headers'] }
 }
@@ -96,6 +99,7 @@ export class HttpClient {
   readonly #cached: Dispatcher
   readonly #cachedDns: Dispatcher
   readonly #origins = new Map<string, OriginState>()
+  readonly #credentialKey: HttpClientOptions['credentialKey']
   readonly #inflight = new Map<string, Promise<HttpResponse>>()
   readonly #retryStatuses: ReadonlySet<number>
   readonly #closing = new AbortController()
@@ -120,6 +124,7 @@ export class HttpClient {
     const o = resolveOptions(options)
     this.#o = o
     this.name = o.name
+    this.#credentialKey = options?.credentialKey
     this.#retryStatuses = new Set(o.retry === false ? [] : o.retry.statusCodes)
     this.#agent = new Agent({
       connections: o.connections,
@@ -141,8 +146,7 @@ export class HttpClient {
       this.#cachedDns = this.#plainDns
     } else {
       const backend: ResponseCacheBackend =
-        cacheOption ??
-        (hotpathCache.createCache({ namespace: `hotpath-http-${o.name}` }) as ResponseCacheBackend)
+        cacheOption ?? (createCache({ namespace: `hotpath-http-${o.name}` }) as ResponseCacheBackend)
       this.#ownsCache = cacheOption === undefined
       this.#store = new HotpathCacheStore(backend, {
         maxEntrySize: o.maxEntrySize,
@@ -321,6 +325,8 @@ export class HttpClient {
         bodyTimeout: req.bodyTimeout,
       }
       if (useCache) {
+        if (this.#credentialKey !== undefined && req.headers?.authorization !== undefined)
+          this.#partition(opts, req, state)
         opts[kCollector] = collector
         ;(collector as ObservedCollector).request = {
           origin: state.origin,
@@ -398,6 +404,26 @@ export class HttpClient {
       }
       return res
     }
+  }
+
+  /**
+   * undici's cache never stores a response to a request with Authorization unless it is public. With a
+   * credentialKey the user opted into per-credential partitions, so the header is held back while the request
+   * passes the cache (the partition header stands in for it) and restored by the observer before sending.
+   */
+  #partition(opts: DispatchOpts, req: Prepared, state: OriginState): void {
+    const headers = req.headers as Record<string, string | string[] | undefined>
+    const part = (this.#credentialKey as NonNullable<HttpClientOptions['credentialKey']>)({
+      origin: state.origin,
+      method: req.method,
+      path: req.path,
+      headers,
+    })
+    if (part === undefined || part === '') return
+    const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: part }
+    delete shown.authorization
+    opts.headers = shown as Record<string, string>
+    opts[kAuthorization] = headers.authorization
   }
 
   /** Waits before a retry; false when the wait was cut short (client closed or request aborted). */

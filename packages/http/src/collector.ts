@@ -7,6 +7,10 @@ import type { ResponseHeaders } from './response.ts'
 export const kFromCache: unique symbol = Symbol('hotpath.http.fromCache')
 /** The collector of a request, carried on the dispatch options through undici's interceptors. */
 export const kCollector: unique symbol = Symbol('hotpath.http.collector')
+/** Authorization header held back from undici's cache interceptor (credential partitions), restored before sending. */
+export const kAuthorization: unique symbol = Symbol('hotpath.http.authorization')
+/** Request header naming the credential partition while a request passes the cache interceptor; never sent. */
+export const PARTITION_HEADER = 'x-hotpath-cache-partition'
 
 export class Collector implements Dispatcher.DispatchHandler {
   statusCode = 0

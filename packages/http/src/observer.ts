@@ -2,7 +2,7 @@
 // client can tell hit/stale/revalidated/miss apart, and applies a 304 Not Modified to the stored entry.
 import type { Dispatcher } from 'undici'
 import type CacheInterceptor from 'undici/types/cache-interceptor.js'
-import { type Collector, kCollector } from './collector.ts'
+import { type Collector, kAuthorization, kCollector, PARTITION_HEADER } from './collector.ts'
 import type { ResponseHeaders } from './response.ts'
 import type { HotpathCacheStore } from './store.ts'
 
@@ -15,10 +15,23 @@ export interface ObservedRequest {
   headers: Record<string, string | string[] | undefined> | undefined
 }
 
-type Opts = Dispatcher.DispatchOptions & { [kCollector]?: Collector & { request?: ObservedRequest } }
+type Opts = Dispatcher.DispatchOptions & {
+  [kCollector]?: Collector & { request?: ObservedRequest }
+  [kAuthorization]?: string | string[]
+}
 
 export function observerInterceptor(store: HotpathCacheStore): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (opts: Opts, handler) => {
+    const authorization = opts[kAuthorization]
+    if (authorization !== undefined) {
+      // The request went through the cache under a credential partition: restore the real header.
+      const headers: Record<string, string | string[]> = {
+        ...(opts.headers as Record<string, string | string[]>),
+        authorization,
+      }
+      delete headers[PARTITION_HEADER]
+      opts = { ...opts, headers, [kAuthorization]: undefined }
+    }
     const collector = opts[kCollector]
     if (collector === undefined) return dispatch(opts, handler)
     return dispatch(opts, new ObserverHandler(collector, handler, store, opts))

@@ -3,7 +3,7 @@
 //   interceptors.cache({ store: createUndiciCacheStore(cache) })
 import { Writable } from 'node:stream'
 import type CacheInterceptor from 'undici/types/cache-interceptor.js'
-import { kFromCache } from './collector.ts'
+import { kFromCache, PARTITION_HEADER } from './collector.ts'
 import { InvalidOptionError } from './errors.ts'
 
 type CacheKey = CacheInterceptor.default.CacheKey
@@ -189,6 +189,11 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
   /** Partition for a request: '' (shared), a credential partition, or undefined (credentials without one). */
   #partition(key: CacheKey): string | undefined {
     const headers = key.headers
+    if (this.#credentialKey !== undefined) {
+      // set by the client when it moved Authorization out of undici's sight (see client.ts)
+      const given = headers?.[PARTITION_HEADER]
+      if (typeof given === 'string' && given !== '') return `k:${given}`
+    }
     if (!hasCredentials(headers)) return ''
     const part = this.#credentialKey?.(key as CacheKeyInfo)
     return part === undefined || part === '' ? undefined : `k:${part}`

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { freePort, startHttpServer, type TestServer } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -12,8 +12,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-async function server(handler: Parameters<typeof startHttpServer>[0]): Promise<TestServer> {
-  const s = await startHttpServer(handler)
+async function server(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<TestServer> {
+  const s = await startHttpServer(async (req, res) => {
+    await handler(req, res)
+  })
   servers.push(s)
   return s
 }

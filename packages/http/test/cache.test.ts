@@ -1,0 +1,375 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createCache } from '@hotpath/cache'
+import {
+  type RedisNamespace,
+  redisNamespace,
+  redisUrl,
+  requireRedis,
+  startHttpServer,
+  type TestServer,
+} from '@hotpath/test-helpers'
+import KeyvRedis from '@keyv/redis'
+import { Agent, interceptors, request } from 'undici'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createHttpClient,
+  createUndiciCacheStore,
+  type HttpClient,
+  type HttpClientOptions,
+} from '../src/index.ts'
+
+const servers: TestServer[] = []
+const closers: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()))
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+async function eventually(check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await check()) return
+    await sleep(10)
+  }
+  throw new Error('condition not met in time')
+}
+
+async function server(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<TestServer> {
+  const s = await startHttpServer(async (req, res) => {
+    await handler(req, res)
+  })
+  servers.push(s)
+  return s
+}
+function client(options: HttpClientOptions = {}): HttpClient {
+  const c = createHttpClient({ retry: false, ...options })
+  closers.push(() => c.close())
+  return c
+}
+/** Requests and waits a moment so the cache write (a stream end) has landed. */
+async function get(c: HttpClient, url: string, headers?: Record<string, string>) {
+  const res = await c.request({ url, headers })
+  await sleep(5)
+  return res
+}
+
+describe('cache by default and Cache-Control', () => {
+  it('caches GET 2xx without explicit freshness for defaultTtl; 0 disables; non-2xx is not cached by default', async () => {
+    const s = await server((req, res) => {
+      if (req.url === '/404') res.writeHead(404)
+      res.end(`n=${req.url}`)
+    })
+    const c = client()
+    expect((await get(c, `${s.origin}/a`)).cache).toBe('miss')
+    const hit = await get(c, `${s.origin}/a`)
+    expect(hit.cache).toBe('hit')
+    expect(await hit.text()).toBe('n=/a')
+    expect(hit.headers.age).toBeDefined()
+    expect(s.requests).toBe(1)
+    await get(c, `${s.origin}/404`)
+    expect((await get(c, `${s.origin}/404`)).cache).toBe('miss')
+    expect(s.requests).toBe(3)
+    const off = client({ defaultTtl: 0 })
+    await get(off, `${s.origin}/b`)
+    expect((await get(off, `${s.origin}/b`)).cache).toBe('miss')
+    expect(c.stats().cache).toMatchObject({ hit: 1, miss: 3 })
+  })
+
+  it('never stores no-store, private (shared mode) or Set-Cookie responses', async () => {
+    const s = await server((req, res) => {
+      if (req.url === '/no-store') res.setHeader('cache-control', 'no-store')
+      if (req.url === '/private') res.setHeader('cache-control', 'private, max-age=60')
+      if (req.url === '/cookie') res.setHeader('set-cookie', 'session=abc')
+      res.end('x')
+    })
+    const c = client()
+    for (const path of ['/no-store', '/private', '/cookie']) {
+      await get(c, `${s.origin}${path}`)
+      expect((await get(c, `${s.origin}${path}`)).cache).toBe('miss')
+    }
+    expect(s.requests).toBe(6)
+    const privateCache = client({ shared: false })
+    await get(privateCache, `${s.origin}/private`)
+    expect((await get(privateCache, `${s.origin}/private`)).cache).toBe('hit')
+  })
+
+  it('honours max-age and Vary', async () => {
+    const s = await server((req, res) => {
+      res.setHeader('cache-control', 'max-age=1')
+      res.setHeader('vary', 'accept-language')
+      res.end(`lang=${req.headers['accept-language'] ?? 'none'}`)
+    })
+    const c = client()
+    expect(await (await get(c, `${s.origin}/v`, { 'accept-language': 'en' })).text()).toBe('lang=en')
+    expect(await (await get(c, `${s.origin}/v`, { 'accept-language': 'fr' })).text()).toBe('lang=fr')
+    const en = await get(c, `${s.origin}/v`, { 'Accept-Language': 'en' })
+    expect(en.cache).toBe('hit')
+    expect(await en.text()).toBe('lang=en')
+    expect(await (await get(c, `${s.origin}/v`)).text()).toBe('lang=none')
+    expect(s.requests).toBe(3)
+    await sleep(1100)
+    expect((await get(c, `${s.origin}/v`, { 'accept-language': 'en' })).cache).toBe('miss')
+    expect(s.requests).toBe(4)
+  })
+
+  it('revalidates an ETag entry with a conditional request; a 304 refreshes it', async () => {
+    let notModified = 0
+    const s = await server((req, res) => {
+      res.setHeader('cache-control', 'max-age=1')
+      res.setHeader('etag', '"v1"')
+      if (req.headers['if-none-match'] === '"v1"') {
+        notModified++
+        res.writeHead(304)
+        return res.end()
+      }
+      res.end('body-v1')
+    })
+    const c = client()
+    expect((await get(c, `${s.origin}/e`)).cache).toBe('miss')
+    await sleep(1100)
+    const revalidated = await get(c, `${s.origin}/e`)
+    expect(revalidated.cache).toBe('revalidated')
+    expect(revalidated.statusCode).toBe(200)
+    expect(await revalidated.text()).toBe('body-v1')
+    expect(notModified).toBe(1)
+    await sleep(20)
+    const fresh = await get(c, `${s.origin}/e`)
+    expect(fresh.cache).toBe('hit') // the 304 gave the entry a new max-age
+    expect(await fresh.text()).toBe('body-v1')
+    expect(s.requests).toBe(2)
+  })
+
+  it('serves stale-if-error while the origin returns 500, and stale-while-revalidate in the background', async () => {
+    let broken = false
+    let version = 1
+    const s = await server((req, res) => {
+      if (req.url === '/sie') {
+        res.setHeader('cache-control', 'max-age=1, stale-if-error=60')
+        if (broken) {
+          res.writeHead(500)
+          return res.end('down')
+        }
+        return res.end('good')
+      }
+      res.setHeader('cache-control', 'max-age=1, stale-while-revalidate=60')
+      res.end(`v${version}`)
+    })
+    const c = client({ breaker: false })
+    await get(c, `${s.origin}/sie`)
+    await get(c, `${s.origin}/swr`)
+    await sleep(1100)
+    broken = true
+    version = 2
+    const stale = await get(c, `${s.origin}/sie`)
+    expect(stale.statusCode).toBe(200)
+    expect(stale.cache).toBe('stale')
+    expect(await stale.text()).toBe('good')
+    const swr = await get(c, `${s.origin}/swr`)
+    expect(swr.cache).toBe('stale')
+    expect(await swr.text()).toBe('v1')
+    await eventually(async () => (await c.request(`${s.origin}/swr`)).body.toString() === 'v2')
+  })
+})
+
+describe('credentials never leak across users', () => {
+  it('does not serve or store requests with Authorization/Cookie unless the response is public', async () => {
+    const s = await server((req, res) => {
+      if (req.url === '/public') res.setHeader('cache-control', 'public, max-age=60')
+      res.end(`user=${req.headers.authorization ?? req.headers.cookie ?? 'anonymous'}`)
+    })
+    const c = client()
+    expect(await (await get(c, `${s.origin}/me`, { authorization: 'Bearer alice' })).text()).toBe(
+      'user=Bearer alice',
+    )
+    const bob = await get(c, `${s.origin}/me`, { authorization: 'Bearer bob' })
+    expect(await bob.text()).toBe('user=Bearer bob')
+    expect(bob.cache).toBe('bypass')
+    expect(await (await get(c, `${s.origin}/me`)).text()).toBe('user=anonymous')
+    expect(await (await get(c, `${s.origin}/me`, { cookie: 'sid=carol' })).text()).toBe('user=sid=carol')
+    expect(s.requests).toBe(4)
+    // an explicitly public response may be shared
+    await get(c, `${s.origin}/public`, { authorization: 'Bearer alice' })
+    const shared = await get(c, `${s.origin}/public`, { authorization: 'Bearer bob' })
+    expect(shared.cache).toBe('hit')
+    expect(s.requests).toBe(5)
+  })
+
+  it('with a credentialKey, caches per credential partition', async () => {
+    const s = await server((req, res) => res.end(`user=${req.headers.authorization}`))
+    const { createHash } = await import('node:crypto')
+    const c = client({
+      credentialKey: ({ headers }) =>
+        createHash('sha256').update(String(headers?.authorization)).digest('hex'),
+    })
+    await get(c, `${s.origin}/me`, { authorization: 'alice' })
+    const again = await get(c, `${s.origin}/me`, { authorization: 'alice' })
+    expect(again.cache).toBe('hit')
+    expect(await again.text()).toBe('user=alice')
+    const bob = await get(c, `${s.origin}/me`, { authorization: 'bob' })
+    expect(await bob.text()).toBe('user=bob')
+    expect(s.requests).toBe(2)
+  })
+})
+
+describe('invalidation', () => {
+  it('a successful write invalidates its path; collection mode drops every GET under the collection', async () => {
+    const s = await server((req, res) => res.end(`${req.method} ${req.url}`))
+    const pathMode = client()
+    const coll = client({ invalidate: 'collection' })
+    for (const c of [pathMode, coll]) {
+      for (const p of ['/orders', '/orders?page=2', '/orders/42', '/users']) await get(c, `${s.origin}${p}`)
+    }
+    const before = s.requests
+    await get(pathMode, `${s.origin}/orders`)
+    expect(s.requests).toBe(before)
+    await pathMode.request({ url: `${s.origin}/orders`, method: 'POST', body: '{}' })
+    await sleep(10)
+    expect((await get(pathMode, `${s.origin}/orders`)).cache).toBe('miss')
+    expect((await get(pathMode, `${s.origin}/orders?page=2`)).cache).toBe('hit')
+
+    await coll.request({ url: `${s.origin}/orders`, method: 'POST', body: '{}' })
+    expect((await get(coll, `${s.origin}/orders?page=2`)).cache).toBe('miss')
+    expect((await get(coll, `${s.origin}/orders/42`)).cache).toBe('miss')
+    expect((await get(coll, `${s.origin}/users`)).cache).toBe('hit')
+    // PUT /orders/42 drops the /orders collection too
+    await get(coll, `${s.origin}/orders`)
+    await coll.request({ url: `${s.origin}/orders/42`, method: 'PUT', body: '{}' })
+    expect((await get(coll, `${s.origin}/orders`)).cache).toBe('miss')
+  })
+
+  it('client.invalidate(prefix) and tag invalidation by hand', async () => {
+    const s = await server((req, res) => res.end(String(req.url)))
+    const c = client({
+      origin: s.origin,
+      cacheTags: ({ path }) => (path.startsWith('/catalog') ? ['catalog'] : []),
+    })
+    for (const p of ['/a/1', '/a/2?x=1', '/b', '/catalog/1']) await get(c, p)
+    await c.invalidate('/a')
+    expect((await get(c, '/a/1')).cache).toBe('miss')
+    expect((await get(c, '/a/2?x=1')).cache).toBe('miss')
+    expect((await get(c, '/b')).cache).toBe('hit')
+    await c.invalidateTags(['catalog'])
+    expect((await get(c, '/catalog/1')).cache).toBe('miss')
+  })
+})
+
+describe('coalescing and faults with the cache on', () => {
+  it('1,000 concurrent identical GETs make one upstream request, then hits', async () => {
+    const s = await server(async (_req, res) => {
+      await sleep(30)
+      res.end('once')
+    })
+    const c = client()
+    const all = await Promise.all(Array.from({ length: 1000 }, () => c.request(`${s.origin}/hot`)))
+    expect(s.requests).toBe(1)
+    expect(all.every((r) => r.body.toString() === 'once')).toBe(true)
+    await sleep(5)
+    expect((await c.request(`${s.origin}/hot`)).cache).toBe('hit')
+    expect(c.stats().coalesced).toBe(999)
+  })
+
+  it('a truncated body is an error and is never cached; bodies over maxEntrySize are not stored', async () => {
+    let truncate = true
+    const s = await server((req, res) => {
+      if (req.url === '/big') return res.end(Buffer.alloc(2048, 97))
+      if (truncate) {
+        res.writeHead(200, { 'content-length': '50', 'cache-control': 'max-age=60' })
+        res.write('partial')
+        setTimeout(() => res.socket?.destroy(), 10)
+        return
+      }
+      res.setHeader('cache-control', 'max-age=60')
+      res.end('complete')
+    })
+    const c = client({ maxEntrySize: 1024 })
+    const error = await c.request(`${s.origin}/t`).catch((e: unknown) => e)
+    expect((error as { code: string }).code).toBe('HOTPATH_HTTP_TRUNCATED_BODY')
+    truncate = false
+    await sleep(10)
+    const ok = await get(c, `${s.origin}/t`)
+    expect(ok.cache).toBe('miss')
+    expect(await ok.text()).toBe('complete')
+    expect((await get(c, `${s.origin}/t`)).cache).toBe('hit')
+    await get(c, `${s.origin}/big`)
+    expect((await get(c, `${s.origin}/big`)).cache).toBe('miss')
+    expect(c.store?.stats().tooLarge).toBe(2)
+  })
+})
+
+describe('the store on its own (plain undici)', () => {
+  it('plugs into undici interceptors.cache and returns nothing after deleteAt', async () => {
+    const s = await server((_req, res) => {
+      res.setHeader('cache-control', 'max-age=60')
+      res.end('plain')
+    })
+    const cache = createCache({ namespace: 'plain-undici' })
+    closers.push(() => cache.close())
+    const store = createUndiciCacheStore(cache)
+    const agent = new Agent().compose(interceptors.cache({ store }))
+    closers.push(() => (agent as unknown as Agent).close())
+    for (let i = 0; i < 3; i++) {
+      const { body } = await request(`${s.origin}/p`, { dispatcher: agent })
+      expect(await body.text()).toBe('plain')
+      await sleep(5)
+    }
+    expect(s.requests).toBe(1)
+
+    const key = { origin: s.origin, method: 'GET', path: '/short', headers: {} }
+    const now = Date.now()
+    const ws = store.createWriteStream(key, {
+      statusCode: 200,
+      statusMessage: 'OK',
+      headers: {},
+      cacheControlDirectives: {},
+      cachedAt: now,
+      staleAt: now + 30,
+      deleteAt: now + 60,
+    })
+    await new Promise<void>((r) => ws?.end(Buffer.from('x'), () => r()))
+    expect(await store.get(key)).toBeDefined()
+    await sleep(80)
+    expect(await store.get(key)).toBeUndefined()
+    expect(() => createUndiciCacheStore({} as never)).toThrowError(/HOTPATH|invalid option cache/)
+  })
+})
+
+describe('two clients sharing a Redis-backed store', () => {
+  let available = false
+  let ns: RedisNamespace
+  beforeAll(async () => {
+    available = await requireRedis()
+  })
+
+  it('B is served what A cached; a write through A invalidates it for B', async (ctx) => {
+    if (!available) ctx.skip()
+    ns = redisNamespace()
+    closers.push(() => ns.cleanup())
+    let version = 1
+    const s = await server((req, res) => res.end(`${req.method} v${version}`))
+    const make = () => {
+      const adapter = new KeyvRedis(redisUrl())
+      const cache = createCache({
+        namespace: ns.prefix,
+        l2: adapter,
+        bus: { redisUrl: redisUrl() },
+        l2Timeout: 500,
+      })
+      closers.push(async () => {
+        await cache.close()
+        await adapter.disconnect().catch(() => {})
+      })
+      return cache
+    }
+    const a = client({ name: 'a', cache: make() })
+    const b = client({ name: 'b', cache: make() })
+    expect((await a.request(`${s.origin}/shared`)).cache).toBe('miss')
+    await sleep(50)
+    const fromB = await b.request(`${s.origin}/shared`)
+    expect(fromB.cache).toBe('hit')
+    expect(await fromB.text()).toBe('GET v1')
+    expect(s.requests).toBe(1)
+    version = 2
+    await a.request({ url: `${s.origin}/shared`, method: 'DELETE' })
+    await eventually(async () => (await b.request(`${s.origin}/shared`)).body.toString() === 'GET v2')
+  })
+})
