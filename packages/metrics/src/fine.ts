@@ -1,15 +1,27 @@
-// Fine log-scale buckets for percentiles: bucket i > 0 holds values in (BASE * G^(i-1), BASE * G^i].
-// With G = 1.02 an estimate (the bucket's geometric middle) is within 1% of any value in the bucket.
+// Fine log-linear buckets for percentiles, read straight from the float's bits (no Math.log on the hot
+// path): 32 linear sub-buckets per power of two, so a bucket's middle is within 1.6% of any value in it.
+// Range 2^-20 (~1 µs when the unit is seconds) to 2^14 (~4.5 h); values outside land in the end buckets.
 
-export const FINE_BASE = 1e-6
-export const FINE_GAMMA = 1.02
-export const FINE_SIZE = 1400
-const INV_LOG_GAMMA = 1 / Math.log(FINE_GAMMA)
+const SUB_BITS = 5
+const MIN_EXPONENT = -20
+const MAX_EXPONENT = 14
+export const FINE_SIZE: number = (MAX_EXPONENT - MIN_EXPONENT) << SUB_BITS
+const OFFSET = (1023 + MIN_EXPONENT) << SUB_BITS
+const f64 = new Float64Array(1)
+const u32 = new Uint32Array(f64.buffer)
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0 // high word index (endianness)
 
 export function fineIndex(value: number): number {
-  if (!(value > FINE_BASE)) return 0
-  const i = Math.ceil(Math.log(value / FINE_BASE) * INV_LOG_GAMMA)
-  return i < FINE_SIZE ? i : FINE_SIZE - 1
+  f64[0] = value
+  const i = ((u32[HI] as number) >>> (20 - SUB_BITS)) - OFFSET
+  return i < 0 ? 0 : i < FINE_SIZE ? i : FINE_SIZE - 1
+}
+
+/** The middle of bucket `index`. */
+export function fineValue(index: number): number {
+  const exponent = (index >> SUB_BITS) + MIN_EXPONENT
+  const sub = index & ((1 << SUB_BITS) - 1)
+  return 2 ** exponent * (1 + (sub + 0.5) / (1 << SUB_BITS))
 }
 
 /** Sparse form for snapshots and IPC: [index, count, index, count, ...] with ascending indexes. */
@@ -62,8 +74,7 @@ export function quantile(summary: FineSummary, q: number): number {
   for (let k = 0; k < fine.length; k += 2) {
     seen += fine[k + 1] as number
     if (seen >= rank) {
-      const index = fine[k] as number
-      const estimate = index === 0 ? FINE_BASE : FINE_BASE * FINE_GAMMA ** (index - 0.5)
+      const estimate = fineValue(fine[k] as number)
       return Math.min(summary.max, Math.max(summary.min, estimate))
     }
   }

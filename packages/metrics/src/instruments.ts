@@ -8,6 +8,7 @@ export type Attributes = Record<string, AttributeValue>
 /** Attributes of the series that absorbs everything past an instrument's cardinality limit. */
 export const OVERFLOW_ATTRIBUTES: Readonly<Attributes> = Object.freeze({ 'otel.metric.overflow': true })
 
+const LEAF = Symbol('series')
 const SEP = '\u0001'
 const END = '\u0002'
 
@@ -19,15 +20,9 @@ export function canonicalKey(attributes: Attributes): string {
   return key
 }
 
-function insertionKey(attributes: Attributes): string {
-  let key = ''
-  for (const k in attributes) key += k + SEP + String(attributes[k]) + END
-  return key
-}
-
 export class HistogramSeries {
   readonly attributes: Attributes
-  readonly boundaries: readonly number[]
+  readonly boundaries: Float64Array
   count = 0
   sum = 0
   min: number = Number.POSITIVE_INFINITY
@@ -35,7 +30,7 @@ export class HistogramSeries {
   readonly counts: Float64Array
   readonly fine: Uint32Array = new Uint32Array(FINE_SIZE)
 
-  constructor(attributes: Attributes, boundaries: readonly number[]) {
+  constructor(attributes: Attributes, boundaries: Float64Array) {
     this.attributes = attributes
     this.boundaries = boundaries
     this.counts = new Float64Array(boundaries.length + 1)
@@ -50,7 +45,7 @@ export class HistogramSeries {
     const b = this.boundaries
     const n = b.length
     let i = 0
-    while (i < n && value > (b[i] as number)) i++
+    while (i < n && value > (b[i] as number)) i++ // ~15 advised boundaries: a linear scan beats a binary search
     this.counts[i] = (this.counts[i] as number) + 1
     const f = fineIndex(value)
     this.fine[f] = (this.fine[f] as number) + 1
@@ -74,15 +69,20 @@ export interface InstrumentDescription {
   unit: string
 }
 
-abstract class Family<S> {
+abstract class Family<S extends object> {
   readonly name: string
   readonly description: string
   readonly unit: string
   readonly limit: number
-  /** Series by canonical key (also holds insertion-order aliases, see `series`). */
-  protected readonly byKey: Map<string, S> = new Map()
+  /** Distinct series by canonical attribute key. */
   protected readonly unique: Map<string, S> = new Map()
   protected overflowSeries: S | undefined
+  /** Hot-path index: raw payload values -> series, one Map level per value (no string building). */
+  private readonly tree: Map<unknown, unknown> = new Map()
+  /** Attribute objects -> series: one Map level per key and per value, in the object's key order. */
+  private readonly attributeTree: Map<unknown, unknown> = new Map()
+  /** Bound on the index entries: raw values that fold into one series (e.g. `other`) must not grow it forever. */
+  private indexed = 0
 
   constructor(desc: InstrumentDescription, limit: number) {
     this.name = desc.name
@@ -93,16 +93,7 @@ abstract class Family<S> {
 
   protected abstract create(attributes: Attributes): S
 
-  /** The series already bound to a caller-built key, if any (the hot path). */
-  lookup(key: string): S | undefined {
-    return this.byKey.get(key)
-  }
-
-  /** The series for a caller-built key; `attributes` builds its attributes on first use only. */
-  seriesFor(key: string, attributes: () => Attributes): S {
-    const found = this.byKey.get(key)
-    if (found !== undefined) return found
-    const attrs = attributes()
+  private resolve(attrs: Attributes): S {
     const canonical = canonicalKey(attrs)
     let series = this.unique.get(canonical)
     if (series === undefined) {
@@ -110,16 +101,100 @@ abstract class Family<S> {
       series = this.create(attrs)
       this.unique.set(canonical, series)
     }
-    this.byKey.set(key, series)
     return series
   }
 
-  /** The series for an attribute object (any key order). */
-  series(attributes: Attributes): S {
-    const key = insertionKey(attributes)
-    const found = this.byKey.get(key)
+  private canIndex(series: S): boolean {
+    if (series === this.overflowSeries || this.indexed >= this.limit * 4) return false
+    this.indexed++
+    return true
+  }
+
+  /** Hot path: the series bound to one raw value, if any. */
+  at1(a: unknown): S | undefined {
+    return this.tree.get(a) as S | undefined
+  }
+
+  /** Hot path: the series bound to two raw values, if any. */
+  at2(a: unknown, b: unknown): S | undefined {
+    const m = this.tree.get(a) as Map<unknown, unknown> | undefined
+    return m === undefined ? undefined : (m.get(b) as S | undefined)
+  }
+
+  /** Hot path: the series bound to three raw values, if any. */
+  at3(a: unknown, b: unknown, c: unknown): S | undefined {
+    const m = this.tree.get(a) as Map<unknown, Map<unknown, unknown>> | undefined
+    if (m === undefined) return undefined
+    const n = m.get(b)
+    return n === undefined ? undefined : (n.get(c) as S | undefined)
+  }
+
+  /** The series bound to any number of raw values, if any. */
+  at(values: readonly unknown[]): S | undefined {
+    let node: unknown = this.tree
+    for (const v of values) {
+      if (node === undefined) return undefined
+      node = (node as Map<unknown, unknown>).get(v)
+    }
+    return node as S | undefined
+  }
+
+  /**
+   * Binds raw values to the series of the attributes `attributes()` builds (called on first use only).
+   * Every call site of a family must use the same number of values.
+   */
+  bind(values: readonly unknown[], attributes: () => Attributes): S {
+    const found = this.at(values)
     if (found !== undefined) return found
-    return this.seriesFor(key, () => ({ ...attributes }))
+    const series = this.resolve(attributes())
+    if (this.canIndex(series)) {
+      let node = this.tree
+      for (let i = 0; i < values.length - 1; i++) {
+        let next = node.get(values[i]) as Map<unknown, unknown> | undefined
+        if (next === undefined) {
+          next = new Map()
+          node.set(values[i], next)
+        }
+        node = next
+      }
+      node.set(values[values.length - 1], series)
+    }
+    return series
+  }
+
+  /**
+   * The series for an attribute object (any key order). Walks a tree keyed by the property names and values
+   * as they are: no string is built, so an attribute object made fresh for every call costs a few Map gets.
+   */
+  series(attributes: Attributes): S {
+    let node: Map<unknown, unknown> | undefined = this.attributeTree
+    for (const k in attributes) {
+      node = node.get(k) as Map<unknown, unknown> | undefined
+      if (node === undefined) break
+      node = node.get(attributes[k]) as Map<unknown, unknown> | undefined
+      if (node === undefined) break
+    }
+    const found = node?.get(LEAF) as S | undefined
+    if (found !== undefined) return found
+    const series = this.resolve({ ...attributes })
+    if (this.canIndex(series)) {
+      let at = this.attributeTree
+      for (const k in attributes) {
+        let byKey = at.get(k) as Map<unknown, unknown> | undefined
+        if (byKey === undefined) {
+          byKey = new Map()
+          at.set(k, byKey)
+        }
+        let byValue = byKey.get(attributes[k]) as Map<unknown, unknown> | undefined
+        if (byValue === undefined) {
+          byValue = new Map()
+          byKey.set(attributes[k], byValue)
+        }
+        at = byValue
+      }
+      at.set(LEAF, series)
+    }
+    return series
   }
 
   protected overflow(): S {
@@ -162,14 +237,16 @@ export interface CounterSnapshot extends InstrumentDescription {
 /** A histogram with explicit export buckets plus fine buckets for percentiles. */
 export class HistogramFamily extends Family<HistogramSeries> {
   readonly boundaries: readonly number[]
+  private readonly packed: Float64Array
 
   constructor(desc: InstrumentDescription, boundaries: readonly number[], limit: number) {
     super(desc, limit)
     this.boundaries = Object.freeze([...boundaries])
+    this.packed = Float64Array.from(boundaries)
   }
 
   protected create(attributes: Attributes): HistogramSeries {
-    return new HistogramSeries(attributes, this.boundaries)
+    return new HistogramSeries(attributes, this.packed)
   }
 
   /** Records one value (in the instrument's unit) for an attribute set. */

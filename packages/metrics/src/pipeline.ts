@@ -7,8 +7,6 @@ import { NAMES } from './names.ts'
 import { type QueryMessage, QueryTable } from './queries.ts'
 import { Registry } from './registry.ts'
 
-const S = '\u0001'
-
 export interface InstrumentOptions {
   cache?: boolean
   http?: boolean
@@ -184,11 +182,10 @@ export class Pipeline {
     statusCode: number,
     durationMs: number,
   ): void {
-    const key = method + S + (route ?? '') + S + statusCode
     const family = this.httpServerDuration
     const series =
-      family.lookup(key) ??
-      family.seriesFor(key, () => {
+      family.at3(method, route, statusCode) ??
+      family.bind([method, route, statusCode], () => {
         const a: Attributes = {
           'http.request.method': normalizeMethod(method),
           'http.response.status_code': statusCode,
@@ -202,11 +199,10 @@ export class Pipeline {
 
   private readonly onCacheGet = (message: unknown): void => {
     const m = message as CacheGet
-    const key = `${m.cache}${S}${m.result}${S}${m.tier}`
     const family = this.cacheOperations
     const series =
-      family.lookup(key) ??
-      family.seriesFor(key, () => ({
+      family.at3(m.cache, m.result, m.tier) ??
+      family.bind([m.cache, m.result, m.tier], () => ({
         'hotpath.cache.name': nameOf(m.cache),
         'hotpath.cache.result': oneOf(m.result, ['hit', 'miss', 'stale']),
         'hotpath.cache.tier': oneOf(m.tier, ['l1', 'l2', 'none']),
@@ -216,10 +212,9 @@ export class Pipeline {
 
   private readonly onCacheEvict = (message: unknown): void => {
     const m = message as { cache: unknown; reason: unknown }
-    const key = `${m.cache}${S}${m.reason}`
     const series =
-      this.cacheEvictions.lookup(key) ??
-      this.cacheEvictions.seriesFor(key, () => ({
+      this.cacheEvictions.at2(m.cache, m.reason) ??
+      this.cacheEvictions.bind([m.cache, m.reason], () => ({
         'hotpath.cache.name': nameOf(m.cache),
         'hotpath.cache.eviction.reason': oneOf(m.reason, ['evict', 'expire', 'set', 'delete']),
       }))
@@ -235,10 +230,9 @@ export class Pipeline {
         : m.timedOut !== undefined
           ? `timeout_${String(m.timedOut)}`
           : ''
-    const key = `${m.cache}${S}${err}`
     const series =
-      this.cacheFactoryDuration.lookup(key) ??
-      this.cacheFactoryDuration.seriesFor(key, () => {
+      this.cacheFactoryDuration.at2(m.cache, err) ??
+      this.cacheFactoryDuration.bind([m.cache, err], () => {
         const a: Attributes = { 'hotpath.cache.name': nameOf(m.cache) }
         if (err !== '' && err !== undefined) a['error.type'] = err
         return a
@@ -249,7 +243,7 @@ export class Pipeline {
   private readonly onCacheL2Error = (message: unknown): void => {
     const m = message as { cache: unknown; operation: unknown; timeout: unknown }
     this.cacheL2Errors
-      .seriesFor(`${m.cache}${S}${m.operation}${S}${m.timeout === true}`, () => ({
+      .bind([m.cache, m.operation, m.timeout === true], () => ({
         'hotpath.cache.name': nameOf(m.cache),
         'hotpath.cache.operation': oneOf(m.operation, ['get', 'set', 'delete', 'clear']),
         'hotpath.cache.timeout': m.timeout === true,
@@ -261,11 +255,11 @@ export class Pipeline {
     const m = message as HttpRequest
     if (typeof m.durationMs !== 'number') return
     const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
-    const key = `${m.client}${S}${m.method}${S}${m.origin}${S}${m.statusCode}${S}${m.cache}${S}${err}`
     const family = this.httpClientDuration
+    const values = [m.client, m.method, m.origin, m.statusCode, m.cache, err]
     const series =
-      family.lookup(key) ??
-      family.seriesFor(key, () => {
+      family.at(values) ??
+      family.bind(values, () => {
         const server = serverOf(m.origin)
         const a: Attributes = {
           'hotpath.http.client': nameOf(m.client),
@@ -286,7 +280,7 @@ export class Pipeline {
   private readonly onHttpRetry = (message: unknown): void => {
     const m = message as { client: unknown; origin: unknown }
     this.httpClientRetries
-      .seriesFor(`${m.client}${S}${m.origin}`, () => ({
+      .bind([m.client, m.origin], () => ({
         'hotpath.http.client': nameOf(m.client),
         'server.address': serverOf(m.origin).address,
       }))
@@ -297,11 +291,11 @@ export class Pipeline {
     const m = message as DbQuery
     if (typeof m.durationMs !== 'number') return
     const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
-    const key = `${m.database}${S}${m.system}${S}${m.operation}${S}${m.summary}${S}${err}`
     const family = this.dbOperationDuration
+    const values = [m.database, m.system, m.operation, m.summary, err]
     const series =
-      family.lookup(key) ??
-      family.seriesFor(key, () => {
+      family.at(values) ??
+      family.bind(values, () => {
         const a: Attributes = {
           'db.system.name': oneOf(m.system, ['sqlite', 'postgresql']),
           'db.namespace': nameOf(m.database),
@@ -323,27 +317,25 @@ export class Pipeline {
   private readonly onPoolAcquire = (message: unknown): void => {
     const m = message as { pool: unknown; waitMs: unknown }
     if (typeof m.waitMs !== 'number') return
-    const key = String(m.pool)
     const series =
-      this.dbWaitTime.lookup(key) ??
-      this.dbWaitTime.seriesFor(key, () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
+      this.dbWaitTime.at1(m.pool) ??
+      this.dbWaitTime.bind([m.pool], () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
     series.record(m.waitMs / 1000)
   }
 
   private readonly onPoolRelease = (message: unknown): void => {
     const m = message as { pool: unknown; useMs: unknown }
     if (typeof m.useMs !== 'number') return
-    const key = String(m.pool)
     const series =
-      this.dbUseTime.lookup(key) ??
-      this.dbUseTime.seriesFor(key, () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
+      this.dbUseTime.at1(m.pool) ??
+      this.dbUseTime.bind([m.pool], () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
     series.record(m.useMs / 1000)
   }
 
   private readonly onPoolTimeout = (message: unknown): void => {
     const m = message as { pool: unknown; pending: unknown }
     const pool = nameOf(m.pool)
-    this.dbTimeouts.seriesFor(pool, () => ({ 'db.client.connection.pool.name': pool })).add(1)
+    this.dbTimeouts.bind([pool], () => ({ 'db.client.connection.pool.name': pool })).add(1)
     if (typeof m.pending === 'number') this.poolPending.set(pool, m.pending)
   }
 }

@@ -1,0 +1,202 @@
+// @hotpath/metrics: what the subscribed pipeline adds to an L1 cache.get, and recording one histogram
+// value with attributes against prom-client's observe (and the OpenTelemetry SDK's record) with the same labels.
+// Per-operation cost in ns/op (lower is better). Targets encode issue 6.
+import { createCache } from '@hotpath/cache'
+import { createMetrics, type HistogramFamily, type Metrics } from '@hotpath/metrics'
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics'
+import client from 'prom-client'
+import { opsPerSecond } from '../src/measure.ts'
+import { defineSuite } from '../src/suite.ts'
+
+const N = 10_000
+const mask = 8191
+const keys = Array.from({ length: N }, (_, i) => `user:${i}`)
+const MS = 200
+const BUDGET_NS = 150
+
+const nsPerOp = (fn: (i: number) => unknown, ms = MS): number => 1e9 / opsPerSecond(fn, ms)
+
+// ---- L1 cache.get (all hits). get() returns an already-resolved promise; the loop does not await it,
+// so the figure is the cost of the call itself, which is where the publish happens.
+const cache = createCache({ namespace: 'bench-metrics', ttl: 3_600_000, l1: { max: 20_000 } })
+const bareGet = (i: number) => cache.get(keys[i & mask] as string)
+
+async function withMetrics<T>(subscribe: boolean, fn: () => T): Promise<T> {
+  const metrics: Metrics = createMetrics({ runtime: false })
+  if (subscribe) metrics.instrument()
+  try {
+    return fn()
+  } finally {
+    await metrics.close()
+  }
+}
+
+// ---- histogram record with 3 attributes, 4 series, same labels for every library
+const methods = ['GET', 'POST', 'GET', 'PUT']
+const routes = ['/orders/:id', '/orders', '/users/:id', '/orders/:id']
+const statuses = [200, 201, 200, 204]
+const labels = methods.map((m, i) => ({
+  method: m,
+  route: routes[i] as string,
+  status: statuses[i] as number,
+}))
+const attrs = methods.map((m, i) => ({
+  'http.request.method': m,
+  'http.route': routes[i] as string,
+  'http.response.status_code': statuses[i] as number,
+}))
+const boundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+const value = (i: number) => ((i * 7919) % 1000) / 1000
+
+let ours: HistogramFamily
+let oursMetrics: Metrics
+let prom: client.Histogram<'method' | 'route' | 'status'>
+let otelProvider: MeterProvider
+let otel: ReturnType<ReturnType<MeterProvider['getMeter']>['createHistogram']>
+
+export default defineSuite({
+  name: 'metrics',
+  title: 'Metrics pipeline cost on an L1 cache.get; histogram record with attributes vs prom-client',
+  unit: 'ns/op',
+  better: 'lower',
+  rounds: 5,
+  baseline: {
+    'cache.get (L1 hit)': 'cache.get, no metrics',
+    'pipeline cost': 'budget: 150 ns (constant)',
+    'histogram record': 'prom-client Histogram#observe',
+    'histogram record, new label object per call': 'prom-client Histogram#observe, new labels',
+  },
+  async setup() {
+    for (const key of keys) await cache.set(key, { id: key })
+    oursMetrics = createMetrics({ runtime: false })
+    ours = oursMetrics.histogram('bench.request.duration', { unit: 's', boundaries })
+    prom = new client.Histogram({
+      name: 'bench_request_duration_seconds',
+      help: 'bench',
+      labelNames: ['method', 'route', 'status'],
+      buckets: boundaries,
+      registers: [],
+    })
+    // a reader is needed, or the SDK drops every measurement without aggregating it
+    otelProvider = new MeterProvider({
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+          exportIntervalMillis: 3_600_000,
+        }),
+      ],
+    })
+    otel = otelProvider
+      .getMeter('bench')
+      .createHistogram('bench.request.duration', {
+        unit: 's',
+        advice: { explicitBucketBoundaries: boundaries },
+      })
+  },
+  async teardown() {
+    await cache.close()
+    await oursMetrics.close()
+    await otelProvider.shutdown()
+  },
+  contenders: [
+    { name: 'cache.get, no metrics', group: 'cache.get (L1 hit)', measure: () => nsPerOp(bareGet) },
+    {
+      name: 'cache.get, metrics created, no subscriber',
+      group: 'cache.get (L1 hit)',
+      measure: () => withMetrics(false, () => nsPerOp(bareGet)),
+    },
+    {
+      name: 'cache.get + subscribed metrics pipeline',
+      group: 'cache.get (L1 hit)',
+      measure: () => withMetrics(true, () => nsPerOp(bareGet)),
+    },
+    {
+      name: 'budget: 150 ns (constant)',
+      group: 'pipeline cost',
+      measure: () => BUDGET_NS,
+    },
+    {
+      // bare and subscribed measured back to back, 4 times per round; the median difference resists noise
+      name: 'added by the subscribed pipeline',
+      group: 'pipeline cost',
+      measure: async () => {
+        const added: number[] = []
+        for (let k = 0; k < 4; k++) {
+          const bare = nsPerOp(bareGet, MS / 4)
+          const subscribed = await withMetrics(true, () => nsPerOp(bareGet, MS / 4))
+          added.push(subscribed - bare)
+        }
+        added.sort((a, b) => a - b)
+        return Math.max(0, ((added[1] as number) + (added[2] as number)) / 2)
+      },
+    },
+    {
+      name: 'prom-client Histogram#observe',
+      group: 'histogram record',
+      measure: () => nsPerOp((i) => prom.observe(labels[i & 3] as never, value(i))),
+    },
+    {
+      name: '@hotpath/metrics histogram.record',
+      group: 'histogram record',
+      measure: () => nsPerOp((i) => ours.record(value(i), attrs[i & 3])),
+    },
+    {
+      name: 'OpenTelemetry SDK Histogram#record',
+      group: 'histogram record',
+      measure: () => nsPerOp((i) => otel.record(value(i), attrs[i & 3])),
+    },
+    {
+      name: 'prom-client Histogram#observe, new labels',
+      group: 'histogram record, new label object per call',
+      measure: () =>
+        nsPerOp((i) => {
+          const k = i & 3
+          prom.observe(
+            { method: methods[k] as string, route: routes[k] as string, status: statuses[k] as number },
+            value(i),
+          )
+        }),
+    },
+    {
+      name: '@hotpath/metrics histogram.record, new attributes',
+      group: 'histogram record, new label object per call',
+      measure: () =>
+        nsPerOp((i) => {
+          const k = i & 3
+          ours.record(value(i), {
+            'http.request.method': methods[k] as string,
+            'http.route': routes[k] as string,
+            'http.response.status_code': statuses[k] as number,
+          })
+        }),
+    },
+    {
+      name: 'OpenTelemetry SDK Histogram#record, new attributes',
+      group: 'histogram record, new label object per call',
+      measure: () =>
+        nsPerOp((i) => {
+          const k = i & 3
+          otel.record(value(i), {
+            'http.request.method': methods[k] as string,
+            'http.route': routes[k] as string,
+            'http.response.status_code': statuses[k] as number,
+          })
+        }),
+    },
+  ],
+  targets: [
+    { name: 'cache.get, metrics created, no subscriber', vs: 'cache.get, no metrics', atMost: 1.1 },
+    { name: 'added by the subscribed pipeline', vs: 'budget: 150 ns (constant)', atMost: 1 },
+    { name: '@hotpath/metrics histogram.record', vs: 'prom-client Histogram#observe', atMost: 1 },
+    {
+      name: '@hotpath/metrics histogram.record, new attributes',
+      vs: 'prom-client Histogram#observe, new labels',
+      atMost: 1,
+    },
+  ],
+})
