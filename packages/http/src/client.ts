@@ -1,15 +1,9 @@
-// The HTTP client: one undici Agent + interceptors (cache with our store, dns), and what undici lacks around it:
-// coalescing, retries with jitter, per-origin rate limits and breakers, coded errors, stats and diagnostics.
-import { isIP } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createCache } from '@hotpath/cache'
-import { Agent, type Dispatcher, interceptors } from 'undici'
+import type { Agent, Dispatcher } from 'undici'
 import { type BatchOptions, type BatchResult, runBatch } from './batch.ts'
-import { CircuitBreaker } from './breaker.ts'
-import { Collector, kAuthorization, kCollector, kFromCache, PARTITION_HEADER } from './collector.ts'
+import { Collector, type kAuthorization, kCollector } from './collector.ts'
 import {
   type BreakerState,
-  breakerChannel,
   type CacheOutcome,
   pathOnly,
   rateLimitChannel,
@@ -19,55 +13,21 @@ import {
 import {
   ClosedError,
   type HttpError,
-  HttpError as HttpErrorClass,
   InvalidRequestError,
   isHotpathError,
   toUpstreamError,
 } from './errors.ts'
-import { observerInterceptor } from './observer.ts'
+import { cacheOutcome, coalesceKey, collectionOf, hasAny, partitionCredentials } from './keys.ts'
+import { buildDispatchers } from './dispatchers.ts'
+import { type OriginState, Origins } from './origins.ts'
 import { type HttpClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import { type Prepared, prepare, type RequestInput } from './prepare.ts'
-import { TokenBucket } from './rate-limiter.ts'
+import type { TokenBucket } from './rate-limiter.ts'
 import { HttpResponse, type ResponseHeaders } from './response.ts'
 import { backoffDelay, isRetryableError, isRetryableMethod, parseRetryAfter } from './retry.ts'
-import { HotpathCacheStore, hasCredentials, type ResponseCacheBackend } from './store.ts'
-
-interface OriginState {
-  origin: string
-  /** Dispatcher without the cache interceptor. */
-  direct: Dispatcher
-  /** Dispatcher with the cache interceptor (same as direct when the cache is off). */
-  cached: Dispatcher
-  breaker: CircuitBreaker | undefined
-  limiter: TokenBucket | undefined
-}
-
-interface SlotWaiter {
-  resolve: () => void
-  reject: (error: Error) => void
-  timer: NodeJS.Timeout
-}
-
-export interface PoolStatsSnapshot {
-  connected: number
-  free: number
-  pending: number
-  running: number
-  size: number
-}
-
-export interface HttpClientStats {
-  kind: 'http'
-  name: string
-  requests: number
-  errors: Record<string, number>
-  retries: number
-  cache: Record<CacheOutcome, number>
-  coalesced: number
-  rateLimitWaits: number
-  breakers: Record<string, BreakerState>
-  pool: PoolStatsSnapshot
-}
+import { Slots } from './slots.ts'
+import { type HttpClientStats, poolStats } from './stats.ts'
+import type { HotpathCacheStore } from './store.ts'
 
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const CONDITIONAL = [
@@ -94,17 +54,12 @@ export class HttpClient {
   readonly #agent: Agent
   readonly #store: HotpathCacheStore | undefined
   readonly #ownsCache: boolean
-  readonly #plain: Dispatcher
-  readonly #plainDns: Dispatcher
-  readonly #cached: Dispatcher
-  readonly #cachedDns: Dispatcher
-  readonly #origins = new Map<string, OriginState>()
+  readonly #origins: Origins
   readonly #credentialKey: HttpClientOptions['credentialKey']
   readonly #inflight = new Map<string, Promise<HttpResponse>>()
   readonly #retryStatuses: ReadonlySet<number>
   readonly #closing = new AbortController()
-  #active = 0
-  readonly #slotQueue: SlotWaiter[] = []
+  readonly #slots: Slots
   #closed: Promise<void> | undefined = undefined
   // counters
   #requests = 0
@@ -125,44 +80,13 @@ export class HttpClient {
     this.#o = o
     this.name = o.name
     this.#credentialKey = options?.credentialKey
+    this.#slots = new Slots(o.maxConnections, o.queueTimeout)
     this.#retryStatuses = new Set(o.retry === false ? [] : o.retry.statusCodes)
-    this.#agent = new Agent({
-      connections: o.connections,
-      pipelining: o.pipelining,
-      keepAliveTimeout: o.keepAliveTimeout,
-      headersTimeout: o.headersTimeout,
-      bodyTimeout: o.bodyTimeout,
-      maxResponseSize: o.maxResponseSize,
-      connect: { timeout: o.connectTimeout },
-    })
-    const dns = o.dns === false ? undefined : interceptors.dns({ maxTTL: o.dns.maxTTL })
-    this.#plain = this.#agent
-    this.#plainDns = dns === undefined ? this.#agent : this.#agent.compose(dns)
-    const cacheOption = options?.cache
-    if (cacheOption === false) {
-      this.#store = undefined
-      this.#ownsCache = false
-      this.#cached = this.#plain
-      this.#cachedDns = this.#plainDns
-    } else {
-      const backend: ResponseCacheBackend =
-        cacheOption ?? (createCache({ namespace: `hotpath-http-${o.name}` }) as ResponseCacheBackend)
-      this.#ownsCache = cacheOption === undefined
-      this.#store = new HotpathCacheStore(backend, {
-        maxEntrySize: o.maxEntrySize,
-        credentialKey: options?.credentialKey,
-        tags: options?.cacheTags,
-      })
-      const cache = interceptors.cache({
-        store: this.#store,
-        methods: ['GET', 'HEAD'],
-        type: o.shared ? 'shared' : 'private',
-        cacheByDefault: o.defaultTtl > 0 ? o.defaultTtl : undefined,
-      })
-      const observer = observerInterceptor(this.#store)
-      this.#cached = this.#agent.compose(observer, cache)
-      this.#cachedDns = dns === undefined ? this.#cached : this.#agent.compose(observer, dns, cache)
-    }
+    const d = buildDispatchers(o, options)
+    this.#agent = d.agent
+    this.#origins = new Origins(o, d)
+    this.#store = d.store
+    this.#ownsCache = d.ownsCache
   }
 
   /** The undici CacheStore the client uses (undefined when the cache is off). */
@@ -175,43 +99,6 @@ export class HttpClient {
     return this.#agent
   }
 
-  #originState(rawOrigin: string): OriginState {
-    let state = this.#origins.get(rawOrigin)
-    if (state !== undefined) return state
-    let url: URL
-    try {
-      url = new URL(rawOrigin)
-    } catch (error) {
-      throw new InvalidRequestError(
-        'HOTPATH_HTTP_INVALID_URL',
-        `invalid URL origin ${JSON.stringify(rawOrigin)}`,
-        { cause: error },
-      )
-    }
-    const origin = url.origin
-    const canonical = origin === rawOrigin ? undefined : this.#origins.get(origin)
-    if (canonical !== undefined) {
-      this.#origins.set(rawOrigin, canonical)
-      return canonical
-    }
-    const ip = isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0
-    const o = this.#o
-    state = {
-      origin,
-      direct: ip ? this.#plain : this.#plainDns,
-      cached: ip ? this.#cached : this.#cachedDns,
-      breaker: o.breaker === false ? undefined : new CircuitBreaker(origin, o.breaker, this.#onBreaker),
-      limiter: o.rateLimit === false ? undefined : new TokenBucket(origin, o.rateLimit),
-    }
-    this.#origins.set(origin, state)
-    if (rawOrigin !== origin) this.#origins.set(rawOrigin, state)
-    return state
-  }
-
-  readonly #onBreaker = (origin: string, state: BreakerState): void => {
-    if (breakerChannel.hasSubscribers) breakerChannel.publish({ client: this.name, origin, state })
-  }
-
   /** Sends a request; resolves once the whole body is read. Non-2xx statuses resolve too (check `statusCode`). */
   request(input: RequestInput): Promise<HttpResponse> {
     this.#requests++
@@ -220,15 +107,16 @@ export class HttpClient {
     let state: OriginState
     try {
       req = prepare(input, this.#o.origin)
-      state = this.#originState(req.rawOrigin)
+      state = this.#origins.get(req.rawOrigin)
     } catch (error) {
       return this.#reject(error as HttpError)
     }
     const store = this.#store
     if (store !== undefined && !req.noCache && (req.method === 'GET' || req.method === 'HEAD')) {
       if (req.method === 'GET' && (req.headers === undefined || !hasAny(req.headers, CONDITIONAL))) {
+        const t0 = requestChannel.hasSubscribers ? performance.now() : 0
         const hit = store.peekFresh(state.origin, req.path, req.headers)
-        if (hit !== undefined) return Promise.resolve(this.#fromCache(req, state, hit))
+        if (hit !== undefined) return Promise.resolve(this.#fromCache(req, state, hit, t0))
       }
     }
     if (
@@ -267,6 +155,7 @@ export class HttpClient {
     req: Prepared,
     state: OriginState,
     hit: { statusCode: number; headers: ResponseHeaders; cachedAt: number; body: Buffer },
+    t0: number,
   ): HttpResponse {
     this.#cacheOutcomes.hit++
     const headers: ResponseHeaders = {
@@ -281,7 +170,7 @@ export class HttpClient {
         origin: state.origin,
         path: pathOnly(req.path),
         statusCode: hit.statusCode,
-        durationMs: 0,
+        durationMs: performance.now() - t0,
         cache: 'hit',
         retries: 0,
       })
@@ -308,8 +197,7 @@ export class HttpClient {
         if (state.breaker !== undefined) probe = state.breaker.enter()
         if (state.limiter !== undefined && !state.limiter.tryTake()) await this.#waitToken(state)
         if (this.#closed !== undefined) throw new ClosedError()
-        if (this.#active < this.#o.maxConnections) this.#active++
-        else await this.#waitSlot()
+        if (!this.#slots.tryAcquire()) await this.#slots.wait()
       } catch (error) {
         state.breaker?.release(probe)
         throw this.#finishError(req, state, error as HttpError, attempt, start, observed)
@@ -326,7 +214,7 @@ export class HttpClient {
       }
       if (useCache) {
         if (this.#credentialKey !== undefined && req.headers?.authorization !== undefined)
-          this.#partition(opts, req, state)
+          partitionCredentials(opts, req, state.origin, this.#credentialKey)
         opts[kCollector] = collector
         ;(collector as ObservedCollector).request = {
           origin: state.origin,
@@ -341,7 +229,7 @@ export class HttpClient {
         collector.onResponseError(null, error as Error)
       }
       await collector.promise
-      this.#releaseSlot()
+      this.#slots.release()
 
       if (collector.error !== undefined) {
         const error = toUpstreamError(collector.error, req.method, state.origin, collector.headersReceived)
@@ -406,26 +294,6 @@ export class HttpClient {
     }
   }
 
-  /**
-   * undici's cache never stores a response to a request with Authorization unless it is public. With a
-   * credentialKey the user opted into per-credential partitions, so the header is held back while the request
-   * passes the cache (the partition header stands in for it) and restored by the observer before sending.
-   */
-  #partition(opts: DispatchOpts, req: Prepared, state: OriginState): void {
-    const headers = req.headers as Record<string, string | string[] | undefined>
-    const part = (this.#credentialKey as NonNullable<HttpClientOptions['credentialKey']>)({
-      origin: state.origin,
-      method: req.method,
-      path: req.path,
-      headers,
-    })
-    if (part === undefined || part === '') return
-    const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: part }
-    delete shown.authorization
-    opts.headers = shown as Record<string, string>
-    opts[kAuthorization] = headers.authorization
-  }
-
   /** Waits before a retry; false when the wait was cut short (client closed or request aborted). */
   async #retryWait(
     req: Prepared,
@@ -487,37 +355,6 @@ export class HttpClient {
       rateLimitChannel.publish({ client: this.name, origin: state.origin, waitMs })
   }
 
-  #waitSlot(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter: SlotWaiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const i = this.#slotQueue.indexOf(waiter)
-          if (i !== -1) this.#slotQueue.splice(i, 1)
-          reject(
-            new HttpErrorClass(
-              'HOTPATH_HTTP_QUEUE_TIMEOUT',
-              `no free connection slot within queueTimeout (${this.#o.queueTimeout} ms)`,
-            ),
-          )
-        }, this.#o.queueTimeout),
-      }
-      waiter.timer.unref()
-      this.#slotQueue.push(waiter)
-    })
-  }
-
-  #releaseSlot(): void {
-    const next = this.#slotQueue.shift()
-    if (next === undefined) {
-      this.#active--
-      return
-    }
-    clearTimeout(next.timer)
-    next.resolve()
-  }
-
   /** Runs requests under the concurrency (and rate) limits; settled results in input order. */
   batch(requests: RequestInput[], options?: BatchOptions): Promise<BatchResult[]> {
     if (this.#closed !== undefined) return Promise.reject(new ClosedError())
@@ -529,7 +366,7 @@ export class HttpClient {
     if (this.#closed !== undefined) throw new ClosedError()
     if (this.#store === undefined) return
     const req = prepare(pathOrPrefix, this.#o.origin)
-    const state = this.#originState(req.rawOrigin)
+    const state = this.#origins.get(req.rawOrigin)
     await this.#store.invalidatePrefix(state.origin, req.path)
   }
 
@@ -542,18 +379,8 @@ export class HttpClient {
 
   stats(): HttpClientStats {
     const breakers: Record<string, BreakerState> = {}
-    for (const state of this.#origins.values())
+    for (const state of this.#origins.all())
       if (state.breaker !== undefined) breakers[state.origin] = state.breaker.state
-    const pool: PoolStatsSnapshot = { connected: 0, free: 0, pending: 0, running: 0, size: 0 }
-    const all = this.#agent.stats as Record<string, Partial<PoolStatsSnapshot>>
-    for (const origin in all) {
-      const s = all[origin] as Partial<PoolStatsSnapshot>
-      pool.connected += s.connected ?? 0
-      pool.free += s.free ?? 0
-      pool.pending += s.pending ?? 0
-      pool.running += s.running ?? 0
-      pool.size += s.size ?? 0
-    }
     return {
       kind: 'http',
       name: this.name,
@@ -564,7 +391,7 @@ export class HttpClient {
       coalesced: this.#coalesced,
       rateLimitWaits: this.#rateLimitWaits,
       breakers,
-      pool,
+      pool: poolStats(this.#agent),
     }
   }
 
@@ -578,11 +405,8 @@ export class HttpClient {
   async #doClose(): Promise<void> {
     this.#closing.abort()
     const error = new ClosedError()
-    for (const waiter of this.#slotQueue.splice(0)) {
-      clearTimeout(waiter.timer)
-      waiter.reject(error)
-    }
-    for (const state of new Set(this.#origins.values())) state.limiter?.close(error)
+    this.#slots.close(error)
+    for (const state of this.#origins.all()) state.limiter?.close(error)
     const closed = this.#agent.close()
     const timer = setTimeout(() => {
       this.#agent.destroy(error).catch(() => {})
@@ -601,42 +425,6 @@ export class HttpClient {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close()
   }
-}
-
-function hasAny(headers: Record<string, unknown>, names: string[]): boolean {
-  for (const name of names) if (headers[name] !== undefined) return true
-  return false
-}
-
-function coalesceKey(origin: string, req: Prepared): string {
-  let key = `${req.method} ${origin}${req.path}`
-  const headers = req.headers
-  if (headers !== undefined) {
-    const names = Object.keys(headers).sort()
-    for (const name of names) {
-      const v = headers[name]
-      if (v !== undefined) key += `\n${name}:${Array.isArray(v) ? v.join(',') : v}`
-    }
-  }
-  return key
-}
-
-function cacheOutcome(req: Prepared, collector: Collector, headers: ResponseHeaders): CacheOutcome {
-  if ((headers as Record<symbol, unknown>)[kFromCache] === true) {
-    if (collector.originStatus === 304) return 'revalidated'
-    if (collector.originStatus !== 0 || headers.warning !== undefined) return 'stale'
-    return 'hit'
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') return 'bypass'
-  return hasCredentials(req.headers) ? 'bypass' : 'miss'
-}
-
-/** The collection a write touches: POST /orders -> /orders; PUT|PATCH|DELETE /orders/42 -> /orders. */
-export function collectionOf(method: string, path: string): string {
-  const pathname = pathOnly(path).replace(/\/+$/, '')
-  if (method === 'POST') return pathname || '/'
-  const slash = pathname.lastIndexOf('/')
-  return slash > 0 ? pathname.slice(0, slash) : pathname || '/'
 }
 
 /** Creates an HTTP client (see HttpClientOptions for defaults). */

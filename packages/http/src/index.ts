@@ -2,12 +2,10 @@
 export type { BatchOptions, BatchResult } from './batch.ts'
 export type { BreakerOptions } from './breaker.ts'
 export {
-  collectionOf,
   createHttpClient,
   HttpClient,
-  type HttpClientStats,
-  type PoolStatsSnapshot,
 } from './client.ts'
+export { collectionOf } from './keys.ts'
 export type {
   BreakerEvent,
   BreakerState,
@@ -32,6 +30,7 @@ export {
 } from './errors.ts'
 export type { HttpClientOptions, RetryOptions } from './options.ts'
 export type { RequestInput, RequestOptions } from './prepare.ts'
+export type { HttpClientStats, PoolStatsSnapshot } from './stats.ts'
 export type { RateLimitOptions } from './rate-limiter.ts'
 export { HttpResponse, type ResponseHeaders } from './response.ts'
 export {

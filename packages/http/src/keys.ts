@@ -1,0 +1,67 @@
+// Small per-request helpers: coalescing key, cache outcome, write collections, credential partitions.
+import type { Dispatcher } from 'undici'
+import { type Collector, kAuthorization, kFromCache, PARTITION_HEADER } from './collector.ts'
+import { type CacheOutcome, pathOnly } from './diagnostics.ts'
+import type { Prepared } from './prepare.ts'
+import type { ResponseHeaders } from './response.ts'
+import { type CacheKeyInfo, hasCredentials } from './store.ts'
+
+export function hasAny(headers: Record<string, unknown>, names: readonly string[]): boolean {
+  for (const name of names) if (headers[name] !== undefined) return true
+  return false
+}
+
+/** Identical requests share one key: method, URL and every header (credentials included). */
+export function coalesceKey(origin: string, req: Prepared): string {
+  let key = `${req.method} ${origin}${req.path}`
+  const headers = req.headers
+  if (headers !== undefined) {
+    const names = Object.keys(headers).sort()
+    for (const name of names) {
+      const v = headers[name]
+      if (v !== undefined) key += `\n${name}:${Array.isArray(v) ? v.join(',') : v}`
+    }
+  }
+  return key
+}
+
+/** hit / stale / revalidated come from our store's marker and what the origin answered (observer). */
+export function cacheOutcome(req: Prepared, collector: Collector, headers: ResponseHeaders): CacheOutcome {
+  if ((headers as Record<symbol, unknown>)[kFromCache] === true) {
+    if (collector.originStatus === 304) return 'revalidated'
+    if (collector.originStatus !== 0 || headers.warning !== undefined) return 'stale'
+    return 'hit'
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return 'bypass'
+  return hasCredentials(req.headers) ? 'bypass' : 'miss'
+}
+
+/** The collection a write touches: POST /orders -> /orders; PUT|PATCH|DELETE /orders/42 -> /orders. */
+export function collectionOf(method: string, path: string): string {
+  const pathname = pathOnly(path).replace(/\/+$/, '')
+  if (method === 'POST') return pathname || '/'
+  const slash = pathname.lastIndexOf('/')
+  return slash > 0 ? pathname.slice(0, slash) : pathname || '/'
+}
+
+type DispatchOpts = Dispatcher.DispatchOptions & { [kAuthorization]?: string | string[] }
+
+/**
+ * undici's cache never stores a response to a request with Authorization unless it is public. With a
+ * credentialKey the user opted into per-credential partitions, so the header is held back while the request
+ * passes the cache (the partition header stands in for it) and restored by the observer before sending.
+ */
+export function partitionCredentials(
+  opts: DispatchOpts,
+  req: Prepared,
+  origin: string,
+  credentialKey: (key: CacheKeyInfo) => string | undefined,
+): void {
+  const headers = req.headers as Record<string, string | string[] | undefined>
+  const part = credentialKey({ origin, method: req.method, path: req.path, headers })
+  if (part === undefined || part === '') return
+  const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: part }
+  delete shown.authorization
+  opts.headers = shown as Record<string, string>
+  opts[kAuthorization] = headers.authorization
+}
