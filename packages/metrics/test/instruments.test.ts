@@ -25,7 +25,11 @@ describe('fine buckets', () => {
   it('sparse merge adds counts and quantile reads them', () => {
     const a = new Uint32Array(FINE_SIZE)
     const b = new Uint32Array(FINE_SIZE)
-    for (let i = 1; i <= 100; i++) (i % 2 ? a : b)[fineIndex(i / 1000)]++
+    for (let i = 1; i <= 100; i++) {
+      const target = i % 2 ? a : b
+      const f = fineIndex(i / 1000)
+      target[f] = (target[f] as number) + 1
+    }
     const merged = mergeSparse(toSparse(a), toSparse(b))
     const summary = { count: 100, min: 0.001, max: 0.1, fine: merged }
     expect(quantile(summary, 0.5)).toBeCloseTo(0.05, 2)
