@@ -91,12 +91,10 @@ export default defineSuite({
         }),
       ],
     })
-    otel = otelProvider
-      .getMeter('bench')
-      .createHistogram('bench.request.duration', {
-        unit: 's',
-        advice: { explicitBucketBoundaries: boundaries },
-      })
+    otel = otelProvider.getMeter('bench').createHistogram('bench.request.duration', {
+      unit: 's',
+      advice: { explicitBucketBoundaries: boundaries },
+    })
   },
   async teardown() {
     await cache.close()
