@@ -1,0 +1,89 @@
+// Wires the hotpath packages for one mode. `baseline` is the service as most start out: no caches,
+// a single database connection, a fresh fetch per upstream call. `optimized` turns hotpath on.
+import { type Cache, createCache } from '@hotpath/cache'
+import { createDatabase, type Database, postgres, sqlite } from '@hotpath/db'
+import { createHttpClient, type HttpClient } from '@hotpath/http'
+import { createMetrics, type Metrics } from '@hotpath/metrics'
+
+export type Mode = 'baseline' | 'optimized'
+
+export interface ServiceConfig {
+  mode: Mode
+  /** SQLite file; ignored when `postgresUrl` is set. */
+  sqliteFile: string
+  postgresUrl?: string
+  /** Redis for the shared L2 cache and the invalidation bus (optional). */
+  redisUrl?: string
+  upstreamOrigin: string
+  serviceName?: string
+  /** Serve one /metrics for all node:cluster workers. */
+  cluster?: boolean
+}
+
+export interface Services {
+  mode: Mode
+  db: Database
+  /** Undefined in baseline mode. */
+  cache: Cache | undefined
+  /** Undefined in baseline mode (plain fetch instead). */
+  http: HttpClient | undefined
+  metrics: Metrics
+  upstreamOrigin: string
+  close(): Promise<void>
+}
+
+/** Rewrites `$1` placeholders to SQLite's `?1`, so one SQL text serves both drivers. */
+export function sqlFor(db: Database, text: string): string {
+  return db.system === 'sqlite' ? text.replace(/\$(\d+)/g, '?$1') : text
+}
+
+export function createServices(config: ServiceConfig): Services {
+  const optimized = config.mode === 'optimized'
+  const metrics = createMetrics({
+    serviceName: config.serviceName ?? `orders-api-${config.mode}`,
+    ...(config.cluster ? { cluster: true } : {}),
+  })
+  const cache = optimized
+    ? createCache({
+        namespace: 'orders-api',
+        ttl: 30_000,
+        grace: 60_000,
+        ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } } : {}),
+      })
+    : undefined
+  const driver = config.postgresUrl
+    ? postgres({ connectionString: config.postgresUrl })
+    : sqlite({ filename: config.sqliteFile })
+  const db = createDatabase({
+    name: 'orders',
+    driver,
+    pool: optimized ? { max: 8 } : { max: 1 },
+    queryCache: cache ?? false,
+  })
+  const http = optimized
+    ? createHttpClient({ name: 'rates', origin: config.upstreamOrigin, connections: 16 })
+    : undefined
+  metrics.instrument()
+  metrics.observe(db)
+  if (cache) metrics.observe(cache)
+  if (http) metrics.observe(http)
+
+  let closed: Promise<void> | undefined
+  return {
+    mode: config.mode,
+    db,
+    cache,
+    http,
+    metrics,
+    upstreamOrigin: config.upstreamOrigin,
+    close() {
+      closed ??= (async () => {
+        await http?.close()
+        await db.close()
+        await cache?.close()
+        await metrics.close()
+      })()
+      return closed
+    },
+  }
+}
