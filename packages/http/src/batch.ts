@@ -57,7 +57,7 @@ export async function runBatch(
 
   if (delay > 0) {
     for (let startAt = 0; startAt < total; startAt += concurrency) {
-      if (startAt > 0) await new Promise((r) => setTimeout(r, delay).unref())
+      if (startAt > 0) await new Promise((r) => setTimeout(r, delay)) // ref'd: the caller is waiting on it
       const chunk: Promise<void>[] = []
       for (let i = startAt; i < Math.min(total, startAt + concurrency); i++) chunk.push(runOne(i))
       await Promise.all(chunk)

@@ -213,7 +213,7 @@ export class HttpClient {
         bodyTimeout: req.bodyTimeout,
       }
       if (useCache) {
-        if (this.#credentialKey !== undefined && req.headers?.authorization !== undefined)
+        if (this.#credentialKey !== undefined && req.headers !== undefined)
           partitionCredentials(opts, req, state.origin, this.#credentialKey)
         opts[kCollector] = collector
         ;(collector as ObservedCollector).request = {
@@ -316,7 +316,8 @@ export class HttpClient {
     const signal =
       req.signal === undefined ? this.#closing.signal : AbortSignal.any([req.signal, this.#closing.signal])
     try {
-      await sleep(delayMs, undefined, { signal, ref: false })
+      // ref'd on purpose: the caller awaits this request (close() aborts the wait)
+      await sleep(delayMs, undefined, { signal })
       return true
     } catch {
       return false

@@ -57,7 +57,14 @@ export function partitionCredentials(
   origin: string,
   credentialKey: (key: CacheKeyInfo) => string | undefined,
 ): void {
-  const headers = req.headers as Record<string, string | string[] | undefined>
+  let headers = req.headers as Record<string, string | string[] | undefined>
+  if (headers[PARTITION_HEADER] !== undefined) {
+    // only the client may name a partition: a caller-supplied header could read someone else's entries
+    headers = { ...headers }
+    delete headers[PARTITION_HEADER]
+    opts.headers = headers as Record<string, string>
+  }
+  if (headers.authorization === undefined) return
   const part = credentialKey({ origin, method: req.method, path: req.path, headers })
   if (part === undefined || part === '') return
   const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: part }

@@ -84,7 +84,7 @@ export class TokenBucket {
     const deficit = 1 - this.#tokens
     const delay = deficit <= 0 ? 0 : Math.ceil(deficit / this.#rate)
     this.#timer = setTimeout(() => this.#drain(), delay)
-    this.#timer.unref()
+    // ref'd while requests wait on it (a script awaiting a rate-limited request must not exit); close() clears it
   }
 
   #drain(): void {

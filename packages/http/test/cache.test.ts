@@ -208,6 +208,11 @@ describe('credentials never leak across users', () => {
     const bob = await get(c, `${s.origin}/me`, { authorization: 'bob' })
     expect(await bob.text()).toBe('user=bob')
     expect(s.requests).toBe(2)
+    // naming a partition by hand (without the credential) never reads someone else's entry
+    const aliceHash = createHash('sha256').update('alice').digest('hex')
+    const forged = await get(c, `${s.origin}/me`, { 'x-hotpath-cache-partition': aliceHash })
+    expect(await forged.text()).toBe('user=undefined')
+    expect(s.requests).toBe(3)
   })
 })
 

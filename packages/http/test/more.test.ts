@@ -151,3 +151,34 @@ describe('close', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 })
+
+describe('waits keep the process alive', () => {
+  it('a script awaiting a request in retry backoff or a rate-limit queue does not exit early', async () => {
+    let n = 0
+    const s = await server((_req, res) => {
+      if (n++ === 0) {
+        res.writeHead(503, { 'retry-after': '1' })
+        return res.end()
+      }
+      res.end('done')
+    })
+    const { spawn } = await import('node:child_process')
+    const src = new URL('../src/index.ts', import.meta.url).href
+    const script = `
+      const { createHttpClient } = await import(${JSON.stringify(src)})
+      const c = createHttpClient({ cache: false, rateLimit: { rps: 2, burst: 1 } })
+      const a = await c.request('${s.origin}/a')
+      const b = await c.request('${s.origin}/b')
+      console.log(a.statusCode, a.retries, b.statusCode)
+      await c.close()`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (out += d))
+    const code = await new Promise((r) => child.once('exit', r))
+    expect(out.trim()).toBe('200 1 200')
+    expect(code).toBe(0)
+  })
+})
