@@ -101,6 +101,7 @@ class MetricsImpl implements Metrics {
   private readonly runtime: RuntimeSampler | undefined
   private readonly startedAt = Date.now()
   private readonly attached: Map<string, Peer> = new Map()
+  private readonly analyses: Map<string, unknown> = new Map()
   private readonly stopServing: (() => void) | undefined
   private requests = 0
   private closing: Promise<void> | undefined
@@ -382,14 +383,17 @@ class MetricsImpl implements Metrics {
         if (!Array.isArray(list)) continue
         for (const entry of (list as Array<Record<string, unknown>>).slice(0, 10)) {
           if (typeof entry.fingerprint !== 'string') continue
-          let finding: unknown = entry.findings ?? entry.analysis
+          let finding: unknown = entry.findings ?? entry.analysis ?? this.analyses.get(entry.fingerprint)
           if (finding === undefined && typeof db.analyze === 'function' && typeof entry.sql === 'string') {
             try {
               const analysis = (await deadline(
                 Promise.resolve((db.analyze as (sql: string) => unknown).call(target, entry.sql)),
               )) as { findings?: unknown } | undefined
-              if (Array.isArray(analysis?.findings) && analysis.findings.length > 0)
+              if (Array.isArray(analysis?.findings) && analysis.findings.length > 0) {
                 finding = analysis.findings
+                // EXPLAIN once per statement, not on every report
+                if (this.analyses.size < 200) this.analyses.set(entry.fingerprint, finding)
+              }
             } catch {
               // analysis is best effort
             }

@@ -35,7 +35,7 @@ describe('real cache, http and db through the channels', () => {
       res.writeHead(req.url?.startsWith('/fail') ? 503 : 200, { 'content-type': 'application/json' })
       res.end('{"ok":true}')
     })
-    const http = createHttpClient({ name: 'upstream', cache: false, retry: false } as never)
+    const http = createHttpClient({ name: 'upstream', cache: false, retry: false })
     metrics.observe(http)
     try {
       for (let i = 0; i < 5; i++) await (await http.request(`${upstream.origin}/items/${i}`)).text()
@@ -93,6 +93,10 @@ describe('real cache, http and db through the channels', () => {
     expect(report.queries.top.length).toBeGreaterThan(0)
     expect(report.queries.top.some((q) => q.summary.includes('orders'))).toBe(true)
     expect(report.pools.find((p) => p.acquisitions > 0)).toBeDefined()
+    // slowQueryMs: 0 makes every statement "slow": the database's analysis comes with it
+    const slowSelect = report.queries.slow.find((s) => s.fingerprint.startsWith('select'))
+    expect(slowSelect?.finding).toBeDefined()
+    expect(JSON.stringify(slowSelect?.finding)).toMatch(/select|scan|index/i)
   })
 
   it('PostgreSQL: operation duration with db.system.name=postgresql', async (ctx) => {

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMetrics, type Metrics } from '../src/index.ts'
+import { samples } from './helpers.ts'
+
+let metrics: Metrics | undefined
+afterEach(async () => {
+  await metrics?.close()
+  metrics = undefined
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('runtime metrics', () => {
+  it('exposes event-loop delay in seconds, utilisation, CPU, RSS and heap', async () => {
+    metrics = createMetrics({ runtime: { sampleIntervalMs: 100, resolutionMs: 5 } })
+    const end = performance.now() + 60
+    while (performance.now() < end) {
+      // block the loop once: the window's max delay must show it
+    }
+    await sleep(250)
+    const all = samples(await metrics.text())
+    const get = (name: string) => all.find((s) => s.name === name)?.value
+    const p99 = get('nodejs_eventloop_delay_p99') as number
+    const max = get('nodejs_eventloop_delay_max') as number
+    expect(p99).toBeGreaterThan(0)
+    expect(p99).toBeLessThan(10) // seconds, not nanoseconds or milliseconds
+    expect(max).toBeGreaterThanOrEqual(p99)
+    expect(get('nodejs_eventloop_utilization')).toBeGreaterThanOrEqual(0)
+    expect(get('nodejs_eventloop_utilization')).toBeLessThanOrEqual(1)
+    expect(get('process_cpu_utilization')).toBeGreaterThanOrEqual(0)
+    expect(get('process_memory_usage')).toBeGreaterThan(10_000_000)
+    expect(get('v8js_memory_heap_used')).toBeGreaterThan(1_000_000)
+    expect(get('v8js_memory_heap_limit')).toBeGreaterThan(get('v8js_memory_heap_used') as number)
+  })
+
+  it('records GC pauses in v8js.gc.duration by type', async () => {
+    metrics = createMetrics({ runtime: { sampleIntervalMs: 1000 } })
+    let keep: unknown[] = []
+    for (let round = 0; round < 40; round++) {
+      keep = Array.from({ length: 50_000 }, (_, i) => ({ i, s: `x${i}` })) // young-generation garbage
+      await sleep(1)
+    }
+    expect(keep.length).toBe(50_000)
+    await sleep(100) // GC entries reach the observer asynchronously
+    const counts = samples(await metrics.text()).filter((s) => s.name === 'v8js_gc_duration_count')
+    expect(counts.length).toBeGreaterThan(0)
+    expect(counts.map((s) => s.labels.v8js_gc_type)).toContain('minor')
+    expect(counts.reduce((a, b) => a + b.value, 0)).toBeGreaterThan(0)
+  })
+
+  it('runtime: false registers no runtime instruments and no timers', async () => {
+    metrics = createMetrics({ runtime: false })
+    const text = await metrics.text()
+    expect(text).not.toContain('nodejs_eventloop')
+    expect((await metrics.report()).runtime).toBeUndefined()
+  })
+
+  it('prometheus options: prefix, without scope labels, without target_info', async () => {
+    metrics = createMetrics({
+      runtime: false,
+      prometheus: { prefix: 'orders', withoutScopeInfo: true, withoutTargetInfo: true },
+    })
+    metrics.recordServerRequest({ method: 'GET', route: '/', statusCode: 200, durationMs: 1 })
+    const text = await metrics.text()
+    expect(text).toContain('orders_http_server_request_duration_count{')
+    expect(text).not.toContain('otel_scope_name')
+    expect(text).not.toContain('target_info')
+  })
+})
