@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { PerformanceReport } from '@hotpath/metrics'
 import { freshSchema, requirePostgres } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../src/app.ts'
+import { buildApp, type Order } from '../src/app.ts'
 import { runDemo } from '../src/demo.ts'
 import { seed } from '../src/schema.ts'
 import { createServices, type Mode, type ServiceConfig } from '../src/services.ts'
@@ -53,13 +54,13 @@ describe('orders-api (optimized, SQLite)', () => {
   it('serves an order with its customer and converted total, and the timing headers', async () => {
     const res = await fetch(`${app.origin}/orders/7`)
     expect(res.status).toBe(200)
-    const order = await res.json()
+    const order = (await res.json()) as Order
     expect(order).toMatchObject({
       id: 7,
       customer: { id: 1, name: 'Customer 1' },
-      total: { currency: 'GBP' },
+      total: { currency: 'EUR' },
     })
-    expect(order.total.usd).toBeCloseTo(order.total.cents / 0.79 / 100, 1)
+    expect(order.total.usd).toBeCloseTo(order.total.cents / 0.92 / 100, 1)
     expect(res.headers.get('x-response-time')).toMatch(/ms$/)
     expect(Number(res.headers.get('x-request-count'))).toBeGreaterThan(0)
     expect(res.headers.get('x-db-time')).toMatch(/^\d+\.\d{3}ms$/)
@@ -82,8 +83,12 @@ describe('orders-api (optimized, SQLite)', () => {
   })
 
   it('invalidates the cached order list when an order is written', async () => {
-    const list = async () =>
-      (await (await fetch(`${app.origin}/orders?customer=2&limit=100`)).json()).orders.length
+    const list = async () => {
+      const body = (await (await fetch(`${app.origin}/orders?customer=2&limit=100`)).json()) as {
+        orders: unknown[]
+      }
+      return body.orders.length
+    }
     const before = await list()
     expect(await list()).toBe(before) // served from the query cache
     const created = await fetch(`${app.origin}/orders`, {
@@ -103,10 +108,10 @@ describe('orders-api (optimized, SQLite)', () => {
 
   it('exposes Prometheus metrics and a performance report', async () => {
     const text = await (await fetch(`${app.origin}/metrics`)).text()
-    expect(text).toContain('http_server_request_duration_seconds_bucket')
-    expect(text).toContain('db_client_operation_duration_seconds')
-    const report = await (await fetch(`${app.origin}/debug/performance`)).json()
-    expect(report.routes.map((r: { route: string }) => r.route)).toContain('/orders/:id')
+    expect(text).toContain('http_server_request_duration_bucket')
+    expect(text).toContain('db_client_operation_duration_bucket')
+    const report = (await (await fetch(`${app.origin}/debug/performance`)).json()) as PerformanceReport
+    expect(report.routes.map((r) => r.route)).toContain('/orders/:id')
     expect(Array.isArray(report.recommendations)).toBe(true)
   })
 })
