@@ -29,6 +29,7 @@ Requests:
   -b, --body <text>         request body
       --scenario <file>     scenario file (.json, .js, .mjs, .ts)
   -t, --timeout <time>      per-request deadline (default 10s)
+      --transport <t>       raw (default for http:) or undici (default for https:)
 Output:
       --json <file>         write the result as JSON (schemaVersion ${1})
       --html <file>         write a self-contained HTML report
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
         header: { type: 'string', short: 'H', multiple: true },
         body: { type: 'string', short: 'b' },
         scenario: { type: 'string' },
+        transport: { type: 'string' },
         timeout: { type: 'string', short: 't' },
         json: { type: 'string' },
         html: { type: 'string' },
@@ -120,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       headers: Object.keys(headers).length > 0 ? headers : undefined,
       body: values.body,
       scenario: values.scenario,
+      transport: values.transport as 'raw' | 'undici' | undefined,
       model: values.model as 'open' | 'closed' | undefined,
       connections: cliInt('connections', values.connections),
       pipelining: cliInt('pipelining', values.pipelining),

@@ -1,6 +1,8 @@
-// One thread's load engine: undici clients (one per connection), closed or open model, per-second snapshots.
+// One thread's load engine: one connection (raw HTTP/1.1 or undici Client) per connection slot group,
+// closed or open model, per-second snapshots.
 import { Client, type Dispatcher } from 'undici'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
+import { RawConnection, type RawHandler } from './raw-connection.ts'
 import type { RequestSource, Step } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import { type Stage, valueAt } from './stages.ts'
@@ -8,6 +10,8 @@ import type { TickSnapshot } from './tick.ts'
 
 export interface EngineConfig {
   origin: string
+  /** 'raw': the built-in HTTP/1.1 client (http: only); 'undici': one undici Client per connection. */
+  transport: 'raw' | 'undici'
   model: 'open' | 'closed'
   /** Connections of the whole run (all workers). */
   connections: number
@@ -34,9 +38,30 @@ const SPIN_MIN_GAP_MS = 2
 
 const now = (): number => performance.timeOrigin + performance.now()
 
-class Slot implements Dispatcher.DispatchHandler {
+/** One connection of the engine, whatever the transport. */
+interface Connection {
+  dispatch(step: Step, slot: Slot): void
+  destroy(): void
+  /** Enforces the request deadline (raw transport; undici has its own timers). */
+  sweep?(now: number): void
+}
+
+class UndiciConnection implements Connection {
+  private readonly client: Client
+  constructor(client: Client) {
+    this.client = client
+  }
+  dispatch(step: Step, slot: Slot): void {
+    this.client.dispatch(step.dispatch, slot)
+  }
+  destroy(): void {
+    this.client.destroy().catch(() => {})
+  }
+}
+
+class Slot implements Dispatcher.DispatchHandler, RawHandler {
   readonly engine: Engine
-  readonly client: Client
+  readonly conn: Connection
   readonly connection: number
   startedAt = 0
   status = 0
@@ -46,12 +71,28 @@ class Slot implements Dispatcher.DispatchHandler {
   chunks: Buffer[] | null = null
   busy = false
 
-  constructor(engine: Engine, client: Client, connection: number) {
+  constructor(engine: Engine, conn: Connection, connection: number) {
     this.engine = engine
-    this.client = client
+    this.conn = conn
     this.connection = connection
   }
 
+  // RawConnection callbacks.
+  onStatus(status: number): void {
+    this.status = status
+  }
+  onBody(data: Buffer, start: number, end: number): void {
+    this.bytes += end - start
+    if (this.chunks !== null) this.chunks.push(Buffer.from(data.subarray(start, end)))
+  }
+  onEnd(): void {
+    this.engine.complete(this, null)
+  }
+  onError(error: Error): void {
+    this.engine.complete(this, error)
+  }
+
+  // undici DispatchHandler callbacks.
   onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode
@@ -77,7 +118,7 @@ class Slot implements Dispatcher.DispatchHandler {
     this.engine.inFlight++
     this.engine.tickSent++
     try {
-      this.client.dispatch(step.dispatch, this)
+      this.conn.dispatch(step, this)
     } catch (error) {
       this.engine.complete(this, error as Error)
     }
@@ -94,11 +135,12 @@ export class Engine {
   private tickRequests = 0
   private tickBytes = 0
   private tickErrors = new Map<string, number>()
-  private tickStatus = new Map<number, number>()
+  /** Responses by status code in the current second (index = status). */
+  private tickStatus = new Float64Array(600)
   private tickLate = 0
   private tickDropped = 0
   private tickCancelled = 0
-  private clients: Client[] = []
+  private conns: Connection[] = []
   private slots: Slot[] = []
   private free: Slot[] = []
   private start = 0
@@ -139,6 +181,7 @@ export class Engine {
         if (c.amount !== undefined) this.iterationLimit = shareOf(c.amount, c.workerIndex, c.workerCount)
         this.scheduleTick()
         this.later(() => this.windowEnd(), c.durationMs)
+        if (c.transport === 'raw') this.sweep()
         if (c.model === 'open') {
           this.schedule = createOpenSchedule({
             rate: c.rate,
@@ -170,6 +213,12 @@ export class Engine {
     })
   }
 
+  private sweep(): void {
+    const t = performance.now()
+    for (const conn of this.conns) conn?.sweep?.(t)
+    this.later(() => this.sweep(), Math.min(250, Math.max(10, this.config.timeoutMs / 4)), false)
+  }
+
   private later(fn: () => void, ms: number, ref = true): void {
     const t = setTimeout(() => {
       this.timers.delete(t)
@@ -180,20 +229,25 @@ export class Engine {
   }
 
   private slot(connection: number): Slot {
-    let client = this.clients[connection]
-    if (!client) {
+    let conn = this.conns[connection]
+    if (!conn) {
       const c = this.config
-      client = new Client(c.origin, {
-        pipelining: c.pipelining,
-        connectTimeout: c.timeoutMs,
-        headersTimeout: c.timeoutMs,
-        bodyTimeout: c.timeoutMs,
-        keepAliveTimeout: 60_000,
-        keepAliveMaxTimeout: 600_000,
-      })
-      this.clients[connection] = client
+      conn =
+        c.transport === 'raw'
+          ? new RawConnection(new URL(c.origin), c.timeoutMs)
+          : new UndiciConnection(
+              new Client(c.origin, {
+                pipelining: c.pipelining,
+                connectTimeout: c.timeoutMs,
+                headersTimeout: c.timeoutMs,
+                bodyTimeout: c.timeoutMs,
+                keepAliveTimeout: 60_000,
+                keepAliveMaxTimeout: 600_000,
+              }),
+            )
+      this.conns[connection] = conn
     }
-    const slot = new Slot(this, client, connection)
+    const slot = new Slot(this, conn, connection)
     this.slots.push(slot)
     return slot
   }
@@ -294,7 +348,7 @@ export class Engine {
       this.tickRequests++
       this.tickBytes += slot.bytes
       const status = slot.status
-      this.tickStatus.set(status, (this.tickStatus.get(status) ?? 0) + 1)
+      if (status >= 0 && status < 600) this.tickStatus[status]!++
       const check = step.check
       if (check.status !== null ? !check.status.includes(status) : status >= 400) {
         this.addError(check.status !== null ? 'CHECK_STATUS' : `HTTP_${status}`)
@@ -372,7 +426,7 @@ export class Engine {
   private stop(): void {
     if (this.stopped) return
     this.stopped = true
-    for (const client of this.clients) client?.destroy().catch(() => {})
+    for (const conn of this.conns) conn?.destroy()
     for (const slot of this.slots) if (slot.busy) this.complete(slot, null)
     this.maybeFinish()
   }
@@ -384,7 +438,7 @@ export class Engine {
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     this.emit(true)
-    for (const client of this.clients) client?.destroy().catch(() => {})
+    for (const conn of this.conns) conn?.destroy()
     done()
   }
 
@@ -409,7 +463,7 @@ export class Engine {
       requests: this.tickRequests,
       bytes: this.tickBytes,
       errors: Object.fromEntries(this.tickErrors),
-      statusCodes: Object.fromEntries(this.tickStatus),
+      statusCodes: statusRecord(this.tickStatus),
       sent: this.tickSent,
       late: this.tickLate,
       dropped: this.tickDropped,
@@ -424,13 +478,19 @@ export class Engine {
     this.tickRequests = 0
     this.tickBytes = 0
     this.tickErrors = new Map()
-    this.tickStatus = new Map()
+    this.tickStatus.fill(0)
     this.tickSent = 0
     this.tickLate = 0
     this.tickDropped = 0
     this.tickCancelled = 0
     this.onTick(snap)
   }
+}
+
+function statusRecord(counts: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[String(i)] = counts[i]!
+  return out
 }
 
 /** Stable error codes: undici's timeouts become ETIMEDOUT, a socket closed by the server ECONNRESET. */

@@ -29,6 +29,11 @@ export interface LoadOptions {
   amount?: number
   /** Worker threads (default 1 = in the calling thread). Histograms merge exactly. */
   workers?: number
+  /**
+   * 'raw' (default for http:): the built-in HTTP/1.1 client, pre-serialised requests, lowest CPU per request.
+   * 'undici' (default and only choice for https:): one undici Client per connection.
+   */
+  transport?: 'raw' | 'undici'
   /** Per-request deadline (connect, headers, body) in ms (default 10 000). */
   timeoutMs?: number
   /** How long in-flight requests may finish after the sending window (default 2 000 ms); then they are cancelled. */
@@ -52,6 +57,7 @@ export interface ResolvedOptions {
   body: string | undefined
   scenario: string | Scenario | undefined
   model: 'open' | 'closed'
+  transport: 'raw' | 'undici'
   connections: number
   pipelining: number
   rate: number | undefined
@@ -161,6 +167,17 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
   ) {
     throw new LoadInvalidOptionError('scenario', o.scenario, 'expected a file path or a scenario object')
   }
+  const transport = o.transport ?? (url.protocol === 'https:' ? 'undici' : 'raw')
+  if (transport !== 'raw' && transport !== 'undici') {
+    throw new LoadInvalidOptionError('transport', o.transport, 'expected "raw" or "undici"')
+  }
+  if (transport === 'raw' && url.protocol === 'https:') {
+    throw new LoadInvalidOptionError(
+      'transport',
+      transport,
+      'the raw transport speaks plain http: only; use "undici" for https:',
+    )
+  }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new LoadInvalidOptionError('signal', o.signal, 'expected an AbortSignal')
   }
@@ -176,6 +193,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     body: o.body,
     scenario: o.scenario,
     model,
+    transport,
     connections,
     pipelining: o.pipelining === undefined ? 1 : int('pipelining', o.pipelining, 1, 1024),
     rate,

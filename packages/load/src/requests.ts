@@ -13,6 +13,9 @@ export interface Check {
 export interface Step {
   dispatch: Dispatcher.DispatchOptions
   check: Check
+  /** The same step object is sent every time (its serialised bytes may be cached in `raw`). */
+  fixed: boolean
+  raw: Buffer | undefined
 }
 
 export interface RequestSource {
@@ -41,6 +44,8 @@ export function plainSource(origin: string, req: PlainRequest): RequestSource {
         body: req.body ?? null,
       },
       check: defaultCheck,
+      fixed: true,
+      raw: undefined,
     },
   ]
   return { next: () => steps }
@@ -100,6 +105,7 @@ export function scenarioSource(
       typeof body !== 'function'
     ) {
       compiled.fixed = build(origin, compiled, { row: undefined })
+      compiled.fixed.fixed = true
     }
     return compiled
   }
@@ -139,5 +145,7 @@ function build(origin: string, c: CompiledRequest, ctx: TemplateContext): Step {
       body: c.body === null ? null : render(c.body, ctx),
     },
     check: c.check,
+    fixed: false,
+    raw: undefined,
   }
 }

@@ -42,6 +42,7 @@ export interface LoadResult {
   target: { url: string; method: string; scenario: string | null }
   options: {
     model: 'open' | 'closed'
+    transport: 'raw' | 'undici'
     connections: number
     pipelining: number
     rate: number | null

@@ -32,6 +32,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     startChannel.publish({
       url: o.url.href,
       model: o.model,
+      transport: o.transport,
       connections: o.connections,
       rate: o.rate,
       durationMs: o.durationMs,
@@ -65,6 +66,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 function engineConfig(o: ResolvedOptions, index: number, encode: boolean): EngineConfig {
   return {
     origin: o.origin,
+    transport: o.transport,
     model: o.model,
     connections: o.connections,
     pipelining: o.pipelining,
@@ -178,6 +180,7 @@ function buildResult(
     },
     options: {
       model: o.model,
+      transport: o.transport,
       connections: o.connections,
       pipelining: o.pipelining,
       rate: o.rate ?? null,

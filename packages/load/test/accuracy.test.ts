@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { runLoad } from '../src/run.ts'
 import { startTarget, type TargetProcess } from './servers.ts'
 
+// Timing tests on a shared machine: a test may retry (up to 2 times) when another process stole the CPU.
 let target: TargetProcess | undefined
 afterEach(async () => {
   await target?.close()
@@ -31,7 +32,7 @@ const bimodal = (seed: number) =>
   ({ mode: 'bimodal', seed, fastMs: 1, slowMs: 100, slowFraction: 0.01 }) as const
 
 describe('latency accuracy', () => {
-  it('constant 10 ms, closed model: p50 within 5%', async () => {
+  it('constant 10 ms, closed model: p50 within 5%', { retry: 2 }, async () => {
     const rtt = await baselineP50('closed')
     target = await startTarget({ mode: 'constant', ms: 10 })
     const r = await runLoad({ url: target.origin, connections: 10, durationMs: 2000 })
@@ -43,7 +44,7 @@ describe('latency accuracy', () => {
     expect(r.latency.p50 - rtt, `p50 ${r.latency.p50} ms, round trip ${rtt} ms`).toBeLessThanOrEqual(10.5)
   })
 
-  it('constant 10 ms, open model (from intended send time): p50 within 5%', async () => {
+  it('constant 10 ms, open model (from intended send time): p50 within 5%', { retry: 2 }, async () => {
     const rtt = await baselineP50('open')
     target = await startTarget({ mode: 'constant', ms: 10 })
     const r = await runLoad({ url: target.origin, rate: 200, connections: 20, durationMs: 2000 })
@@ -53,7 +54,9 @@ describe('latency accuracy', () => {
     expect(r.latency.p50 - rtt, `p50 ${r.latency.p50} ms, round trip ${rtt} ms`).toBeLessThanOrEqual(10.5)
   })
 
-  it('bimodal 99% at 1 ms / 1% at 100 ms, closed model: p50 near 1 ms, p99.9 near 100 ms', async () => {
+  it('bimodal 99% at 1 ms / 1% at 100 ms, closed model: p50 near 1 ms, p99.9 near 100 ms', {
+    retry: 2,
+  }, async () => {
     target = await startTarget(bimodal(42))
     const r = await runLoad({ url: target.origin, connections: 10, durationMs: 2000 })
     expect(r.errors).toEqual({})
@@ -64,7 +67,9 @@ describe('latency accuracy', () => {
     expect(r.latency.p99_9).toBeLessThan(120)
   })
 
-  it('bimodal 99% at 1 ms / 1% at 100 ms, open model: p50 near 1 ms, p99.9 near 100 ms', async () => {
+  it('bimodal 99% at 1 ms / 1% at 100 ms, open model: p50 near 1 ms, p99.9 near 100 ms', {
+    retry: 2,
+  }, async () => {
     target = await startTarget(bimodal(7))
     const r = await runLoad({ url: target.origin, rate: 1000, connections: 20, durationMs: 2000 })
     expect(r.errors).toEqual({})

@@ -1,0 +1,268 @@
+// A minimal HTTP/1.1 client connection for plain http: targets: pre-serialised requests, keep-alive, pipelining,
+// a zero-copy response parser (Content-Length, chunked, read-until-close, HEAD/204/304, interim 1xx) reading
+// into one reused buffer. It does only what a load generator needs, at a fraction of a general client's CPU cost.
+import { connect, type Socket } from 'node:net'
+import type { Step } from './requests.ts'
+
+export interface RawHandler {
+  onStatus(status: number): void
+  /** Body bytes in `data[start, end)`; the buffer is reused after the call: copy what must be kept. */
+  onBody(data: Buffer, start: number, end: number): void
+  onEnd(): void
+  onError(error: Error): void
+}
+
+const HEAD = 0
+const FIXED = 1
+const CHUNK_SIZE = 2
+const CHUNK_DATA = 3
+const CHUNK_CRLF = 4
+const TRAILERS = 5
+const UNTIL_CLOSE = 6
+
+const CRLF = Buffer.from('\r\n')
+const CRLFCRLF = Buffer.from('\r\n\r\n')
+const MAX_HEAD = 64 * 1024
+
+const contentLengthRe = /\r\ncontent-length:[ \t]*(\d+)/i
+const chunkedRe = /\r\ntransfer-encoding:[^\r]*chunked/i
+const closeRe = /\r\nconnection:[ \t]*close/i
+
+interface InFlight {
+  handler: RawHandler
+  head: boolean
+}
+
+export class HttpError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+/** Serialises a step once (cached on the step for fixed requests). */
+export function serialize(step: Step, host: string): Buffer {
+  const d = step.dispatch
+  let head = `${d.method} ${d.path} HTTP/1.1\r\nhost: ${host}\r\n`
+  const headers = d.headers as Record<string, string> | null | undefined
+  if (headers) for (const k in headers) if (k !== 'host') head += `${k}: ${headers[k]}\r\n`
+  const body = typeof d.body === 'string' ? Buffer.from(d.body) : null
+  if (body !== null || (d.method !== 'GET' && d.method !== 'HEAD'))
+    head += `content-length: ${body?.length ?? 0}\r\n`
+  head += '\r\n'
+  return body === null ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body])
+}
+
+export class RawConnection {
+  private readonly host: string
+  private readonly port: number
+  private readonly hostHeader: string
+  private readonly timeoutMs: number
+  private socket: Socket | null = null
+  private inflight: InFlight[] = []
+  private leftover: Buffer | null = null
+  private state = HEAD
+  private remaining = 0
+  private closeAfter = false
+  private destroyed = false
+  // Timeouts without a timer per socket: reads bump `progress`; sweep() runs a few times per second.
+  private progress = 0
+  private seen = -1
+  private idleSince = 0
+
+  constructor(url: URL, timeoutMs: number) {
+    this.host = url.hostname.replace(/^\[|\]$/g, '')
+    this.port = Number(url.port || 80)
+    this.hostHeader = url.host
+    this.timeoutMs = timeoutMs
+  }
+
+  dispatch(step: Step, handler: RawHandler): void {
+    if (this.destroyed) {
+      handler.onError(new HttpError('ECONNRESET', 'connection closed'))
+      return
+    }
+    const bytes = step.raw ?? serialize(step, this.hostHeader)
+    if (step.fixed) step.raw = bytes
+    const socket = this.socket ?? this.open()
+    if (this.inflight.length === 0) this.progress++
+    this.inflight.push({ handler, head: step.dispatch.method === 'HEAD' })
+    socket.write(bytes)
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.drop(new HttpError('ECONNRESET', 'connection destroyed'))
+  }
+
+  private open(): Socket {
+    const socket: Socket = connect({
+      host: this.host,
+      port: this.port,
+      noDelay: true,
+      onread: {
+        buffer: Buffer.allocUnsafe(64 * 1024),
+        callback: (n: number, buf: Buffer): boolean => this.read(socket, buf, n),
+      },
+    })
+    socket.on('error', (error: Error) => {
+      if (this.socket === socket) this.drop(error)
+    })
+    socket.on('close', () => {
+      if (this.socket !== socket) return
+      if (this.state === UNTIL_CLOSE && this.inflight.length > 0) {
+        // The close delimits the body: the response is complete; complete() detaches the socket.
+        this.closeAfter = true
+        this.complete()
+        return
+      }
+      this.drop(new HttpError('ECONNRESET', 'other side closed'))
+    })
+    this.socket = socket
+    this.state = HEAD
+    this.leftover = null
+    return socket
+  }
+
+  /** Fails the requests in flight when no byte arrived for timeoutMs (checked every sweep, a few times a second). */
+  sweep(now: number): void {
+    if (this.inflight.length === 0 || this.progress !== this.seen) {
+      this.seen = this.progress
+      this.idleSince = now
+    } else if (now - this.idleSince >= this.timeoutMs) {
+      this.drop(new HttpError('ETIMEDOUT', `no response data for ${this.timeoutMs} ms`))
+    }
+  }
+
+  /** Forgets the socket and fails every request in flight on it. */
+  private drop(error: Error): void {
+    const socket = this.socket
+    this.socket = null
+    this.leftover = null
+    this.state = HEAD
+    this.closeAfter = false
+    socket?.destroy()
+    const failed = this.inflight
+    this.inflight = []
+    for (const f of failed) f.handler.onError(error)
+  }
+
+  private complete(): void {
+    const done = this.inflight.shift()!
+    this.state = HEAD
+    if (this.closeAfter) {
+      // The server closes after this response: later requests go on a new socket.
+      const socket = this.socket
+      this.socket = null
+      this.closeAfter = false
+      const rest = this.inflight
+      this.inflight = []
+      socket?.destroy()
+      done.handler.onEnd()
+      for (const f of rest)
+        f.handler.onError(new HttpError('ECONNRESET', 'server closed a pipelined connection'))
+      return
+    }
+    done.handler.onEnd()
+  }
+
+  // Returns false when the socket was detached while parsing (stop reading from it).
+  private read(socket: Socket, buf: Buffer, n: number): boolean {
+    if (this.socket !== socket) return false
+    this.progress++
+    let data = buf
+    let end = n
+    if (this.leftover !== null) {
+      data = Buffer.concat([this.leftover, buf.subarray(0, n)])
+      end = data.length
+      this.leftover = null
+    }
+    let pos = 0
+    while (pos < end) {
+      if (this.socket !== socket) return false
+      const state = this.state
+      if (state === HEAD) {
+        const headEnd = data.indexOf(CRLFCRLF, pos)
+        if (headEnd < 0 || headEnd >= end) {
+          if (end - pos > MAX_HEAD) {
+            this.drop(new HttpError('HPE_HEADER_OVERFLOW', 'response head larger than 64 KiB'))
+            return false
+          }
+          this.leftover = Buffer.from(data.subarray(pos, end))
+          return true
+        }
+        const current = this.inflight[0]
+        if (data[pos] !== 0x48 || data[pos + 4] !== 0x2f || current === undefined) {
+          this.drop(
+            new HttpError('HPE_INVALID_RESPONSE', current ? 'invalid HTTP response' : 'unsolicited response'),
+          )
+          return false
+        }
+        const status = (data[pos + 9]! - 48) * 100 + (data[pos + 10]! - 48) * 10 + (data[pos + 11]! - 48)
+        const head = data.toString('latin1', pos, headEnd + 2)
+        pos = headEnd + 4
+        if (status < 200) continue // interim response (100 Continue, 103 Early Hints)
+        if (closeRe.test(head)) this.closeAfter = true
+        current.handler.onStatus(status)
+        if (current.head || status === 204 || status === 304) {
+          this.complete()
+          continue
+        }
+        if (chunkedRe.test(head)) {
+          this.state = CHUNK_SIZE
+          continue
+        }
+        const m = contentLengthRe.exec(head)
+        if (m !== null) {
+          this.remaining = Number(m[1])
+          if (this.remaining === 0) this.complete()
+          else this.state = FIXED
+        } else this.state = UNTIL_CLOSE
+      } else if (state === FIXED || state === CHUNK_DATA) {
+        const take = Math.min(this.remaining, end - pos)
+        this.inflight[0]!.handler.onBody(data, pos, pos + take)
+        pos += take
+        this.remaining -= take
+        if (this.remaining === 0) {
+          if (state === FIXED) this.complete()
+          else this.state = CHUNK_CRLF
+        }
+      } else if (state === CHUNK_SIZE || state === TRAILERS) {
+        const lineEnd = data.indexOf(CRLF, pos)
+        if (lineEnd < 0 || lineEnd >= end) {
+          this.leftover = Buffer.from(data.subarray(pos, end))
+          return true
+        }
+        if (state === TRAILERS) {
+          const empty = lineEnd === pos
+          pos = lineEnd + 2
+          if (empty) this.complete()
+          continue
+        }
+        const size = Number.parseInt(data.toString('latin1', pos, lineEnd), 16)
+        pos = lineEnd + 2
+        if (!Number.isFinite(size) || size < 0) {
+          this.drop(new HttpError('HPE_INVALID_CHUNK_SIZE', 'invalid chunk size'))
+          return false
+        }
+        if (size === 0) this.state = TRAILERS
+        else {
+          this.remaining = size
+          this.state = CHUNK_DATA
+        }
+      } else if (state === CHUNK_CRLF) {
+        if (end - pos < 2) {
+          this.leftover = Buffer.from(data.subarray(pos, end))
+          return true
+        }
+        pos += 2
+        this.state = CHUNK_SIZE
+      } else {
+        this.inflight[0]!.handler.onBody(data, pos, end)
+        pos = end
+      }
+    }
+    return true
+  }
+}
