@@ -29,66 +29,21 @@ import { type Observable, ObservedSet, assertObservable } from './observe.ts'
 import { type InstrumentOptions, Pipeline } from './pipeline.ts'
 import { mergeQueryRecords, mergeSlowRecords } from './queries.ts'
 import { mergeSnapshots } from './registry.ts'
+import type {
+  HistogramDefinition,
+  InstrumentDefinition,
+  Metrics,
+  ReportOptions,
+  ServerRequest,
+} from './api.ts'
+import { SlowQueryFindings } from './findings.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
 import { RuntimeSampler } from './runtime.ts'
 import { registerRuntimeInstruments } from './runtime-instruments.ts'
-import { resolveThresholds, type Thresholds } from './thresholds.ts'
+import { resolveThresholds } from './thresholds.ts'
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
-
-export interface InstrumentDefinition {
-  description?: string
-  unit?: string
-}
-
-export interface HistogramDefinition extends InstrumentDefinition {
-  /** Explicit bucket boundaries for export, ascending. Default: the HTTP duration advice (seconds). */
-  boundaries?: readonly number[]
-}
-
-export interface ReportOptions {
-  /** Thresholds for this report only (merged over the instance's). */
-  thresholds?: Partial<Thresholds>
-}
-
-export interface ServerRequest {
-  method: string
-  /** Route template (`/orders/:id`), never the raw URL. */
-  route?: string
-  statusCode: number
-  durationMs: number
-}
-
-export interface Metrics {
-  readonly meterProvider: MeterProvider
-  /** An OpenTelemetry Meter of this provider, for your own instruments. */
-  readonly meter: Meter
-  /** `primary`, `worker`, or `single` without cluster mode. */
-  readonly role: 'single' | 'primary' | 'worker'
-  /** Subscribes to hotpath:cache:*, hotpath:http:*, hotpath:db:* (all unless one is `false`). Idempotent. */
-  instrument(options?: InstrumentOptions): Metrics
-  /** Reads `x.stats()` at every collection through observable instruments. Returns the function that stops it. */
-  observe(target: Observable): () => void
-  /** Prometheus exposition for `GET /metrics` on your own server. */
-  handler(req: IncomingMessage, res: ServerResponse): void
-  /** The Prometheus exposition text (merged over workers on a cluster primary). */
-  text(): Promise<string>
-  /** Records one HTTP server request (`http.server.request.duration`). */
-  recordServerRequest(request: ServerRequest): void
-  /** Requests recorded through `recordServerRequest()` since start. */
-  readonly serverRequests: number
-  /** A pre-aggregated histogram exported like the built-in ones. */
-  histogram(name: string, definition?: HistogramDefinition): HistogramFamily
-  /** A pre-aggregated monotonic counter exported like the built-in ones. */
-  counter(name: string, definition?: InstrumentDefinition): CounterFamily
-  /** Performance report (merged over workers on a cluster primary). */
-  report(options?: ReportOptions): Promise<PerformanceReport>
-  /** Adds a child_process.fork child (that runs createMetrics with cluster role `worker`) to the primary's merge. */
-  attachWorker(name: string, child: Peer): () => void
-  close(): Promise<void>
-  [Symbol.asyncDispose](): Promise<void>
-}
 
 class MetricsImpl implements Metrics {
   readonly meterProvider: MeterProvider
@@ -101,7 +56,7 @@ class MetricsImpl implements Metrics {
   private readonly runtime: RuntimeSampler | undefined
   private readonly startedAt = Date.now()
   private readonly attached: Map<string, Peer> = new Map()
-  private readonly analyses: Map<string, unknown> = new Map()
+  private readonly analyses: SlowQueryFindings = new SlowQueryFindings()
   private readonly stopServing: (() => void) | undefined
   private requests = 0
   private closing: Promise<void> | undefined
@@ -329,7 +284,7 @@ class MetricsImpl implements Metrics {
     }
     return buildReport({
       sources,
-      findings: await this.findings(),
+      findings: await this.analyses.findings(this.observed.targets),
       families: mergeSnapshots(sources.map((s) => s.families)),
       queries: mergeQueryRecords(sources.map((s) => s.queries)),
       slow: mergeSlowRecords(sources.map((s) => s.slow)),
@@ -362,50 +317,6 @@ class MetricsImpl implements Metrics {
       observed: this.observed.statsList(),
       poolPending: Object.fromEntries(this.pipeline.poolPending),
     }
-  }
-
-  /**
-   * Findings for slow statements of observed databases, by fingerprint (duck-typed, optional): the
-   * `analyze(sql)` findings when the database offers it and finds something, else the plan of `slowQueries()`.
-   */
-  private async findings(): Promise<Map<string, unknown>> {
-    const out = new Map<string, unknown>()
-    const deadline = <T>(p: Promise<T>): Promise<T | undefined> =>
-      Promise.race([
-        p,
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
-      ])
-    for (const target of this.observed.targets) {
-      const db = target as { slowQueries?: unknown; analyze?: unknown }
-      if (typeof db.slowQueries !== 'function') continue
-      try {
-        const list = await deadline(Promise.resolve((db.slowQueries as () => unknown).call(target)))
-        if (!Array.isArray(list)) continue
-        for (const entry of (list as Array<Record<string, unknown>>).slice(0, 10)) {
-          if (typeof entry.fingerprint !== 'string') continue
-          let finding: unknown = entry.findings ?? entry.analysis ?? this.analyses.get(entry.fingerprint)
-          if (finding === undefined && typeof db.analyze === 'function' && typeof entry.sql === 'string') {
-            try {
-              const analysis = (await deadline(
-                Promise.resolve((db.analyze as (sql: string) => unknown).call(target, entry.sql)),
-              )) as { findings?: unknown } | undefined
-              if (Array.isArray(analysis?.findings) && analysis.findings.length > 0) {
-                finding = analysis.findings
-                // EXPLAIN once per statement, not on every report
-                if (this.analyses.size < 200) this.analyses.set(entry.fingerprint, finding)
-              }
-            } catch {
-              // analysis is best effort
-            }
-          }
-          finding ??= entry.plan
-          if (finding !== undefined) out.set(entry.fingerprint, finding)
-        }
-      } catch {
-        // a failing optional source never breaks the report
-      }
-    }
-    return out
   }
 
   private async localSnapshot(): Promise<WorkerSnapshot> {
@@ -450,3 +361,11 @@ class MetricsImpl implements Metrics {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   return new MetricsImpl(resolveOptions(options))
 }
+
+export type {
+  HistogramDefinition,
+  InstrumentDefinition,
+  Metrics,
+  ReportOptions,
+  ServerRequest,
+} from './api.ts'

@@ -17,4 +17,9 @@ export const NAMES = {
   dbUseTime: 'db.client.connection.use_time',
   dbTimeouts: 'db.client.connection.timeouts',
   gcDuration: 'v8js.gc.duration',
+  cacheBreakerTransitions: 'hotpath.cache.breaker.transitions',
+  httpBreakerTransitions: 'hotpath.http.client.breaker.transitions',
+  httpRateLimitWait: 'hotpath.http.client.ratelimit.wait_time',
+  poolLeaks: 'hotpath.db.pool.leaks',
+  poolErrors: 'hotpath.db.pool.errors',
 } as const

@@ -6,6 +6,7 @@ import type { Attributes, CounterFamily, HistogramFamily } from './instruments.t
 import { NAMES } from './names.ts'
 import { type QueryMessage, QueryTable } from './queries.ts'
 import { Registry } from './registry.ts'
+import { StateEvents } from './state-events.ts'
 
 export interface InstrumentOptions {
   cache?: boolean
@@ -50,6 +51,7 @@ export class Pipeline {
   readonly dbTimeouts: CounterFamily
   readonly gcDuration: HistogramFamily
   readonly queries: QueryTable
+  readonly state: StateEvents
   /** Last `pending` seen on a pool timeout, by pool name. */
   readonly poolPending: Map<string, number> = new Map()
   private readonly subscriptions: Array<[string, Handler]> = []
@@ -124,6 +126,7 @@ export class Pipeline {
       GC_DURATION_BUCKETS,
     )
     this.queries = new QueryTable(queryLimit, slowQueryLimit)
+    this.state = new StateEvents(r)
   }
 
   /** Subscribes to the channels of the given groups (all by default); subscribing twice is a no-op. */
@@ -134,11 +137,13 @@ export class Pipeline {
       this.on('hotpath:cache:evict', this.onCacheEvict)
       this.on('hotpath:cache:factory', this.onCacheFactory)
       this.on('hotpath:cache:l2:error', this.onCacheL2Error)
+      for (const [name, fn] of this.state.handlers('cache')) this.on(name, fn)
     }
     if (options.http !== false && !this.groups.has('http')) {
       this.groups.add('http')
       this.on('hotpath:http:request', this.onHttpRequest)
       this.on('hotpath:http:retry', this.onHttpRetry)
+      for (const [name, fn] of this.state.handlers('http')) this.on(name, fn)
     }
     if (options.db !== false && !this.groups.has('db')) {
       this.groups.add('db')
@@ -147,6 +152,7 @@ export class Pipeline {
       this.on('hotpath:db:pool:acquire', this.onPoolAcquire)
       this.on('hotpath:db:pool:release', this.onPoolRelease)
       this.on('hotpath:db:pool:timeout', this.onPoolTimeout)
+      for (const [name, fn] of this.state.handlers('db')) this.on(name, fn)
     }
   }
 

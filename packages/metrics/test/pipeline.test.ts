@@ -135,6 +135,43 @@ describe('instrument(): contract payloads on the real channels', () => {
     expect(all.find((x) => x.name === 'db_client_connection_timeouts_total')?.value).toBe(1)
   })
 
+  it('counts breaker transitions, rate-limit waits, pool leaks and idle errors', async () => {
+    const m = make().instrument()
+    const { channel } = await import('node:diagnostics_channel')
+    channel('hotpath:cache:breaker').publish({ cache: 'users', state: 'open' })
+    channel('hotpath:cache:breaker').publish({ cache: 'users', state: 'half-open' })
+    channel('hotpath:http:breaker').publish({
+      client: 'upstream',
+      origin: 'http://api.internal:81',
+      state: 'open',
+    })
+    channel('hotpath:http:ratelimit').publish({
+      client: 'upstream',
+      origin: 'http://api.internal:81',
+      waitMs: 250,
+    })
+    channel('hotpath:db:pool:leak').publish({
+      pool: 'main',
+      heldMs: 60_000,
+      stack: 'Error\n    at secret (file.ts:1)',
+    })
+    channel('hotpath:db:pool:error').publish({ pool: 'main', error: new Error('reset') })
+    const text = await m.text()
+    const all = samples(text)
+    const cacheBreaker = all.filter((x) => x.name === 'hotpath_cache_breaker_transitions_total')
+    expect(cacheBreaker.map((x) => x.labels.hotpath_breaker_state).sort()).toEqual(['half-open', 'open'])
+    expect(
+      all.find((x) => x.name === 'hotpath_http_client_breaker_transitions_total')?.labels.server_address,
+    ).toBe('api.internal')
+    expect(all.find((x) => x.name === 'hotpath_http_client_ratelimit_wait_time_sum')?.value).toBeCloseTo(
+      0.25,
+      9,
+    )
+    expect(all.find((x) => x.name === 'hotpath_db_pool_leaks_total')?.value).toBe(1)
+    expect(all.find((x) => x.name === 'hotpath_db_pool_errors_total')?.value).toBe(1)
+    expect(text).not.toContain('secret')
+  })
+
   it('honours instrument({ http: false })', async () => {
     const m = make().instrument({ http: false })
     expect(ch.httpRequest.hasSubscribers).toBe(false)

@@ -1,0 +1,63 @@
+// The public shape of a metrics instance.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Meter } from '@opentelemetry/api'
+import type { MeterProvider } from '@opentelemetry/sdk-metrics'
+import type { Peer } from './cluster.ts'
+import type { CounterFamily, HistogramFamily } from './instruments.ts'
+import type { Observable } from './observe.ts'
+import type { InstrumentOptions } from './pipeline.ts'
+import type { PerformanceReport } from './report-types.ts'
+import type { Thresholds } from './thresholds.ts'
+
+export interface InstrumentDefinition {
+  description?: string
+  unit?: string
+}
+
+export interface HistogramDefinition extends InstrumentDefinition {
+  /** Explicit bucket boundaries for export, ascending. Default: the HTTP duration advice (seconds). */
+  boundaries?: readonly number[]
+}
+
+export interface ReportOptions {
+  /** Thresholds for this report only (merged over the instance's). */
+  thresholds?: Partial<Thresholds>
+}
+
+export interface ServerRequest {
+  method: string
+  /** Route template (`/orders/:id`), never the raw URL. */
+  route?: string
+  statusCode: number
+  durationMs: number
+}
+
+export interface Metrics {
+  readonly meterProvider: MeterProvider
+  /** An OpenTelemetry Meter of this provider, for your own instruments. */
+  readonly meter: Meter
+  /** `primary`, `worker`, or `single` without cluster mode. */
+  readonly role: 'single' | 'primary' | 'worker'
+  /** Subscribes to hotpath:cache:*, hotpath:http:*, hotpath:db:* (all unless one is `false`). Idempotent. */
+  instrument(options?: InstrumentOptions): Metrics
+  /** Reads `x.stats()` at every collection through observable instruments. Returns the function that stops it. */
+  observe(target: Observable): () => void
+  /** Prometheus exposition for `GET /metrics` on your own server. */
+  handler(req: IncomingMessage, res: ServerResponse): void
+  /** The Prometheus exposition text (merged over workers on a cluster primary). */
+  text(): Promise<string>
+  /** Records one HTTP server request (`http.server.request.duration`). */
+  recordServerRequest(request: ServerRequest): void
+  /** Requests recorded through `recordServerRequest()` since start. */
+  readonly serverRequests: number
+  /** A pre-aggregated histogram exported like the built-in ones. */
+  histogram(name: string, definition?: HistogramDefinition): HistogramFamily
+  /** A pre-aggregated monotonic counter exported like the built-in ones. */
+  counter(name: string, definition?: InstrumentDefinition): CounterFamily
+  /** Performance report (merged over workers on a cluster primary). */
+  report(options?: ReportOptions): Promise<PerformanceReport>
+  /** Adds a child_process.fork child (that runs createMetrics with cluster role `worker`) to the primary's merge. */
+  attachWorker(name: string, child: Peer): () => void
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
