@@ -5,6 +5,7 @@ import type { Mode } from './services.ts'
 
 export interface EnvConfig {
   port: number
+  metricsPort: number
   host: string
   workers: number
   mode: Mode
@@ -15,14 +16,15 @@ export interface EnvConfig {
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const mode = env.MODE ?? 'optimized'
+  const mode = env.SERVICE_MODE ?? 'optimized'
   if (mode !== 'optimized' && mode !== 'baseline')
-    throw new Error(`MODE must be optimized or baseline, got ${mode}`)
+    throw new Error(`SERVICE_MODE must be optimized or baseline, got ${mode}`)
   const workers = Number(env.WORKERS ?? 1)
   if (!Number.isInteger(workers) || workers < 1)
     throw new Error(`WORKERS must be a positive integer, got ${env.WORKERS}`)
   return {
     port: Number(env.PORT ?? 3000),
+    metricsPort: Number(env.METRICS_PORT ?? Number(env.PORT ?? 3000) + 1),
     host: env.HOST ?? '127.0.0.1',
     workers,
     mode,

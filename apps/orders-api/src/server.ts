@@ -1,6 +1,7 @@
-// `pnpm --filter @hotpath/orders-api start`: the service on PORT, with WORKERS node:cluster workers
-// (one merged /metrics and /debug/performance on every worker via the primary).
+// `pnpm --filter @hotpath/orders-api start`: the service on PORT. With WORKERS > 1, node:cluster workers
+// share PORT and the primary serves one merged /metrics and /debug/performance on METRICS_PORT.
 import cluster from 'node:cluster'
+import { createServer } from 'node:http'
 import { createMetrics } from '@hotpath/metrics'
 import { buildApp } from './app.ts'
 import { readEnv } from './config.ts'
@@ -11,8 +12,20 @@ import { startUpstream } from './upstream.ts'
 const env = readEnv()
 
 if (env.workers > 1 && cluster.isPrimary) {
-  // The primary merges the workers' metrics; it serves no HTTP itself.
+  // The primary merges the workers' metrics (over IPC) and serves them on its own port.
   const primaryMetrics = createMetrics({ serviceName: 'orders-api', cluster: true })
+  const metricsServer = createServer((req, res) => {
+    if (req.url === '/metrics') return primaryMetrics.handler(req, res)
+    if (req.url === '/debug/performance') {
+      primaryMetrics.report().then(
+        (report) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
+        (error: Error) => res.writeHead(500).end(error.message),
+      )
+      return
+    }
+    res.writeHead(404).end()
+  })
+  metricsServer.listen(env.metricsPort, env.host)
   const upstream = env.upstreamOrigin ? undefined : await startUpstream()
   const seeding = createServices({
     mode: 'baseline',
@@ -26,8 +39,10 @@ if (env.workers > 1 && cluster.isPrimary) {
     cluster.fork({ UPSTREAM_URL: env.upstreamOrigin ?? upstream?.origin ?? '' })
   }
   console.log(`orders-api primary: ${env.workers} workers on http://${env.host}:${env.port}`)
+  console.log(`merged /metrics and /debug/performance on http://${env.host}:${env.metricsPort}`)
   const stop = async () => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill()
+    metricsServer.close()
     await primaryMetrics.close()
     await upstream?.close()
     process.exit(0)
