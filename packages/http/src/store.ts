@@ -304,10 +304,14 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
       deleteAt: value.deleteAt,
       body,
     }
-    const current =
-      this.cache.peek<StoredResponse[]>(k) ??
-      (await this.cache.get<StoredResponse[]>(k).catch(() => undefined))
     const list: StoredResponse[] = [variant]
+    // A response without Vary answers every request for the URL: it replaces the whole list, no read needed.
+    // With Vary, keep the other live variants (from L1, else L2).
+    const current =
+      variant.vary === undefined
+        ? undefined
+        : (this.cache.peek<StoredResponse[]>(k) ??
+          (await this.cache.get<StoredResponse[]>(k).catch(() => undefined)))
     if (current !== undefined) {
       for (const v of current) {
         if (list.length >= this.#maxVariants) break

@@ -6,6 +6,7 @@ import {
   redisUrl,
   requireRedis,
   startHttpServer,
+  startPrivateRedis,
   type TestServer,
 } from '@hotpath/test-helpers'
 import KeyvRedis from '@keyv/redis'
@@ -368,7 +369,7 @@ describe('two clients sharing a Redis-backed store', () => {
     const a = client({ name: 'a', cache: make() })
     const b = client({ name: 'b', cache: make() })
     expect((await a.request(`${s.origin}/shared`)).cache).toBe('miss')
-    await sleep(50)
+    await eventually(() => a.store?.stats().writes === 1) // written to L1 and Redis
     const fromB = await b.request(`${s.origin}/shared`)
     expect(fromB.cache).toBe('hit')
     expect(await fromB.text()).toBe('GET v1')
@@ -376,5 +377,27 @@ describe('two clients sharing a Redis-backed store', () => {
     version = 2
     await a.request({ url: `${s.origin}/shared`, method: 'DELETE' })
     await eventually(async () => (await b.request(`${s.origin}/shared`)).body.toString() === 'GET v2')
+  })
+})
+
+describe('Redis down', () => {
+  it('keeps answering from the origin (and L1) when the L2 Redis dies or freezes, without hanging', async (ctx) => {
+    if (!(await requireRedis())) ctx.skip()
+    const redis = await startPrivateRedis()
+    closers.push(() => redis.stop())
+    const s = await server((req, res) => res.end(String(req.url)))
+    const cache = createCache({ namespace: 'down', l2: { redisUrl: redis.url }, l2Timeout: 100 })
+    closers.push(() => cache.close())
+    const c = client({ cache })
+    expect((await get(c, `${s.origin}/a`)).cache).toBe('miss')
+    await eventually(() => c.store?.stats().writes === 1)
+    redis.freeze()
+    const started = Date.now()
+    expect((await get(c, `${s.origin}/a`)).cache).toBe('hit') // L1
+    expect(await (await get(c, `${s.origin}/b`)).text()).toBe('/b') // L2 read times out -> origin
+    redis.thaw()
+    await redis.kill()
+    expect(await (await get(c, `${s.origin}/c`)).text()).toBe('/c')
+    expect(Date.now() - started).toBeLessThan(5_000)
   })
 })
