@@ -62,7 +62,11 @@ describe('cluster mode with real node:cluster workers', () => {
     const r = rng(3)
     const d1 = Array.from({ length: 400 }, () => 1 + r() * 50)
     const d2 = Array.from({ length: 600 }, () => 20 + r() * 200)
-    metrics = createMetrics({ cluster: { timeoutMs: 10_000 }, runtime: false, serviceName: 'orders-api' })
+    metrics = createMetrics({
+      cluster: { timeoutMs: 10_000 },
+      runtime: { sampleIntervalMs: 100 },
+      serviceName: 'orders-api',
+    })
     expect(metrics.role).toBe('primary')
     const w1 = forkWorker(1, d1)
     const w2 = forkWorker(2, d2)
@@ -87,7 +91,9 @@ describe('cluster mode with real node:cluster workers', () => {
       [String(w2.id), 20],
     ])
     const rss = all.filter((x) => x.name === 'process_memory_usage')
-    expect(new Set(rss.map((x) => x.labels.worker))).toEqual(new Set([String(w1.id), String(w2.id)]))
+    expect(new Set(rss.map((x) => x.labels.worker))).toEqual(
+      new Set(['primary', String(w1.id), String(w2.id)]),
+    )
     // one valid exposition
     const check = await promtoolCheck(text)
     if (check.available) expect(check.code, check.output).toBe(0)
