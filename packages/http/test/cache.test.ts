@@ -10,7 +10,7 @@ import {
   type TestServer,
 } from '@hotpath/test-helpers'
 import KeyvRedis from '@keyv/redis'
-import { Agent, interceptors, request } from 'undici'
+import { Agent, fetch, interceptors, request } from 'undici'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createHttpClient,
@@ -318,6 +318,10 @@ describe('the store on its own (plain undici)', () => {
       expect(await body.text()).toBe('plain')
       await sleep(5)
     }
+    expect(s.requests).toBe(1)
+    // fetch through the same dispatcher is served from the store too
+    const viaFetch = await fetch(`${s.origin}/p`, { dispatcher: agent })
+    expect(await viaFetch.text()).toBe('plain')
     expect(s.requests).toBe(1)
 
     const key = { origin: s.origin, method: 'GET', path: '/short', headers: {} }
