@@ -99,6 +99,30 @@ describe('real cache, http and db through the channels', () => {
     expect(JSON.stringify(slowSelect?.finding)).toMatch(/select|scan|index/i)
   })
 
+  it('the HTTP client cache outcome becomes the hotpath.http.cache attribute', async () => {
+    await using metrics = createMetrics({ runtime: false })
+    metrics.instrument({ db: false })
+    const upstream = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' })
+      res.end('{"ok":true}')
+    })
+    const http = createHttpClient({ name: 'cached' })
+    try {
+      for (let i = 0; i < 3; i++) await (await http.request(`${upstream.origin}/catalog`)).text()
+    } finally {
+      await http.close()
+      await upstream.close()
+    }
+    const counts = samples(await metrics.text()).filter(
+      (s) => s.name === 'http_client_request_duration_count' && s.labels.hotpath_http_client === 'cached',
+    )
+    const by = Object.fromEntries(counts.map((s) => [s.labels.hotpath_http_cache, s.value]))
+    expect(by.miss).toBe(1)
+    expect(by.hit).toBe(2)
+    const report = await metrics.report()
+    expect(report.upstreams.find((u) => u.client === 'cached')?.cache).toEqual({ miss: 1, hit: 2 })
+  })
+
   it('PostgreSQL: operation duration with db.system.name=postgresql', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
     const schema = await freshSchema()
