@@ -16,6 +16,7 @@ import {
   InvalidRequestError,
   isHotpathError,
   toUpstreamError,
+  UpstreamError,
 } from './errors.ts'
 import { cacheOutcome, coalesceKey, collectionOf, hasAny, partitionCredentials } from './keys.ts'
 import { buildDispatchers } from './dispatchers.ts'
@@ -244,10 +245,12 @@ export class HttpClient {
             (retry as { minDelay: number }).minDelay,
             (retry as { maxDelay: number }).maxDelay,
           )
-          attempt++
-          if (await this.#retryWait(req, state, attempt, delay, error.code)) continue
+          if (await this.#retryWait(req, state, attempt + 1, delay, error.code)) {
+            attempt++
+            continue
+          }
         }
-        throw this.#finishError(req, state, error, attempt, start, observed)
+        throw this.#finishError(req, state, this.#abortedOr(req, error), attempt, start, observed)
       }
 
       const status = collector.statusCode
@@ -260,8 +263,13 @@ export class HttpClient {
         const after = parseRetryAfter((collector.headers as ResponseHeaders)['retry-after'])
         if (after === undefined || after <= r.maxRetryAfter) {
           const delay = after ?? backoffDelay(attempt, r.minDelay, r.maxDelay)
-          attempt++
-          if (await this.#retryWait(req, state, attempt, delay, `status ${status}`)) continue
+          if (await this.#retryWait(req, state, attempt + 1, delay, `status ${status}`)) {
+            attempt++
+            continue
+          }
+          if (req.signal?.aborted === true) {
+            throw this.#finishError(req, state, this.#abortedOr(req, undefined), attempt, start, observed)
+          }
         }
       }
       const headers = collector.headers as ResponseHeaders
@@ -292,6 +300,16 @@ export class HttpClient {
       }
       return res
     }
+  }
+
+  /** The caller's abort wins over the last failure when it cut a retry wait short. */
+  #abortedOr(req: Prepared, error: HttpError | undefined): HttpError {
+    if (req.signal?.aborted === true && error?.code !== 'HOTPATH_HTTP_ABORTED') {
+      return new UpstreamError('HOTPATH_HTTP_ABORTED', `${req.method} request aborted by its signal`, {
+        cause: req.signal.reason,
+      })
+    }
+    return error as HttpError
   }
 
   /** Waits before a retry; false when the wait was cut short (client closed or request aborted). */

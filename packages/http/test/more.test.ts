@@ -152,6 +152,23 @@ describe('close', () => {
   })
 })
 
+describe('abort during a retry wait', () => {
+  it('rejects with HOTPATH_HTTP_ABORTED promptly instead of waiting out Retry-After', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(503, { 'retry-after': '5' })
+      res.end()
+    })
+    const c = client({ cache: false, breaker: false })
+    const ac = new AbortController()
+    const started = Date.now()
+    const p = c.request({ url: `${s.origin}/`, signal: ac.signal })
+    setTimeout(() => ac.abort(), 100)
+    expect(await codeOf(p)).toBe('HOTPATH_HTTP_ABORTED')
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(s.requests).toBe(1)
+  })
+})
+
 describe('waits keep the process alive', () => {
   it('a script awaiting a request in retry backoff or a rate-limit queue does not exit early', async () => {
     let n = 0
