@@ -53,6 +53,12 @@ export interface Pool<T> {
   acquire(options?: AcquireOptions): Promise<Lease<T>>
   /** Synchronous fast path: a lease on an idle resource, or undefined (never waits, never validates). */
   tryAcquire(): Lease<T> | undefined
+  /**
+   * Runs a synchronous `fn(resource, a, b)` on an idle resource and returns its result, or returns `busy`
+   * when no idle resource is ready (never waits, never allocates a lease). The resource goes back (to the
+   * oldest waiter first) even when `fn` throws.
+   */
+  useSync<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R
   use<R>(fn: (resource: T) => R | Promise<R>, options?: AcquireOptions): Promise<R>
   /** Resolves when `min` resources exist; rejects after acquireTimeout with the create error as cause. */
   ready(): Promise<void>
@@ -192,6 +198,61 @@ class ResourcePool<T> implements Pool<T> {
       return this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here'))
     }
     return undefined
+  }
+
+  useSync<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R {
+    if (this.closed || this.leases !== null) return this.useSyncLease(fn, a, b, busy)
+    const idle = this.idle
+    const t = now()
+    let slot: Slot<T> | undefined
+    while (idle.length > 0) {
+      const top = idle[idle.length - 1]!
+      if (t >= top.expiresAt) {
+        idle.pop()
+        this.destroySlot(top, 'lifetime', undefined)
+        continue
+      }
+      if (t - top.lastReleased >= this.o.validateAfterIdle) return busy
+      slot = idle.pop()!
+      break
+    }
+    if (slot === undefined) return busy
+    // The lease-free path: same bookkeeping as lend() + giveBack(), without a lease object.
+    slot.leased = true
+    this.used++
+    this.waitTime.count++
+    if (acquireChannel.hasSubscribers) acquireChannel.publish({ pool: this.name, waitMs: 0 })
+    try {
+      return fn(slot.resource, a, b)
+    } finally {
+      slot.leased = false
+      this.used--
+      const t2 = now()
+      const useMs = t2 - t
+      const u = this.useTime
+      u.count++
+      u.totalMs += useMs
+      if (useMs > u.maxMs) u.maxMs = useMs
+      if (releaseChannel.hasSubscribers) releaseChannel.publish({ pool: this.name, useMs })
+      if (slot.broken || this.closed || t2 >= slot.expiresAt) {
+        this.destroySlot(slot, slot.broken ? 'error' : this.closed ? 'close' : 'lifetime', undefined)
+        this.fill()
+      } else {
+        slot.lastReleased = t2
+        this.place(slot, t2)
+      }
+      if (this.drainers !== null) this.checkDrained()
+    }
+  }
+
+  private useSyncLease<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R {
+    const lease = this.tryAcquire()
+    if (lease === undefined) return busy
+    try {
+      return fn(lease.resource, a, b)
+    } finally {
+      lease.release()
+    }
   }
 
   async use<R>(fn: (resource: T) => R | Promise<R>, options?: AcquireOptions): Promise<R> {

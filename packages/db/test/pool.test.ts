@@ -179,6 +179,30 @@ describe('pool behaviour', () => {
     expect(await pool.use(() => 42)).toBe(42)
   })
 
+  it('useSync runs on an idle resource without a lease, returns busy otherwise, releases on throw', async () => {
+    await using pool = createPool({ create: () => ({ n: 0 }), max: 1 })
+    expect(pool.useSync((r, a: number, b: number) => r.n + a + b, 1, 2, -1)).toBe(-1) // nothing idle yet
+    ;(await pool.acquire()).release()
+    expect(pool.useSync((r, a: number, b: number) => r.n + a + b, 1, 2, -1)).toBe(3)
+    expect(() =>
+      pool.useSync(
+        () => {
+          throw new Error('sync boom')
+        },
+        0,
+        0,
+        -1,
+      ),
+    ).toThrow('sync boom')
+    expect(pool.stats()).toMatchObject({ used: 0, idle: 1, size: 1 })
+    const held = await pool.acquire()
+    const waiter = pool.acquire()
+    expect(pool.useSync(() => 1, 0, 0, -1)).toBe(-1)
+    held.release()
+    ;(await waiter).release()
+    expect(pool.stats().useTime.count).toBe(5) // acquire, 2x useSync, held, waiter
+  })
+
   it('publishes a leak warning with the acquiring stack', async () => {
     await using pool = createPool({ name: 'leaky', create: () => ({}), leakDetection: 40 })
     const leaks: { pool: string; heldMs: number; stack: string }[] = []

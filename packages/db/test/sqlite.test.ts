@@ -215,6 +215,54 @@ describe('sqlite driver', () => {
     expect((await read())[0]!.price).toBe(40)
   })
 
+  it('uses a @hotpath/cache instance passed in, and can run without a cache', async () => {
+    const { createCache } = await import('@hotpath/cache')
+    const cache = createCache({ namespace: 'hp-db-test', ttl: 60_000 })
+    try {
+      const db = open('shared-cache', {}, { queryCache: cache })
+      await db.execute('create table q (id integer primary key, v text)')
+      await db.execute("insert into q (v) values ('one')")
+      const read = () => db.query('select v from q', [], { cache: true })
+      expect(await read()).toEqual([{ v: 'one' }])
+      expect(await read()).toEqual([{ v: 'one' }])
+      expect(cache.stats().l1Hits).toBeGreaterThanOrEqual(1)
+      await cache.invalidateTags(['table:q']) // the table tag, by hand
+      await db.execute("update q set v = 'two'")
+      expect(await read()).toEqual([{ v: 'two' }])
+      await db.close()
+      expect(await cache.get('missing')).toBeUndefined() // not owned: still open after db.close()
+    } finally {
+      await cache.close()
+    }
+    const plain = open('no-cache', {}, { queryCache: false })
+    await plain.execute('create table r (v int)')
+    await plain.execute('insert into r values (1)')
+    expect(await plain.query('select v from r', [], { cache: true })).toEqual([{ v: 1 }])
+    await plain.execute('update r set v = 2')
+    expect(await plain.query('select v from r', [], { cache: true })).toEqual([{ v: 2 }])
+    expect(plain.stats().queryCache).toEqual({ hits: 0, misses: 0 })
+    expect(() => createDatabase({ queryCache: { ttl: -5 } })).toThrow(/queryCache.ttl/)
+    expect(() => createDatabase({ queryCache: 'yes' as never })).toThrow(/queryCache/)
+  })
+
+  it('publishes slow statements on hotpath:db:slow-query', async () => {
+    const db = open('slowch', {}, { slowQueryMs: 0, explainSlowQueries: false })
+    const seen: Record<string, unknown>[] = []
+    const onSlow = (m: unknown) => seen.push(m as Record<string, unknown>)
+    diagnostics_channel.subscribe('hotpath:db:slow-query', onSlow)
+    await db.query('select 42 as answer')
+    diagnostics_channel.unsubscribe('hotpath:db:slow-query', onSlow)
+    expect(seen[0]).toMatchObject({
+      database: 'slowch',
+      fingerprint: 'select ? as answer',
+      summary: 'SELECT',
+      rows: 1,
+    })
+    const [entry] = await db.slowQueries()
+    expect(entry).toMatchObject({ fingerprint: 'select ? as answer', count: 1 })
+    expect(entry!.plan).toBeUndefined()
+  })
+
   it('lists slow queries with their plan and analyze() finds a planted full scan that its index removes', async () => {
     const db = open('analyze', {}, { slowQueryMs: 0 })
     await seedOrders(db, 20_000)

@@ -25,7 +25,7 @@ export interface PgTypes {
 export class PipelineQuery {
   private readonly statements: { sql: string; values: unknown[] }[]
   private readonly types: PgTypes
-  private readonly callback: (error: unknown, results?: ExecResult[]) => void
+  private readonly onDone: (error: unknown, results?: ExecResult[]) => void
   private readonly results: ExecResult[] = []
   private fields: PgField[] = []
   private parsers: ((value: string) => unknown)[] = []
@@ -39,7 +39,7 @@ export class PipelineQuery {
   ) {
     this.statements = statements
     this.types = types
-    this.callback = callback
+    this.onDone = callback
   }
 
   submit(connection: PgConnection): null {
@@ -109,8 +109,8 @@ export class PipelineQuery {
   private finish(error: unknown): void {
     if (this.done) return
     this.done = true
-    if (error !== undefined) this.callback(error)
-    else this.callback(undefined, this.results)
+    if (error !== undefined) this.onDone(error)
+    else this.onDone(undefined, this.results)
   }
 }
 

@@ -68,10 +68,13 @@ class Connection {
 
   all(sql: string, params: Params): ExecResult {
     const st = this.prepare(sql)
-    const rows = (
-      Array.isArray(params) ? st.all(...(params as never[])) : st.all(params as never)
-    ) as ExecResult['rows']
-    return { rows, rowCount: rows.length }
+    let rows: unknown[]
+    if (!Array.isArray(params)) rows = st.all(params as never)
+    else if (params.length === 0) rows = st.all()
+    else if (params.length === 1) rows = st.all(params[0] as never)
+    else if (params.length === 2) rows = st.all(params[0] as never, params[1] as never)
+    else rows = st.all(...(params as never[]))
+    return { rows: rows as ExecResult['rows'], rowCount: rows.length }
   }
 
   run(sql: string, params: Params, info: SqlInfo): ExecResult {
@@ -81,6 +84,10 @@ class Connection {
     return { rows: [], rowCount: Number(r.changes), lastInsertId: r.lastInsertRowid }
   }
 }
+
+const readAll = (c: Connection, sql: string, params: Params): ExecResult => c.all(sql, params)
+const runWrite = (c: Connection, sql: string, s: { params: Params; info: SqlInfo }): ExecResult =>
+  c.run(sql, s.params, s.info)
 
 function pragmaStatements(pragmas: Record<string, PragmaValue>, reader: boolean): string[] {
   const out: string[] = []
@@ -173,13 +180,8 @@ class SqliteInstance implements DriverInstance {
   read(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult> {
     if (this.workers !== null) return this.readOnWorker(sql, params)
     const pool = this.readers ?? this.writer
-    const lease = pool.tryAcquire()
-    if (lease === undefined) return this.readAsync(pool, sql, params, info)
-    try {
-      return lease.resource.all(sql, params)
-    } finally {
-      lease.release()
-    }
+    const result = pool.useSync(readAll, sql, params, undefined)
+    return result === undefined ? this.readAsync(pool, sql, params, info) : result
   }
 
   private async readAsync(
@@ -206,13 +208,8 @@ class SqliteInstance implements DriverInstance {
   }
 
   write(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult> {
-    const lease = this.writer.tryAcquire()
-    if (lease === undefined) return this.writeAsync(sql, params, info)
-    try {
-      return lease.resource.run(sql, params, info)
-    } finally {
-      lease.release()
-    }
+    const result = this.writer.useSync(runWrite, sql, { params, info }, undefined)
+    return result === undefined ? this.writeAsync(sql, params, info) : result
   }
 
   private async writeAsync(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
