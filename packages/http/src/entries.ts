@@ -1,0 +1,129 @@
+// Stored responses: storage keys, tags, Vary matching and conversion to undici's GetResult.
+import type CacheInterceptor from 'undici/types/cache-interceptor.js'
+import { kFromCache } from './collector.ts'
+
+type CacheValue = CacheInterceptor.default.CacheValue
+type GetResult = CacheInterceptor.default.GetResult
+type Headers = Record<string, string | string[]>
+type VaryValues = Record<string, string | string[] | null>
+
+/** One stored response (a variant of a URL + method). */
+export interface StoredResponse {
+  statusCode: number
+  statusMessage: string
+  headers: Headers
+  vary: VaryValues | undefined
+  etag: string | undefined
+  cacheControlDirectives: CacheInterceptor.default.CacheControlDirectives
+  cachedAt: number
+  staleAt: number
+  deleteAt: number
+  body: Buffer
+}
+
+const PREFIX = 'http|'
+
+export function storageKey(origin: string, method: string, path: string, part: string): string {
+  return part === '' ? `${PREFIX}${origin}|${method}|${path}` : `${PREFIX}${origin}|${method}|${path}|${part}`
+}
+
+/** Tag of every entry of one URL (origin + path with query), whatever the method or variant. */
+export function urlTag(origin: string, path: string): string {
+  return `u|${origin}${path}`
+}
+
+/** Tag of every entry whose path starts with the segments of `pathname` (no query; '' = the whole origin). */
+export function collectionTag(origin: string, pathname: string): string {
+  let p = pathname
+  const q = p.indexOf('?')
+  if (q !== -1) p = p.slice(0, q)
+  while (p.endsWith('/')) p = p.slice(0, -1)
+  return `c|${origin}${p}`
+}
+
+export function entryTags(origin: string, path: string): string[] {
+  const tags = [urlTag(origin, path), `c|${origin}`]
+  const q = path.indexOf('?')
+  const pathname = q === -1 ? path : path.slice(0, q)
+  let i = pathname.indexOf('/', 1)
+  while (i !== -1) {
+    tags.push(`c|${origin}${pathname.slice(0, i)}`)
+    i = pathname.indexOf('/', i + 1)
+  }
+  if (pathname.length > 1) tags.push(collectionTag(origin, pathname))
+  return tags
+}
+
+export function hasCredentials(headers: Record<string, unknown> | undefined): boolean {
+  return headers !== undefined && (headers.authorization !== undefined || headers.cookie !== undefined)
+}
+
+export function headerEquals(
+  a: string | string[] | null | undefined,
+  b: string | string[] | null | undefined,
+): boolean {
+  if (a == null || b == null) return a == null && b == null
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+    return true
+  }
+  return a === b
+}
+
+export function varyMatches(
+  vary: VaryValues | undefined,
+  headers: Record<string, string | string[] | undefined> | undefined,
+): boolean {
+  if (vary === undefined || vary === null) return true
+  for (const name in vary) {
+    if (!headerEquals(headers?.[name], vary[name])) return false
+  }
+  return true
+}
+
+export function sameVary(a: VaryValues | undefined, b: VaryValues | undefined): boolean {
+  if (a == null || b == null) return a == null && b == null
+  const ak = Object.keys(a)
+  if (ak.length !== Object.keys(b).length) return false
+  for (const k of ak) if (!headerEquals(a[k], b[k])) return false
+  return true
+}
+
+export function hasExplicitFreshness(value: CacheValue): boolean {
+  const d = value.cacheControlDirectives
+  return d?.['max-age'] !== undefined || d?.['s-maxage'] !== undefined || value.headers.expires !== undefined
+}
+
+export function pick(
+  list: StoredResponse[],
+  headers: Record<string, string | string[] | undefined> | undefined,
+  publicOnly: boolean,
+  now: number,
+): StoredResponse | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i] as StoredResponse
+    if (v.deleteAt > now && varyMatches(v.vary, headers)) {
+      if (publicOnly && v.cacheControlDirectives.public !== true) return undefined
+      return v
+    }
+  }
+  return undefined
+}
+
+export function toResult(v: StoredResponse | undefined): GetResult | undefined {
+  if (v === undefined) return undefined
+  const headers = { [kFromCache]: true, ...v.headers } as Headers
+  return {
+    statusCode: v.statusCode,
+    statusMessage: v.statusMessage,
+    headers,
+    vary: v.vary,
+    etag: v.etag,
+    body: [v.body],
+    cacheControlDirectives: v.cacheControlDirectives,
+    cachedAt: v.cachedAt,
+    staleAt: v.staleAt,
+    deleteAt: v.deleteAt,
+  }
+}
