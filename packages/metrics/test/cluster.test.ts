@@ -6,6 +6,10 @@ import { createMetrics, type Metrics } from '../src/index.ts'
 import { exactPercentile, promtoolCheck, rng, samples } from './helpers.ts'
 
 const script = fileURLToPath(new URL('./fixtures/cluster-worker.ts', import.meta.url))
+// The fixture is TypeScript run by Node itself: unflagged from Node 23.6, behind a flag on Node 22.
+const execArgv = (process.features as { typescript?: unknown }).typescript
+  ? []
+  : ['--experimental-strip-types']
 let metrics: Metrics | undefined
 const workers: Array<Worker | ChildProcess> = []
 
@@ -47,7 +51,7 @@ function ready(w: Worker | ChildProcess): Promise<void> {
 }
 
 function forkWorker(index: number, durations: number[], env: Record<string, string> = {}): Worker {
-  cluster.setupPrimary({ exec: script, execArgv: [], silent: true })
+  cluster.setupPrimary({ exec: script, execArgv, silent: true })
   const w = cluster.fork({
     HOTPATH_WORKER_INDEX: String(index),
     HOTPATH_WORKER_DURATIONS: JSON.stringify(durations),
@@ -135,7 +139,7 @@ describe('cluster mode with real node:cluster workers', () => {
   it('merges a child_process.fork child attached by hand', async () => {
     metrics = createMetrics({ cluster: { role: 'primary', timeoutMs: 10_000 }, runtime: false })
     const child = fork(script, [], {
-      execArgv: [],
+      execArgv,
       silent: true,
       env: {
         ...process.env,
