@@ -57,6 +57,10 @@ describe('postgres driver', () => {
     expect(await db.query('select name from t where id = $1', [1])).toEqual([{ name: 'a' }])
     const prepared = await db.query<{ statement: string }>('select statement from pg_prepared_statements')
     expect(prepared.map((p) => p.statement)).toContain('select name from t where id = $1')
+    // The schema changes under the prepared statement: it is prepared again, the caller sees no error.
+    expect(await db.query('select * from t where id = $1', [1])).toEqual([{ id: 1, name: 'a' }])
+    await db.execute('alter table t add column extra int default 7')
+    expect(await db.query('select * from t where id = $1', [1])).toEqual([{ id: 1, name: 'a', extra: 7 }])
     expect(db.system).toBe('postgresql')
   })
 

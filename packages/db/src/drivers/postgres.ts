@@ -59,6 +59,10 @@ function loadPg(): Promise<PgModule> {
   return pgModule
 }
 
+const isStalePlan = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '0A000' &&
+  /cached plan must not change result type/.test(String((error as Error).message))
+
 const PREPARABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
 const noop = (): void => {}
 
@@ -67,6 +71,7 @@ class PostgresInstance implements DriverInstance {
   private readonly pool: Pool<PgClient>
   private readonly broken = new WeakSet<PgClient>()
   private readonly names = new Map<string, string>()
+  private nameSeq = 0
   private readonly prepare: boolean
   private pg: PgModule | undefined
 
@@ -125,7 +130,7 @@ class PostgresInstance implements DriverInstance {
     let name = this.names.get(sql)
     if (name === undefined) {
       if (this.names.size >= 2_000) return undefined
-      name = `hp_${this.names.size.toString(36)}`
+      name = `hp_${(this.nameSeq++).toString(36)}`
       this.names.set(sql, name)
     }
     return name
@@ -168,6 +173,8 @@ class PostgresInstance implements DriverInstance {
       this.settle(lease, error)
       // A read whose connection died is retried once on a fresh connection.
       if (retry && isConnectionError(error)) return this.exec(sql, params, info, false)
+      // The schema changed under a prepared statement: prepare it again under a new name, once.
+      if (retry && isStalePlan(error) && this.names.delete(sql)) return this.exec(sql, params, info, false)
       throw error
     }
     lease.release()
