@@ -285,11 +285,20 @@ class ResourcePool<T> implements Pool<T> {
   private async validateThenLend(slot: Slot<T>, t: number, options?: AcquireOptions): Promise<Lease<T>> {
     slot.leased = true
     this.used++ // counted as used while validating so size stays exact
+    const deadline = t + (options?.timeout ?? this.o.acquireTimeout)
     let ok = false
+    let timer: NodeJS.Timeout | undefined
     try {
-      ok = (await this.o.validate!(slot.resource)) === true
+      // validate() gets the caller's remaining deadline; a hung validation counts as a failed one.
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(1, deadline - now()))
+        timer.unref()
+      })
+      ok = (await Promise.race([Promise.resolve(this.o.validate!(slot.resource)), timedOut])) === true
     } catch {
       ok = false
+    } finally {
+      clearTimeout(timer)
     }
     this.used--
     slot.leased = false
@@ -303,8 +312,13 @@ class ResourcePool<T> implements Pool<T> {
     }
     this.destroySlot(slot, 'validation', undefined)
     this.fill()
-    this.checkDrained()
-    return this.acquire(options)
+    if (this.drainers !== null) this.checkDrained()
+    const remaining = deadline - now()
+    if (remaining <= 0) {
+      this.timeouts++
+      throw new AcquireTimeoutError(this.name, now() - t, this.lastCreateError)
+    }
+    return this.acquire({ timeout: remaining })
   }
 
   private enqueue(t: number, timeout: number): Promise<Lease<T>> {

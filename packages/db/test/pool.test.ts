@@ -254,6 +254,28 @@ describe('pool behaviour', () => {
     b.release()
   })
 
+  it('treats a hung validation as failed and keeps the caller within its deadline', async () => {
+    const c = counter()
+    let hang = false
+    await using pool = createPool({
+      ...c,
+      max: 1,
+      acquireTimeout: 200,
+      validateAfterIdle: 0,
+      validate: () => (hang ? new Promise<boolean>(() => {}) : true),
+    })
+    ;(await pool.acquire()).release()
+    hang = true
+    const started = performance.now()
+    const error = await pool.acquire().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
+    expect(performance.now() - started).toBeLessThan(1500)
+    expect(c.destroyed).toHaveLength(1)
+    hang = false
+    const lease = await pool.acquire()
+    lease.release()
+  })
+
   it('retires resources after maxLifetime (with jitter) and evicts idle ones above min', async () => {
     const c = counter()
     await using pool = createPool({ ...c, max: 2, maxLifetime: 60 })
