@@ -96,6 +96,7 @@ describe('cache by default and Cache-Control', () => {
 
   it('honours max-age and Vary', async () => {
     const s = await server((req, res) => {
+      res.sendDate = false // a whole-second Date would eat up to 1 s of the 1 s freshness
       res.setHeader('cache-control', 'max-age=1')
       res.setHeader('vary', 'accept-language')
       res.end(`lang=${req.headers['accept-language'] ?? 'none'}`)
@@ -116,6 +117,7 @@ describe('cache by default and Cache-Control', () => {
   it('revalidates an ETag entry with a conditional request; a 304 refreshes it', async () => {
     let notModified = 0
     const s = await server((req, res) => {
+      res.sendDate = false
       res.setHeader('cache-control', 'max-age=1')
       res.setHeader('etag', '"v1"')
       if (req.headers['if-none-match'] === '"v1"') {
@@ -144,6 +146,7 @@ describe('cache by default and Cache-Control', () => {
     let broken = false
     let version = 1
     const s = await server((req, res) => {
+      res.sendDate = false
       if (req.url === '/sie') {
         res.setHeader('cache-control', 'max-age=1, stale-if-error=60')
         if (broken) {
