@@ -127,9 +127,18 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
     const part = this.#partition(key)
     const k = storageKey(key.origin, key.method, key.path, part ?? '')
     const publicOnly = part === undefined
-    const list = this.cache.peek<StoredResponse[]>(k)
-    if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, Date.now()))
-    return this.cache.get<StoredResponse[]>(k).then(
+    let list: StoredResponse[] | undefined
+    let pending: Promise<StoredResponse[] | undefined>
+    try {
+      list = this.cache.peek<StoredResponse[]>(k)
+      if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, Date.now()))
+      pending = this.cache.get<StoredResponse[]>(k)
+    } catch {
+      // a closed or failing cache is a miss: the request still reaches the origin
+      this.#stats.errors++
+      return undefined
+    }
+    return pending.then(
       (found) =>
         found === undefined ? undefined : toResult(pick(found, key.headers, publicOnly, Date.now())),
       () => {
@@ -145,7 +154,12 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
     path: string,
     headers: Record<string, string | string[] | undefined> | undefined,
   ): StoredResponse | undefined {
-    const list = this.cache.peek<StoredResponse[]>(storageKey(origin, 'GET', path, ''))
+    let list: StoredResponse[] | undefined
+    try {
+      list = this.cache.peek<StoredResponse[]>(storageKey(origin, 'GET', path, ''))
+    } catch {
+      return undefined
+    }
     if (list === undefined) return undefined
     const now = Date.now()
     for (let i = 0; i < list.length; i++) {

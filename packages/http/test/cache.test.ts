@@ -387,6 +387,21 @@ describe('two clients sharing a Redis-backed store', () => {
   })
 })
 
+describe('a closed cache', () => {
+  it('is a miss, never an error: requests still reach the origin', async () => {
+    const s = await server((_req, res) => res.end('origin'))
+    const cache = createCache({ namespace: 'closed' })
+    const c = client({ cache })
+    await get(c, `${s.origin}/x`)
+    await cache.close()
+    for (let i = 0; i < 2; i++) {
+      const res = await get(c, `${s.origin}/y`)
+      expect(await res.text()).toBe('origin')
+    }
+    expect(s.requests).toBe(3)
+  })
+})
+
 describe('Redis down', () => {
   it('keeps answering from the origin (and L1) when the L2 Redis dies or freezes, without hanging', async (ctx) => {
     if (!(await requireRedis())) ctx.skip()
