@@ -34,7 +34,7 @@ export interface PostgresOptions {
 }
 
 interface PgClient {
-  query(config: unknown): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>
+  query(config: unknown): Promise<PgResult & PgResult[]>
   connect(): Promise<unknown>
   end(): Promise<void>
   on(event: 'error', fn: (error: Error) => void): unknown
@@ -62,6 +62,14 @@ function loadPg(): Promise<PgModule> {
 const isStalePlan = (error: unknown): boolean =>
   (error as { code?: unknown } | null)?.code === '0A000' &&
   /cached plan must not change result type/.test(String((error as Error).message))
+
+type PgResult = { rows: Record<string, unknown>[]; rowCount: number | null }
+
+/** pg's Result (or, for a multi-statement simple query, the last of its Results) as an ExecResult. */
+function toResult(r: PgResult | PgResult[]): ExecResult {
+  const last = Array.isArray(r) ? (r[r.length - 1] ?? { rows: [], rowCount: 0 }) : r
+  return { rows: last.rows, rowCount: last.rowCount ?? last.rows.length }
+}
 
 const PREPARABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
 const noop = (): void => {}
@@ -148,7 +156,7 @@ class PostgresInstance implements DriverInstance {
     }
     const name = this.statementName(sql, info)
     const config = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params }
-    return client.query(config).then((r) => ({ rows: r.rows, rowCount: r.rowCount ?? r.rows.length }))
+    return client.query(config).then(toResult)
   }
 
   private settle(lease: Lease<PgClient>, error: unknown): void {
