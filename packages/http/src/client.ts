@@ -164,6 +164,7 @@ export class HttpClient {
       age: String(Math.max(0, Math.round((Date.now() - hit.cachedAt) / 1000))),
     }
     const res = new HttpResponse(hit.statusCode, headers, 'hit', req.method === 'HEAD' ? undefined : hit.body)
+    res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
     if (requestChannel.hasSubscribers) {
       requestChannel.publish({
         client: this.name,
@@ -285,6 +286,7 @@ export class HttpClient {
         await this.#store.invalidatePrefix(state.origin, collectionOf(req.method, req.path)).catch(() => {})
       }
       const res = new HttpResponse(status, headers, outcome, collector.body)
+      if (outcome !== 'bypass') res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
       res.retries = attempt
       if (observed) {
         requestChannel.publish({

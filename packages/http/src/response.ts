@@ -1,8 +1,14 @@
 // The response a request resolves with: status, headers, cache outcome and the buffered body.
-/** Response headers, lowercase names (as undici parses them). */
-export type ResponseHeaders = Record<string, string | string[] | undefined>
 import type { CacheOutcome } from './diagnostics.ts'
 import { InvalidJsonError } from './errors.ts'
+
+/** Response headers, lowercase names (as undici parses them). */
+export type ResponseHeaders = Record<string, string | string[] | undefined>
+
+/** Where a cached response lives, so a body that turns out to be bad can be dropped (see `json()`). */
+export interface CachedAt {
+  delete(key: { origin: string; method: string; path: string }): unknown
+}
 
 const EMPTY = Buffer.alloc(0)
 
@@ -14,6 +20,9 @@ export class HttpResponse {
   readonly body: Buffer
   /** Retries this response needed (0 when the first attempt answered). */
   retries: number
+  #store: CachedAt | undefined = undefined
+  #origin = ''
+  #path = ''
 
   constructor(statusCode: number, headers: ResponseHeaders, cache: CacheOutcome, body: Buffer | undefined) {
     this.statusCode = statusCode
@@ -23,11 +32,28 @@ export class HttpResponse {
     this.retries = 0
   }
 
-  /** Parses the body as JSON; rejects with HOTPATH_HTTP_INVALID_JSON (cause: the SyntaxError). */
+  /** @internal Links the response to the cache entry it came from or went into. */
+  cachedIn(store: CachedAt, origin: string, path: string): void {
+    this.#store = store
+    this.#origin = origin
+    this.#path = path
+  }
+
+  /**
+   * Parses the body as JSON; rejects with HOTPATH_HTTP_INVALID_JSON (cause: the SyntaxError). A cached body that
+   * is not JSON is dropped from the cache, so the next request asks the origin again.
+   */
   json<T = unknown>(): Promise<T> {
     try {
       return Promise.resolve(JSON.parse(this.body.toString('utf8')) as T)
     } catch (error) {
+      if (this.#store !== undefined) {
+        try {
+          this.#store.delete({ origin: this.#origin, method: 'GET', path: this.#path })
+        } catch {
+          // best effort
+        }
+      }
       return Promise.reject(new InvalidJsonError(error, this.statusCode))
     }
   }

@@ -305,6 +305,27 @@ describe('coalescing and faults with the cache on', () => {
   })
 })
 
+describe('invalid JSON never poisons the cache', () => {
+  it('drops a cached body that json() cannot parse', async () => {
+    let good = false
+    const s = await server((_req, res) => {
+      res.setHeader('cache-control', 'max-age=60')
+      res.end(good ? '{"ok":true}' : '{"ok":')
+    })
+    const c = client()
+    const bad = await get(c, `${s.origin}/j`)
+    expect((await bad.json().catch((e: { code: string }) => e)) as { code: string }).toMatchObject({
+      code: 'HOTPATH_HTTP_INVALID_JSON',
+    })
+    good = true
+    await sleep(10)
+    const again = await get(c, `${s.origin}/j`)
+    expect(again.cache).toBe('miss')
+    expect(await again.json()).toEqual({ ok: true })
+    expect((await get(c, `${s.origin}/j`)).cache).toBe('hit')
+  })
+})
+
 describe('the store on its own (plain undici)', () => {
   it('plugs into undici interceptors.cache and returns nothing after deleteAt', async () => {
     const s = await server((_req, res) => {
