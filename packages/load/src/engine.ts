@@ -1,11 +1,12 @@
 // One thread's load engine: one connection (raw HTTP/1.1 or undici Client) per connection slot group,
 // closed or open model, per-second snapshots.
-import { Client, type Dispatcher } from 'undici'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
-import { RawConnection, type RawHandler } from './raw-connection.ts'
-import type { RequestSource, Step } from './requests.ts'
+import { type Connection, createConnection } from './connection.ts'
+import { errorCode } from './error-codes.ts'
+import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import { type Stage, valueAt } from './stages.ts'
+import { Slot } from './slot.ts'
 import type { TickSnapshot } from './tick.ts'
 
 export interface EngineConfig {
@@ -37,93 +38,6 @@ const SPIN_MS = 1.6
 const SPIN_MIN_GAP_MS = 2
 
 const now = (): number => performance.timeOrigin + performance.now()
-
-/** One connection of the engine, whatever the transport. */
-interface Connection {
-  dispatch(step: Step, slot: Slot): void
-  destroy(): void
-  /** Enforces the request deadline (raw transport; undici has its own timers). */
-  sweep?(now: number): void
-}
-
-class UndiciConnection implements Connection {
-  private readonly client: Client
-  constructor(client: Client) {
-    this.client = client
-  }
-  dispatch(step: Step, slot: Slot): void {
-    this.client.dispatch(step.dispatch, slot)
-  }
-  destroy(): void {
-    this.client.destroy().catch(() => {})
-  }
-}
-
-class Slot implements Dispatcher.DispatchHandler, RawHandler {
-  readonly engine: Engine
-  readonly conn: Connection
-  readonly connection: number
-  startedAt = 0
-  status = 0
-  bytes = 0
-  steps: readonly Step[] = []
-  step = 0
-  chunks: Buffer[] | null = null
-  busy = false
-
-  constructor(engine: Engine, conn: Connection, connection: number) {
-    this.engine = engine
-    this.conn = conn
-    this.connection = connection
-  }
-
-  // RawConnection callbacks.
-  onStatus(status: number): void {
-    this.status = status
-  }
-  onBody(data: Buffer, start: number, end: number): void {
-    this.bytes += end - start
-    if (this.chunks !== null) this.chunks.push(Buffer.from(data.subarray(start, end)))
-  }
-  onEnd(): void {
-    this.engine.complete(this, null)
-  }
-  onError(error: Error): void {
-    this.engine.complete(this, error)
-  }
-
-  // undici DispatchHandler callbacks.
-  onRequestStart(): void {}
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
-    this.status = statusCode
-  }
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.bytes += chunk.length
-    if (this.chunks !== null) this.chunks.push(chunk)
-  }
-  onResponseEnd(): void {
-    this.engine.complete(this, null)
-  }
-  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
-    this.engine.complete(this, error)
-  }
-
-  send(startedAt: number): void {
-    const step = this.steps[this.step]!
-    this.startedAt = startedAt
-    this.status = 0
-    this.bytes = 0
-    this.chunks = step.check.bodyContains === null ? null : []
-    this.busy = true
-    this.engine.inFlight++
-    this.engine.tickSent++
-    try {
-      this.conn.dispatch(step, this)
-    } catch (error) {
-      this.engine.complete(this, error as Error)
-    }
-  }
-}
 
 export class Engine {
   readonly config: EngineConfig
@@ -232,19 +146,7 @@ export class Engine {
     let conn = this.conns[connection]
     if (!conn) {
       const c = this.config
-      conn =
-        c.transport === 'raw'
-          ? new RawConnection(new URL(c.origin), c.timeoutMs)
-          : new UndiciConnection(
-              new Client(c.origin, {
-                pipelining: c.pipelining,
-                connectTimeout: c.timeoutMs,
-                headersTimeout: c.timeoutMs,
-                bodyTimeout: c.timeoutMs,
-                keepAliveTimeout: 60_000,
-                keepAliveMaxTimeout: 600_000,
-              }),
-            )
+      conn = createConnection(c.transport, c.origin, c.pipelining, c.timeoutMs)
       this.conns[connection] = conn
     }
     const slot = new Slot(this, conn, connection)
@@ -491,22 +393,4 @@ function statusRecord(counts: Float64Array): Record<string, number> {
   const out: Record<string, number> = {}
   for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[String(i)] = counts[i]!
   return out
-}
-
-/** Stable error codes: undici's timeouts become ETIMEDOUT, a socket closed by the server ECONNRESET. */
-export function errorCode(error: Error): string {
-  const code = (error as { code?: unknown }).code
-  switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'ETIMEDOUT'
-    case 'UND_ERR_SOCKET':
-    case 'EPIPE':
-      return 'ECONNRESET'
-    case undefined:
-      return error.name || 'Error'
-    default:
-      return String(code)
-  }
 }
