@@ -64,6 +64,8 @@ export interface HttpClientOptions {
   rateLimit?: RateLimitOptions | false
   /** Circuit breaker per origin. Default { threshold: 5, resetTimeout: 10_000 }; `false` disables. */
   breaker?: BreakerOptions | false
+  /** Overrides of `rateLimit` / `breaker` for some origins, e.g. `{ 'https://api.example.com': { rateLimit: { rps: 5 } } }`. */
+  perOrigin?: Record<string, { rateLimit?: RateLimitOptions | false; breaker?: BreakerOptions | false }>
 }
 
 export interface ResolvedOptions {
@@ -85,6 +87,13 @@ export interface ResolvedOptions {
   invalidate: 'path' | 'collection'
   coalesce: boolean
   retry: Required<RetryOptions> | false
+  rateLimit: Required<RateLimitOptions> | false
+  breaker: Required<BreakerOptions> | false
+  /** Canonical origin -> resolved overrides. */
+  perOrigin: Map<string, OriginOverrides>
+}
+
+export interface OriginOverrides {
   rateLimit: Required<RateLimitOptions> | false
   breaker: Required<BreakerOptions> | false
 }
@@ -113,6 +122,7 @@ const KNOWN = new Set([
   'retry',
   'rateLimit',
   'breaker',
+  'perOrigin',
 ])
 
 function int(
@@ -227,24 +237,38 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
     }
   }
 
-  let rateLimit: ResolvedOptions['rateLimit'] = false
-  if (o.rateLimit !== undefined && o.rateLimit !== false) {
-    const r = obj('rateLimit', o.rateLimit)
-    const rps = positiveNumber('rateLimit.rps', r.rps, undefined)
-    rateLimit = {
-      rps,
-      burst: int('rateLimit.burst', r.burst, Math.max(1, Math.ceil(rps)), 1),
-      maxQueue: int('rateLimit.maxQueue', r.maxQueue, 1000, 0),
-      maxWait: int('rateLimit.maxWait', r.maxWait, 30_000, 1),
-    }
-  }
-
-  let breaker: ResolvedOptions['breaker'] = false
-  if (o.breaker !== false) {
-    const b = o.breaker === undefined ? {} : obj('breaker', o.breaker)
-    breaker = {
-      threshold: int('breaker.threshold', b.threshold, 5, 1),
-      resetTimeout: int('breaker.resetTimeout', b.resetTimeout, 10_000, 1),
+  const rateLimit = resolveRateLimit('rateLimit', o.rateLimit)
+  const breaker = resolveBreaker('breaker', o.breaker)
+  const perOrigin = new Map<string, OriginOverrides>()
+  if (o.perOrigin !== undefined) {
+    const p = obj('perOrigin', o.perOrigin)
+    for (const [key, value] of Object.entries(p)) {
+      const origin = validateOrigin(`perOrigin[${JSON.stringify(key)}]`, key)
+      const v = obj(`perOrigin[${JSON.stringify(key)}]`, value)
+      for (const name of Object.keys(v)) {
+        if (name !== 'rateLimit' && name !== 'breaker') {
+          throw new InvalidOptionError(
+            `perOrigin[${JSON.stringify(key)}].${name}`,
+            v[name],
+            'rateLimit or breaker',
+          )
+        }
+      }
+      perOrigin.set(origin, {
+        rateLimit:
+          v.rateLimit === undefined
+            ? rateLimit
+            : resolveRateLimit(
+                `perOrigin[${JSON.stringify(key)}].rateLimit`,
+                v.rateLimit as RateLimitOptions | false,
+              ),
+        breaker:
+          v.breaker === undefined
+            ? breaker
+            : v.breaker === false
+              ? false
+              : resolveBreaker(`perOrigin[${JSON.stringify(key)}].breaker`, v.breaker as BreakerOptions),
+      })
     }
   }
 
@@ -270,5 +294,33 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
     retry,
     rateLimit,
     breaker,
+    perOrigin,
+  }
+}
+
+function resolveRateLimit(
+  name: string,
+  value: RateLimitOptions | false | undefined,
+): Required<RateLimitOptions> | false {
+  if (value === undefined || value === false) return false
+  const r = obj(name, value)
+  const rps = positiveNumber(`${name}.rps`, r.rps, undefined)
+  return {
+    rps,
+    burst: int(`${name}.burst`, r.burst, Math.max(1, Math.ceil(rps)), 1),
+    maxQueue: int(`${name}.maxQueue`, r.maxQueue, 1000, 0),
+    maxWait: int(`${name}.maxWait`, r.maxWait, 30_000, 1),
+  }
+}
+
+function resolveBreaker(
+  name: string,
+  value: BreakerOptions | false | undefined,
+): Required<BreakerOptions> | false {
+  if (value === false) return false
+  const b = value === undefined ? {} : obj(name, value)
+  return {
+    threshold: int(`${name}.threshold`, b.threshold, 5, 1),
+    resetTimeout: int(`${name}.resetTimeout`, b.resetTimeout, 10_000, 1),
   }
 }

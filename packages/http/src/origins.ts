@@ -53,7 +53,7 @@ export class Origins {
     let state = this.#map.get(origin)
     if (state === undefined) {
       const ip = isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0
-      const o = this.#o
+      const o = this.#o.perOrigin.get(origin) ?? this.#o
       state = {
         origin,
         direct: ip ? this.#d.plain : this.#d.plainDns,

@@ -75,6 +75,35 @@ describe('pool options and limits', () => {
   })
 })
 
+describe('per-origin overrides', () => {
+  it('applies rateLimit / breaker overrides to one origin only; validates them', async () => {
+    const slow = await server((_req, res) => res.end('slow'))
+    const fast = await server((_req, res) => {
+      res.writeHead(500)
+      res.end()
+    })
+    const c = client({
+      cache: false,
+      retry: false,
+      breaker: { threshold: 1, resetTimeout: 60_000 },
+      perOrigin: { [slow.origin]: { rateLimit: { rps: 10, burst: 1 } }, [fast.origin]: { breaker: false } },
+    })
+    const started = Date.now()
+    await Promise.all([1, 2, 3].map((i) => c.request(`${slow.origin}/${i}`)))
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150) // 1 now, then 10/s
+    for (let i = 0; i < 3; i++) expect((await c.request(`${fast.origin}/`)).statusCode).toBe(500) // breaker off here
+    expect(c.stats().breakers[fast.origin]).toBeUndefined()
+    expect(c.stats().breakers[slow.origin]).toBe('closed')
+    expect(() => createHttpClient({ perOrigin: { 'ftp://x': {} } })).toThrowError(/perOrigin\["ftp:\/\/x"\]/)
+    expect(() => createHttpClient({ perOrigin: { 'http://x': { rateLimit: { rps: 0 } } } })).toThrowError(
+      /perOrigin\["http:\/\/x"\].rateLimit.rps/,
+    )
+    expect(() => createHttpClient({ perOrigin: { 'http://x': { retries: 1 } as never } })).toThrowError(
+      /retries/,
+    )
+  })
+})
+
 describe('diagnostics channels', () => {
   it('publishes cache hits ourselves (they never reach undici), retries and rate-limit waits', async () => {
     let n = 0
