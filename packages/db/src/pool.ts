@@ -285,13 +285,15 @@ class ResourcePool<T> implements Pool<T> {
   private async validateThenLend(slot: Slot<T>, t: number, options?: AcquireOptions): Promise<Lease<T>> {
     slot.leased = true
     this.used++ // counted as used while validating so size stays exact
-    const deadline = t + (options?.timeout ?? this.o.acquireTimeout)
+    const timeout = options?.timeout ?? this.o.acquireTimeout
+    const deadline = t + timeout
     let ok = false
     let timer: NodeJS.Timeout | undefined
     try {
-      // validate() gets the caller's remaining deadline; a hung validation counts as a failed one.
+      // A hung validate() counts as failed after half the caller's deadline (at most 5 s), which leaves
+      // the other half to get a fresh resource.
       const timedOut = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), Math.max(1, deadline - now()))
+        timer = setTimeout(() => resolve(false), Math.max(1, Math.min(5_000, timeout / 2)))
         timer.unref()
       })
       ok = (await Promise.race([Promise.resolve(this.o.validate!(slot.resource)), timedOut])) === true

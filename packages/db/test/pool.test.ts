@@ -254,25 +254,24 @@ describe('pool behaviour', () => {
     b.release()
   })
 
-  it('treats a hung validation as failed and keeps the caller within its deadline', async () => {
+  it('treats a hung validation as failed and still serves the caller within its deadline', async () => {
     const c = counter()
     let hang = false
     await using pool = createPool({
       ...c,
       max: 1,
-      acquireTimeout: 200,
+      acquireTimeout: 400,
       validateAfterIdle: 0,
       validate: () => (hang ? new Promise<boolean>(() => {}) : true),
     })
-    ;(await pool.acquire()).release()
+    const first = await pool.acquire()
+    first.release()
     hang = true
     const started = performance.now()
-    const error = await pool.acquire().catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
-    expect(performance.now() - started).toBeLessThan(1500)
-    expect(c.destroyed).toHaveLength(1)
-    hang = false
     const lease = await pool.acquire()
+    expect(performance.now() - started).toBeLessThan(1500)
+    expect(lease.resource.id).not.toBe(first.resource.id) // a fresh resource, lent without validation
+    expect(c.destroyed).toEqual([first.resource.id])
     lease.release()
   })
 
