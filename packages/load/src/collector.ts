@@ -31,12 +31,24 @@ export class Collector {
   private readonly durationMs: number
   private readonly onProgress: ((p: LoadProgress) => void) | undefined
   private pending = new Map<number, Pending>()
-  private finals = 0
+  private flushedRequests = 0
+  private flushedErrors = 0
+  /** Per engine: the last second it reported, and whether it finished. */
+  private readonly reported: number[]
+  private readonly finished: boolean[]
 
   constructor(engines: number, durationMs: number, onProgress?: (p: LoadProgress) => void) {
     this.engines = engines
     this.durationMs = durationMs
     this.onProgress = onProgress
+    this.reported = new Array<number>(engines).fill(-1)
+    this.finished = new Array<boolean>(engines).fill(false)
+  }
+
+  /** A second is complete once every engine reported it (or a later one), or finished. */
+  private complete(second: number): boolean {
+    for (let e = 0; e < this.engines; e++) if (!this.finished[e] && this.reported[e]! < second) return false
+    return true
   }
 
   add(snap: TickSnapshot): void {
@@ -59,7 +71,7 @@ export class Collector {
     this.cancelled += snap.cancelled
     if (snap.elapsedMs > this.elapsedMs) this.elapsedMs = snap.elapsedMs
     if (snap.final) {
-      this.finals++
+      this.finished[snap.engine] = true
       if (snap.sendWindowMs > this.sendWindowMs) this.sendWindowMs = snap.sendWindowMs
     }
     let p = this.pending.get(snap.second)
@@ -68,6 +80,7 @@ export class Collector {
       this.pending.set(snap.second, p)
     }
     p.parts++
+    if (snap.second > this.reported[snap.engine]!) this.reported[snap.engine] = snap.second
     p.requests += snap.requests
     p.errors += errors
     p.bytes += snap.bytes
@@ -75,15 +88,17 @@ export class Collector {
     if (snap.elapsedMs > p.elapsedMs) p.elapsedMs = snap.elapsedMs
     p.hist.add(h)
     // A second is complete when every engine reported it (or finished before it).
-    if (p.parts + this.finals >= this.engines || this.finals >= this.engines) this.flush()
+    this.flush()
   }
 
   private flush(): void {
     const seconds = [...this.pending.keys()].sort((a, b) => a - b)
     for (const second of seconds) {
       const p = this.pending.get(second)!
-      if (p.parts + this.finals < this.engines && this.finals < this.engines) break
+      if (!this.complete(second)) break
       this.pending.delete(second)
+      this.flushedRequests += p.requests
+      this.flushedErrors += p.errors
       const s = summarize(p.hist)
       const last = this.timeseries.at(-1)
       if (last && last.second === second + 1) {
@@ -109,8 +124,8 @@ export class Collector {
       this.onProgress?.({
         elapsedMs: Math.min(this.durationMs, (second + 1) * 1000),
         durationMs: this.durationMs,
-        requests: this.completed,
-        errors: this.errorCount,
+        requests: this.flushedRequests,
+        errors: this.flushedErrors,
         rps: p.requests,
         p99: s.p99,
         inFlight: p.inFlight,

@@ -265,7 +265,8 @@ export class Engine {
       this.addError(errorCode(error))
     }
     slot.chunks = null
-    if (error === null && slot.step + 1 < slot.steps.length && this.sending) {
+    if (error === null && slot.step + 1 < slot.steps.length && !this.stopped) {
+      // A sequence started in the window runs to its end (within the graceful stop period).
       slot.step++
       slot.send(t)
       return
@@ -360,6 +361,7 @@ export class Engine {
   private emit(final: boolean): void {
     const h = this.hist
     const snap: TickSnapshot = {
+      engine: this.config.workerIndex,
       second: this.second,
       final,
       requests: this.tickRequests,

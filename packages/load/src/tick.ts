@@ -2,6 +2,8 @@
 import type { Histogram } from './histogram.ts'
 
 export interface TickSnapshot {
+  /** Index of the engine (worker) that sent it. */
+  engine: number
   /** 0-based index of the second since the run's start this snapshot covers. */
   second: number
   /** Last snapshot of this engine. */

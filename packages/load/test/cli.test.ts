@@ -1,5 +1,6 @@
 // The CLI as a real process: thresholds and exit codes 0/1/2, --json schema, --html, compare (text and Markdown).
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -141,6 +142,26 @@ describe('hotpath-load CLI', () => {
     const stages = await cli(['--stages', '10s:100,oops', target.origin])
     expect(stages.code).toBe(2)
     expect(stages.stderr).toContain('bad stage "oops"')
+  })
+
+  it('the published bin launcher runs the built CLI', async (ctx) => {
+    const bin = new URL('../bin/hotpath-load.js', import.meta.url).pathname
+    if (!existsSync(new URL('../dist/cli.mjs', import.meta.url))) {
+      console.warn('skipping: dist/cli.mjs not built (pnpm --filter @hotpath/load build)')
+      ctx.skip()
+      return
+    }
+    const r = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, '-c', '2', '-d', '0.3', '--threshold', 'errors<1%', target.origin],
+        (error, stdout, stderr) => {
+          resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr })
+        },
+      )
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('PASS  errors<1%')
   })
 
   it('--help prints usage and exits 0', async () => {

@@ -107,6 +107,21 @@ describe('scenarios', () => {
     expect(new Set(seen.filter((s) => s.url !== '/login').map((s) => s.headers['x-trace'])).size).toBe(20)
   })
 
+  it('open model: each scheduled iteration runs its whole sequence', async () => {
+    server = await echo()
+    const r = await runLoad({
+      url: server.origin,
+      rate: 100,
+      durationMs: 1000,
+      connections: 10,
+      scenario: { requests: [{ sequence: [{ path: '/login' }, { path: '/orders' }] }] },
+    })
+    expect(r.errors).toEqual({})
+    expect(r.requests.sent).toBe(200)
+    expect(seen.filter((s) => s.url === '/login').length).toBe(100)
+    expect(seen.filter((s) => s.url === '/orders').length).toBe(100)
+  })
+
   it('checks: a wrong status or a missing body text is an error by check', async () => {
     server = await echo()
     const r = await runLoad({
