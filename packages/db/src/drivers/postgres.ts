@@ -25,7 +25,7 @@ export interface PostgresOptions {
   statementTimeout?: number
   /** TCP connect + startup deadline (ms). Default 10 000. */
   connectTimeout?: number
-  /** Use named prepared statements for DML/SELECT. Default true. */
+  /** Named prepared statements for SELECT/INSERT/UPDATE/DELETE with parameters. Default true. */
   prepare?: boolean
   /** application_name reported to the server. Default 'hotpath'. */
   applicationName?: string
@@ -154,6 +154,9 @@ class PostgresInstance implements DriverInstance {
         ),
       )
     }
+    // Without parameters the simple protocol is one message and one server step (and allows scripts);
+    // with parameters, a named prepared statement skips parse and plan after the first run.
+    if (params.length === 0) return client.query(sql).then(toResult)
     const name = this.statementName(sql, info)
     const config = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params }
     return client.query(config).then(toResult)
