@@ -133,6 +133,8 @@ export class Engine {
     this.later(() => this.sweep(), Math.min(250, Math.max(10, this.config.timeoutMs / 4)), false)
   }
 
+  // The run's own clock (second ticks, window end, graceful stop) keeps the process alive while the awaited run
+  // lasts: those timers stay ref'ed and are all cleared when it finishes. Housekeeping timers are unref'ed.
   private later(fn: () => void, ms: number, ref = true): void {
     const t = setTimeout(() => {
       this.timers.delete(t)
