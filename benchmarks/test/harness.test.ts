@@ -90,3 +90,13 @@ export default defineSuite({
     }
   })
 })
+
+describe('measure', () => {
+  it('stops concurrent loops whose calls never do I/O', async () => {
+    const { concurrentOpsPerSecond } = await import('../src/measure.ts')
+    const started = performance.now()
+    const rate = await concurrentOpsPerSecond(async () => 1, 10, 50)
+    expect(rate).toBeGreaterThan(0)
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+})
