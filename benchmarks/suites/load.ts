@@ -84,7 +84,14 @@ export default defineSuite({
   rounds: 3,
   baseline: { cpu: 'autocannon -c 50', rate: 'target rate' },
   async setup() {
-    if (!existsSync('/usr/bin/wrk')) execFileSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit' })
+    if (!existsSync('/usr/bin/wrk')) {
+      try {
+        execFileSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit' })
+      } catch {
+        execFileSync('apt-get', ['update'], { stdio: 'inherit' })
+        execFileSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit' })
+      }
+    }
     server = spawn(process.execPath, [`${dir}server.mjs`], { stdio: ['ignore', 'pipe', 'inherit'] })
     url = await new Promise<string>((resolve, reject) => {
       server!.once('error', reject)

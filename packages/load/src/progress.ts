@@ -16,8 +16,12 @@ export interface ProgressWriter {
 }
 
 /** Writes progress to a TTY stream, or nothing when the stream is not a TTY or CI is set. */
-export function createProgressWriter(stream: NodeJS.WriteStream, enabled: boolean): ProgressWriter {
-  const active = enabled && stream.isTTY === true && !process.env.CI
+export function createProgressWriter(
+  stream: NodeJS.WriteStream,
+  enabled: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): ProgressWriter {
+  const active = enabled && stream.isTTY === true && !env.CI
   let shown = false
   return {
     update(p) {

@@ -9,6 +9,11 @@ afterEach(async () => {
   await target?.close()
   target = undefined
 })
+/** A fresh target per attempt (a retried test must not leak the previous attempt's server process). */
+async function restart(config: Parameters<typeof startTarget>[0]): Promise<TargetProcess> {
+  await target?.close()
+  return startTarget(config)
+}
 
 /**
  * p50 of the bare round trip (server without delay) at the same load: on a shared 2-core machine the loopback
@@ -34,7 +39,7 @@ const bimodal = (seed: number) =>
 describe('latency accuracy', () => {
   it('constant 10 ms, closed model: p50 within 5%', { retry: 2 }, async () => {
     const rtt = await baselineP50('closed')
-    target = await startTarget({ mode: 'constant', ms: 10 })
+    target = await restart({ mode: 'constant', ms: 10 })
     const r = await runLoad({ url: target.origin, connections: 10, durationMs: 2000 })
     expect(r.errors).toEqual({})
     expect(r.requests.completed).toBe((await target.stats()).served)
@@ -46,7 +51,7 @@ describe('latency accuracy', () => {
 
   it('constant 10 ms, open model (from intended send time): p50 within 5%', { retry: 2 }, async () => {
     const rtt = await baselineP50('open')
-    target = await startTarget({ mode: 'constant', ms: 10 })
+    target = await restart({ mode: 'constant', ms: 10 })
     const r = await runLoad({ url: target.origin, rate: 200, connections: 20, durationMs: 2000 })
     expect(r.errors).toEqual({})
     expect(r.requests.sent).toBe(400)
@@ -57,7 +62,7 @@ describe('latency accuracy', () => {
   it('bimodal 99% at 1 ms / 1% at 100 ms, closed model: p50 near 1 ms, p99.9 near 100 ms', {
     retry: 2,
   }, async () => {
-    target = await startTarget(bimodal(42))
+    target = await restart(bimodal(42))
     const r = await runLoad({ url: target.origin, connections: 10, durationMs: 2000 })
     expect(r.errors).toEqual({})
     // The server's 1 ms waits are plain timers (+0..1 ms): "near 1 ms" means 1 to 2.5 ms here.
@@ -70,7 +75,7 @@ describe('latency accuracy', () => {
   it('bimodal 99% at 1 ms / 1% at 100 ms, open model: p50 near 1 ms, p99.9 near 100 ms', {
     retry: 2,
   }, async () => {
-    target = await startTarget(bimodal(7))
+    target = await restart(bimodal(7))
     const r = await runLoad({ url: target.origin, rate: 500, connections: 20, durationMs: 2000 })
     const info = JSON.stringify({ latency: r.latency, requests: r.requests, errors: r.errors })
     expect(r.errors, info).toEqual({})

@@ -10,10 +10,15 @@ afterEach(async () => {
   await target?.close()
   target = undefined
 })
+/** A fresh target per attempt (a retried test must not leak the previous attempt's server process). */
+async function restart(config: Parameters<typeof startTarget>[0]): Promise<TargetProcess> {
+  await target?.close()
+  return startTarget(config)
+}
 
 describe('open model rate', () => {
   it('500 req/s for 4 s: the server counts 2000 +- 1%', { retry: 2 }, async () => {
-    target = await startTarget({ mode: 'none' })
+    target = await restart({ mode: 'none' })
     const r = await runLoad({ url: target.origin, rate: 500, connections: 10, durationMs: 4000 })
     const { received } = await target.stats()
     expect(received).toBeGreaterThanOrEqual(1980)
@@ -32,7 +37,7 @@ describe('stall (server frozen for 1 s)', () => {
   const R = 200
 
   it('open model: p99 reflects the stall as the arithmetic predicts (within 15%)', { retry: 2 }, async () => {
-    target = await startTarget({ mode: 'none' })
+    target = await restart({ mode: 'none' })
     const t = target
     setTimeout(() => void t.freeze(S), 1500)
     const r = await runLoad({ url: t.origin, rate: R, connections: 10, durationMs: D })
@@ -49,7 +54,7 @@ describe('stall (server frozen for 1 s)', () => {
   })
 
   it('closed model: only the few requests in flight during the stall are slow', { retry: 2 }, async () => {
-    target = await startTarget({ mode: 'none' })
+    target = await restart({ mode: 'none' })
     const t = target
     setTimeout(() => void t.freeze(S), 1500)
     const connections = 10

@@ -135,6 +135,41 @@ describe('progress', () => {
     expect(line).toBe('█████░░░░░░░░░░░░░░░ 2.50s elapsed, 7.50s left | 2,000 req/s | p99 12.3ms | errors 3')
   })
 
+  it('redraws one line on a TTY and clears it at the end; quiet under CI', () => {
+    const tty = () => {
+      const out = { written: '', stream: undefined as unknown as NodeJS.WriteStream }
+      const w = new Writable({
+        write(chunk, _enc, cb) {
+          out.written += chunk
+          cb()
+        },
+      }) as unknown as NodeJS.WriteStream & { isTTY: boolean }
+      w.isTTY = true
+      out.stream = w
+      return out
+    }
+    const p = { elapsedMs: 1000, durationMs: 2000, requests: 10, errors: 0, rps: 10, p99: 1, inFlight: 0 }
+    const a = tty()
+    const writer = createProgressWriter(a.stream, true, {})
+    writer.update(p)
+    writer.update({ ...p, elapsedMs: 2000 })
+    writer.done()
+    expect(a.written.split('\r\x1b[2K').filter(Boolean)).toEqual([
+      progressLine(p),
+      progressLine({ ...p, elapsedMs: 2000 }),
+    ])
+    expect(a.written.endsWith('\r\x1b[2K')).toBe(true)
+    const b = tty()
+    const ci = createProgressWriter(b.stream, true, { CI: 'true' })
+    ci.update(p)
+    ci.done()
+    expect(b.written).toBe('')
+    const c = tty()
+    const quiet = createProgressWriter(c.stream, false, {})
+    quiet.update(p)
+    expect(c.written).toBe('')
+  })
+
   it('is quiet on a non-TTY stream', () => {
     let written = ''
     const stream = new Writable({
