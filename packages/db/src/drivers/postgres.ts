@@ -33,8 +33,11 @@ export interface PostgresOptions {
   client?: Record<string, unknown>
 }
 
+type PgCallback = (error: unknown, result: PgResult | PgResult[] | undefined) => void
+
 interface PgClient {
   query(config: unknown): Promise<PgResult & PgResult[]>
+  query(config: unknown, callback: PgCallback): void
   connect(): Promise<unknown>
   end(): Promise<void>
   on(event: 'error', fn: (error: Error) => void): unknown
@@ -144,22 +147,37 @@ class PostgresInstance implements DriverInstance {
     return name
   }
 
-  private run(client: PgClient, sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+  /** Sends one statement with pg's callback API (no intermediate promises on the hot path). */
+  private send(client: PgClient, sql: string, params: Params, info: SqlInfo, done: PgCallback): void {
     if (!Array.isArray(params)) {
-      return Promise.reject(
-        new QueryError(
-          'HOTPATH_DB_BIND',
-          'PostgreSQL takes positional parameters ($1, $2): pass an array',
-          info.fingerprint,
-        ),
-      )
+      const message = 'PostgreSQL takes positional parameters ($1, $2): pass an array'
+      done(new QueryError('HOTPATH_DB_BIND', message, info.fingerprint), undefined)
+      return
     }
-    // Without parameters the simple protocol is one message and one server step (and allows scripts);
-    // with parameters, a named prepared statement skips parse and plan after the first run.
-    if (params.length === 0) return client.query(sql).then(toResult)
-    const name = this.statementName(sql, info)
-    const config = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params }
-    return client.query(config).then(toResult)
+    try {
+      // Without parameters the simple protocol is one message and one server step (and allows scripts);
+      // with parameters, a named prepared statement skips parse and plan after the first run.
+      if (params.length === 0) {
+        client.query(sql, done)
+        return
+      }
+      const name = this.statementName(sql, info)
+      client.query(
+        name === undefined ? { text: sql, values: params } : { name, text: sql, values: params },
+        done,
+      )
+    } catch (error) {
+      done(error, undefined)
+    }
+  }
+
+  private run(client: PgClient, sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.send(client, sql, params, info, (error, r) => {
+        if (error) reject(error)
+        else resolve(toResult(r!))
+      })
+    })
   }
 
   private settle(lease: Lease<PgClient>, error: unknown): void {
@@ -168,28 +186,57 @@ class PostgresInstance implements DriverInstance {
   }
 
   read(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
-    return this.exec(sql, params, info, true)
+    return this.exec(sql, params, info, true, true)
   }
 
   write(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
-    return this.exec(sql, params, info, false)
+    return this.exec(sql, params, info, false, true)
   }
 
-  private async exec(sql: string, params: Params, info: SqlInfo, retry: boolean): Promise<ExecResult> {
-    const lease = this.pool.tryAcquire() ?? (await this.pool.acquire())
-    let result: ExecResult
-    try {
-      result = await this.run(lease.resource, sql, params, info)
-    } catch (error) {
-      this.settle(lease, error)
-      // A read whose connection died is retried once on a fresh connection.
-      if (retry && isConnectionError(error)) return this.exec(sql, params, info, false)
-      // The schema changed under a prepared statement: prepare it again under a new name, once.
-      if (retry && isStalePlan(error) && this.names.delete(sql)) return this.exec(sql, params, info, false)
-      throw error
+  /**
+   * One statement on a pooled connection. `readRetry`: a read whose connection died is retried once on a
+   * fresh connection. `planRetry`: a prepared statement whose cached plan went stale after a schema change
+   * (0A000) is prepared again under a new name, once (it did not run, so this is safe for writes too).
+   */
+  private exec(
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    readRetry: boolean,
+    planRetry: boolean,
+  ): Promise<ExecResult> {
+    const lease = this.pool.tryAcquire()
+    if (lease === undefined) {
+      return this.pool.acquire().then((l) => this.execOn(l, sql, params, info, readRetry, planRetry))
     }
-    lease.release()
-    return result
+    return this.execOn(lease, sql, params, info, readRetry, planRetry)
+  }
+
+  private execOn(
+    lease: Lease<PgClient>,
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    readRetry: boolean,
+    planRetry: boolean,
+  ): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      let settled = false
+      this.send(lease.resource, sql, params, info, (error, r) => {
+        if (settled) return
+        settled = true
+        if (!error) {
+          lease.release()
+          resolve(toResult(r!))
+          return
+        }
+        this.settle(lease, error)
+        if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
+        else if (planRetry && isStalePlan(error) && this.names.delete(sql)) {
+          resolve(this.exec(sql, params, info, readRetry, false))
+        } else reject(error)
+      })
+    })
   }
 
   async transaction<R>(fn: (session: Session) => Promise<R>): Promise<R> {
