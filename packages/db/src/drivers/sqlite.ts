@@ -1,6 +1,6 @@
 // SQLite driver on the built-in node:sqlite (no native addon): one writer connection serialised by a
 // pool of one, plus reader connections (main thread, or worker threads with `readers: { threads }`).
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { HotpathError, InvalidOptionError } from '../errors.ts'
 import type { SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
@@ -41,6 +41,15 @@ export const DEFAULT_PRAGMAS: Readonly<Record<string, PragmaValue>> = {
   cache_size: -32_000,
   temp_store: 'MEMORY',
   mmap_size: 268_435_456,
+}
+
+type SqliteModule = typeof import('node:sqlite')
+let sqliteModule: SqliteModule | undefined
+
+/** node:sqlite is loaded on first use, so importing @hotpath/db for the pool or PostgreSQL never touches it. */
+function loadSqlite(): SqliteModule {
+  sqliteModule ??= process.getBuiltinModule('node:sqlite') as SqliteModule
+  return sqliteModule
 }
 
 class Connection {
@@ -114,7 +123,7 @@ class SqliteInstance implements DriverInstance {
     const { filename, pragmas, statementCacheSize } = options
     const memory = filename === ':memory:' || filename === ''
     const open = (reader: boolean): Connection => {
-      const db = new DatabaseSync(filename, reader ? { readOnly: true } : {})
+      const db = new (loadSqlite().DatabaseSync)(filename, reader ? { readOnly: true } : {})
       try {
         for (const p of pragmaStatements(pragmas, reader)) db.exec(p)
       } catch (error) {
