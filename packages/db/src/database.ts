@@ -191,21 +191,36 @@ class DatabaseImpl implements Database {
     }
     if (r instanceof Promise) {
       return r.then(
-        (res) => this.finish(sql, params, e, res, t0).rows,
+        (res) =>
+          e.info.isRead
+            ? this.finish(sql, params, e, res, t0).rows
+            : this.afterWrite(sql, params, e, res, t0),
         (error: unknown) => {
           throw this.failed(e, error, t0)
         },
       )
     }
+    if (!e.info.isRead) return this.afterWrite(sql, params, e, r, t0)
     return Promise.resolve(this.finish(sql, params, e, r, t0).rows)
+  }
+
+  /** Records a write and invalidates the cached queries of the tables it names before resolving. */
+  private async afterWrite(
+    sql: string,
+    params: Params,
+    e: Entry,
+    res: ExecResult,
+    t0: number,
+  ): Promise<Row[]> {
+    this.finish(sql, params, e, res, t0)
+    const cache = this.cache.cache
+    if (cache !== undefined && e.tags.length > 0) await cache.invalidateTags(e.tags).catch(() => {})
+    return res.rows
   }
 
   private finish(sql: string, params: Params, e: Entry, res: ExecResult, t0: number): ExecResult {
     const durationMs = now() - t0
     e.stats.record(durationMs, res.rowCount, false)
-    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
-      void this.cache.cache.invalidateTags(e.tags).catch(() => {})
-    }
     if (queryChannel.hasSubscribers)
       queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
     if (durationMs >= this.slowQueryMs) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
@@ -299,8 +314,9 @@ class DatabaseImpl implements Database {
       throw this.failed(e, error, t0)
     }
     this.finish(sql, params, e, res, t0)
-    if (this.cache.cache !== undefined && e.tags.length > 0)
+    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
       await this.cache.cache.invalidateTags(e.tags).catch(() => {})
+    }
     return res.lastInsertId === undefined ? { rowCount: res.rowCount, rows: res.rows } : { ...res }
   }
 

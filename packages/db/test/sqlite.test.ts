@@ -213,6 +213,11 @@ describe('sqlite driver', () => {
       await tx.execute('update p set price = 40 where id = 1')
     })
     expect((await read())[0]!.price).toBe(40)
+    // A write sent through query() (RETURNING) invalidates too, and a batch does.
+    expect(await db.query('update p set price = 50 where id = 1 returning price')).toEqual([{ price: 50 }])
+    expect((await read())[0]!.price).toBe(50)
+    await db.batch([['update p set price = ? where id = 1', [60]]])
+    expect((await read())[0]!.price).toBe(60)
   })
 
   it('uses a @hotpath/cache instance passed in, and can run without a cache', async () => {
