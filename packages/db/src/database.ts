@@ -19,6 +19,7 @@ import { DatabaseClosedError, InvalidOptionError, QueryError, UnknownDriverError
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
 import { type FingerprintStats, Insight, type QueryStats, type SlowQuery } from './insight.ts'
 import type { PoolStats } from './pool.ts'
+import { resolvePoolOptions } from './pool-options.ts'
 import { QueryCacheHolder, type QueryCacheSetting } from './query-cache.ts'
 import { optNumber, optObject, optString } from './validate.ts'
 
@@ -125,6 +126,8 @@ class DatabaseImpl implements Database {
     }
     this.explainSlow = o.explainSlowQueries ?? true
     const pool = optObject<PoolSettings>('pool', o.pool) ?? {}
+    // Validated here once, whatever pools the driver makes of them (SQLite's writer is always max 1).
+    resolvePoolOptions({ ...pool, create: () => undefined })
     this.cache = new QueryCacheHolder(o.queryCache)
     const driver = resolveDriver(o.driver)
     this.system = driver.system
