@@ -137,6 +137,7 @@ class ResourcePool<T> implements Pool<T> {
   private drainers: (() => void)[] | null = null
   private readyWaiters: { resolve: () => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }[] = []
   private readonly destroying = new Set<Promise<void>>()
+  private readonly inFlight = new Set<Promise<void>>()
   private closePromise: Promise<void> | null = null
   closed = false
   private created = 0
@@ -401,10 +402,17 @@ class ResourcePool<T> implements Pool<T> {
     } catch (error) {
       p = Promise.reject(error)
     }
-    p.then(
-      (resource) => this.onCreated(resource),
-      (error: unknown) => this.onCreateFailed(error),
+    const tracked: Promise<void> = p.then(
+      (resource) => {
+        this.inFlight.delete(tracked)
+        this.onCreated(resource)
+      },
+      (error: unknown) => {
+        this.inFlight.delete(tracked)
+        this.onCreateFailed(error)
+      },
     )
+    this.inFlight.add(tracked)
   }
 
   private onCreated(resource: T): void {
@@ -644,6 +652,18 @@ class ResourcePool<T> implements Pool<T> {
       for (const slot of [...this.slots.values()]) this.destroySlot(slot, 'close', undefined)
     }
     this.checkDrained()
+    // Creates still in flight finish (and are destroyed) before close() resolves, within closeTimeout.
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.all([...this.inFlight]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.o.closeTimeout)
+          timer.unref()
+        }),
+      ])
+      clearTimeout(timer)
+    }
     await Promise.all([...this.destroying])
   }
 

@@ -338,6 +338,21 @@ describe('pool behaviour', () => {
     expect(pool.closed).toBe(true)
   })
 
+  it('close() waits for creates in flight and destroys what they create', async () => {
+    const c = counter()
+    const pool = createPool({
+      create: async () => {
+        await sleep(50)
+        return c.create()
+      },
+      destroy: c.destroy,
+      min: 2,
+    })
+    await pool.close()
+    expect(c.made).toHaveLength(2)
+    expect(c.destroyed).toEqual(c.made)
+  })
+
   it('ready() rejects after acquireTimeout with the create error as cause', async () => {
     const boom = new Error('down')
     await using pool = createPool({ create: () => Promise.reject(boom), min: 1, acquireTimeout: 100 })
