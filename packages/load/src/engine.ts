@@ -75,6 +75,7 @@ export class Engine {
   private readonly pumpBound = (): void => this.pump()
   private finish: (() => void) | null = null
   private sendWindowMs = 0
+  private cleanup: (() => void) | null = null
 
   constructor(config: EngineConfig, source: RequestSource, onTick: (s: TickSnapshot) => void) {
     this.config = config
@@ -119,7 +120,9 @@ export class Engine {
           resolve()
           return
         }
-        signal.addEventListener('abort', () => this.abort(), { once: true })
+        const onAbort = () => this.abort()
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.cleanup = () => signal.removeEventListener('abort', onAbort)
       }
       const wait = startAt - now()
       if (wait > 0) this.later(begin, wait)
@@ -342,6 +345,7 @@ export class Engine {
     this.finish = null
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
+    this.cleanup?.()
     this.emit(true)
     for (const conn of this.conns) conn?.destroy()
     done()

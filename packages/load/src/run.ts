@@ -99,6 +99,9 @@ async function runWorkers(
   let ready = 0
   let done = 0
   let failed = false
+  const onAbort = () => {
+    for (const w of workers) w.postMessage({ type: 'abort' })
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (index: number, cause: unknown) => {
@@ -142,15 +145,10 @@ async function runWorkers(
           if (done < o.workers && code !== 0) fail(i, new Error(`exited with code ${code}`))
         })
       }
-      signal?.addEventListener(
-        'abort',
-        () => {
-          for (const w of workers) w.postMessage({ type: 'abort' })
-        },
-        { once: true },
-      )
+      signal?.addEventListener('abort', onAbort, { once: true })
     })
   } finally {
+    signal?.removeEventListener('abort', onAbort)
     await Promise.all(workers.map((w) => w.terminate()))
   }
 }

@@ -1,5 +1,6 @@
 // runLoad(): options validation, failure paths (refused, reset, timeouts, abort), workers, limits, progress.
 import diagnostics_channel from 'node:diagnostics_channel'
+import { getEventListeners } from 'node:events'
 import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LoadAbortedError, LoadInvalidOptionError } from '../src/errors.ts'
@@ -154,6 +155,15 @@ describe('abort, limits, progress', () => {
     expect(r.requests.completed).toBeGreaterThan(0)
   })
 
+  it('a long-lived signal keeps no listener after runs', async () => {
+    server = await startHttpServer((_req, res) => {
+      res.end('ok')
+    })
+    const controller = new AbortController()
+    for (let i = 0; i < 3; i++) await runLoad({ url: server.origin, amount: 5, signal: controller.signal })
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+  })
+
   it('an already aborted signal rejects with LoadAbortedError', async () => {
     const error = await runLoad({ url: 'http://127.0.0.1:9/', signal: AbortSignal.abort() }).catch(
       (e: unknown) => e,
@@ -244,6 +254,28 @@ describe('worker threads', () => {
     const r = await runLoad({ url: target.origin, rate: 300, connections: 4, workers: 2, durationMs: 1000 })
     expect(r.requests.sent).toBe(300)
     expect((await target.stats()).received).toBe(300)
+  })
+
+  it('-w 2: an AbortSignal stops every worker; no listener is left on the signal', async () => {
+    target = await startTarget({ mode: 'none' })
+    const controller = new AbortController()
+    let abortedAt = 0
+    const r = await runLoad({
+      url: target.origin,
+      connections: 4,
+      workers: 2,
+      durationMs: 20_000,
+      signal: controller.signal,
+      // Abort once the workers demonstrably run (worker start-up time varies on a busy machine).
+      onProgress: () => {
+        abortedAt = performance.now()
+        controller.abort()
+      },
+    })
+    expect(performance.now() - abortedAt).toBeLessThan(3000)
+    expect(r.aborted).toBe(true)
+    expect(r.requests.completed).toBeGreaterThan(0)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 
   it('histogram encode/decode/add is exact', () => {
