@@ -180,7 +180,8 @@ function join(tokens: string[]): string {
   let s = ''
   let prev = ''
   for (const t of tokens) {
-    if (s !== '' && !(t === ',' || t === ')' || t === '.' || prev === '(' || prev === '.')) s += ' '
+    const call = t === '(' && isIdentStart(prev.charCodeAt(0)) && !KEYWORDS.has(prev) // f(x), t(a, b)
+    if (s !== '' && !(t === ',' || t === ')' || t === '.' || prev === '(' || prev === '.' || call)) s += ' '
     s += t
     prev = t
   }

@@ -19,7 +19,7 @@ describe('fingerprint', () => {
       fingerprint('SELECT a FROM t WHERE id IN (?)').fingerprint,
     )
     expect(fingerprint('insert into t (a, b) values (1, 2), (3, 4), (5, 6)').fingerprint).toBe(
-      'insert into t (a, b) values (?, ?)',
+      'insert into t(a, b) values (?, ?)',
     )
     expect(fingerprint('select "Mixed" from "Orders"').fingerprint).toBe('select "Mixed" from "Orders"')
   })

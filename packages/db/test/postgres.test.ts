@@ -109,7 +109,7 @@ describe('postgres driver', () => {
     expect(error).toMatchObject({
       code: 'HOTPATH_DB_CONSTRAINT',
       sqlState: '23505',
-      fingerprint: 'insert into k (v) values (?)',
+      fingerprint: 'insert into k(v) values (?)',
     })
     expect(await db.query('select v from k order by id')).toEqual([{ v: 'a' }, { v: 'b' }])
     await expect(
@@ -157,6 +157,20 @@ describe('postgres driver', () => {
     await expect(db.query('select $1', { named: 1 })).rejects.toMatchObject({ code: 'HOTPATH_DB_BIND' })
     expect(await db.query('select 2 as two')).toEqual([{ two: 2 }])
     expect(db.stats().pool).toMatchObject({ used: 0, destroyed: 0 })
+  })
+
+  it('gives up on a connection whose server stays silent past statementTimeout + margin', async () => {
+    const db = open({ statementTimeout: 200 }, { pool: { max: 1 } })
+    // Disable the server-side timeout on this session so only the client-side guard can end the wait.
+    await db.execute('set statement_timeout = 0')
+    const started = performance.now()
+    const error = await db.query('select pg_sleep(5)').catch((e: unknown) => e)
+    const waited = performance.now() - started
+    expect(error).toMatchObject({ code: 'HOTPATH_DB_STATEMENT_TIMEOUT', fingerprint: 'select pg_sleep(?)' })
+    expect(waited).toBeGreaterThanOrEqual(1100)
+    expect(waited).toBeLessThan(4000)
+    expect(await db.query('select 1 as fresh')).toEqual([{ fresh: 1 }]) // a new connection
+    expect(db.stats().pool.destroyed).toBe(1)
   })
 
   it('rejects acquire after acquireTimeout with the connect error as cause when PostgreSQL is unreachable', async () => {

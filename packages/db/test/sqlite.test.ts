@@ -106,19 +106,19 @@ describe('sqlite driver', () => {
     await db.execute('create table k (id integer primary key, v text unique)')
     const results = await db.batch([
       'insert into k (v) values (1)',
-      ['insert into k (v) values (?)', ['2']],
+      ['insert into k(v) values (?)', ['2']],
       { sql: 'select count(*) as n from k' },
     ])
     expect(results[2]!.rows).toEqual([{ n: 2 }])
     const error = await db
       .batch([
-        ['insert into k (v) values (?)', ['3']],
-        ['insert into k (v) values (?)', ['1']],
+        ['insert into k(v) values (?)', ['3']],
+        ['insert into k(v) values (?)', ['1']],
       ])
       .catch((e: unknown) => e)
     expect(error).toMatchObject({
       code: 'HOTPATH_DB_CONSTRAINT',
-      fingerprint: 'insert into k (v) values (?)',
+      fingerprint: 'insert into k(v) values (?)',
     })
     expect(await db.query('select count(*) as n from k')).toEqual([{ n: 2 }])
   })
@@ -173,7 +173,7 @@ describe('sqlite driver', () => {
     diagnostics_channel.subscribe('hotpath:db:query', onQuery)
     for (let i = 0; i < 10; i++) await db.execute(`insert into s (v) values ('secret-${i}')`)
     diagnostics_channel.unsubscribe('hotpath:db:query', onQuery)
-    const q = db.stats().queries.find((x) => x.fingerprint === 'insert into s (v) values (?)')
+    const q = db.stats().queries.find((x) => x.fingerprint === 'insert into s(v) values (?)')
     expect(q).toMatchObject({ count: 10, rows: 10, errors: 0, summary: 'INSERT s' })
     expect(q!.p95Ms).toBeLessThanOrEqual(q!.maxMs)
     expect(q!.meanMs).toBeCloseTo(q!.totalMs / 10, 6)

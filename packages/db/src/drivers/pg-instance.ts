@@ -1,0 +1,379 @@
+// An open PostgreSQL driver: a pool of pg Clients, each wrapped in a Conn that records what it is
+// running, so one sweeping timer (not one per query) can cut connections whose server went silent.
+import { QueryError } from '../errors.ts'
+import { fingerprint, type SqlInfo } from '../fingerprint.ts'
+import { createPool, type Lease, type Pool } from '../pool.ts'
+import { isConnectionError, mapPgError } from './pg-errors.ts'
+import { PipelineQuery } from './pg-pipeline.ts'
+import {
+  loadPg,
+  type PgCallback,
+  type PgClient,
+  type PgModule,
+  type PgPlanNode,
+  type PgResult,
+} from './pg-types.ts'
+import type {
+  DriverContext,
+  DriverInstance,
+  ExecResult,
+  FullScan,
+  Params,
+  Plan,
+  Session,
+  Statement,
+} from './types.ts'
+
+export interface ResolvedPostgresOptions {
+  connectionString: string | undefined
+  statementTimeout: number
+  connectTimeout: number
+  prepare: boolean
+  applicationName: string
+  client: Record<string, unknown>
+}
+
+/** A pooled connection: the pg Client plus what it is busy with (for the stuck-query sweep). */
+interface Conn {
+  readonly client: PgClient
+  busySince: number
+  busyWith: string | null
+}
+
+const now = (): number => performance.now()
+const noop = (): void => {}
+const PREPARABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
+const BEGIN = fingerprint('BEGIN')
+const COMMIT = fingerprint('COMMIT')
+const ROLLBACK = fingerprint('ROLLBACK')
+const PING = fingerprint('SELECT 1')
+const EMPTY: unknown[] = []
+
+const isStalePlan = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '0A000' &&
+  /cached plan must not change result type/.test(String((error as Error).message))
+
+/** pg's Result (or, for a multi-statement simple query, the last of its Results) as an ExecResult. */
+function toResult(r: PgResult | PgResult[]): ExecResult {
+  const last = Array.isArray(r) ? (r[r.length - 1] ?? { rows: [], rowCount: 0 }) : r
+  return { rows: last.rows, rowCount: last.rowCount ?? last.rows.length }
+}
+
+function walk(node: PgPlanNode | undefined, out: FullScan[]): void {
+  if (node === undefined) return
+  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] !== undefined) {
+    const filter = node.Filter ? ` Filter: ${node.Filter}` : ''
+    out.push({ table: node['Relation Name'], detail: `Seq Scan on ${node['Relation Name']}${filter}` })
+  }
+  for (const child of node.Plans ?? []) walk(child, out)
+}
+
+export class PostgresInstance implements DriverInstance {
+  readonly system = 'postgresql' as const
+  private readonly pool: Pool<Conn>
+  private readonly conns = new Set<Conn>()
+  private readonly broken = new WeakSet<Conn>()
+  private readonly names = new Map<string, string>()
+  private nameSeq = 0
+  private readonly prepare: boolean
+  /** No answer for this long (statement_timeout + margin) means a frozen server or a lost network. */
+  private readonly guardMs: number
+  private guardTimer: NodeJS.Timeout | null = null
+  private pg: PgModule | undefined
+
+  constructor(o: ResolvedPostgresOptions, ctx: DriverContext) {
+    this.prepare = o.prepare
+    const config: Record<string, unknown> = {
+      ...o.client,
+      connectionString: o.connectionString,
+      connectionTimeoutMillis: o.connectTimeout,
+      application_name: o.applicationName,
+    }
+    this.guardMs = 0
+    if (o.statementTimeout > 0) {
+      config.statement_timeout = o.statementTimeout
+      this.guardMs = o.statementTimeout + Math.min(5_000, Math.max(1_000, o.statementTimeout))
+      this.guardTimer = setInterval(() => this.sweepStuck(), Math.min(1_000, this.guardMs / 4))
+      this.guardTimer.unref()
+    }
+    this.pool = createPool<Conn>({
+      ...ctx.pool,
+      name: ctx.name,
+      create: async () => {
+        const pg = (this.pg ??= await loadPg())
+        const client = new pg.Client(config)
+        const conn: Conn = { client, busySince: 0, busyWith: null }
+        client.on('error', (error) => {
+          this.broken.add(conn)
+          this.pool.invalidate(conn, error)
+        })
+        try {
+          await client.connect()
+        } catch (error) {
+          client.end().catch(noop)
+          throw error
+        }
+        this.conns.add(conn)
+        return conn
+      },
+      destroy: async (conn) => {
+        this.conns.delete(conn)
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          conn.client.end().catch(noop),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              conn.client.connection?.stream?.destroy()
+              resolve()
+            }, 2_000)
+          }),
+        ])
+        clearTimeout(timer)
+      },
+      validate: (conn) => this.run(conn, 'SELECT 1', EMPTY, PING).then(() => true),
+    })
+  }
+
+  /** Cuts connections whose current statement got no answer within guardMs; their callers get an error. */
+  private sweepStuck(): void {
+    const t = now()
+    for (const conn of this.conns) {
+      if (conn.busyWith === null || t - conn.busySince < this.guardMs) continue
+      const error = new QueryError(
+        'HOTPATH_DB_STATEMENT_TIMEOUT',
+        `No answer from PostgreSQL within ${Math.round(t - conn.busySince)} ms (frozen server or lost network)`,
+        conn.busyWith,
+      )
+      conn.busyWith = null
+      this.broken.add(conn)
+      conn.client.connection?.stream?.destroy(error)
+    }
+  }
+
+  private statementName(sql: string, info: SqlInfo): string | undefined {
+    if (!this.prepare || !PREPARABLE.has(info.operation) || info.tokens.includes(';')) return undefined
+    let name = this.names.get(sql)
+    if (name === undefined) {
+      if (this.names.size >= 2_000) return undefined
+      name = `hp_${(this.nameSeq++).toString(36)}`
+      this.names.set(sql, name)
+    }
+    return name
+  }
+
+  /** Sends one statement with pg's callback API (no intermediate promises on the hot path). */
+  private send(conn: Conn, sql: string, params: Params, info: SqlInfo, done: PgCallback): void {
+    if (!Array.isArray(params)) {
+      const message = 'PostgreSQL takes positional parameters ($1, $2): pass an array'
+      done(new QueryError('HOTPATH_DB_BIND', message, info.fingerprint), undefined)
+      return
+    }
+    conn.busySince = now()
+    conn.busyWith = info.fingerprint
+    try {
+      // Without parameters the simple protocol is one message and one server step (and allows scripts);
+      // with parameters, a named prepared statement skips parse and plan after the first run.
+      if (params.length === 0) {
+        conn.client.query(sql, done)
+        return
+      }
+      const name = this.statementName(sql, info)
+      const config = name === undefined ? { text: sql, values: params } : { name, text: sql, values: params }
+      conn.client.query(config, done)
+    } catch (error) {
+      done(error, undefined)
+    }
+  }
+
+  private run(conn: Conn, sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.send(conn, sql, params, info, (error, r) => {
+        conn.busyWith = null
+        if (error) reject(error)
+        else resolve(toResult(r!))
+      })
+    })
+  }
+
+  private settle(lease: Lease<Conn>, error: unknown): void {
+    if (this.broken.has(lease.resource) || isConnectionError(error)) lease.destroy(error)
+    else lease.release()
+  }
+
+  read(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    return this.exec(sql, params, info, true, true)
+  }
+
+  write(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
+    return this.exec(sql, params, info, false, true)
+  }
+
+  /**
+   * One statement on a pooled connection. `readRetry`: a read whose connection died is retried once on a
+   * fresh connection. `planRetry`: a prepared statement whose cached plan went stale after a schema change
+   * (0A000) is prepared again under a new name, once (it did not run, so this is safe for writes too).
+   */
+  private exec(
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    readRetry: boolean,
+    planRetry: boolean,
+  ): Promise<ExecResult> {
+    const lease = this.pool.tryAcquire()
+    if (lease === undefined) {
+      return this.pool.acquire().then((l) => this.execOn(l, sql, params, info, readRetry, planRetry))
+    }
+    return this.execOn(lease, sql, params, info, readRetry, planRetry)
+  }
+
+  private execOn(
+    lease: Lease<Conn>,
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    readRetry: boolean,
+    planRetry: boolean,
+  ): Promise<ExecResult> {
+    const conn = lease.resource
+    return new Promise((resolve, reject) => {
+      let settled = false
+      this.send(conn, sql, params, info, (error, r) => {
+        if (settled) return
+        settled = true
+        conn.busyWith = null
+        if (!error) {
+          lease.release()
+          resolve(toResult(r!))
+          return
+        }
+        this.settle(lease, error)
+        if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
+        else if (planRetry && isStalePlan(error) && this.names.delete(sql)) {
+          resolve(this.exec(sql, params, info, readRetry, false))
+        } else reject(error)
+      })
+    })
+  }
+
+  async transaction<R>(fn: (session: Session) => Promise<R>): Promise<R> {
+    const lease = await this.pool.acquire()
+    const conn = lease.resource
+    let open = false
+    try {
+      await this.run(conn, 'BEGIN', EMPTY, BEGIN)
+      open = true
+      const session: Session = {
+        run: (sql, params, info) =>
+          open
+            ? this.run(conn, sql, params, info)
+            : Promise.reject(new Error('transaction already finished')),
+      }
+      const result = await fn(session)
+      open = false
+      await this.run(conn, 'COMMIT', EMPTY, COMMIT)
+      lease.release()
+      return result
+    } catch (error) {
+      open = false
+      try {
+        if (!this.broken.has(conn)) await this.run(conn, 'ROLLBACK', EMPTY, ROLLBACK)
+        this.settle(lease, error)
+      } catch (rollbackError) {
+        lease.destroy(rollbackError)
+      }
+      throw error
+    }
+  }
+
+  async batch(statements: Statement[]): Promise<ExecResult[]> {
+    const lease = await this.pool.acquire()
+    const conn = lease.resource
+    const pg = this.pg!
+    const wire: { sql: string; values: unknown[] }[] = []
+    try {
+      for (const s of statements) {
+        if (!Array.isArray(s.params)) {
+          const message = 'PostgreSQL takes positional parameters: pass an array'
+          throw new QueryError('HOTPATH_DB_BIND', message, s.info.fingerprint)
+        }
+        try {
+          wire.push({ sql: s.sql, values: s.params.map((v) => pg.utils.prepareValue(v)) })
+        } catch (error) {
+          const message = `Cannot bind a parameter: ${(error as Error).message}`
+          throw new QueryError('HOTPATH_DB_BIND', message, s.info.fingerprint, undefined, error)
+        }
+      }
+    } catch (error) {
+      lease.release()
+      throw error
+    }
+    try {
+      const results = await new Promise<ExecResult[]>((resolve, reject) => {
+        const query = new PipelineQuery(wire, pg.types, (error, results) => {
+          conn.busyWith = null
+          if (error === undefined) {
+            resolve(results!)
+            return
+          }
+          if (typeof error === 'object' && error !== null) {
+            ;(error as { statementIndex?: number }).statementIndex ??= query.completed()
+          }
+          reject(error)
+        })
+        conn.busySince = now()
+        conn.busyWith = statements[0]!.info.fingerprint
+        ;(conn.client as unknown as { query(q: unknown): unknown }).query(query)
+      })
+      lease.release()
+      return results
+    } catch (error) {
+      this.settle(lease, error)
+      throw error
+    }
+  }
+
+  async explain(sql: string, params: Params, info: SqlInfo): Promise<Plan> {
+    const lease = await this.pool.acquire()
+    try {
+      // Unnamed (not prepared): EXPLAIN text differs from the statement's own.
+      const r = await new Promise<PgResult>((resolve, reject) => {
+        const conn = lease.resource
+        conn.busySince = now()
+        conn.busyWith = info.fingerprint
+        conn.client.query({ text: `EXPLAIN (FORMAT JSON) ${sql}`, values: params }, (error, result) => {
+          conn.busyWith = null
+          if (error) reject(error)
+          else resolve(result as PgResult)
+        })
+      })
+      lease.release()
+      const plan = r.rows[0]?.['QUERY PLAN']
+      const doc = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PgPlanNode }[]
+      const fullScans: FullScan[] = []
+      walk(doc[0]?.Plan, fullScans)
+      return { plan: doc, fullScans }
+    } catch (error) {
+      this.settle(lease, error)
+      throw mapPgError(error, info.fingerprint)
+    }
+  }
+
+  mapError(error: unknown, info: SqlInfo): Error {
+    return mapPgError(error, info.fingerprint)
+  }
+
+  poolStats(): ReturnType<DriverInstance['poolStats']> {
+    return this.pool.stats()
+  }
+
+  pools(): ReturnType<DriverInstance['pools']> {
+    return { primary: this.pool.stats() }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close()
+    if (this.guardTimer !== null) clearInterval(this.guardTimer)
+    this.guardTimer = null
+  }
+}
