@@ -96,6 +96,26 @@ describe('pool behaviour', () => {
     expect(pool.stats()).toMatchObject({ timeouts: 1, pending: 0 })
   })
 
+  it('uses one deadline timer for any number of waiters and publishes each timeout', async () => {
+    await using pool = createPool({ name: 'many', create: () => ({}), max: 1, acquireTimeout: 100 })
+    const held = await pool.acquire()
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const timeouts: { pool: string; waitMs: number }[] = []
+    const onTimeout = (m: unknown) => timeouts.push(m as (typeof timeouts)[number])
+    diagnostics_channel.subscribe('hotpath:db:pool:timeout', onTimeout)
+    const waiters = Array.from({ length: 1000 }, () => pool.acquire().catch((e: { code: string }) => e.code))
+    expect(timers() - before).toBeLessThanOrEqual(1)
+    expect(pool.stats().pending).toBe(1000)
+    const codes = await Promise.all(waiters)
+    diagnostics_channel.unsubscribe('hotpath:db:pool:timeout', onTimeout)
+    expect(new Set(codes)).toEqual(new Set(['HOTPATH_DB_ACQUIRE_TIMEOUT']))
+    expect(timeouts).toHaveLength(1000)
+    expect(timeouts[0]).toMatchObject({ pool: 'many' })
+    expect(pool.stats()).toMatchObject({ pending: 0, timeouts: 1000 })
+    held.release()
+  })
+
   it('stops retrying creates once nobody needs a resource', async () => {
     let attempts = 0
     await using pool = createPool({
