@@ -296,8 +296,9 @@ export class Engine {
     this.tickErrors.set(code, (this.tickErrors.get(code) ?? 0) + 1)
   }
 
-  // End of the sending window (timers may fire early: re-arm until the window really ended).
-  // In the open model, sends still waiting for a free connection then are dropped.
+  // End of the sending window (timers may fire early: re-arm until the window really ended). In the open model,
+  // sends still waiting for a free connection go out as connections free up, within the graceful stop period;
+  // what is left then is dropped.
   private windowEnd(): void {
     const left = this.sendEnd - now()
     if (left > 0) {
@@ -306,11 +307,10 @@ export class Engine {
     }
     if (this.schedule !== null && this.sending && this.localSent < this.localTotal) {
       this.pump()
-      if (!this.sending) return
-      const left = this.localTotal - this.localSent
-      this.localSent = this.localTotal
-      this.tickDropped += left
-      this.tickErrors.set('DROPPED', (this.tickErrors.get('DROPPED') ?? 0) + left)
+      if (this.sending) {
+        this.later(() => this.stop(true), this.config.gracefulStopMs)
+        return
+      }
     }
     this.endSending()
   }
@@ -320,19 +320,29 @@ export class Engine {
     this.sending = false
     this.sendWindowMs = Math.min(now(), this.sendEnd) - this.start
     this.disarm()
-    if (this.inFlight > 0) this.later(() => this.stop(), this.config.gracefulStopMs)
+    if (this.inFlight > 0) this.later(() => this.stop(false), this.config.gracefulStopMs)
     this.maybeFinish()
   }
 
   private abort(): void {
     if (this.stopped) return
     this.endSending()
-    this.stop()
+    this.stop(false)
   }
 
-  /** Ends the grace period: in-flight requests are cancelled (counted as cancelled, not as errors). */
-  private stop(): void {
+  /**
+   * Ends the grace period: in-flight requests are cancelled (counted as cancelled, not as errors); with
+   * `dropUnsent`, scheduled sends that never found a free connection are counted as dropped.
+   */
+  private stop(dropUnsent: boolean): void {
     if (this.stopped) return
+    if (dropUnsent && this.schedule !== null && this.localSent < this.localTotal) {
+      const left = this.localTotal - this.localSent
+      this.localSent = this.localTotal
+      this.tickDropped += left
+      this.tickErrors.set('DROPPED', (this.tickErrors.get('DROPPED') ?? 0) + left)
+    }
+    this.endSending()
     this.stopped = true
     for (const conn of this.conns) conn?.destroy()
     for (const slot of this.slots) if (slot.busy) this.complete(slot, null)

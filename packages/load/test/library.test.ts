@@ -117,6 +117,36 @@ describe('failure paths produce errors, not crashes or hangs', () => {
     expect(r.requests.errors).toBe(12)
   })
 
+  it('open model, too few connections: the backlog is late, drains after the window, the rest is dropped', async () => {
+    server = await startHttpServer((_req, res) => {
+      setTimeout(() => res.end('ok'), 20)
+    })
+    // One connection serves about 45 req/s; the schedule asks for 100 req/s over 500 ms (50 sends).
+    const short = await runLoad({
+      url: server.origin,
+      rate: 100,
+      connections: 1,
+      durationMs: 500,
+      gracefulStopMs: 300,
+    })
+    expect(short.requests.sent + short.requests.dropped).toBe(50)
+    expect(short.requests.dropped).toBeGreaterThan(0)
+    expect(short.errors.DROPPED).toBe(short.requests.dropped)
+    expect(short.requests.late).toBeGreaterThan(0)
+    // Latency from the intended send time includes the wait for a connection.
+    expect(short.latency.max).toBeGreaterThan(200)
+    const patient = await runLoad({
+      url: server.origin,
+      rate: 100,
+      connections: 1,
+      durationMs: 500,
+      gracefulStopMs: 5000,
+    })
+    expect(patient.requests.sent).toBe(50)
+    expect(patient.requests.dropped).toBe(0)
+    expect(patient.errors).toEqual({})
+  })
+
   it('in-flight requests at the end of the graceful stop are cancelled, not errors', async () => {
     server = await startHttpServer(() => {})
     const r = await runLoad({ url: server.origin, connections: 3, durationMs: 200, gracefulStopMs: 100 })
