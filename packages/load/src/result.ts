@@ -65,7 +65,7 @@ export interface LoadResult {
     errors: number
     /** Open model: sends dispatched more than lateMs after their intended time. */
     late: number
-    /** Open model: sends skipped because they were already older than the timeout when a connection freed up. */
+    /** Open model: scheduled sends never sent (older than the timeout when a connection freed up, or still unsent when the graceful stop ended). */
     dropped: number
     /** In flight when the graceful stop period ended: cancelled, not counted as errors. */
     cancelled: number
