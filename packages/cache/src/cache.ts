@@ -1,6 +1,6 @@
 // The layered cache: L1 (lru-cache) in front of an optional L2 (Keyv store / Redis), kept coherent
-// across instances by the bus. Hot path: an L1 hit does one lru-cache lookup, one clock compare and
-// (only when some tag was ever invalidated and the entry has tags) a tag check; nothing else.
+// across instances by the bus. Hot path: an L1 hit is one lru-cache lookup (lru-cache checks the TTL)
+// and, only once some entry needed a wrapper (grace, tags, adaptive TTL), one instanceof check.
 import { randomUUID } from 'node:crypto'
 import { Bus, type BusMessage } from './bus.ts'
 import { deleteChannel, getChannel, setChannel } from './channels.ts'
@@ -12,7 +12,7 @@ import { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
 import { L2Guard } from './l2/guard.ts'
 import { openL2 } from './l2/open.ts'
-import { createL1, Entry, estimateBytes, type L1Handle, Meta } from './l1.ts'
+import { createL1, estimateBytes, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
 import {
   type CacheOptions,
   checkPositive,
@@ -26,6 +26,8 @@ import type { Cache, CacheStats, FactoryContext, WrapOptions } from './types.ts'
 const RESERVED = '__hp:'
 /** TTL of invalidation stamps in L2: they must outlive every entry they may invalidate. */
 const STAMP_TTL_MIN = 7 * 24 * 3600_000
+/** "No value" where undefined would be ambiguous. */
+const NONE: unique symbol = Symbol('none')
 
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) throw new InvalidKeyError(key)
@@ -44,19 +46,14 @@ export class LayeredCache implements Cache {
   readonly namespace: string
   readonly o: ResolvedOptions
   readonly l1: L1Handle | undefined
-  readonly #lru: L1Handle['lru'] | undefined
   readonly l2: L2Backend | undefined
   readonly guard: L2Guard
   readonly inv: Invalidations
   readonly bus: Bus | undefined
   readonly instanceId: string = randomUUID()
-  readonly #prefix: string
-  readonly #producer: Producer
   closed = false
   /** Bumped by clear(): work that started before a clear does not write its result into L1. */
   epoch = 0
-  #maxLifetime = 0
-  #closing: Promise<void> | undefined
 
   // counters (stats())
   l1Hits = 0
@@ -66,6 +63,16 @@ export class LayeredCache implements Cache {
   sets = 0
   deletes = 0
   l2Corrupt = 0
+
+  readonly #lru: L1Cache | undefined
+  /** Whether any Wrapped entry was ever stored: until then, hits skip the wrapper check. */
+  #wrapped = false
+  /** Reused lru-cache set options (lru-cache does not keep them). */
+  readonly #setOpts: { ttl: number } = { ttl: 1 }
+  readonly #prefix: string
+  readonly #producer: Producer
+  #maxLifetime = 0
+  #closing: Promise<void> | undefined
 
   constructor(options?: CacheOptions) {
     const o = resolveOptions(options)
@@ -102,34 +109,28 @@ export class LayeredCache implements Cache {
     return this.#prefix + key
   }
 
-  #stampKey(tag: string | null): string {
-    return tag === null ? `${this.#prefix}${RESERVED}gen` : `${this.#prefix}${RESERVED}tag:${tag}`
-  }
-
   lockKey(key: string): string {
     return `${this.#prefix}${RESERVED}lock:${key}`
   }
 
+  #stampKey(tag: string | null): string {
+    return tag === null ? `${this.#prefix}${RESERVED}gen` : `${this.#prefix}${RESERVED}tag:${tag}`
+  }
+
   // ---------------------------------------------------------------- L1 hot path
 
-  /** L1 entry that is fresh and not invalidated, else undefined. */
-  #fresh(key: string): Entry | undefined {
-    const e = this.#lru?.get(key)
-    if (e === undefined) return undefined
-    if (e.exp > now()) {
-      const m = e.meta
-      if (m === undefined || m.tags === undefined || !this.inv.any || this.inv.valid(m.createdAt, m.tags))
-        return e
-    }
-    return undefined
+  /** Whether a Wrapped entry is fresh and survived every tag invalidation known here. */
+  #freshWrapped(w: Wrapped): boolean {
+    return w.exp > now() && (w.tags === undefined || !this.inv.any || this.inv.valid(w.createdAt, w.tags))
   }
 
   peek<T = unknown>(key: string): T | undefined {
-    const e = this.#lru?.get(key)
-    if (e !== undefined && e.exp > now()) {
-      const m = e.meta
-      if (m === undefined || m.tags === undefined || !this.inv.any || this.inv.valid(m.createdAt, m.tags)) {
-        return e.value as T
+    const lru = this.#lru
+    if (lru !== undefined) {
+      const v = lru.get(key)
+      if (v !== undefined) {
+        if (!this.#wrapped || !(v instanceof Wrapped)) return v as T
+        if (this.#freshWrapped(v)) return v.value as T
       }
     }
     if (typeof key !== 'string') throw new InvalidKeyError(key)
@@ -138,71 +139,129 @@ export class LayeredCache implements Cache {
 
   get<T = unknown>(key: string): Promise<T | undefined> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
-    const e = this.#fresh(key)
-    if (e !== undefined) {
-      this.l1Hits++
-      if (getChannel.hasSubscribers)
-        getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
-      return Promise.resolve(e.value as T)
+    const lru = this.#lru
+    if (lru !== undefined) {
+      const v = lru.get(key)
+      if (v !== undefined) {
+        if (!this.#wrapped || !(v instanceof Wrapped)) {
+          this.l1Hits++
+          if (getChannel.hasSubscribers)
+            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
+          return Promise.resolve(v as T)
+        }
+        if (this.#freshWrapped(v)) {
+          this.l1Hits++
+          if (getChannel.hasSubscribers)
+            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
+          return Promise.resolve(v.value as T)
+        }
+      }
     }
     try {
       checkKey(key)
     } catch (error) {
       return Promise.reject(error)
     }
-    return this.#getSlow(key) as Promise<T | undefined>
+    if (this.l2 === undefined) return Promise.resolve(this.#miss(key))
+    return this.#getL2(key) as Promise<T | undefined>
   }
 
-  async #getSlow(key: string): Promise<unknown> {
-    if (this.l2 !== undefined) {
-      const epoch = this.epoch
-      const env = await this.readL2(key)
-      if (env !== undefined) {
-        const e = this.backfill(key, env, epoch)
-        if (e.exp > now()) {
-          this.l2Hits++
-          if (getChannel.hasSubscribers)
-            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l2' })
-          return env.value
-        }
-      }
-    }
+  /** Fresh L1 value (tags checked) or NONE. */
+  #freshValue(key: string): unknown {
+    const v = this.#lru?.get(key)
+    if (v === undefined) return NONE
+    if (!(v instanceof Wrapped)) return v
+    return this.#freshWrapped(v) ? v.value : NONE
+  }
+
+  #miss(key: string): undefined {
     this.misses++
     if (getChannel.hasSubscribers)
       getChannel.publish({ cache: this.namespace, key, result: 'miss', tier: 'none' })
     return undefined
   }
 
+  /** get() from L2: one guarded GET, decoded synchronously; no async function layers on the way. */
+  #getL2(key: string): Promise<unknown> {
+    const l2 = this.l2!
+    const guard = this.guard
+    if (!guard.allow()) return Promise.resolve(this.#miss(key))
+    let p: Promise<unknown>
+    try {
+      p = l2.get(this.#prefix + key)
+    } catch (error) {
+      guard.failed('get', error)
+      return Promise.resolve(this.#miss(key))
+    }
+    const epoch = this.epoch
+    return new Promise((resolve) => {
+      const w = guard.track('get', () => resolve(this.#miss(key)))
+      p.then(
+        (raw) => {
+          if (!guard.settle(w)) return
+          guard.succeeded()
+          resolve(this.#onL2Get(key, raw, epoch))
+        },
+        (error) => {
+          if (!guard.settle(w)) return
+          guard.failed('get', error)
+          resolve(this.#miss(key))
+        },
+      )
+    })
+  }
+
+  #onL2Get(key: string, raw: unknown, epoch: number): unknown {
+    if (raw === undefined || raw === null) return this.#miss(key)
+    const env = this.accept(key, raw)
+    if (env instanceof Promise) return env.then((e) => this.#onEnvelope(key, e, epoch))
+    return this.#onEnvelope(key, env, epoch)
+  }
+
+  #onEnvelope(key: string, env: Envelope | undefined, epoch: number): unknown {
+    if (env === undefined) return this.#miss(key)
+    if (this.#lru !== undefined) this.backfill(key, env, epoch)
+    if (fromWall(env.expiresAt) > now()) {
+      this.l2Hits++
+      if (getChannel.hasSubscribers)
+        getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l2' })
+      return env.value
+    }
+    return this.#miss(key)
+  }
+
   async has(key: string): Promise<boolean> {
     this.#open()
-    if (this.#fresh(key) !== undefined) return true
+    if (this.#freshValue(key) !== NONE) return true
     checkKey(key)
     if (this.l2 === undefined) return false
     const epoch = this.epoch
     const env = await this.readL2(key)
-    return env !== undefined && this.backfill(key, env, epoch).exp > now()
+    if (env === undefined) return false
+    this.backfill(key, env, epoch)
+    return fromWall(env.expiresAt) > now()
   }
 
   /**
-   * The L1 entry of `key` even when expired (still valid w.r.t. invalidations), else undefined.
-   * Invalidated entries are dropped.
+   * The L1 entry of `key` as a Wrapped, even when expired but still in grace; undefined when absent.
+   * Invalidated entries are dropped. (Plain entries are fresh: lru-cache expires them itself.)
    */
-  l1Any(key: string): Entry | undefined {
+  l1Any(key: string): Wrapped | undefined {
     const l1 = this.l1
     if (l1 === undefined) return undefined
-    const e = l1.lru.get(key)
-    if (e === undefined) return undefined
-    const m = e.meta
-    if (m !== undefined && m.tags !== undefined && this.inv.any && !this.inv.valid(m.createdAt, m.tags)) {
+    const v = l1.lru.get(key)
+    if (v === undefined) return undefined
+    if (!(v instanceof Wrapped)) return new Wrapped(v, now() + 1, now() + 1, 0, undefined, this.o.ttl)
+    if (v.tags !== undefined && this.inv.any && !this.inv.valid(v.createdAt, v.tags)) {
       l1.flags.expiring = true
       l1.lru.delete(key)
       l1.flags.expiring = false
       return undefined
     }
-    return e
+    return v
   }
 
-  // ---------------------------------------------------------------- L2
+  // ---------------------------------------------------------------- L2 reads
 
   /** Reads, decodes and validates the L2 envelope of `key` (stale ones included); never throws. */
   async readL2(key: string): Promise<Envelope | undefined> {
@@ -215,11 +274,14 @@ export class LayeredCache implements Cache {
       return undefined
     }
     if (raw === undefined || raw === null) return undefined
-    return this.acceptRaw(key, raw)
+    return this.accept(key, raw)
   }
 
-  /** Validates a raw L2 value of `key` (corrupt values are counted and deleted). */
-  async acceptRaw(key: string, raw: unknown): Promise<Envelope | undefined> {
+  /**
+   * Validates a raw L2 value of `key`: corrupt values are counted and deleted; invalidation stamps are
+   * read from L2 first when they may be out of date (then a promise is returned).
+   */
+  accept(key: string, raw: unknown): Envelope | undefined | Promise<Envelope | undefined> {
     const env = decodeEnvelope(raw)
     if (env === undefined) {
       this.l2Corrupt++
@@ -229,7 +291,11 @@ export class LayeredCache implements Cache {
       return undefined
     }
     const need = this.inv.stale(env.tags)
-    if (need !== undefined) await this.#sync(need)
+    if (need !== undefined) return this.#sync(need).then(() => this.#check(env))
+    return this.#check(env)
+  }
+
+  #check(env: Envelope): Envelope | undefined {
     if (!this.inv.valid(env.createdAt, env.tags)) return undefined
     if (fromWall(env.graceUntil) <= now()) return undefined
     return env
@@ -255,18 +321,46 @@ export class LayeredCache implements Cache {
     this.inv.markSynced(names)
   }
 
-  /** Puts an L2 envelope into L1 with its *remaining* TTL; returns the entry. */
-  backfill(key: string, env: Envelope, epoch: number): Entry {
+  /** An L2 envelope as an L1 entry (the stale / previous value of a refresh). */
+  toWrapped(env: Envelope): Wrapped {
+    return new Wrapped(
+      env.value,
+      fromWall(env.expiresAt),
+      fromWall(env.graceUntil),
+      env.createdAt,
+      env.tags,
+      env.expiresAt - env.createdAt,
+    )
+  }
+
+  /** Puts an L2 envelope into L1 with its *remaining* TTL. */
+  backfill(key: string, env: Envelope, epoch: number): void {
+    if (this.#lru === undefined || epoch !== this.epoch || this.closed) return
+    const t = now()
     const exp = fromWall(env.expiresAt)
     const staleUntil = fromWall(env.graceUntil)
-    const ttl = env.expiresAt - env.createdAt
-    const meta =
-      staleUntil > exp || env.tags !== undefined || this.o.adaptiveTtl !== undefined
-        ? new Meta(staleUntil, env.createdAt, env.tags, ttl)
-        : undefined
-    const e = new Entry(env.value, exp, meta)
-    if (this.#lru !== undefined && epoch === this.epoch && !this.closed) this.#lru.set(key, e)
-    return e
+    if (staleUntil > exp || env.tags !== undefined || this.o.adaptiveTtl !== undefined) {
+      this.#put(key, this.toWrapped(env), this.#keepFor(staleUntil - t, env.expiresAt - env.createdAt))
+    } else if (exp > t) {
+      this.#put(key, env.value as L1Value, exp - t)
+    }
+  }
+
+  /** How long lru-cache keeps a Wrapped entry: until its grace ends, plus one TTL with adaptive TTL. */
+  #keepFor(untilStale: number, ttl: number): number {
+    return this.o.adaptiveTtl === undefined ? untilStale : untilStale + ttl
+  }
+
+  #put(key: string, v: L1Value, ttl: number): void {
+    const lru = this.#lru!
+    if (ttl < 1) {
+      lru.delete(key)
+      return
+    }
+    if (v instanceof Wrapped) this.#wrapped = true
+    const opts = this.#setOpts
+    opts.ttl = Math.round(ttl)
+    lru.set(key, v, opts)
   }
 
   // ---------------------------------------------------------------- writes
@@ -286,8 +380,8 @@ export class LayeredCache implements Cache {
   }
 
   /**
-   * Writes L1 (synchronously) and starts the L2 write, returning its promise (bounded by l2Timeout, never
-   * rejects: an L2 failure leaves the value in L1 only). Throws synchronously for unserializable values.
+   * Writes L1 (synchronously) and starts the L2 write, returning its promise (bounded by l2Timeout;
+   * never rejects: an L2 failure leaves the value in L1 only). Throws synchronously for bad values.
    */
   store(
     key: string,
@@ -305,7 +399,6 @@ export class LayeredCache implements Cache {
     let encoded: string | undefined
     if (this.l2 !== undefined) {
       encoded = encodeEnvelope(key, {
-        v: 1,
         value,
         createdAt,
         expiresAt: toWall(exp),
@@ -315,13 +408,16 @@ export class LayeredCache implements Cache {
     }
     if (epoch !== this.epoch || this.closed) return Promise.resolve()
     this.sets++
-    const lru = this.#lru
-    if (lru !== undefined) {
-      const meta =
-        grace > 0 || tags !== undefined || this.o.adaptiveTtl !== undefined
-          ? new Meta(staleUntil, createdAt, tags, ttl)
-          : undefined
-      lru.set(key, new Entry(value, exp, meta))
+    if (this.#lru !== undefined) {
+      if (grace > 0 || tags !== undefined || this.o.adaptiveTtl !== undefined) {
+        this.#put(
+          key,
+          new Wrapped(value, exp, staleUntil, createdAt, tags, ttl),
+          this.#keepFor(ttl + grace, ttl),
+        )
+      } else {
+        this.#put(key, value as L1Value, ttl)
+      }
       if (setChannel.hasSubscribers)
         setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l1' })
     }
@@ -424,12 +520,23 @@ export class LayeredCache implements Cache {
     options?: GetOrSetOptions,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
-    const e = this.#fresh(key)
-    if (e !== undefined) {
-      this.l1Hits++
-      if (getChannel.hasSubscribers)
-        getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
-      return Promise.resolve(e.value as T)
+    const lru = this.#lru
+    if (lru !== undefined) {
+      const v = lru.get(key)
+      if (v !== undefined) {
+        if (!this.#wrapped || !(v instanceof Wrapped)) {
+          this.l1Hits++
+          if (getChannel.hasSubscribers)
+            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
+          return Promise.resolve(v as T)
+        }
+        if (this.#freshWrapped(v)) {
+          this.l1Hits++
+          if (getChannel.hasSubscribers)
+            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
+          return Promise.resolve(v.value as T)
+        }
+      }
     }
     let call: ResolvedCall
     try {
@@ -499,6 +606,8 @@ export class LayeredCache implements Cache {
     }
   }
 
+  // ---------------------------------------------------------------- idempotency support
+
   /**
    * Stores `value` only if `key` holds no fresh value; true when stored. Atomic across instances on Redis
    * (SET NX PX); best effort on other stores. Used by the idempotency store.
@@ -507,13 +616,12 @@ export class LayeredCache implements Cache {
     this.#open()
     checkKey(key)
     const l2 = this.l2
-    if (l2 === undefined && this.#fresh(key) !== undefined) return false
+    if (l2 === undefined && this.#freshValue(key) !== NONE) return false
     const epoch = this.epoch
     if (l2?.setIfAbsent !== undefined) {
       const createdAt = stamp()
       const exp = now() + ttl
       const encoded = encodeEnvelope(key, {
-        v: 1,
         value,
         createdAt,
         expiresAt: toWall(exp),
@@ -525,42 +633,37 @@ export class LayeredCache implements Cache {
         let ok = await this.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
         if (!ok) {
           const env = await this.readL2(key)
-          if (env !== undefined && fromWall(env.expiresAt) > now()) {
-            this.backfill(key, env, epoch)
-            return false
-          }
+          if (env !== undefined && fromWall(env.expiresAt) > now()) return false
           // What blocks the key is stale, corrupt or invalidated (clear / tags): take it over.
           await this.guard.call('set', () => l2.set(full, encoded, ttl))
           ok = true
         }
         this.sets++
-        this.#lru?.set(key, new Entry(value, exp, undefined))
+        if (this.#lru !== undefined && epoch === this.epoch) this.#put(key, value as L1Value, ttl)
         if (this.bus !== undefined) this.bus.publish('key', { keys: [key] })
         return true
       } catch {
         // L2 unavailable: decide on what this process knows (below).
+        if (this.#freshValue(key) !== NONE) return false
       }
     } else if (l2 !== undefined) {
       const env = await this.readL2(key)
-      if (env !== undefined && fromWall(env.expiresAt) > now()) {
-        this.backfill(key, env, epoch)
-        return false
-      }
+      if (env !== undefined && fromWall(env.expiresAt) > now()) return false
     }
     await this.store(key, value, ttl, 0, undefined, epoch)
     return true
   }
 
-  /** Reads L2 first (shared truth across instances), then L1; used by the idempotency store. */
+  /** Reads L2 first (the truth shared by instances), then L1; used by the idempotency store. */
   async getShared(key: string): Promise<unknown> {
     this.#open()
     checkKey(key)
     if (this.l2 !== undefined) {
-      const epoch = this.epoch
       const env = await this.readL2(key)
-      if (env !== undefined && this.backfill(key, env, epoch).exp > now()) return env.value
+      if (env !== undefined && fromWall(env.expiresAt) > now()) return env.value
     }
-    return this.#fresh(key)?.value
+    const v = this.#freshValue(key)
+    return v === NONE ? undefined : v
   }
 
   // ---------------------------------------------------------------- lifecycle & stats
@@ -578,11 +681,11 @@ export class LayeredCache implements Cache {
         // Approximate: the mean estimated size of up to 64 recent entries times the count.
         let n = 0
         let sum = 0
-        for (const e of l1.lru.values()) {
-          sum += estimateBytes(e.value)
+        for (const v of l1.lru.values()) {
+          sum += estimateBytes(v)
           if (++n >= 64) break
         }
-        bytes = Math.round((sum / n) * l1.lru.size)
+        bytes = n === 0 ? 0 : Math.round((sum / n) * l1.lru.size)
       }
     }
     const p = this.#producer

@@ -1,10 +1,16 @@
-// The versioned L2 envelope and its string codec.
-// Stored form: `hp1J<json>` (plain JSON) or `hp1T<json>` (JSON with tagged Buffers, Uint8Arrays, Dates,
-// Maps, Sets and BigInts, revived on read). Anything else in L2 is a foreign or corrupt value.
+// The versioned L2 envelope { value, createdAt, expiresAt, graceUntil, tags } and its string codec.
+//
+// Stored form (version 2), a fixed-width header so a read needs no scanning or float parsing:
+//   `hp2` <mode:1> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <n>`:` <tags JSON: n chars> <payload>
+// - expiresAt / graceUntil: wall-clock epoch ms, 13 decimal digits; createdAt: epoch µs, 16 digits;
+//   `n` is the length of the tags JSON (0 without tags);
+// - mode `S`: the value is a string and the payload is that string, verbatim (no JSON round trip);
+//   mode `J`: the payload is JSON; mode `T`: JSON with tagged Buffers, Uint8Arrays, Dates, Maps, Sets
+//   and BigInts, revived on read.
+// Anything else found in L2 is a foreign or corrupt value.
 import { UnserializableError } from './errors.ts'
 
 export interface Envelope {
-  v: 1
   value: unknown
   /** Wall-clock epoch ms (a stamp(): fractional within one ms). */
   createdAt: number
@@ -13,7 +19,6 @@ export interface Envelope {
   tags: string[] | undefined
 }
 
-const PREFIX = 'hp1'
 const TAG = '$hp'
 
 let tagged = false
@@ -44,8 +49,7 @@ function replacer(this: Record<string, unknown>, k: string, v: unknown): unknown
       return v
     }
     case 'string': {
-      const raw = this[k]
-      if (raw instanceof Date) {
+      if (this[k] instanceof Date) {
         tagged = true
         return { [TAG]: 'date', d: v }
       }
@@ -56,7 +60,7 @@ function replacer(this: Record<string, unknown>, k: string, v: unknown): unknown
       return { [TAG]: 'big', d: v.toString() }
     case 'function':
     case 'symbol':
-      badReason ??= `contains a ${typeof v} at ${JSON.stringify(k)}`
+      badReason ??= `contains a ${typeof v}${k === '' ? '' : ` at ${JSON.stringify(k)}`}`
       return undefined
     default:
       return v
@@ -86,54 +90,96 @@ function reviver(_k: string, v: unknown): unknown {
   return v
 }
 
+function pad(n: number, width: number): string {
+  const s = Math.round(n).toString()
+  return s.length >= width ? s : '0'.repeat(width - s.length) + s
+}
+
 /** Serializes an envelope; throws UnserializableError for values JSON cannot carry faithfully. */
 export function encodeEnvelope(key: string, env: Envelope): string {
+  const v = env.value
+  const tags = env.tags === undefined ? '' : JSON.stringify(env.tags)
+  const head = `${pad(env.expiresAt, 13)}${pad(env.graceUntil, 13)}${pad(env.createdAt * 1000, 16)}${tags.length}:${tags}`
+  if (typeof v === 'string') return `hp2S${head}${v}`
   tagged = false
   badReason = undefined
-  let json: string
+  let json: string | undefined
   try {
-    const v = env.value
     json =
-      typeof v === 'object' && v !== null
-        ? JSON.stringify(env, replacer)
-        : typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol'
-          ? JSON.stringify(env, replacer)
-          : JSON.stringify(env)
+      typeof v === 'number' || typeof v === 'boolean' || v === null
+        ? JSON.stringify(v)
+        : JSON.stringify(v, replacer)
   } catch (error) {
     throw new UnserializableError(key, (error as Error).message, error)
   }
   if (badReason !== undefined) throw new UnserializableError(key, badReason)
-  return (tagged ? 'hp1T' : 'hp1J') + json
+  if (json === undefined) throw new UnserializableError(key, `a ${typeof v} has no JSON form`)
+  return (tagged ? 'hp2T' : 'hp2J') + head + json
 }
 
-function isTimestamp(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x)
+/** Parses up to 9 decimal digits raw[from, to) in Smi arithmetic; -1 when a character is not a digit. */
+function smallDigits(raw: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const c = (raw.charCodeAt(i) - 48) | 0
+    if (c >>> 0 > 9) return -1
+    n = (n * 10 + c) | 0
+  }
+  return n
 }
+
+/** Parses 10-18 decimal digits raw[from, to) as two Smi halves; -1 when a character is not a digit. */
+function digits(raw: string, from: number, to: number): number {
+  const mid = to - 8
+  const hi = smallDigits(raw, from, mid)
+  const lo = smallDigits(raw, mid, to)
+  return hi < 0 || lo < 0 ? -1 : hi * 1e8 + lo
+}
+
+const HEAD = 4 + 13 + 13 + 16
 
 /** Parses a stored string; returns undefined for anything that is not a valid envelope. */
 export function decodeEnvelope(raw: unknown): Envelope | undefined {
-  if (typeof raw !== 'string' || raw.length < 5 || !raw.startsWith(PREFIX)) return undefined
+  if (
+    typeof raw !== 'string' ||
+    raw.length < HEAD + 2 ||
+    raw.charCodeAt(0) !== 104 /* h */ ||
+    raw.charCodeAt(1) !== 112 /* p */ ||
+    raw.charCodeAt(2) !== 50 /* 2 */
+  ) {
+    return undefined
+  }
   const mode = raw.charCodeAt(3)
-  let env: Envelope
+  const expiresAt = digits(raw, 4, 17)
+  const graceUntil = digits(raw, 17, 30)
+  const createdAtMicros = digits(raw, 30, HEAD)
+  let colon = HEAD
+  while (colon < raw.length && colon < HEAD + 8 && raw.charCodeAt(colon) !== 58 /* : */) colon++
+  const tagsLength = colon > HEAD ? smallDigits(raw, HEAD, colon) : -1
+  if (
+    expiresAt < 0 ||
+    graceUntil < 0 ||
+    createdAtMicros < 0 ||
+    tagsLength < 0 ||
+    raw.charCodeAt(colon) !== 58 ||
+    colon + 1 + tagsLength > raw.length
+  ) {
+    return undefined
+  }
+  const start = colon + 1 + tagsLength
+  let tags: string[] | undefined
+  let value: unknown
   try {
-    if (mode === 74 /* J */) env = JSON.parse(raw.slice(4)) as Envelope
-    else if (mode === 84 /* T */) env = JSON.parse(raw.slice(4), reviver) as Envelope
+    if (tagsLength > 0) {
+      tags = JSON.parse(raw.slice(colon + 1, start)) as string[]
+      if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return undefined
+    }
+    if (mode === 83 /* S */) value = raw.slice(start)
+    else if (mode === 74 /* J */) value = JSON.parse(raw.slice(start))
+    else if (mode === 84 /* T */) value = JSON.parse(raw.slice(start), reviver)
     else return undefined
   } catch {
     return undefined
   }
-  if (
-    typeof env !== 'object' ||
-    env === null ||
-    env.v !== 1 ||
-    !isTimestamp(env.createdAt) ||
-    !isTimestamp(env.expiresAt) ||
-    !isTimestamp(env.graceUntil) ||
-    !('value' in env) ||
-    (env.tags !== undefined && env.tags !== null && !Array.isArray(env.tags))
-  ) {
-    return undefined
-  }
-  if (env.tags === null) env.tags = undefined
-  return env
+  return { value, createdAt: createdAtMicros / 1000, expiresAt, graceUntil, tags }
 }

@@ -6,7 +6,7 @@ import { factoryChannel, getChannel } from './channels.ts'
 import { fromWall, now } from './clock.ts'
 import type { Envelope } from './codec.ts'
 import { CacheClosedError, FactoryTimeoutError } from './errors.ts'
-import type { Entry } from './l1.ts'
+import type { Wrapped } from './l1.ts'
 import { checkPositive } from './options.ts'
 import type { FactoryContext } from './types.ts'
 
@@ -26,7 +26,7 @@ class Context implements FactoryContext {
   readonly stale?: unknown
   ttl: number | undefined
   skipped = false
-  constructor(key: string, stale: Entry | undefined) {
+  constructor(key: string, stale: Wrapped | undefined) {
     this.key = key
     if (stale !== undefined) this.stale = stale.value
   }
@@ -74,7 +74,7 @@ export class Producer {
     const prev = c.l1Any(key)
     if (prev !== undefined) {
       const t = now()
-      if ((prev.meta?.stale ?? prev.exp) > t) {
+      if (prev.stale > t) {
         if (prev.exp > t) {
           c.l1Hits++
           this.#publishGet(key, 'hit', 'l1')
@@ -109,13 +109,19 @@ export class Producer {
     return p
   }
 
-  async #load(key: string, factory: Factory, call: ResolvedCall, prev: Entry | undefined): Promise<unknown> {
+  async #load(
+    key: string,
+    factory: Factory,
+    call: ResolvedCall,
+    prev: Wrapped | undefined,
+  ): Promise<unknown> {
     const c = this.#c
     if (c.l2 !== undefined) {
       const epoch = c.epoch
       const env = await c.readL2(key)
       if (env !== undefined) {
-        const e = c.backfill(key, env, epoch)
+        c.backfill(key, env, epoch)
+        const e = c.toWrapped(env)
         if (e.exp > now()) {
           c.l2Hits++
           this.#publishGet(key, 'hit', 'l2')
@@ -134,7 +140,7 @@ export class Producer {
   }
 
   /** Refreshes in the background unless a refresh of `key` is already running. */
-  #background(key: string, factory: Factory, call: ResolvedCall, stale: Entry): void {
+  #background(key: string, factory: Factory, call: ResolvedCall, stale: Wrapped): void {
     if (this.#closed || this.#refreshing.has(key) || this.#flights.has(key)) return
     this.#produce(key, factory, call, stale, stale).catch(noop)
   }
@@ -144,8 +150,8 @@ export class Producer {
     key: string,
     factory: Factory,
     call: ResolvedCall,
-    stale: Entry | undefined,
-    prev: Entry | undefined,
+    stale: Wrapped | undefined,
+    prev: Wrapped | undefined,
   ): Promise<unknown> {
     const c = this.#c
     this.#refreshing.add(key)
@@ -224,8 +230,8 @@ export class Producer {
     key: string,
     factory: Factory,
     call: ResolvedCall,
-    stale: Entry | undefined,
-    prev: Entry | undefined,
+    stale: Wrapped | undefined,
+    prev: Wrapped | undefined,
   ): Promise<unknown> {
     const c = this.#c
     const epoch = c.epoch
@@ -283,11 +289,11 @@ export class Producer {
     }
   }
 
-  #adaptiveTtl(ttl: number, prev: Entry | undefined, value: unknown): number {
+  #adaptiveTtl(ttl: number, prev: Wrapped | undefined, value: unknown): number {
     const a = this.#c.o.adaptiveTtl
     if (a === undefined) return ttl
     if (prev === undefined) return Math.min(a.max, Math.max(a.min, ttl))
-    const prevTtl = prev.meta?.ttl ?? ttl
+    const prevTtl = prev.ttl
     if (isDeepStrictEqual(prev.value, value)) {
       this.adaptiveGrew++
       return Math.min(a.max, Math.max(a.min, prevTtl * 2))
@@ -344,7 +350,7 @@ export class Producer {
           return {}
         }
         if (pair[0] != null) {
-          const env = await c.acceptRaw(key, pair[0])
+          const env = await c.accept(key, pair[0])
           if (env !== undefined && fromWall(env.expiresAt) > now()) return { found: env }
         }
         if (pair[1] == null) break

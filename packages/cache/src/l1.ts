@@ -1,34 +1,35 @@
-// L1: lru-cache holding small Entry wrappers. Expiry lives in the wrapper (relative ms, a Smi), so
-// lru-cache runs without its own TTL bookkeeping; grace, tags and adaptive TTL live in an optional Meta.
+// L1: lru-cache with per-entry TTLs. A plain entry is the value itself (lru-cache tracks its expiry in
+// compact typed arrays: no wrapper object, no extra pointer chase on a hit). Entries that need more
+// (grace, tags, adaptive TTL) are stored as a Wrapped object; until the first such entry exists, the
+// hot path does not even check for wrappers.
 import { LRUCache } from 'lru-cache'
 import { evictChannel } from './channels.ts'
 
-/** Extra data of an entry that has grace, tags or an adaptive TTL. */
-export class Meta {
-  /** Relative ms until which the entry may be served stale. */
+export class Wrapped {
+  value: unknown
+  /** Relative ms (clock.now()) until which the entry is fresh. */
+  exp: number
+  /** Relative ms until which the entry may be served stale (grace). */
   stale: number
-  /** Wall-clock stamp of creation (compared with tag / clear invalidation stamps). */
+  /** Wall-clock stamp of creation (compared with tag invalidation stamps). */
   createdAt: number
   tags: string[] | undefined
   /** The TTL the entry was stored with (adaptive TTL starts from it). */
   ttl: number
-  constructor(stale: number, createdAt: number, tags: string[] | undefined, ttl: number) {
+  constructor(
+    value: unknown,
+    exp: number,
+    stale: number,
+    createdAt: number,
+    tags: string[] | undefined,
+    ttl: number,
+  ) {
+    this.value = value
+    this.exp = exp
     this.stale = stale
     this.createdAt = createdAt
     this.tags = tags
     this.ttl = ttl
-  }
-}
-
-export class Entry {
-  value: unknown
-  /** Relative ms (clock.now()) until which the entry is fresh. */
-  exp: number
-  meta: Meta | undefined
-  constructor(value: unknown, exp: number, meta: Meta | undefined) {
-    this.value = value
-    this.exp = exp
-    this.meta = meta
   }
 }
 
@@ -47,6 +48,7 @@ export interface L1Config {
 
 /** Rough byte size of a value: Buffer length, string length * 2, else JSON length * 2. */
 export function estimateBytes(value: unknown): number {
+  if (value instanceof Wrapped) value = value.value
   if (typeof value === 'string') return value.length * 2 + 16
   if (value instanceof Uint8Array) return value.byteLength + 64
   if (typeof value !== 'object' || value === null) return 16
@@ -57,17 +59,21 @@ export function estimateBytes(value: unknown): number {
   }
 }
 
+// biome-ignore lint/complexity/noBannedTypes: lru-cache requires non-nullish values; null is stored as is.
+export type L1Value = {}
+export type L1Cache = LRUCache<string, L1Value>
+
 export interface L1Handle {
-  lru: LRUCache<string, Entry>
+  lru: L1Cache
   evictions: Evictions
-  /** Set before a delete that is really an expiry, so dispose counts it as 'expire'. */
+  /** Set before a delete that is really an invalidation, so dispose counts it as 'expire'. */
   flags: { expiring: boolean }
 }
 
 export function createL1(config: L1Config, namespace: string): L1Handle {
   const evictions: Evictions = { evict: 0, expire: 0, set: 0, delete: 0 }
   const flags = { expiring: false }
-  const dispose = (_value: Entry, key: string, reason: LRUCache.DisposeReason): void => {
+  const dispose = (_value: L1Value, key: string, reason: LRUCache.DisposeReason): void => {
     const r = reason === 'delete' && flags.expiring ? 'expire' : reason === 'fetch' ? 'delete' : reason
     evictions[r]++
     if (evictChannel.hasSubscribers) evictChannel.publish({ cache: namespace, key, reason: r })
@@ -75,12 +81,13 @@ export function createL1(config: L1Config, namespace: string): L1Handle {
   const userSize = config.sizeCalculation
   const lru =
     config.maxBytes === undefined
-      ? new LRUCache<string, Entry>({ max: config.max, dispose })
-      : new LRUCache<string, Entry>({
+      ? new LRUCache<string, L1Value>({ max: config.max, dispose })
+      : new LRUCache<string, L1Value>({
           max: config.max,
           maxSize: config.maxBytes,
-          sizeCalculation: (entry, key) => {
-            const n = userSize ? userSize(entry.value, key) : estimateBytes(entry.value)
+          sizeCalculation: (v, key) => {
+            const value = v instanceof Wrapped ? v.value : v
+            const n = userSize ? userSize(value, key) : estimateBytes(value)
             return Number.isFinite(n) && n >= 1 ? Math.ceil(n) : 1
           },
           dispose,

@@ -45,11 +45,16 @@ describe('L2 on Redis', () => {
     const cache = make({ ttl: 5_000, grace: 1_000 })
     await cache.set('user:1', { name: 'Ada' }, { tags: ['users'] })
     const stored = await raw.get(`${ns.prefix}:user:1`)
-    expect(stored?.startsWith('hp1J')).toBe(true)
-    const env = JSON.parse(stored!.slice(4))
-    expect(env).toMatchObject({ v: 1, value: { name: 'Ada' }, tags: ['users'] })
-    expect(env.expiresAt - env.createdAt).toBeCloseTo(5_000, -1)
-    expect(env.graceUntil - env.expiresAt).toBe(1_000)
+    // hp2 <mode> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <tags length>: <tags JSON> <payload>
+    const m = /^hp2J(\d{13})(\d{13})(\d{16})(\d+):(.*)$/.exec(stored!)
+    expect(m).not.toBeNull()
+    const [, expiresAt, graceUntil, createdAt, tagsLength, rest] = m!
+    expect(Number(expiresAt) - Number(createdAt) / 1000).toBeCloseTo(5_000, -1)
+    expect(Number(graceUntil) - Number(expiresAt)).toBe(1_000)
+    expect(JSON.parse(rest!.slice(0, Number(tagsLength)))).toEqual(['users'])
+    expect(JSON.parse(rest!.slice(Number(tagsLength)))).toEqual({ name: 'Ada' })
+    await cache.set('s', 'plain string')
+    expect(await raw.get(`${ns.prefix}:s`)).toMatch(/^hp2S\d{42}0:plain string$/)
     const pttl = await raw.pTTL(`${ns.prefix}:user:1`)
     expect(pttl).toBeGreaterThan(5_000)
     expect(pttl).toBeLessThanOrEqual(6_000)
@@ -116,8 +121,9 @@ describe('L2 on Redis', () => {
   it('a corrupt or foreign value in Redis is a miss, counted and deleted', async () => {
     const cache = make({ l1: false })
     await raw.set(`${ns.prefix}:foreign`, 'not an envelope')
-    await raw.set(`${ns.prefix}:broken`, 'hp1J{"v":1,"value":')
-    await raw.set(`${ns.prefix}:wrongshape`, 'hp1J{"v":2,"value":1}')
+    const head = `${Date.now() + 60_000}${Date.now() + 60_000}${Date.now() * 1000}`
+    await raw.set(`${ns.prefix}:broken`, `hp2J${head}0:{"value":`)
+    await raw.set(`${ns.prefix}:wrongshape`, `hp2Q${head}0:1`)
     expect(await cache.get('foreign')).toBeUndefined()
     expect(await cache.get('broken')).toBeUndefined()
     expect(await cache.getOrSet('wrongshape', () => 'fresh')).toBe('fresh')
@@ -181,7 +187,7 @@ describe('L2 on Redis', () => {
     const keyv = new Keyv(adapter, { namespace: 'ignored' })
     const cache = make({ l2: keyv })
     await cache.set('k', 'v')
-    expect(await raw.get(`${ns.prefix}:k`)).toMatch(/^hp1J/) // our prefix only, no double prefix
+    expect(await raw.get(`${ns.prefix}:k`)).toMatch(/^hp2S/) // our prefix only, no double prefix
     const other = make({ l2: keyv })
     expect(await other.get('k')).toBe('v')
     await cache.close()

@@ -8,15 +8,16 @@ import { L2TimeoutError, L2UnavailableError } from '../errors.ts'
 export type L2Operation = 'get' | 'set' | 'delete' | 'clear' | 'lock' | 'sync'
 export type BreakerState = 'closed' | 'open' | 'half-open'
 
-class Waiter {
+/** One call under a deadline. `fail` runs when the deadline passes first. */
+export class Waiter {
   deadline: number
   op: L2Operation
-  reject: (error: unknown) => void
+  fail: (error: unknown) => void
   done = false
-  constructor(deadline: number, op: L2Operation, reject: (error: unknown) => void) {
+  constructor(deadline: number, op: L2Operation, fail: (error: unknown) => void) {
     this.deadline = deadline
     this.op = op
-    this.reject = reject
+    this.fail = fail
   }
 }
 
@@ -68,28 +69,64 @@ export class L2Guard {
     try {
       p = start()
     } catch (error) {
-      this.#fail(op, error, false)
+      this.failed(op, error)
       return Promise.reject(error)
     }
+    return this.wrap(op, p)
+  }
+
+  /** Puts a started call (the caller checked allow()) under the deadline; records its outcome. */
+  wrap<T>(op: L2Operation, p: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const w = new Waiter(now() + this.#o.timeout, op, reject)
-      this.#queue.push(w)
-      if (this.#timer === undefined) this.#arm(this.#o.timeout)
+      const w = this.track(op, reject)
       p.then(
         (v) => {
-          if (w.done) return
-          w.done = true
-          if (this.#failures !== 0 || this.state !== 'closed') this.#succeed()
+          if (!this.settle(w)) return
+          this.succeeded()
           resolve(v)
         },
         (e) => {
-          if (w.done) return
-          w.done = true
-          this.#fail(op, e, false)
+          if (!this.settle(w)) return
+          this.failed(op, e)
           reject(e)
         },
       )
     })
+  }
+
+  /** Starts the deadline of a call; `fail` gets an L2TimeoutError if the deadline passes first. */
+  track(op: L2Operation, fail: (error: unknown) => void): Waiter {
+    const w = new Waiter(now() + this.#o.timeout, op, fail)
+    this.#queue.push(w)
+    if (this.#timer === undefined) this.#arm(this.#o.timeout)
+    return w
+  }
+
+  /**
+   * Marks a call as finished; false when its deadline already passed (its outcome is then ignored).
+   * Calls mostly finish in order (Redis pipelines), so finished calls are dropped from the queue head
+   * right away and do not live until the next sweep.
+   */
+  settle(w: Waiter): boolean {
+    if (w.done) return false
+    w.done = true
+    const q = this.#queue
+    let head = this.#head
+    while (head < q.length && q[head]!.done) head++
+    if (head === q.length) {
+      q.length = 0
+      head = 0
+    } else if (head > 256 && head * 2 > q.length) {
+      this.#queue = q.slice(head)
+      head = 0
+    }
+    this.#head = head
+    return true
+  }
+
+  /** Records a successful call (closes a half-open breaker, resets the failure count). */
+  succeeded(): void {
+    if (this.#failures !== 0 || this.state !== 'closed') this.#succeed()
   }
 
   #arm(ms: number): void {
@@ -113,7 +150,7 @@ export class L2Guard {
       w.done = true
       const error = new L2TimeoutError(w.op, this.#o.timeout)
       this.#fail(w.op, error, true)
-      w.reject(error)
+      w.fail(error)
     }
     if (head >= q.length) {
       this.#queue = []
@@ -132,6 +169,11 @@ export class L2Guard {
     this.#failures = 0
     this.#probing = false
     if (this.state !== 'closed') this.#setState('closed')
+  }
+
+  /** Records a failed call (error, not timeout). */
+  failed(op: L2Operation, error: unknown): void {
+    this.#fail(op, error, false)
   }
 
   #fail(op: L2Operation, error: unknown, timeout: boolean): void {
@@ -161,7 +203,7 @@ export class L2Guard {
       const w = this.#queue[i]!
       if (!w.done) {
         w.done = true
-        w.reject(new L2UnavailableError(w.op))
+        w.fail(new L2UnavailableError(w.op))
       }
     }
     this.#queue = []
