@@ -1,5 +1,5 @@
 // Static findings on a statement plus full-scan findings from its plan, with suggested indexes.
-import { aliasMap } from './drivers/sqlite.ts'
+import { aliasMap } from './drivers/sqlite-plan.ts'
 import type { FullScan, Params } from './drivers/types.ts'
 import type { SqlInfo } from './fingerprint.ts'
 

@@ -17,75 +17,19 @@ import type {
 } from './drivers/types.ts'
 import { DatabaseClosedError, InvalidOptionError, QueryError, UnknownDriverError } from './errors.ts'
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
-import { type FingerprintStats, Insight, type QueryStats, type SlowQuery } from './insight.ts'
-import type { PoolStats } from './pool.ts'
+import { type FingerprintStats, Insight, type SlowQuery } from './insight.ts'
+import type {
+  BatchStatement,
+  Database,
+  DatabaseOptions,
+  DatabaseStats,
+  ExecuteResult,
+  QueryOptions,
+  Transaction,
+} from './database-types.ts'
 import { resolvePoolOptions } from './pool-options.ts'
-import { QueryCacheHolder, type QueryCacheSetting } from './query-cache.ts'
+import { QueryCacheHolder } from './query-cache.ts'
 import { optNumber, optObject, optString } from './validate.ts'
-
-export interface DatabaseOptions {
-  /** Name in stats and diagnostics. Default 'db'. */
-  name?: string
-  /** sqlite({ filename }) (the default, in memory), postgres({ connectionString }), 'sqlite' or 'postgres'. */
-  driver?: Driver | 'sqlite' | 'postgres' | 'postgresql'
-  /** Pool options for the driver's connections (min, max, acquireTimeout, ...). */
-  pool?: PoolSettings
-  /** A @hotpath/cache Cache, options for one created on first use, or false. */
-  queryCache?: QueryCacheSetting
-  /** Statements slower than this (ms) are logged with their plan. Default 50. */
-  slowQueryMs?: number
-  /** Capture EXPLAIN plans of slow statements. Default true. */
-  explainSlowQueries?: boolean
-}
-
-export interface QueryOptions {
-  /** Cache the rows of this SELECT: true (default TTL) or a TTL in ms. */
-  cache?: boolean | number
-  /** Extra tags for the cached rows (invalidate with db.invalidate(tags)). */
-  tags?: string[]
-}
-
-export interface ExecuteResult {
-  rowCount: number
-  lastInsertId?: number | bigint
-  rows: Row[]
-}
-
-export type BatchStatement = string | readonly [string, Params?] | { sql: string; params?: Params }
-
-export interface Transaction {
-  query<T = Row>(sql: string, params?: Params): Promise<T[]>
-  execute(sql: string, params?: Params): Promise<ExecuteResult>
-}
-
-export interface DatabaseStats {
-  kind: 'database'
-  name: string
-  system: DbSystem
-  pool: PoolStats
-  pools: Record<string, PoolStats>
-  queries: QueryStats[]
-  queryCache: { hits: number; misses: number }
-}
-
-export interface Database {
-  readonly name: string
-  readonly system: DbSystem
-  query<T = Row>(sql: string, params?: Params, options?: QueryOptions): Promise<T[]>
-  execute(sql: string, params?: Params): Promise<ExecuteResult>
-  transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>
-  batch(statements: readonly BatchStatement[]): Promise<ExecuteResult[]>
-  /** Static findings plus full scans from EXPLAIN, with suggested CREATE INDEX statements. */
-  analyze(sql: string, params?: Params): Promise<Analysis>
-  explain(sql: string, params?: Params): Promise<Plan>
-  /** Statements over slowQueryMs, slowest first, with their plans. */
-  slowQueries(): Promise<SlowQuery[]>
-  /** Invalidates cached queries carrying any of these tags (`table:<name>` for a table). */
-  invalidate(tags: string[]): Promise<void>
-  stats(): DatabaseStats
-  close(): Promise<void>
-  [Symbol.asyncDispose](): Promise<void>
-}
 
 interface Entry {
   info: SqlInfo

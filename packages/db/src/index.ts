@@ -1,15 +1,15 @@
 // Public API of @hotpath/db.
 export { type Analysis, type Finding, type FindingKind, suggestIndex } from './analyze.ts'
-export {
-  type BatchStatement,
-  createDatabase,
-  type Database,
-  type DatabaseOptions,
-  type DatabaseStats,
-  type ExecuteResult,
-  type QueryOptions,
-  type Transaction,
-} from './database.ts'
+export { createDatabase } from './database.ts'
+export type {
+  BatchStatement,
+  Database,
+  DatabaseOptions,
+  DatabaseStats,
+  ExecuteResult,
+  QueryOptions,
+  Transaction,
+} from './database-types.ts'
 export { type PostgresOptions, postgres } from './drivers/postgres.ts'
 export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions, sqlite } from './drivers/sqlite.ts'
 export type { DbSystem, Driver, ExecResult, Params, Plan, PoolSettings, Row } from './drivers/types.ts'

@@ -11,66 +11,10 @@ import {
 } from './channels.ts'
 import { AcquireTimeoutError, LeaseReleasedError, PoolClosedError, PoolQueueFullError } from './errors.ts'
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
-import { Ring } from './ring.ts'
+import type { AcquireOptions, Lease, Pool, PoolStats, TimeStats } from './pool-types.ts'
+import { type Waiter, WaiterQueue } from './waiters.ts'
 
-export interface TimeStats {
-  count: number
-  totalMs: number
-  maxMs: number
-}
-
-export interface PoolStats {
-  kind: 'pool'
-  name: string
-  size: number
-  idle: number
-  used: number
-  pending: number
-  min: number
-  max: number
-  created: number
-  destroyed: number
-  timeouts: number
-  waitTime: TimeStats
-  useTime: TimeStats
-}
-
-export interface Lease<T> {
-  readonly resource: T
-  /** Returns the resource to the pool (to the oldest waiter first). Throws if already released. */
-  release(): void
-  /** Removes the resource from the pool and destroys it (a broken connection). */
-  destroy(reason?: unknown): void
-}
-
-export interface AcquireOptions {
-  /** Overrides the pool's acquireTimeout for this call (ms). */
-  timeout?: number
-}
-
-export interface Pool<T> {
-  readonly name: string
-  acquire(options?: AcquireOptions): Promise<Lease<T>>
-  /** Synchronous fast path: a lease on an idle resource, or undefined (never waits, never validates). */
-  tryAcquire(): Lease<T> | undefined
-  /**
-   * Runs a synchronous `fn(resource, a, b)` on an idle resource and returns its result, or returns `busy`
-   * when no idle resource is ready (never waits, never allocates a lease). The resource goes back (to the
-   * oldest waiter first) even when `fn` throws.
-   */
-  useSync<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R
-  use<R>(fn: (resource: T) => R | Promise<R>, options?: AcquireOptions): Promise<R>
-  /** Resolves when `min` resources exist; rejects after acquireTimeout with the create error as cause. */
-  ready(): Promise<void>
-  /** Removes a resource that failed (an idle connection that errored); a leased one is destroyed on release. */
-  invalidate(resource: T, error?: unknown): boolean
-  /** Resolves when no lease is held and nobody waits. */
-  drain(): Promise<void>
-  close(): Promise<void>
-  readonly closed: boolean
-  stats(): PoolStats
-  [Symbol.asyncDispose](): Promise<void>
-}
+export type { AcquireOptions, Lease, Pool, PoolStats, TimeStats } from './pool-types.ts'
 
 interface Slot<T> {
   resource: T
@@ -78,15 +22,6 @@ interface Slot<T> {
   lastReleased: number
   broken: boolean
   leased: boolean
-}
-
-interface Waiter<T> {
-  resolve: (lease: Lease<T>) => void
-  reject: (error: unknown) => void
-  enqueuedAt: number
-  deadline: number
-  settled: boolean
-  origin: Error | undefined
 }
 
 const now = (): number => performance.now()
@@ -121,16 +56,13 @@ class ResourcePool<T> implements Pool<T> {
   readonly name: string
   private readonly o: ResolvedPoolOptions<T>
   private readonly idle: Slot<T>[] = []
-  private readonly waiters = new Ring<Waiter<T>>(16)
+  private readonly waiters: WaiterQueue<Lease<T>> = new WaiterQueue((w, t) => this.expire(w, t))
   private readonly slots = new Map<T, Slot<T>>()
   private used = 0
-  private pending = 0
   private creating = 0
   private createFailures = 0
   private lastCreateError: unknown = undefined
   private retryTimer: NodeJS.Timeout | null = null
-  private deadlineTimer: NodeJS.Timeout | null = null
-  private deadlineAt = Number.POSITIVE_INFINITY
   private maintenanceTimer: NodeJS.Timeout | null = null
   private leakTimer: NodeJS.Timeout | null = null
   private readonly leases: Set<PoolLease<T>> | null
@@ -325,15 +257,13 @@ class ResourcePool<T> implements Pool<T> {
   }
 
   private enqueue(t: number, timeout: number): Promise<Lease<T>> {
-    if (this.pending >= this.o.maxWaiting) {
+    if (this.waiters.pending >= this.o.maxWaiting) {
       return Promise.reject(new PoolQueueFullError(this.name, this.o.maxWaiting))
     }
     return new Promise<Lease<T>>((resolve, reject) => {
       const deadline = t + timeout
       const origin = this.leases === null ? undefined : new Error('lease acquired here')
-      this.waiters.push({ resolve, reject, enqueuedAt: t, deadline, settled: false, origin })
-      this.pending++
-      if (deadline < this.deadlineAt) this.armDeadline(deadline, t)
+      this.waiters.add({ resolve, reject, enqueuedAt: t, deadline, settled: false, origin }, t)
       this.fill()
     })
   }
@@ -371,16 +301,9 @@ class ResourcePool<T> implements Pool<T> {
 
   /** Gives a free slot to the oldest live waiter, or parks it on the idle stack. */
   private place(slot: Slot<T>, t: number): void {
-    const waiters = this.waiters
-    while (waiters.length > 0) {
-      const w = waiters.shift()!
-      if (w.settled) continue
-      w.settled = true
-      this.pending--
-      w.resolve(this.lend(slot, t, t - w.enqueuedAt, w.origin))
-      return
-    }
-    this.idle.push(slot)
+    const w = this.waiters.takeOldest()
+    if (w === undefined) this.idle.push(slot)
+    else w.resolve(this.lend(slot, t, t - w.enqueuedAt, w.origin))
   }
 
   // ---- creation ------------------------------------------------------------------------------
@@ -389,7 +312,7 @@ class ResourcePool<T> implements Pool<T> {
   private fill(): void {
     if (this.closed || this.retryTimer !== null) return
     const size = this.idle.length + this.used
-    const desired = Math.min(this.o.max, Math.max(this.o.min, size + this.pending))
+    const desired = Math.min(this.o.max, Math.max(this.o.min, size + this.waiters.pending))
     let toStart = desired - size - this.creating
     while (toStart-- > 0) this.startCreate()
   }
@@ -448,7 +371,7 @@ class ResourcePool<T> implements Pool<T> {
     if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name, error })
     if (this.closed || this.retryTimer !== null) return
     const size = this.idle.length + this.used
-    if (this.pending === 0 && size >= this.o.min) return
+    if (this.waiters.pending === 0 && size >= this.o.min) return
     const base = Math.min(
       this.o.retryMaxDelay,
       this.o.retryInitialDelay * 2 ** Math.min(this.createFailures - 1, 20),
@@ -538,35 +461,14 @@ class ResourcePool<T> implements Pool<T> {
 
   // ---- deadlines -----------------------------------------------------------------------------
 
-  private armDeadline(deadline: number, t: number): void {
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer)
-    this.deadlineAt = deadline
-    this.deadlineTimer = setTimeout(() => this.sweep(), Math.max(0, deadline - t) + 1)
-    this.deadlineTimer.unref()
-  }
-
-  /** Rejects every waiter whose deadline passed, then re-arms the single timer for the earliest left. */
-  private sweep(): void {
-    this.deadlineTimer = null
-    this.deadlineAt = Number.POSITIVE_INFINITY
-    const t = now()
-    let next = Number.POSITIVE_INFINITY
-    this.waiters.retain((w) => {
-      if (w.settled) return false
-      if (w.deadline <= t) {
-        w.settled = true
-        this.pending--
-        this.timeouts++
-        const waitMs = t - w.enqueuedAt
-        if (timeoutChannel.hasSubscribers)
-          timeoutChannel.publish({ pool: this.name, waitMs, pending: this.pending })
-        w.reject(new AcquireTimeoutError(this.name, waitMs, this.lastCreateError))
-        return false
-      }
-      if (w.deadline < next) next = w.deadline
-      return true
-    })
-    if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next, t)
+  /** A waiter's deadline passed (swept by the waiter queue's single timer). */
+  private expire(w: Waiter<Lease<T>>, t: number): void {
+    this.timeouts++
+    const waitMs = t - w.enqueuedAt
+    if (timeoutChannel.hasSubscribers) {
+      timeoutChannel.publish({ pool: this.name, waitMs, pending: this.waiters.pending })
+    }
+    w.reject(new AcquireTimeoutError(this.name, waitMs, this.lastCreateError))
     if (this.drainers !== null) this.checkDrained()
   }
 
@@ -599,7 +501,7 @@ class ResourcePool<T> implements Pool<T> {
   }
 
   drain(): Promise<void> {
-    if (this.used === 0 && this.pending === 0) return Promise.resolve()
+    if (this.used === 0 && this.waiters.pending === 0) return Promise.resolve()
     return new Promise<void>((resolve) => {
       if (this.drainers === null) this.drainers = []
       this.drainers.push(resolve)
@@ -607,7 +509,7 @@ class ResourcePool<T> implements Pool<T> {
   }
 
   private checkDrained(): void {
-    if (this.used !== 0 || this.pending !== 0 || this.drainers === null) return
+    if (this.used !== 0 || this.waiters.pending !== 0 || this.drainers === null) return
     const drainers = this.drainers
     this.drainers = null
     for (const d of drainers) d()
@@ -620,24 +522,17 @@ class ResourcePool<T> implements Pool<T> {
 
   private async doClose(): Promise<void> {
     this.closed = true
-    for (const timer of [this.retryTimer, this.deadlineTimer, this.maintenanceTimer, this.leakTimer]) {
+    for (const timer of [this.retryTimer, this.maintenanceTimer, this.leakTimer]) {
       if (timer !== null) clearTimeout(timer)
     }
-    this.retryTimer = this.deadlineTimer = this.maintenanceTimer = this.leakTimer = null
+    this.retryTimer = this.maintenanceTimer = this.leakTimer = null
     const closedError = new PoolClosedError(this.name)
     for (const r of this.readyWaiters) {
       clearTimeout(r.timer)
       r.reject(closedError)
     }
     this.readyWaiters = []
-    this.waiters.retain((w) => {
-      if (!w.settled) {
-        w.settled = true
-        this.pending--
-        w.reject(closedError)
-      }
-      return false
-    })
+    this.waiters.rejectAll(closedError)
     for (const slot of this.idle.splice(0)) this.destroySlot(slot, 'close', undefined)
     if (this.used > 0) {
       let timer: NodeJS.Timeout | undefined
@@ -679,7 +574,7 @@ class ResourcePool<T> implements Pool<T> {
       size: idle + this.used,
       idle,
       used: this.used,
-      pending: this.pending,
+      pending: this.waiters.pending,
       min: this.o.min,
       max: this.o.max,
       created: this.created,

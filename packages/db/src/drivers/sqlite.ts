@@ -6,13 +6,13 @@ import type { SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
 import { optNumber, optObject } from '../validate.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
+import { sqliteFullScans } from './sqlite-plan.ts'
 import { ReaderWorker } from './sqlite-worker.ts'
 import type {
   Driver,
   DriverContext,
   DriverInstance,
   ExecResult,
-  FullScan,
   Params,
   Plan,
   Session,
@@ -306,68 +306,6 @@ class SqliteInstance implements DriverInstance {
     await this.writer.close()
   }
 }
-
-/** `SCAN <table-or-alias>` rows without an index are full scans. */
-export function sqliteFullScans(rows: { detail: string }[], info: SqlInfo): FullScan[] {
-  const aliases = aliasMap(info.tokens)
-  const out: FullScan[] = []
-  for (const { detail } of rows) {
-    const m = /^SCAN (?:TABLE )?(\S+)(.*)$/.exec(detail)
-    if (m === null || /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(m[2]!)) continue
-    const name = m[1]!.toLowerCase()
-    const table = aliases.get(name) ?? name
-    if (table.startsWith('(') || /^subquery/.test(table)) continue
-    out.push({ table, detail })
-  }
-  return out
-}
-
-/** alias -> table from `from/join <table> [as] <alias>` token runs. */
-export function aliasMap(tokens: string[]): Map<string, string> {
-  const map = new Map<string, string>()
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]
-    if (t !== 'from' && t !== 'join' && t !== ',' && t !== 'update') continue
-    let j = i + 1
-    let table = tokens[j]
-    if (table === undefined || !/^[a-z_"`[]/.test(table)) continue
-    if (tokens[j + 1] === '.') {
-      j += 2
-      table = tokens[j]!
-    }
-    table = table.replace(/^["`[]|["`\]]$/g, '')
-    map.set(table, table)
-    let a = tokens[j + 1]
-    if (a === 'as') a = tokens[j + 2]
-    if (a !== undefined && /^[a-z_][a-z0-9_]*$/.test(a) && !RESERVED.has(a)) map.set(a, table)
-  }
-  return map
-}
-
-const RESERVED = new Set([
-  'where',
-  'join',
-  'inner',
-  'left',
-  'right',
-  'on',
-  'order',
-  'group',
-  'limit',
-  'set',
-  'full',
-  'cross',
-  'natural',
-  'using',
-  'offset',
-  'having',
-  'union',
-  'window',
-  'returning',
-  'values',
-  'select',
-  'outer',
-])
 
 /** The embedded default driver: node:sqlite with WAL, tuned pragmas and reader connections. */
 export function sqlite(options: SqliteOptions = {}): Driver {

@@ -1,0 +1,94 @@
+// The pool's waiters: a FIFO ring buffer with ONE deadline timer for all of them. The timer is armed
+// for the earliest deadline and, when it fires, sweeps every expired waiter and re-arms for the next
+// one; serving a waiter never touches a timer.
+import { Ring } from './ring.ts'
+
+export interface Waiter<L> {
+  resolve: (lease: L) => void
+  reject: (error: unknown) => void
+  enqueuedAt: number
+  deadline: number
+  settled: boolean
+  /** Where acquire() was called (leak detection only). */
+  origin: Error | undefined
+}
+
+export class WaiterQueue<L> {
+  private readonly ring = new Ring<Waiter<L>>(16)
+  private timer: NodeJS.Timeout | null = null
+  private timerAt = Number.POSITIVE_INFINITY
+  private readonly onExpired: (waiter: Waiter<L>, now: number) => void
+  /** Waiters not settled yet. */
+  pending = 0
+
+  /** `onExpired` rejects a waiter whose deadline passed (it is already marked settled and uncounted). */
+  constructor(onExpired: (waiter: Waiter<L>, now: number) => void) {
+    this.onExpired = onExpired
+  }
+
+  add(waiter: Waiter<L>, now: number): void {
+    this.ring.push(waiter)
+    this.pending++
+    if (waiter.deadline < this.timerAt) this.arm(waiter.deadline, now)
+  }
+
+  /** The oldest waiter still waiting, now settled and uncounted; undefined when none waits. */
+  takeOldest(): Waiter<L> | undefined {
+    const ring = this.ring
+    while (ring.length > 0) {
+      const w = ring.shift()!
+      if (w.settled) continue
+      w.settled = true
+      this.pending--
+      return w
+    }
+    return undefined
+  }
+
+  /** Settles every waiter with `error` and stops the timer (pool close). */
+  rejectAll(error: unknown): void {
+    this.stop()
+    this.ring.retain((w) => {
+      if (!w.settled) {
+        w.settled = true
+        this.pending--
+        w.reject(error)
+      }
+      return false
+    })
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    this.timerAt = Number.POSITIVE_INFINITY
+  }
+
+  private arm(deadline: number, now: number): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timerAt = deadline
+    this.timer = setTimeout(() => this.sweep(), Math.max(0, deadline - now) + 1)
+    this.timer.unref()
+  }
+
+  private sweep(): void {
+    this.timer = null
+    this.timerAt = Number.POSITIVE_INFINITY
+    const t = performance.now()
+    let next = Number.POSITIVE_INFINITY
+    const expired: Waiter<L>[] = []
+    this.ring.retain((w) => {
+      if (w.settled) return false
+      if (w.deadline <= t) {
+        w.settled = true
+        this.pending--
+        expired.push(w)
+        return false
+      }
+      if (w.deadline < next) next = w.deadline
+      return true
+    })
+    if (next !== Number.POSITIVE_INFINITY) this.arm(next, t)
+    for (const w of expired) this.onExpired(w, t)
+  }
+}
