@@ -5,14 +5,18 @@ import { randomUUID } from 'node:crypto'
 import { Bus, type BusMessage } from './bus.ts'
 import { deleteChannel, getChannel, setChannel } from './channels.ts'
 import { fromWall, now, stamp, toWall } from './clock.ts'
-import { decodeEnvelope, type Envelope, encodeEnvelope } from './codec.ts'
+import { type Envelope, encodeEnvelope } from './codec.ts'
+import { checkKey, checkTags, RESERVED, resolveCall } from './call-options.ts'
 import { CacheClosedError, InvalidKeyError, InvalidOptionError, InvalidValueError } from './errors.ts'
 import { Producer, type ResolvedCall } from './getorset.ts'
+import { buildStats } from './stats.ts'
+import { wrapFunction } from './wrap.ts'
+import { accept, readL2, toWrapped } from './l2/read.ts'
 import { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
 import { L2Guard } from './l2/guard.ts'
 import { openL2 } from './l2/open.ts'
-import { createL1, estimateBytes, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
+import { createL1, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
 import {
   type CacheOptions,
   checkPositive,
@@ -23,24 +27,10 @@ import {
 } from './options.ts'
 import type { Cache, CacheStats, FactoryContext, WrapOptions } from './types.ts'
 
-const RESERVED = '__hp:'
 /** TTL of invalidation stamps in L2: they must outlive every entry they may invalidate. */
 const STAMP_TTL_MIN = 7 * 24 * 3600_000
 /** "No value" where undefined would be ambiguous. */
-const NONE: unique symbol = Symbol('none')
-
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) throw new InvalidKeyError(key)
-  if (key.startsWith(RESERVED)) throw new InvalidKeyError(key, `the prefix ${RESERVED} is reserved`)
-}
-
-function checkTags(name: string, tags: unknown): string[] | undefined {
-  if (tags === undefined) return undefined
-  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length > 0)) {
-    throw new InvalidOptionError(name, tags, 'an array of non-empty strings')
-  }
-  return tags.length === 0 ? undefined : tags
-}
+export const NONE: unique symbol = Symbol('none')
 
 export class LayeredCache implements Cache {
   readonly namespace: string
@@ -113,7 +103,8 @@ export class LayeredCache implements Cache {
     return `${this.#prefix}${RESERVED}lock:${key}`
   }
 
-  #stampKey(tag: string | null): string {
+  /** @internal Key of an invalidation stamp in L2 (null: the clear generation). */
+  stampKey(tag: string | null): string {
     return tag === null ? `${this.#prefix}${RESERVED}gen` : `${this.#prefix}${RESERVED}tag:${tag}`
   }
 
@@ -166,8 +157,8 @@ export class LayeredCache implements Cache {
     return this.#getL2(key) as Promise<T | undefined>
   }
 
-  /** Fresh L1 value (tags checked) or NONE. */
-  #freshValue(key: string): unknown {
+  /** @internal Fresh L1 value (tags checked) or NONE. */
+  freshValue(key: string): unknown {
     const v = this.#lru?.get(key)
     if (v === undefined) return NONE
     if (!(v instanceof Wrapped)) return v
@@ -213,7 +204,7 @@ export class LayeredCache implements Cache {
 
   #onL2Get(key: string, raw: unknown, epoch: number): unknown {
     if (raw === undefined || raw === null) return this.#miss(key)
-    const env = this.accept(key, raw)
+    const env = accept(this, key, raw)
     if (env instanceof Promise) return env.then((e) => this.#onEnvelope(key, e, epoch))
     return this.#onEnvelope(key, env, epoch)
   }
@@ -231,12 +222,12 @@ export class LayeredCache implements Cache {
   }
 
   async has(key: string): Promise<boolean> {
-    this.#open()
-    if (this.#freshValue(key) !== NONE) return true
+    this.assertOpen()
+    if (this.freshValue(key) !== NONE) return true
     checkKey(key)
     if (this.l2 === undefined) return false
     const epoch = this.epoch
-    const env = await this.readL2(key)
+    const env = await readL2(this, key)
     if (env === undefined) return false
     this.backfill(key, env, epoch)
     return fromWall(env.expiresAt) > now()
@@ -261,78 +252,6 @@ export class LayeredCache implements Cache {
     return v
   }
 
-  // ---------------------------------------------------------------- L2 reads
-
-  /** Reads, decodes and validates the L2 envelope of `key` (stale ones included); never throws. */
-  async readL2(key: string): Promise<Envelope | undefined> {
-    const l2 = this.l2!
-    const full = this.l2Key(key)
-    let raw: unknown
-    try {
-      raw = await this.guard.call('get', () => l2.get(full))
-    } catch {
-      return undefined
-    }
-    if (raw === undefined || raw === null) return undefined
-    return this.accept(key, raw)
-  }
-
-  /**
-   * Validates a raw L2 value of `key`: corrupt values are counted and deleted; invalidation stamps are
-   * read from L2 first when they may be out of date (then a promise is returned).
-   */
-  accept(key: string, raw: unknown): Envelope | undefined | Promise<Envelope | undefined> {
-    const env = decodeEnvelope(raw)
-    if (env === undefined) {
-      this.l2Corrupt++
-      const l2 = this.l2!
-      const full = this.l2Key(key)
-      this.guard.call('delete', () => l2.delete(full)).catch(() => {})
-      return undefined
-    }
-    const need = this.inv.stale(env.tags)
-    if (need !== undefined) return this.#sync(need).then(() => this.#check(env))
-    return this.#check(env)
-  }
-
-  #check(env: Envelope): Envelope | undefined {
-    if (!this.inv.valid(env.createdAt, env.tags)) return undefined
-    if (fromWall(env.graceUntil) <= now()) return undefined
-    return env
-  }
-
-  async #sync(names: (string | null)[]): Promise<void> {
-    const l2 = this.l2!
-    const keys = names.map((n) => this.#stampKey(n))
-    let values: unknown[]
-    try {
-      values = await this.guard.call('sync', () => l2.getMany(keys))
-    } catch {
-      return
-    }
-    for (let i = 0; i < names.length; i++) {
-      const v = Number(values[i])
-      if (values[i] != null && Number.isFinite(v) && v > 0) {
-        const name = names[i]!
-        if (name === null) this.inv.invalidateAll(v)
-        else this.inv.invalidateTag(name, v)
-      }
-    }
-    this.inv.markSynced(names)
-  }
-
-  /** An L2 envelope as an L1 entry (the stale / previous value of a refresh). */
-  toWrapped(env: Envelope): Wrapped {
-    return new Wrapped(
-      env.value,
-      fromWall(env.expiresAt),
-      fromWall(env.graceUntil),
-      env.createdAt,
-      env.tags,
-      env.expiresAt - env.createdAt,
-    )
-  }
-
   /** Puts an L2 envelope into L1 with its *remaining* TTL. */
   backfill(key: string, env: Envelope, epoch: number): void {
     if (this.#lru === undefined || epoch !== this.epoch || this.closed) return
@@ -340,9 +259,9 @@ export class LayeredCache implements Cache {
     const exp = fromWall(env.expiresAt)
     const staleUntil = fromWall(env.graceUntil)
     if (staleUntil > exp || env.tags !== undefined || this.o.adaptiveTtl !== undefined) {
-      this.#put(key, this.toWrapped(env), this.#keepFor(staleUntil - t, env.expiresAt - env.createdAt))
+      this.put(key, toWrapped(env), this.#keepFor(staleUntil - t, env.expiresAt - env.createdAt))
     } else if (exp > t) {
-      this.#put(key, env.value as L1Value, exp - t)
+      this.put(key, env.value as L1Value, exp - t)
     }
   }
 
@@ -351,7 +270,8 @@ export class LayeredCache implements Cache {
     return this.o.adaptiveTtl === undefined ? untilStale : untilStale + ttl
   }
 
-  #put(key: string, v: L1Value, ttl: number): void {
+  /** @internal Stores `v` in L1 for `ttl` ms (lru-cache TTL). */
+  put(key: string, v: L1Value, ttl: number): void {
     const lru = this.#lru!
     if (ttl < 1) {
       lru.delete(key)
@@ -366,7 +286,7 @@ export class LayeredCache implements Cache {
   // ---------------------------------------------------------------- writes
 
   async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
-    this.#open()
+    this.assertOpen()
     checkKey(key)
     let ttl = this.o.ttl
     let grace = this.o.grace
@@ -410,13 +330,13 @@ export class LayeredCache implements Cache {
     this.sets++
     if (this.#lru !== undefined) {
       if (grace > 0 || tags !== undefined || this.o.adaptiveTtl !== undefined) {
-        this.#put(
+        this.put(
           key,
           new Wrapped(value, exp, staleUntil, createdAt, tags, ttl),
           this.#keepFor(ttl + grace, ttl),
         )
       } else {
-        this.#put(key, value as L1Value, ttl)
+        this.put(key, value as L1Value, ttl)
       }
       if (setChannel.hasSubscribers)
         setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l1' })
@@ -442,7 +362,7 @@ export class LayeredCache implements Cache {
   }
 
   async delete(key: string): Promise<boolean> {
-    this.#open()
+    this.assertOpen()
     checkKey(key)
     let existed = this.#lru?.delete(key) ?? false
     this.deletes++
@@ -461,7 +381,7 @@ export class LayeredCache implements Cache {
   }
 
   async clear(): Promise<void> {
-    this.#open()
+    this.assertOpen()
     this.epoch++
     this.#lru?.clear()
     const at = stamp()
@@ -471,7 +391,7 @@ export class LayeredCache implements Cache {
   }
 
   async invalidateTags(tags: string[]): Promise<void> {
-    this.#open()
+    this.assertOpen()
     const list = checkTags('tags', tags)
     if (list === undefined) return
     const at = stamp()
@@ -482,7 +402,7 @@ export class LayeredCache implements Cache {
 
   async #writeStamp(tag: string | null, at: number): Promise<void> {
     const l2 = this.l2!
-    const key = this.#stampKey(tag)
+    const key = this.stampKey(tag)
     const ttl = Math.max(STAMP_TTL_MIN, this.#maxLifetime * 2)
     try {
       await this.guard.call(tag === null ? 'clear' : 'set', () => l2.set(key, String(at), ttl))
@@ -542,178 +462,29 @@ export class LayeredCache implements Cache {
     try {
       checkKey(key)
       if (typeof factory !== 'function') throw new InvalidOptionError('factory', factory, 'a function')
-      call = this.#resolveCall(options)
+      call = resolveCall(this.o, options)
     } catch (error) {
       return Promise.reject(error)
     }
     return this.#producer.getOrSet(key, factory, call) as Promise<T>
   }
 
-  #resolveCall(options: GetOrSetOptions | undefined): ResolvedCall {
-    const o = this.o
-    if (options === undefined) {
-      return {
-        ttl: o.ttl,
-        grace: o.grace,
-        tags: undefined,
-        softTimeout: undefined,
-        hardTimeout: undefined,
-        lock: false,
-      }
-    }
-    const softTimeout =
-      options.softTimeout === undefined ? undefined : checkPositive('softTimeout', options.softTimeout)
-    const hardTimeout =
-      options.hardTimeout === undefined ? undefined : checkPositive('hardTimeout', options.hardTimeout)
-    if (options.lock !== undefined && typeof options.lock !== 'boolean') {
-      throw new InvalidOptionError('lock', options.lock, 'a boolean')
-    }
-    return {
-      ttl: options.ttl === undefined ? o.ttl : checkPositive('ttl', options.ttl),
-      grace: options.grace === undefined ? o.grace : checkPositive('grace', options.grace, true),
-      tags: checkTags('tags', options.tags),
-      softTimeout,
-      hardTimeout,
-      lock: options.lock === true,
-    }
-  }
-
   wrap<A extends unknown[], R>(
     fn: (...args: A) => Promise<R>,
     options?: WrapOptions<A>,
   ): (...args: A) => Promise<R> {
-    if (typeof fn !== 'function') throw new InvalidOptionError('fn', fn, 'a function')
-    const keyOf = options?.key
-    if (keyOf !== undefined && typeof keyOf !== 'function') {
-      throw new InvalidOptionError('key', keyOf, 'a function (...args) => string')
-    }
-    if (keyOf === undefined && !fn.name) {
-      throw new InvalidOptionError('key', keyOf, 'a key function when the wrapped function has no name')
-    }
-    const call: GetOrSetOptions = {}
-    if (options?.ttl !== undefined) call.ttl = checkPositive('ttl', options.ttl)
-    if (options?.grace !== undefined) call.grace = checkPositive('grace', options.grace, true)
-    if (options?.tags !== undefined) call.tags = checkTags('tags', options.tags)
-    const prefix = `wrap:${fn.name}:`
-    return (...args: A): Promise<R> => {
-      let key: string
-      try {
-        key = keyOf ? keyOf(...args) : prefix + JSON.stringify(args)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      return this.getOrSet(key, () => fn(...args), call)
-    }
-  }
-
-  // ---------------------------------------------------------------- idempotency support
-
-  /**
-   * Stores `value` only if `key` holds no fresh value; true when stored. Atomic across instances on Redis
-   * (SET NX PX); best effort on other stores. Used by the idempotency store.
-   */
-  async addIfAbsent(key: string, value: unknown, ttl: number): Promise<boolean> {
-    this.#open()
-    checkKey(key)
-    const l2 = this.l2
-    if (l2 === undefined && this.#freshValue(key) !== NONE) return false
-    const epoch = this.epoch
-    if (l2?.setIfAbsent !== undefined) {
-      const createdAt = stamp()
-      const exp = now() + ttl
-      const encoded = encodeEnvelope(key, {
-        value,
-        createdAt,
-        expiresAt: toWall(exp),
-        graceUntil: toWall(exp),
-        tags: undefined,
-      })
-      const full = this.l2Key(key)
-      try {
-        let ok = await this.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
-        if (!ok) {
-          const env = await this.readL2(key)
-          if (env !== undefined && fromWall(env.expiresAt) > now()) return false
-          // What blocks the key is stale, corrupt or invalidated (clear / tags): take it over.
-          await this.guard.call('set', () => l2.set(full, encoded, ttl))
-          ok = true
-        }
-        this.sets++
-        if (this.#lru !== undefined && epoch === this.epoch) this.#put(key, value as L1Value, ttl)
-        if (this.bus !== undefined) this.bus.publish('key', { keys: [key] })
-        return true
-      } catch {
-        // L2 unavailable: decide on what this process knows (below).
-        if (this.#freshValue(key) !== NONE) return false
-      }
-    } else if (l2 !== undefined) {
-      const env = await this.readL2(key)
-      if (env !== undefined && fromWall(env.expiresAt) > now()) return false
-    }
-    await this.store(key, value, ttl, 0, undefined, epoch)
-    return true
-  }
-
-  /** Reads L2 first (the truth shared by instances), then L1; used by the idempotency store. */
-  async getShared(key: string): Promise<unknown> {
-    this.#open()
-    checkKey(key)
-    if (this.l2 !== undefined) {
-      const env = await this.readL2(key)
-      if (env !== undefined && fromWall(env.expiresAt) > now()) return env.value
-    }
-    const v = this.#freshValue(key)
-    return v === NONE ? undefined : v
+    return wrapFunction(this, fn, options)
   }
 
   // ---------------------------------------------------------------- lifecycle & stats
 
-  #open(): void {
+  /** @internal Throws CacheClosedError after close(). */
+  assertOpen(): void {
     if (this.closed) throw new CacheClosedError(this.namespace)
   }
 
   stats(): CacheStats {
-    const l1 = this.l1
-    let bytes = 0
-    if (l1 !== undefined) {
-      if (this.o.l1 && this.o.l1.maxBytes !== undefined) bytes = l1.lru.calculatedSize
-      else if (l1.lru.size > 0) {
-        // Approximate: the mean estimated size of up to 64 recent entries times the count.
-        let n = 0
-        let sum = 0
-        for (const v of l1.lru.values()) {
-          sum += estimateBytes(v)
-          if (++n >= 64) break
-        }
-        bytes = n === 0 ? 0 : Math.round((sum / n) * l1.lru.size)
-      }
-    }
-    const p = this.#producer
-    const bus = this.bus
-    return {
-      kind: 'cache',
-      name: this.namespace,
-      l1Hits: this.l1Hits,
-      l2Hits: this.l2Hits,
-      misses: this.misses,
-      staleServed: this.staleServed,
-      sets: this.sets,
-      deletes: this.deletes,
-      evictions: l1 ? { ...l1.evictions } : { evict: 0, expire: 0, set: 0, delete: 0 },
-      factoryCalls: p.factoryCalls,
-      factoryErrors: p.factoryErrors,
-      factoryTimeouts: p.factoryTimeouts,
-      coalesced: p.coalesced,
-      l2Errors: this.guard.errors,
-      l2Timeouts: this.guard.timeouts,
-      l2Corrupt: this.l2Corrupt,
-      breaker: this.guard.state,
-      entries: l1?.lru.size ?? 0,
-      bytes,
-      adaptive: { grew: p.adaptiveGrew, shrank: p.adaptiveShrank },
-      locks: { acquired: p.locksAcquired, waited: p.locksWaited, fallback: p.locksFallback },
-      bus: bus === undefined ? undefined : { ...bus.stats },
-    }
+    return buildStats(this, this.#producer)
   }
 
   close(): Promise<void> {

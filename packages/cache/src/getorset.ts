@@ -7,6 +7,7 @@ import { fromWall, now } from './clock.ts'
 import type { Envelope } from './codec.ts'
 import { CacheClosedError, FactoryTimeoutError } from './errors.ts'
 import type { Wrapped } from './l1.ts'
+import { accept, readL2, toWrapped } from './l2/read.ts'
 import { checkPositive } from './options.ts'
 import type { FactoryContext } from './types.ts'
 
@@ -118,10 +119,10 @@ export class Producer {
     const c = this.#c
     if (c.l2 !== undefined) {
       const epoch = c.epoch
-      const env = await c.readL2(key)
+      const env = await readL2(c, key)
       if (env !== undefined) {
         c.backfill(key, env, epoch)
-        const e = c.toWrapped(env)
+        const e = toWrapped(env)
         if (e.exp > now()) {
           c.l2Hits++
           this.#publishGet(key, 'hit', 'l2')
@@ -323,7 +324,7 @@ export class Producer {
         this.locksAcquired++
         if (waited) {
           // The previous holder may have written the value just before its lock expired.
-          const env = await c.readL2(key)
+          const env = await readL2(c, key)
           if (env !== undefined && fromWall(env.expiresAt) > now()) {
             await c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, token)).catch(noop)
             return { found: env }
@@ -350,7 +351,7 @@ export class Producer {
           return {}
         }
         if (pair[0] != null) {
-          const env = await c.accept(key, pair[0])
+          const env = await accept(c, key, pair[0])
           if (env !== undefined && fromWall(env.expiresAt) > now()) return { found: env }
         }
         if (pair[1] == null) break

@@ -1,8 +1,9 @@
 // Idempotency store on top of a cache: begin() marks a request in flight (atomically across instances
 // on Redis), complete() stores its response, a later duplicate gets the response back.
-import type { LayeredCache } from './cache.ts'
+import { LayeredCache } from './cache.ts'
 import { InvalidOptionError } from './errors.ts'
 import { checkPositive } from './options.ts'
+import { addIfAbsent, getShared } from './shared.ts'
 import type { Cache } from './types.ts'
 
 export interface IdempotencyOptions {
@@ -40,13 +41,13 @@ export function createIdempotencyStore<R = unknown>(
   cache: Cache,
   options: IdempotencyOptions = {},
 ): IdempotencyStore<R> {
-  if (typeof (cache as Partial<LayeredCache>).addIfAbsent !== 'function') {
+  if (!(cache instanceof LayeredCache)) {
     throw new InvalidOptionError('cache', cache, 'a cache created by createCache()')
   }
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', options, 'an object { ttl, inFlightTtl }')
   }
-  const c = cache as LayeredCache
+  const c = cache
   const ttl = options.ttl === undefined ? 24 * 3600_000 : checkPositive('ttl', options.ttl)
   const inFlightTtl =
     options.inFlightTtl === undefined ? 60_000 : checkPositive('inFlightTtl', options.inFlightTtl)
@@ -60,8 +61,8 @@ export function createIdempotencyStore<R = unknown>(
       const k = keyOf(key)
       for (let attempt = 0; attempt < 3; attempt++) {
         const mark: Rec<R> = { s: 'in-flight', at: Date.now() }
-        if (await c.addIfAbsent(k, mark, inFlightTtl)) return { status: 'started' }
-        const rec = await c.getShared(k)
+        if (await addIfAbsent(c, k, mark, inFlightTtl)) return { status: 'started' }
+        const rec = await getShared(c, k)
         if (isRec(rec))
           return rec.s === 'done' ? { status: 'completed', response: rec.r as R } : { status: 'in-flight' }
         if (rec !== undefined) await c.delete(k) // foreign value under our key: drop it and retry

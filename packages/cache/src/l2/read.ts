@@ -1,0 +1,81 @@
+// Reading entries from L2: decode, count and delete corrupt values, check invalidation stamps (read
+// from L2 when they may be out of date), and turn envelopes into L1 entries.
+import type { LayeredCache } from '../cache.ts'
+import { fromWall, now } from '../clock.ts'
+import { decodeEnvelope, type Envelope } from '../codec.ts'
+import { Wrapped } from '../l1.ts'
+
+/** Reads, decodes and validates the L2 envelope of `key` (stale ones included); never throws. */
+export async function readL2(c: LayeredCache, key: string): Promise<Envelope | undefined> {
+  const l2 = c.l2!
+  const full = c.l2Key(key)
+  let raw: unknown
+  try {
+    raw = await c.guard.call('get', () => l2.get(full))
+  } catch {
+    return undefined
+  }
+  if (raw === undefined || raw === null) return undefined
+  return accept(c, key, raw)
+}
+
+/**
+ * Validates a raw L2 value of `key`: corrupt values are counted and deleted; invalidation stamps are
+ * read from L2 first when they may be out of date (then a promise is returned).
+ */
+export function accept(
+  c: LayeredCache,
+  key: string,
+  raw: unknown,
+): Envelope | undefined | Promise<Envelope | undefined> {
+  const env = decodeEnvelope(raw)
+  if (env === undefined) {
+    c.l2Corrupt++
+    const l2 = c.l2!
+    const full = c.l2Key(key)
+    c.guard.call('delete', () => l2.delete(full)).catch(() => {})
+    return undefined
+  }
+  const need = c.inv.stale(env.tags)
+  if (need !== undefined) return sync(c, need).then(() => check(c, env))
+  return check(c, env)
+}
+
+function check(c: LayeredCache, env: Envelope): Envelope | undefined {
+  if (!c.inv.valid(env.createdAt, env.tags)) return undefined
+  if (fromWall(env.graceUntil) <= now()) return undefined
+  return env
+}
+
+/** Reads invalidation stamps (tags; null = the clear generation) from L2 into the local state. */
+async function sync(c: LayeredCache, names: (string | null)[]): Promise<void> {
+  const l2 = c.l2!
+  const keys = names.map((n) => c.stampKey(n))
+  let values: unknown[]
+  try {
+    values = await c.guard.call('sync', () => l2.getMany(keys))
+  } catch {
+    return
+  }
+  for (let i = 0; i < names.length; i++) {
+    const v = Number(values[i])
+    if (values[i] != null && Number.isFinite(v) && v > 0) {
+      const name = names[i]!
+      if (name === null) c.inv.invalidateAll(v)
+      else c.inv.invalidateTag(name, v)
+    }
+  }
+  c.inv.markSynced(names)
+}
+
+/** An L2 envelope as an L1 entry (the stale / previous value of a refresh). */
+export function toWrapped(env: Envelope): Wrapped {
+  return new Wrapped(
+    env.value,
+    fromWall(env.expiresAt),
+    fromWall(env.graceUntil),
+    env.createdAt,
+    env.tags,
+    env.expiresAt - env.createdAt,
+  )
+}

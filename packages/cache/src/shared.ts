@@ -1,0 +1,68 @@
+// Cross-instance primitives on top of a cache, used by the idempotency store: an atomic "add if absent"
+// (Redis SET NX PX) and a read that trusts L2 (shared by instances) before L1.
+import { fromWall, now, stamp, toWall } from './clock.ts'
+import { type LayeredCache, NONE } from './cache.ts'
+import { checkKey } from './call-options.ts'
+import { encodeEnvelope } from './codec.ts'
+import type { L1Value } from './l1.ts'
+import { readL2 } from './l2/read.ts'
+
+/**
+ * Stores `value` only if `key` holds no fresh value; true when stored. Atomic across instances on Redis
+ * (SET NX PX); best effort on other stores; decided on this process's knowledge when L2 is down.
+ */
+export async function addIfAbsent(
+  c: LayeredCache,
+  key: string,
+  value: unknown,
+  ttl: number,
+): Promise<boolean> {
+  c.assertOpen()
+  checkKey(key)
+  const l2 = c.l2
+  if (l2 === undefined && c.freshValue(key) !== NONE) return false
+  const epoch = c.epoch
+  if (l2?.setIfAbsent !== undefined) {
+    const exp = now() + ttl
+    const encoded = encodeEnvelope(key, {
+      value,
+      createdAt: stamp(),
+      expiresAt: toWall(exp),
+      graceUntil: toWall(exp),
+      tags: undefined,
+    })
+    const full = c.l2Key(key)
+    try {
+      const ok = await c.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
+      if (!ok) {
+        const env = await readL2(c, key)
+        if (env !== undefined && fromWall(env.expiresAt) > now()) return false
+        // What blocks the key is stale, corrupt or invalidated (clear / tags): take it over.
+        await c.guard.call('set', () => l2.set(full, encoded, ttl))
+      }
+      c.sets++
+      if (c.l1 !== undefined && epoch === c.epoch) c.put(key, value as L1Value, ttl)
+      if (c.bus !== undefined) c.bus.publish('key', { keys: [key] })
+      return true
+    } catch {
+      if (c.freshValue(key) !== NONE) return false
+    }
+  } else if (l2 !== undefined) {
+    const env = await readL2(c, key)
+    if (env !== undefined && fromWall(env.expiresAt) > now()) return false
+  }
+  await c.store(key, value, ttl, 0, undefined, epoch)
+  return true
+}
+
+/** Reads L2 first (the truth shared by instances), then L1. */
+export async function getShared(c: LayeredCache, key: string): Promise<unknown> {
+  c.assertOpen()
+  checkKey(key)
+  if (c.l2 !== undefined) {
+    const env = await readL2(c, key)
+    if (env !== undefined && fromWall(env.expiresAt) > now()) return env.value
+  }
+  const v = c.freshValue(key)
+  return v === NONE ? undefined : v
+}
