@@ -38,6 +38,16 @@ export interface AcquireOptions {
 export interface Pool<T> {
   readonly name: string
   acquire(options?: AcquireOptions): Promise<Lease<T>>
+  /**
+   * acquire() without a promise: `onLease` runs synchronously when an idle resource is ready, else when
+   * one is handed over (inside the releasing call); `onError` gets the coded timeout / closed / queue-full
+   * error. Exactly one of the two is called, once. For drivers that want no promise per acquire.
+   */
+  acquireThen(
+    onLease: (lease: Lease<T>) => void,
+    onError: (error: unknown) => void,
+    options?: AcquireOptions,
+  ): void
   /** Synchronous fast path: a lease on an idle resource, or undefined (never waits, never validates). */
   tryAcquire(): Lease<T> | undefined
   /**

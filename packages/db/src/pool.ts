@@ -115,6 +115,43 @@ class ResourcePool<T> implements Pool<T> {
     return this.enqueue(t, options?.timeout ?? this.o.acquireTimeout)
   }
 
+  acquireThen(
+    onLease: (lease: Lease<T>) => void,
+    onError: (error: unknown) => void,
+    options?: AcquireOptions,
+  ): void {
+    if (this.closed) {
+      onError(new PoolClosedError(this.name))
+      return
+    }
+    const t = now()
+    const idle = this.idle
+    while (idle.length > 0) {
+      const slot = idle.pop()!
+      if (t >= slot.expiresAt) {
+        this.destroySlot(slot, 'lifetime', undefined)
+        continue
+      }
+      if (t - slot.lastReleased >= this.o.validateAfterIdle) {
+        this.validateThenLend(slot, t, options).then(onLease, onError)
+        return
+      }
+      onLease(this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')))
+      return
+    }
+    if (this.waiters.pending >= this.o.maxWaiting) {
+      onError(new PoolQueueFullError(this.name, this.o.maxWaiting))
+      return
+    }
+    const deadline = t + (options?.timeout ?? this.o.acquireTimeout)
+    const origin = this.leases === null ? undefined : new Error('lease acquired here')
+    this.waiters.add(
+      { resolve: onLease, reject: onError, enqueuedAt: t, deadline, settled: false, origin },
+      t,
+    )
+    this.fill()
+  }
+
   tryAcquire(): Lease<T> | undefined {
     if (this.closed) return undefined
     const idle = this.idle

@@ -223,6 +223,44 @@ describe('pool behaviour', () => {
     expect(pool.stats().useTime.count).toBe(5) // acquire, 2x useSync, held, waiter
   })
 
+  it('acquireThen calls back synchronously on an idle resource, on hand-over, or with a coded error', async () => {
+    await using pool = createPool({ create: () => ({ n: 1 }), max: 1, maxWaiting: 1, acquireTimeout: 50 })
+    ;(await pool.acquire()).release()
+    let got: Lease<{ n: number }> | undefined
+    pool.acquireThen(
+      (l) => {
+        got = l
+      },
+      () => {},
+    )
+    expect(got).toBeDefined() // synchronous: an idle resource was ready
+    let handed: Lease<{ n: number }> | undefined
+    pool.acquireThen(
+      (l) => {
+        handed = l
+      },
+      () => {},
+    )
+    expect(handed).toBeUndefined()
+    const errors: { code: string }[] = []
+    pool.acquireThen(
+      () => {},
+      (e) => errors.push(e as { code: string }),
+    )
+    expect(errors).toEqual([expect.objectContaining({ code: 'HOTPATH_DB_POOL_QUEUE_FULL' })])
+    got!.release()
+    expect(handed).toBeDefined() // handed over inside release()
+    const timedOut = new Promise((resolve) => pool.acquireThen(() => {}, resolve))
+    expect(await timedOut).toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
+    handed!.release()
+    await pool.close()
+    pool.acquireThen(
+      () => {},
+      (e) => errors.push(e as { code: string }),
+    )
+    expect(errors[1]).toMatchObject({ code: 'HOTPATH_DB_POOL_CLOSED' })
+  })
+
   it('publishes a leak warning with the acquiring stack', async () => {
     await using pool = createPool({ name: 'leaky', create: () => ({}), leakDetection: 40 })
     const leaks: { pool: string; heldMs: number; stack: string }[] = []

@@ -220,11 +220,14 @@ export class PostgresInstance implements DriverInstance {
     readRetry: boolean,
     planRetry: boolean,
   ): Promise<ExecResult> {
-    const lease = this.pool.tryAcquire()
-    if (lease === undefined) {
-      return this.pool.acquire().then((l) => this.execOn(l, sql, params, info, readRetry, planRetry))
-    }
-    return this.execOn(lease, sql, params, info, readRetry, planRetry)
+    // One promise per statement: the lease is taken (acquireThen: no promise of its own; a released
+    // connection is handed over and reused synchronously) and the statement sent inside its executor.
+    return new Promise((resolve, reject) => {
+      this.pool.acquireThen(
+        (l) => this.execOn(l, sql, params, info, readRetry, planRetry, resolve, reject),
+        reject,
+      )
+    })
   }
 
   private execOn(
@@ -234,25 +237,25 @@ export class PostgresInstance implements DriverInstance {
     info: SqlInfo,
     readRetry: boolean,
     planRetry: boolean,
-  ): Promise<ExecResult> {
+    resolve: (result: ExecResult | Promise<ExecResult>) => void,
+    reject: (error: unknown) => void,
+  ): void {
     const conn = lease.resource
-    return new Promise((resolve, reject) => {
-      let settled = false
-      this.send(conn, sql, params, info, (error, r) => {
-        if (settled) return
-        settled = true
-        conn.busyWith = null
-        if (!error) {
-          lease.release()
-          resolve(toResult(r!))
-          return
-        }
-        this.settle(lease, error)
-        if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
-        else if (planRetry && isStalePlan(error) && this.names.delete(sql)) {
-          resolve(this.exec(sql, params, info, readRetry, false))
-        } else reject(error)
-      })
+    let settled = false
+    this.send(conn, sql, params, info, (error, r) => {
+      if (settled) return
+      settled = true
+      conn.busyWith = null
+      if (!error) {
+        lease.release()
+        resolve(toResult(r!))
+        return
+      }
+      this.settle(lease, error)
+      if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
+      else if (planRetry && isStalePlan(error) && this.names.delete(sql)) {
+        resolve(this.exec(sql, params, info, readRetry, false))
+      } else reject(error)
     })
   }
 
