@@ -72,6 +72,8 @@ export class Engine {
   private timers = new Set<NodeJS.Timeout>()
   private pumpTimer: NodeJS.Timeout | null = null
   private pumpImmediate: NodeJS.Immediate | null = null
+  private ticker: NodeJS.Timeout | null = null
+  private backlogged = false
   private readonly pumpBound = (): void => this.pump()
   private finish: (() => void) | null = null
   private sendWindowMs = 0
@@ -216,20 +218,33 @@ export class Engine {
       this.endSending()
       return
     }
-    if (this.localSent < due) return // waiting for a free slot: complete() pumps again
+    this.backlogged = this.localSent < due
+    if (this.backlogged) return // waiting for a free slot: complete() pumps again
     const nextAt = schedule.timeOf(this.localSent * n + c.workerIndex)
     const delay = this.start + nextAt - now()
-    // Timers fire up to ~1.5 ms early or late (libuv's millisecond clock). At low rates (>= 2 ms between this
-    // thread's sends) spin with setImmediate over the last SPIN_MS for sub-millisecond send times; at high
-    // rates sends are batched per timer tick instead, so the generator does not burn a core.
-    if (delay < SPIN_MS && this.localSent + 1 < this.localTotal) {
-      const gap = schedule.timeOf((this.localSent + 1) * n + c.workerIndex) - nextAt
-      if (gap >= SPIN_MIN_GAP_MS) {
-        this.pumpImmediate = setImmediate(this.pumpBound)
-        return
-      }
+    const gap =
+      this.localSent + 1 < this.localTotal
+        ? schedule.timeOf((this.localSent + 1) * n + c.workerIndex) - nextAt
+        : Number.POSITIVE_INFINITY
+    // High rates (< 2 ms between this thread's sends): one repeating 1 ms ticker sends whatever is due, in
+    // batches, at the cost of one timer wake per millisecond (not one per send).
+    if (gap < SPIN_MIN_GAP_MS && delay < 1) {
+      this.ticker ??= setInterval(this.pumpBound, 1)
+      return
+    }
+    this.stopTicker()
+    // Low rates: timers fire up to ~1.5 ms early or late (libuv's millisecond clock), so spin with setImmediate
+    // over the last SPIN_MS for sub-millisecond send times.
+    if (delay < SPIN_MS && gap >= SPIN_MIN_GAP_MS) {
+      this.pumpImmediate = setImmediate(this.pumpBound)
+      return
     }
     this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, delay))
+  }
+
+  private stopTicker(): void {
+    if (this.ticker !== null) clearInterval(this.ticker)
+    this.ticker = null
   }
 
   private disarm(): void {
@@ -278,7 +293,12 @@ export class Engine {
     }
     if (this.config.model === 'open') {
       this.free.push(slot)
-      if (this.sending && this.pumpTimer === null && this.pumpImmediate === null) this.pump()
+      if (
+        this.sending &&
+        (this.backlogged || (this.pumpTimer === null && this.pumpImmediate === null && this.ticker === null))
+      ) {
+        this.pump()
+      }
     } else if (this.sending && slot.connection < this.activeConnections) {
       if (error === null) this.startIteration(slot, t)
       // Back off briefly after a transport error (refused, reset): errors are counted, the CPU is not burnt.
@@ -320,6 +340,7 @@ export class Engine {
     this.sending = false
     this.sendWindowMs = Math.min(now(), this.sendEnd) - this.start
     this.disarm()
+    this.stopTicker()
     if (this.inFlight > 0) this.later(() => this.stop(false), this.config.gracefulStopMs)
     this.maybeFinish()
   }
