@@ -24,9 +24,70 @@ const CRLF = Buffer.from('\r\n')
 const CRLFCRLF = Buffer.from('\r\n\r\n')
 const MAX_HEAD = 64 * 1024
 
-const contentLengthRe = /\r\ncontent-length:[ \t]*(\d+)/i
-const chunkedRe = /\r\ntransfer-encoding:[^\r]*chunked/i
-const closeRe = /\r\nconnection:[ \t]*close/i
+// Response head scan: flags of the headers the parser needs, without building strings.
+const HAS_LENGTH = 1
+const CHUNKED = 2
+const CLOSE = 4
+let scannedLength = 0
+const CONTENT_LENGTH = lower('content-length:')
+const CONNECTION = lower('connection:')
+const TRANSFER_ENCODING = lower('transfer-encoding:')
+const CLOSE_TOKEN = lower('close')
+const CHUNKED_TOKEN = lower('chunked')
+
+function lower(text: string): number[] {
+  return [...text].map((c) => c.charCodeAt(0))
+}
+
+/** Case-insensitive match of an ASCII literal (lowercase letters, '-', ':') at data[at]. */
+function matches(data: Buffer, at: number, end: number, lit: readonly number[]): boolean {
+  if (at + lit.length > end) return false
+  for (let k = 0; k < lit.length; k++) if ((data[at + k]! | 0x20) !== lit[k]) return false
+  return true
+}
+
+function contains(data: Buffer, from: number, to: number, lit: readonly number[]): boolean {
+  for (let i = from; i + lit.length <= to; i++) if (matches(data, i, to, lit)) return true
+  return false
+}
+
+/** Scans header lines in data[start, end) (status line first); sets scannedLength; returns flags. */
+function scanHead(data: Buffer, start: number, end: number): number {
+  let flags = 0
+  let i = start
+  while (i < end && data[i] !== 10) i++
+  i++
+  while (i < end) {
+    let eol = i
+    while (eol < end && data[eol] !== 10) eol++
+    const c = data[i]! | 0x20
+    if (c === 0x63) {
+      if (matches(data, i, eol, CONTENT_LENGTH)) {
+        let j = i + CONTENT_LENGTH.length
+        while (data[j] === 0x20 || data[j] === 0x09) j++
+        let n = 0
+        let digits = 0
+        for (let d = data[j]!; d >= 48 && d <= 57; d = data[++j]!) {
+          n = n * 10 + (d - 48)
+          digits++
+        }
+        if (digits > 0) {
+          scannedLength = n
+          flags |= HAS_LENGTH
+        }
+      } else if (
+        matches(data, i, eol, CONNECTION) &&
+        contains(data, i + CONNECTION.length, eol, CLOSE_TOKEN)
+      ) {
+        flags |= CLOSE
+      }
+    } else if (c === 0x74 && matches(data, i, eol, TRANSFER_ENCODING)) {
+      if (contains(data, i + TRANSFER_ENCODING.length, eol, CHUNKED_TOKEN)) flags |= CHUNKED
+    }
+    i = eol + 1
+  }
+  return flags
+}
 
 interface InFlight {
   handler: RawHandler
@@ -200,22 +261,21 @@ export class RawConnection {
           return false
         }
         const status = (data[pos + 9]! - 48) * 100 + (data[pos + 10]! - 48) * 10 + (data[pos + 11]! - 48)
-        const head = data.toString('latin1', pos, headEnd + 2)
+        const head = scanHead(data, pos, headEnd + 2)
         pos = headEnd + 4
         if (status < 200) continue // interim response (100 Continue, 103 Early Hints)
-        if (closeRe.test(head)) this.closeAfter = true
+        if (head & CLOSE) this.closeAfter = true
         current.handler.onStatus(status)
         if (current.head || status === 204 || status === 304) {
           this.complete()
           continue
         }
-        if (chunkedRe.test(head)) {
+        if (head & CHUNKED) {
           this.state = CHUNK_SIZE
           continue
         }
-        const m = contentLengthRe.exec(head)
-        if (m !== null) {
-          this.remaining = Number(m[1])
+        if (head & HAS_LENGTH) {
+          this.remaining = scannedLength
           if (this.remaining === 0) this.complete()
           else this.state = FIXED
         } else this.state = UNTIL_CLOSE

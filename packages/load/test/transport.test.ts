@@ -142,6 +142,25 @@ describe('raw transport: protocol edge cases', () => {
     expect(r.throughput.bytes).toBe(5 * 'until close'.length)
   })
 
+  it('header names and tokens are case-insensitive', async () => {
+    const chunked = await rawServer(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    )
+    const a = await runLoad({ url: chunked, amount: 3, connections: 1 })
+    expect(a.errors).toEqual({})
+    expect(a.throughput.bytes).toBe(6)
+    await new Promise((resolve) => raw!.close(resolve))
+    for (const s of sockets) s.destroy()
+    const length = await rawServer(
+      'HTTP/1.1 201 Created\r\nX-Other: 1\r\nCONTENT-LENGTH:   4\r\nConnection: Keep-Alive, Close\r\n\r\nabcd',
+      true,
+    )
+    const b = await runLoad({ url: length, amount: 3, connections: 1 })
+    expect(b.errors).toEqual({})
+    expect(b.statusCodes).toEqual({ '201': 3 })
+    expect(b.throughput.bytes).toBe(12)
+  })
+
   it('interim 100 Continue responses are skipped', async () => {
     const url = await rawServer('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')
     const r = await runLoad({ url, amount: 5, connections: 1 })
