@@ -10,13 +10,42 @@
 // Anything else found in L2 is a foreign or corrupt value.
 import { UnserializableError } from './errors.ts'
 
+/** The logical envelope; createdAt is a stamp() (fractional within one ms), times are epoch ms. */
 export interface Envelope {
-  value: unknown
-  /** Wall-clock epoch ms (a stamp(): fractional within one ms). */
-  createdAt: number
-  expiresAt: number
-  graceUntil: number
-  tags: string[] | undefined
+  readonly value: unknown
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly graceUntil: number
+  readonly tags: string[] | undefined
+}
+
+/**
+ * A decoded envelope. expiresAt is parsed eagerly; createdAt and graceUntil only when read (a fresh,
+ * untagged hit never needs them).
+ */
+class DecodedEnvelope implements Envelope {
+  readonly value: unknown
+  readonly expiresAt: number
+  readonly tags: string[] | undefined
+  readonly #raw: string
+  #createdAt = -1
+  #graceUntil = -1
+  constructor(raw: string, value: unknown, expiresAt: number, tags: string[] | undefined) {
+    this.#raw = raw
+    this.value = value
+    this.expiresAt = expiresAt
+    this.tags = tags
+  }
+  /** (A non-digit here reads as 0: the entry then counts as created long ago, i.e. invalidated by any stamp.) */
+  get createdAt(): number {
+    if (this.#createdAt < 0) this.#createdAt = Math.max(0, digits(this.#raw, 30, HEAD)) / 1000
+    return this.#createdAt
+  }
+  /** (A non-digit here reads as 0: the entry then counts as past its grace.) */
+  get graceUntil(): number {
+    if (this.#graceUntil < 0) this.#graceUntil = Math.max(0, digits(this.#raw, 17, 30))
+    return this.#graceUntil
+  }
 }
 
 const TAG = '$hp'
@@ -151,15 +180,11 @@ export function decodeEnvelope(raw: unknown): Envelope | undefined {
   }
   const mode = raw.charCodeAt(3)
   const expiresAt = digits(raw, 4, 17)
-  const graceUntil = digits(raw, 17, 30)
-  const createdAtMicros = digits(raw, 30, HEAD)
   let colon = HEAD
   while (colon < raw.length && colon < HEAD + 8 && raw.charCodeAt(colon) !== 58 /* : */) colon++
   const tagsLength = colon > HEAD ? smallDigits(raw, HEAD, colon) : -1
   if (
     expiresAt < 0 ||
-    graceUntil < 0 ||
-    createdAtMicros < 0 ||
     tagsLength < 0 ||
     raw.charCodeAt(colon) !== 58 ||
     colon + 1 + tagsLength > raw.length
@@ -181,5 +206,5 @@ export function decodeEnvelope(raw: unknown): Envelope | undefined {
   } catch {
     return undefined
   }
-  return { value, createdAt: createdAtMicros / 1000, expiresAt, graceUntil, tags }
+  return new DecodedEnvelope(raw, value, expiresAt, tags)
 }

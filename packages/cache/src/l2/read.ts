@@ -42,8 +42,13 @@ export function accept(
 }
 
 function check(c: LayeredCache, env: Envelope): Envelope | undefined {
-  if (!c.inv.valid(env.createdAt, env.tags)) return undefined
-  if (fromWall(env.graceUntil) <= now()) return undefined
+  const inv = c.inv
+  // createdAt / graceUntil are parsed only when needed (see DecodedEnvelope).
+  if ((inv.clearedAt !== 0 || (env.tags !== undefined && inv.any)) && !inv.valid(env.createdAt, env.tags)) {
+    return undefined
+  }
+  const t = now()
+  if (fromWall(env.expiresAt) <= t && fromWall(env.graceUntil) <= t) return undefined
   return env
 }
 
