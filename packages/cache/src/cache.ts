@@ -310,12 +310,12 @@ export class LayeredCache implements Cache {
     grace: number,
     tags: string[] | undefined,
     epoch: number,
+    createdAt: number = stamp(),
   ): Promise<void> {
     if (value === undefined) throw new InvalidValueError(key, value)
     const t = now()
     const exp = t + ttl
     const staleUntil = exp + grace
-    const createdAt = stamp()
     let encoded: string | undefined
     if (this.l2 !== undefined) {
       encoded = encodeEnvelope(key, {
@@ -364,6 +364,7 @@ export class LayeredCache implements Cache {
   async delete(key: string): Promise<boolean> {
     this.assertOpen()
     checkKey(key)
+    this.#producer.cancel(key)
     let existed = this.#lru?.delete(key) ?? false
     this.deletes++
     if (deleteChannel.hasSubscribers) deleteChannel.publish({ cache: this.namespace, key })

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { LayeredCache } from './cache.ts'
 import { factoryChannel, getChannel } from './channels.ts'
-import { fromWall, now } from './clock.ts'
+import { fromWall, now, stamp } from './clock.ts'
 import type { Envelope } from './codec.ts'
 import { CacheClosedError, FactoryTimeoutError } from './errors.ts'
 import type { Wrapped } from './l1.ts'
@@ -58,6 +58,8 @@ export class Producer {
   readonly #c: LayeredCache
   readonly #flights = new Map<string, Promise<unknown>>()
   readonly #refreshing = new Set<string>()
+  /** Keys deleted while their factory ran: the result is returned but not stored. */
+  readonly #cancelled = new Set<string>()
   #lockSeq = 0
   #closed = false
 
@@ -159,6 +161,7 @@ export class Producer {
     const work = this.#work(key, factory, call, stale, prev)
     const done = (): void => {
       this.#refreshing.delete(key)
+      this.#cancelled.delete(key)
     }
     work.then(done, done)
     const { softTimeout, hardTimeout } = call
@@ -247,6 +250,9 @@ export class Producer {
     }
     try {
       const ctx = new Context(key, stale)
+      // The value is as old as the moment the factory started: a tag invalidation or clear() that
+      // happens while it runs makes it a miss, and a delete() drops it (cancel()).
+      const startedAt = stamp()
       this.factoryCalls++
       const started = performance.now()
       let value: unknown
@@ -263,10 +269,10 @@ export class Producer {
       }
       this.#publishFactory(key, performance.now() - started, undefined)
       let written: Promise<void> | undefined
-      if (!ctx.skipped && value !== undefined && !c.closed) {
+      if (!ctx.skipped && value !== undefined && !c.closed && !this.#cancelled.has(key)) {
         const ttl = ctx.ttl ?? this.#adaptiveTtl(call.ttl, prev, value)
         // The caller gets the value as soon as L1 has it; the L2 write (bounded) finishes behind it.
-        written = c.store(key, value, ttl, call.grace, call.tags, epoch)
+        written = c.store(key, value, ttl, call.grace, call.tags, epoch, startedAt)
       }
       if (token !== undefined) {
         // Release the lock only once the value is in L2, so waiters find it there.
@@ -357,6 +363,11 @@ export class Producer {
         if (pair[1] == null) break
       }
     }
+  }
+
+  /** delete(key) while a factory for key runs: do not store its (older) result. */
+  cancel(key: string): void {
+    if (this.#refreshing.has(key)) this.#cancelled.add(key)
   }
 
   close(): void {

@@ -164,3 +164,28 @@ describe('getOrSet', () => {
     expect(cache.peek('up:a')).toBe('A')
   })
 })
+
+describe('getOrSet races with invalidation', () => {
+  it('a value whose factory started before invalidateTags / clear / delete is not kept', async () => {
+    await using cache = createCache()
+    const slow = (v: string) => () => sleep(40).then(() => v)
+    const tagged = cache.getOrSet('t', slow('old-tagged'), { tags: ['x'] })
+    await using other = createCache()
+    const cleared = other.getOrSet('c', slow('old-cleared'))
+    const deleted = cache.getOrSet('d', slow('old-deleted'))
+    await sleep(10)
+    await cache.invalidateTags(['x'])
+    await cache.delete('d')
+    await other.clear()
+    // the callers still get what their factory produced ...
+    expect(await tagged).toBe('old-tagged')
+    expect(await deleted).toBe('old-deleted')
+    // ... but it is not served afterwards
+    expect(await cache.get('t')).toBeUndefined()
+    expect(await cache.get('d')).toBeUndefined()
+    expect(await cleared).toBe('old-cleared')
+    expect(await other.get('c')).toBeUndefined()
+    expect(await cache.getOrSet('t', () => 'new', { tags: ['x'] })).toBe('new')
+    expect(await cache.get('t')).toBe('new')
+  })
+})

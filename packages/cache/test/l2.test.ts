@@ -4,7 +4,7 @@ import KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Cache, createCache } from '../src/index.ts'
-import { sleep } from './helpers.ts'
+import { capture, sleep } from './helpers.ts'
 
 let available = false
 let raw: ReturnType<typeof createClient>
@@ -201,5 +201,41 @@ describe('L2 on Redis', () => {
     expect(await m1.get('a')).toEqual({ x: 1 })
     await sleep(60)
     expect(await m1.get('a')).toBeUndefined() // envelope expiry also applies to stores without TTLs
+  })
+})
+
+describe('L2 grace and diagnostics across instances', () => {
+  it('serves a stale L2 value on factory error, and publishes l2 hits', async () => {
+    const a = make({ ttl: 50, grace: 10_000 })
+    const b = make({ ttl: 50, grace: 10_000 })
+    await a.set('k', 'old')
+    await sleep(80)
+    const get = capture('hotpath:cache:get')
+    try {
+      // b has no L1 copy: it finds the stale envelope in L2 and serves it at once (refresh fails quietly)
+      expect(await b.getOrSet('k', () => Promise.reject(new Error('down')))).toBe('old')
+      // with softTimeout the failing refresh is awaited, then the stale value is served
+      expect(await b.getOrSet('k', () => Promise.reject(new Error('down')), { softTimeout: 100 })).toBe('old')
+      await a.set('fresh', 1)
+      expect(await b.get('fresh')).toBe(1)
+    } finally {
+      get.stop()
+    }
+    expect(get.messages).toContainEqual({ cache: ns.prefix, key: 'k', result: 'stale', tier: 'l2' })
+    expect(get.messages).toContainEqual({ cache: ns.prefix, key: 'fresh', result: 'hit', tier: 'l2' })
+    expect(b.stats().staleServed).toBeGreaterThanOrEqual(2)
+    expect(b.stats().factoryErrors).toBeGreaterThanOrEqual(1)
+  })
+
+  it('stats: entries, approximate bytes, expire evictions', async () => {
+    const cache = make({ ttl: 30 })
+    await cache.set('a', 'x'.repeat(100))
+    await cache.set('b', 'y'.repeat(100))
+    const s = cache.stats()
+    expect(s.entries).toBe(2)
+    expect(s.bytes).toBeGreaterThanOrEqual(400)
+    await sleep(50)
+    expect(cache.peek('a')).toBeUndefined()
+    expect(cache.stats().evictions.expire).toBe(1)
   })
 })
