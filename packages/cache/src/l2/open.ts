@@ -17,6 +17,7 @@ function isKeyvRedis(s: object): s is KeyvRedisLike {
     x.client !== null &&
     typeof x.client.get === 'function' &&
     typeof x.client.mGet === 'function' &&
+    typeof x.client.sendCommand === 'function' &&
     !x.isCluster()
   )
 }

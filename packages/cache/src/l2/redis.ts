@@ -8,6 +8,7 @@ export interface RedisClientLike {
   readonly isReady: boolean
   connect(): Promise<unknown>
   get(key: string): Promise<string | null>
+  sendCommand(args: string[]): Promise<unknown>
   mGet(keys: string[]): Promise<(string | null)[]>
   set(key: string, value: string, options?: object): Promise<string | null>
   del(keys: string | string[]): Promise<number>
@@ -83,9 +84,10 @@ export class RedisBackend implements L2Backend {
     throw new NotReadyError()
   }
 
+  /** GET through sendCommand: the same command without the per-call parser object of `client.get`. */
   get(key: string): Promise<unknown> {
     const c = this.#use()
-    return c instanceof Promise ? c.then((cl) => cl.get(key)) : c.get(key)
+    return c instanceof Promise ? c.then((cl) => cl.sendCommand(['GET', key])) : c.sendCommand(['GET', key])
   }
 
   async getMany(keys: string[]): Promise<unknown[]> {
