@@ -37,12 +37,9 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   upstreamMinRequests: 20,
 })
 
-const RATIOS: ReadonlySet<string> = new Set([
-  'cacheHitRate',
-  'cpuUtilization',
-  'memoryUtilization',
-  'upstreamErrorRate',
-])
+// cpuUtilization is not capped at 1: it is a fraction of one core, and a process with busy GC or
+// worker threads uses more than one.
+const RATIOS: ReadonlySet<string> = new Set(['cacheHitRate', 'memoryUtilization', 'upstreamErrorRate'])
 
 export function resolveThresholds(base: Thresholds, overrides: unknown, option: string): Thresholds {
   if (overrides === undefined) return base
