@@ -37,23 +37,26 @@ export async function asyncOpsPerSecond(fn: (i: number) => Promise<unknown>, ms 
 
 /**
  * Ops/s with `inFlight` concurrent callers, each awaiting `fn` in a loop, for about `ms`.
- * The deadline is checked in the loop: calls that resolve without I/O (an L1 hit) would
- * never let a timer fire.
+ * The deadline is checked in the loop (every `checkEvery` calls): calls that resolve without I/O
+ * (an L1 hit, a pool handing out an idle resource) would never let a timer fire.
  */
 export async function concurrentOpsPerSecond(
   fn: (i: number) => Promise<unknown>,
   inFlight: number,
   ms = 1000,
+  checkEvery = 1,
 ): Promise<number> {
   await Promise.all(Array.from({ length: inFlight }, (_, i) => fn(i)))
   let ops = 0
   const start = now()
   const end = start + ms
   const worker = async () => {
-    while (now() < end) {
-      await fn(ops)
-      ops++
-    }
+    do {
+      for (let i = 0; i < checkEvery; i++) {
+        await fn(ops)
+        ops++
+      }
+    } while (now() < end)
   }
   await Promise.all(Array.from({ length: inFlight }, worker))
   return (ops / (now() - start)) * 1000

@@ -9,7 +9,7 @@ import { createDatabase, createPool, postgres, sqlite } from '@hotpath/db'
 import genericPool from 'generic-pool'
 import pg from 'pg'
 import { Pool as TarnPool } from 'tarn'
-import { asyncOpsPerSecond, opsPerSecond } from '../src/measure.ts'
+import { asyncOpsPerSecond, concurrentOpsPerSecond, opsPerSecond } from '../src/measure.ts'
 import { defineSuite } from '../src/suite.ts'
 
 const pgUrl = process.env.HOTPATH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -63,33 +63,6 @@ let pgDb: ReturnType<typeof createDatabase>
 let pgPool: pg.Pool
 const batch20 = Array.from({ length: 20 }, (_, i) => ['select $1::int as n', [i]] as const)
 const idOf = (i: number) => ((i * 7919) % ROWS) + 1
-
-/**
- * Ops/s with `inFlight` concurrent callers for about `ms`. Like measure.ts' concurrentOpsPerSecond, but
- * the workers check the clock instead of waiting for a timer: a pool that resolves from idle resources
- * in microtasks never yields to the timer phase, so a setTimeout-based stop would never fire.
- */
-async function concurrentOpsPerSecond(
-  fn: (i: number) => Promise<unknown>,
-  inFlight: number,
-  ms: number,
-): Promise<number> {
-  await Promise.all(Array.from({ length: inFlight }, (_, i) => fn(i)))
-  let ops = 0
-  const start = performance.now()
-  const end = start + ms
-  const worker = async () => {
-    while (true) {
-      for (let i = 0; i < 64; i++) {
-        await fn(ops)
-        ops++
-      }
-      if (performance.now() >= end) return
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker))
-  return (ops / (performance.now() - start)) * 1000
-}
 
 export default defineSuite({
   name: 'db',
@@ -157,27 +130,27 @@ export default defineSuite({
     {
       group: 'pool, 50 concurrent, max 10',
       name: '@hotpath/db pool (50)',
-      measure: () => concurrentOpsPerSecond(oursCycle(ours10), 50, 400),
+      measure: () => concurrentOpsPerSecond(oursCycle(ours10), 50, 400, 64),
     },
     {
       group: 'pool, 50 concurrent, max 10',
       name: 'generic-pool (50)',
-      measure: () => concurrentOpsPerSecond(genericCycle(generic10), 50, 400),
+      measure: () => concurrentOpsPerSecond(genericCycle(generic10), 50, 400, 64),
     },
     {
       group: 'pool, 50 concurrent, max 10',
       name: 'tarn (50)',
-      measure: () => concurrentOpsPerSecond(tarnCycle(tarn10), 50, 400),
+      measure: () => concurrentOpsPerSecond(tarnCycle(tarn10), 50, 400, 64),
     },
     {
       group: 'PostgreSQL select 1, 50 concurrent',
       name: "db.query('select 1')",
-      measure: () => concurrentOpsPerSecond(() => pgDb.query('select 1'), 50, 700),
+      measure: () => concurrentOpsPerSecond(() => pgDb.query('select 1'), 50, 700, 64),
     },
     {
       group: 'PostgreSQL select 1, 50 concurrent',
       name: 'pg.Pool max 10',
-      measure: () => concurrentOpsPerSecond(() => pgPool.query('select 1'), 50, 700),
+      measure: () => concurrentOpsPerSecond(() => pgPool.query('select 1'), 50, 700, 64),
     },
     {
       group: 'PostgreSQL 20 statements',

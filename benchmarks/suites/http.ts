@@ -7,35 +7,12 @@ import { createHttpClient, type HttpClient } from '@hotpath/http'
 import axios, { type AxiosInstance } from 'axios'
 import got, { type Got } from 'got'
 import { Agent, request } from 'undici'
+import { concurrentOpsPerSecond } from '../src/measure.ts'
 import { defineSuite } from '../src/suite.ts'
 
 const IN_FLIGHT = 100
 const MS = Number(process.env.HOTPATH_BENCH_HTTP_MS) || 1500
 const serverScript = new URL('./http/server.ts', import.meta.url).pathname
-
-/**
- * Ops/s with `inFlight` concurrent callers for about `ms`. Like measure.ts's concurrentOpsPerSecond, but the
- * deadline is checked in the loop instead of by a timer: an L1 cache hit resolves without I/O, so a timer
- * would never get its turn while the callers spin on resolved promises.
- */
-async function concurrentOpsPerSecond(
-  fn: () => Promise<unknown>,
-  inFlight: number,
-  ms: number,
-): Promise<number> {
-  await Promise.all(Array.from({ length: inFlight }, () => fn()))
-  let ops = 0
-  const start = performance.now()
-  const end = start + ms
-  const worker = async () => {
-    while (performance.now() < end) {
-      await fn()
-      ops++
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker))
-  return (ops / (performance.now() - start)) * 1000
-}
 
 let server: ChildProcess | undefined
 let url = ''
