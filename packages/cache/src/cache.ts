@@ -115,39 +115,37 @@ export class LayeredCache implements Cache {
     return w.exp > now() && (w.tags === undefined || !this.inv.any || this.inv.valid(w.createdAt, w.tags))
   }
 
-  peek<T = unknown>(key: string): T | undefined {
-    const lru = this.#lru
-    if (lru !== undefined) {
-      const v = lru.get(key)
-      if (v !== undefined) {
-        if (!this.#wrapped || !(v instanceof Wrapped)) return v as T
-        if (this.#freshWrapped(v)) return v.value as T
-      }
+  /** @internal Fresh L1 value (tags checked) or NONE. */
+  freshValue(key: string): unknown {
+    const v = this.#lru?.get(key)
+    if (v === undefined) return NONE
+    // Until a Wrapped entry exists, every L1 value is a plain, fresh one: skip the instanceof.
+    if (!this.#wrapped || !(v instanceof Wrapped)) return v
+    return this.#freshWrapped(v) ? v.value : NONE
+  }
+
+  /** A fresh L1 value, counted and published as an L1 hit; NONE (nothing counted) otherwise. */
+  #l1Hit(key: string): unknown {
+    const v = this.freshValue(key)
+    if (v !== NONE) {
+      this.l1Hits++
+      if (getChannel.hasSubscribers)
+        getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
     }
+    return v
+  }
+
+  peek<T = unknown>(key: string): T | undefined {
+    const v = this.freshValue(key)
+    if (v !== NONE) return v as T
     if (typeof key !== 'string') throw new InvalidKeyError(key)
     return undefined
   }
 
   get<T = unknown>(key: string): Promise<T | undefined> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
-    const lru = this.#lru
-    if (lru !== undefined) {
-      const v = lru.get(key)
-      if (v !== undefined) {
-        if (!this.#wrapped || !(v instanceof Wrapped)) {
-          this.l1Hits++
-          if (getChannel.hasSubscribers)
-            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
-          return Promise.resolve(v as T)
-        }
-        if (this.#freshWrapped(v)) {
-          this.l1Hits++
-          if (getChannel.hasSubscribers)
-            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
-          return Promise.resolve(v.value as T)
-        }
-      }
-    }
+    const hit = this.#l1Hit(key)
+    if (hit !== NONE) return Promise.resolve(hit as T)
     try {
       checkKey(key)
     } catch (error) {
@@ -155,14 +153,6 @@ export class LayeredCache implements Cache {
     }
     if (this.l2 === undefined) return Promise.resolve(this.#miss(key))
     return this.#getL2(key) as Promise<T | undefined>
-  }
-
-  /** @internal Fresh L1 value (tags checked) or NONE. */
-  freshValue(key: string): unknown {
-    const v = this.#lru?.get(key)
-    if (v === undefined) return NONE
-    if (!(v instanceof Wrapped)) return v
-    return this.#freshWrapped(v) ? v.value : NONE
   }
 
   #miss(key: string): undefined {
@@ -441,24 +431,8 @@ export class LayeredCache implements Cache {
     options?: GetOrSetOptions,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
-    const lru = this.#lru
-    if (lru !== undefined) {
-      const v = lru.get(key)
-      if (v !== undefined) {
-        if (!this.#wrapped || !(v instanceof Wrapped)) {
-          this.l1Hits++
-          if (getChannel.hasSubscribers)
-            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
-          return Promise.resolve(v as T)
-        }
-        if (this.#freshWrapped(v)) {
-          this.l1Hits++
-          if (getChannel.hasSubscribers)
-            getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
-          return Promise.resolve(v.value as T)
-        }
-      }
-    }
+    const hit = this.#l1Hit(key)
+    if (hit !== NONE) return Promise.resolve(hit as T)
     let call: ResolvedCall
     try {
       checkKey(key)
