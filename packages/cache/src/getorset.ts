@@ -124,12 +124,12 @@ export class Producer {
       const env = await readL2(c, key)
       if (env !== undefined) {
         c.backfill(key, env, epoch)
-        const e = toWrapped(env)
-        if (e.exp > now()) {
+        if (fromWall(env.expiresAt) > now()) {
           c.l2Hits++
           this.#publishGet(key, 'hit', 'l2')
           return env.value
         }
+        const e = toWrapped(env)
         this.#publishGet(key, 'stale', 'l2')
         if (call.softTimeout !== undefined) return this.#produce(key, factory, call, e, e)
         c.staleServed++

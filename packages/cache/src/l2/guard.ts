@@ -39,8 +39,6 @@ export class L2Guard {
   #queue: Waiter[] = []
   #head = 0
   #timer: NodeJS.Timeout | undefined
-  /** Called when the breaker changes state (the cache flushes nothing; stats read `state`). */
-  onStateChange: ((state: BreakerState) => void) | undefined
 
   constructor(options: GuardOptions) {
     this.#o = options
@@ -192,7 +190,6 @@ export class L2Guard {
   #setState(state: BreakerState): void {
     this.state = state
     if (breakerChannel.hasSubscribers) breakerChannel.publish({ cache: this.#o.namespace, state })
-    this.onStateChange?.(state)
   }
 
   /** Rejects every pending call (used by close()). */
