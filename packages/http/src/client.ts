@@ -113,12 +113,15 @@ export class HttpClient {
       return this.#reject(error as HttpError)
     }
     const store = this.#store
-    if (store !== undefined && !req.noCache && (req.method === 'GET' || req.method === 'HEAD')) {
-      if (req.method === 'GET' && (req.headers === undefined || !hasAny(req.headers, CONDITIONAL))) {
-        const t0 = requestChannel.hasSubscribers ? performance.now() : 0
-        const hit = store.peekFresh(state.origin, req.path, req.headers)
-        if (hit !== undefined) return Promise.resolve(this.#fromCache(req, state, hit, t0))
-      }
+    if (
+      store !== undefined &&
+      !req.noCache &&
+      req.method === 'GET' &&
+      (req.headers === undefined || !hasAny(req.headers, CONDITIONAL))
+    ) {
+      const t0 = requestChannel.hasSubscribers ? performance.now() : 0
+      const hit = store.peekFresh(state.origin, req.path, req.headers)
+      if (hit !== undefined) return Promise.resolve(this.#fromCache(req, state, hit, t0))
     }
     if (
       this.#o.coalesce &&

@@ -1,6 +1,7 @@
 // Stored responses: storage keys, tags, Vary matching and conversion to undici's GetResult.
 import type CacheInterceptor from 'undici/types/cache-interceptor.js'
 import { kFromCache } from './collector.ts'
+import { pathOnly } from './diagnostics.ts'
 
 type CacheValue = CacheInterceptor.default.CacheValue
 type GetResult = CacheInterceptor.default.GetResult
@@ -34,17 +35,14 @@ export function urlTag(origin: string, path: string): string {
 
 /** Tag of every entry whose path starts with the segments of `pathname` (no query; '' = the whole origin). */
 export function collectionTag(origin: string, pathname: string): string {
-  let p = pathname
-  const q = p.indexOf('?')
-  if (q !== -1) p = p.slice(0, q)
+  let p = pathOnly(pathname)
   while (p.endsWith('/')) p = p.slice(0, -1)
   return `c|${origin}${p}`
 }
 
 export function entryTags(origin: string, path: string): string[] {
   const tags = [urlTag(origin, path), `c|${origin}`]
-  const q = path.indexOf('?')
-  const pathname = q === -1 ? path : path.slice(0, q)
+  const pathname = pathOnly(path)
   let i = pathname.indexOf('/', 1)
   while (i !== -1) {
     tags.push(`c|${origin}${pathname.slice(0, i)}`)
