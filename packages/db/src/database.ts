@@ -230,7 +230,10 @@ class DatabaseImpl implements Database {
     }
     const ttl = typeof options.cache === 'number' ? options.cache : this.cache.defaultTtl
     const tags = options.tags === undefined ? e.tags : [...e.tags, ...options.tags]
+    // A miss is published by run() itself; only answers that did not run the query publish `cached`.
+    let ran = false
     const factory = () => {
+      ran = true
       this.cache.misses++
       return this.run(sql, params, e)
     }
@@ -242,7 +245,7 @@ class DatabaseImpl implements Database {
     const p = cache.getOrSet(key, factory, { ttl, tags }) as Promise<T[]>
     if (queryChannel.hasSubscribers) {
       return p.then((rows) => {
-        queryChannel.publish(this.payload(e, 0, rows.length, true, undefined))
+        if (!ran) queryChannel.publish(this.payload(e, 0, rows.length, true, undefined))
         return rows
       })
     }

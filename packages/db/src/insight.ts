@@ -150,9 +150,4 @@ export class Insight {
     for (const s of this.byFingerprint.values()) out.push(s.snapshot())
     return out.sort((a, b) => b.totalMs - a.totalMs)
   }
-
-  reset(): void {
-    this.byFingerprint.clear()
-    this.slow.clear()
-  }
 }

@@ -30,10 +30,6 @@ export class Ring<T> {
     return item
   }
 
-  peek(): T | undefined {
-    return this.length === 0 ? undefined : this.buf[this.head]
-  }
-
   /** Keeps, in order, only the items for which `keep` returns true. */
   retain(keep: (item: T) => boolean): void {
     const n = this.length
@@ -52,12 +48,6 @@ export class Ring<T> {
     }
     this.tail = write
     this.length = kept
-  }
-
-  toArray(): T[] {
-    const out: T[] = []
-    for (let i = 0; i < this.length; i++) out.push(this.buf[(this.head + i) & this.mask] as T)
-    return out
   }
 
   private grow(): void {
