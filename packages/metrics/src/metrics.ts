@@ -13,6 +13,7 @@ import {
   PeriodicExportingMetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics'
+import { HTTP_DURATION_BUCKETS } from './buckets.ts'
 import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
 import { MetricsClosedError, MetricsOptionError } from './errors.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
@@ -167,9 +168,7 @@ class MetricsImpl implements Metrics {
         'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})',
       )
     }
-    const boundaries = definition.boundaries ?? [
-      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-    ]
+    const boundaries = definition.boundaries ?? HTTP_DURATION_BUCKETS
     if (
       !Array.isArray(boundaries) ||
       boundaries.some(

@@ -50,6 +50,7 @@ function safeStats(target: Observable): Record<string, unknown> | undefined {
 /** Creates the observable instruments once; they read every registered target at collection time. */
 export class ObservedSet {
   readonly targets: Set<Observable> = new Set()
+  #snapshot: Array<Record<string, unknown>> | undefined
 
   constructor(meter: Meter) {
     const entries = meter.createObservableUpDownCounter(NAMES.cacheEntries, {
@@ -129,18 +130,26 @@ export class ObservedSet {
       result.observe(n, { 'db.client.connection.pool.name': String(pool.name ?? 'unknown') })
   }
 
-  private each(kind: ObservedKind, fn: (stats: Record<string, unknown>) => void): void {
-    for (const t of this.targets) {
-      const s = safeStats(t)
-      if (s?.kind === kind) fn(s)
+  /** `stats()` of every target, read once per collection: all five instruments read it in one tick. */
+  private snapshot(): Array<Record<string, unknown>> {
+    let list = this.#snapshot
+    if (list === undefined) {
+      list = this.#snapshot = this.statsList()
+      queueMicrotask(() => {
+        this.#snapshot = undefined
+      })
     }
+    return list
+  }
+
+  private each(kind: ObservedKind, fn: (stats: Record<string, unknown>) => void): void {
+    for (const s of this.snapshot()) if (s.kind === kind) fn(s)
   }
 
   private eachPool(fn: (pool: PoolStatsLike) => void): void {
     const seen = new Set<string>()
-    for (const t of this.targets) {
-      const s = safeStats(t)
-      const pool = (s?.kind === 'pool' ? s : s?.kind === 'database' ? s.pool : undefined) as
+    for (const s of this.snapshot()) {
+      const pool = (s.kind === 'pool' ? s : s.kind === 'database' ? s.pool : undefined) as
         | PoolStatsLike
         | undefined
       if (pool === undefined || pool === null) continue

@@ -40,7 +40,6 @@ interface LiveQuery {
   totalMs: number
   maxMs: number
   minSeconds: number
-  maxSeconds: number
   fine: Uint32Array
 }
 
@@ -86,7 +85,6 @@ export class QueryTable {
           totalMs: 0,
           maxMs: 0,
           minSeconds: Number.POSITIVE_INFINITY,
-          maxSeconds: 0,
           fine: new Uint32Array(FINE_SIZE),
         }
         this.queries.set(fingerprint, q)
@@ -99,7 +97,6 @@ export class QueryTable {
     if (typeof m.rows === 'number') q.rows += m.rows
     const s = durationMs / 1000
     if (s < q.minSeconds) q.minSeconds = s
-    if (s > q.maxSeconds) q.maxSeconds = s
     const f = fineIndex(s)
     q.fine[f] = (q.fine[f] as number) + 1
   }
@@ -148,7 +145,7 @@ export class QueryTable {
         totalMs: q.totalMs,
         maxMs: q.maxMs,
         minSeconds: q.minSeconds,
-        maxSeconds: q.maxSeconds,
+        maxSeconds: q.maxMs / 1000,
         fine: toSparse(q.fine),
       })),
       slow: [...this.slow.values()].map((s) => ({ ...s })),
