@@ -14,6 +14,10 @@ export interface SqlInfo {
   isRead: boolean
   /** Positional parameters expected (`?` count or highest `$n`); -1 when named or mixed. */
   paramCount: number
+  /** A read, or a write with RETURNING: the driver must fetch rows. */
+  returnsRows: boolean
+  /** More than one statement (`;` outside literals): cannot be a prepared statement. */
+  multiStatement: boolean
   /** Tokens after normalisation (used by analyze()). */
   tokens: string[]
 }
@@ -278,6 +282,8 @@ export function fingerprint(sql: string): SqlInfo {
     tables,
     isRead,
     paramCount,
+    returnsRows: isRead || collapsed.includes('returning'),
+    multiStatement: collapsed.includes(';'),
     tokens: collapsed,
   }
 }

@@ -151,7 +151,7 @@ export class PostgresInstance implements DriverInstance {
   }
 
   private statementName(sql: string, info: SqlInfo): string | undefined {
-    if (!this.prepare || !PREPARABLE.has(info.operation) || info.tokens.includes(';')) return undefined
+    if (!this.prepare || !PREPARABLE.has(info.operation) || info.multiStatement) return undefined
     let name = this.names.get(sql)
     if (name === undefined) {
       if (this.names.size >= 2_000) return undefined

@@ -87,8 +87,8 @@ class Connection {
   }
 
   run(sql: string, params: Params, info: SqlInfo): ExecResult {
+    if (info.returnsRows) return this.all(sql, params)
     const st = this.prepare(sql)
-    if (info.tokens.includes('returning') || info.isRead) return this.all(sql, params)
     const r = Array.isArray(params) ? st.run(...(params as never[])) : st.run(params as never)
     return { rows: [], rowCount: Number(r.changes), lastInsertId: r.lastInsertRowid }
   }
