@@ -109,10 +109,12 @@ export function scenarioSource(
     }
     return compiled
   }
-  const items = scenario.requests.map((entry) => ({
-    weight: entry.weight ?? 1,
-    steps: ('sequence' in entry ? entry.sequence : [entry]).map(compile),
-  }))
+  const items = scenario.requests.map((entry) => {
+    const steps = ('sequence' in entry ? entry.sequence : [entry]).map(compile)
+    // Items whose every step is fixed hand out the same array each iteration: nothing to render.
+    const fixed = steps.every((c) => c.fixed !== null) ? steps.map((c) => c.fixed as Step) : null
+    return { weight: entry.weight ?? 1, steps, fixed }
+  })
   let totalWeight = 0
   const cumulative = items.map((it) => (totalWeight += it.weight))
   let iteration = 0
@@ -126,8 +128,10 @@ export function scenarioSource(
         while (k < cumulative.length - 1 && cumulative[k]! <= x) k++
         item = items[k]!
       }
-      const ctx: TemplateContext = { row: rows ? rows[iteration % rows.length] : undefined }
+      const row = rows ? rows[iteration % rows.length] : undefined
       iteration++
+      if (item.fixed !== null) return item.fixed
+      const ctx: TemplateContext = { row }
       return item.steps.map((c) => c.fixed ?? build(origin, c, ctx))
     },
   }
