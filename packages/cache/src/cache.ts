@@ -232,7 +232,8 @@ export class LayeredCache implements Cache {
     if (l1 === undefined) return undefined
     const v = l1.lru.get(key)
     if (v === undefined) return undefined
-    if (!(v instanceof Wrapped)) return new Wrapped(v, now() + 1, now() + 1, 0, undefined, this.o.ttl)
+    // A plain value is always fresh, and getOrSet's fast path has returned it already.
+    if (!(v instanceof Wrapped)) return undefined
     if (v.tags !== undefined && this.inv.any && !this.inv.valid(v.createdAt, v.tags)) {
       l1.flags.expiring = true
       l1.lru.delete(key)
