@@ -5,6 +5,7 @@ import { Collector, type kAuthorization, kCollector } from './collector.ts'
 import {
   type BreakerState,
   type CacheOutcome,
+  type RequestEvent,
   pathOnly,
   rateLimitChannel,
   requestChannel,
@@ -168,18 +169,7 @@ export class HttpClient {
     }
     const res = new HttpResponse(hit.statusCode, headers, 'hit', req.method === 'HEAD' ? undefined : hit.body)
     res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
-    if (requestChannel.hasSubscribers) {
-      requestChannel.publish({
-        client: this.name,
-        method: req.method,
-        origin: state.origin,
-        path: pathOnly(req.path),
-        statusCode: hit.statusCode,
-        durationMs: performance.now() - t0,
-        cache: 'hit',
-        retries: 0,
-      })
-    }
+    if (requestChannel.hasSubscribers) this.#publishRequest(req, state, t0, 'hit', 0, hit.statusCode)
     return res
   }
 
@@ -291,18 +281,7 @@ export class HttpClient {
       const res = new HttpResponse(status, headers, outcome, collector.body)
       if (outcome !== 'bypass') res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
       res.retries = attempt
-      if (observed) {
-        requestChannel.publish({
-          client: this.name,
-          method: req.method,
-          origin: state.origin,
-          path: pathOnly(req.path),
-          statusCode: status,
-          durationMs: performance.now() - start,
-          cache: outcome,
-          retries: attempt,
-        })
-      }
+      if (observed) this.#publishRequest(req, state, start, outcome, attempt, status)
       return res
     }
   }
@@ -347,6 +326,30 @@ export class HttpClient {
     }
   }
 
+  /** One `hotpath:http:request` event (the caller has checked that someone subscribes). */
+  #publishRequest(
+    req: Prepared,
+    state: OriginState,
+    start: number,
+    cache: CacheOutcome,
+    retries: number,
+    statusCode: number | undefined,
+    error?: HttpError,
+  ): void {
+    const event: RequestEvent = {
+      client: this.name,
+      method: req.method,
+      origin: state.origin,
+      path: pathOnly(req.path),
+      ...(statusCode === undefined ? {} : { statusCode }),
+      durationMs: performance.now() - start,
+      cache,
+      ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+      retries,
+    }
+    requestChannel.publish(event)
+  }
+
   #finishError(
     req: Prepared,
     state: OriginState,
@@ -357,18 +360,7 @@ export class HttpClient {
   ): HttpError {
     const e = isHotpathError(error) ? error : toUpstreamError(error, req.method, state.origin, false)
     this.#countError(e.code)
-    if (observed) {
-      requestChannel.publish({
-        client: this.name,
-        method: req.method,
-        origin: state.origin,
-        path: pathOnly(req.path),
-        durationMs: performance.now() - start,
-        cache: 'bypass',
-        error: { code: e.code, message: e.message },
-        retries: attempt,
-      })
-    }
+    if (observed) this.#publishRequest(req, state, start, 'bypass', attempt, undefined, e)
     return e
   }
 
