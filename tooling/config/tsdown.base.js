@@ -8,10 +8,10 @@ export function hotpathTsdown(overrides = {}) {
     entry: ['src/index.ts'],
     format: ['esm'],
     platform: 'node',
-    target: 'node22.13',
+    target: 'node22.20',
     dts: true,
     clean: true,
-    sourcemap: false,
+    sourcemap: true,
     treeshake: true,
     ...overrides,
   }

@@ -8,6 +8,8 @@ export function hotpathVitest(overrides = {}) {
       include: ['test/**/*.test.ts'],
       environment: 'node',
       pool: 'forks',
+      // A test that asserts nothing is a defect: every test must make at least one assertion.
+      expect: { requireAssertions: true },
       testTimeout: 30_000,
       hookTimeout: 30_000,
       teardownTimeout: 10_000,

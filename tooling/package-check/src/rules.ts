@@ -1,11 +1,12 @@
 // The dependency arrows of ARCHITECTURE.md, as data. A package missing here may import
 // any @hotpath package except @hotpath/metrics.
 export const allowedInternalImports: Readonly<Record<string, readonly string[]>> = {
-  '@hotpath/cache': [],
-  '@hotpath/http': ['@hotpath/cache'],
-  '@hotpath/db': ['@hotpath/cache'],
-  '@hotpath/metrics': [],
-  '@hotpath/load': [],
+  '@hotpath/core': [],
+  '@hotpath/cache': ['@hotpath/core'],
+  '@hotpath/http': ['@hotpath/core', '@hotpath/cache'],
+  '@hotpath/db': ['@hotpath/core', '@hotpath/cache'],
+  '@hotpath/metrics': ['@hotpath/core'],
+  '@hotpath/load': ['@hotpath/core'],
 }
 
 /** Nobody imports the metrics package: it subscribes to diagnostics channels instead. */

@@ -1,0 +1,4 @@
+import { hotpathTsdown } from '@hotpath/config/tsdown'
+import { defineConfig } from 'tsdown'
+
+export default defineConfig(hotpathTsdown())

@@ -1,0 +1,4 @@
+import { hotpathVitest } from '@hotpath/config/vitest'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig(hotpathVitest())
