@@ -1,6 +1,6 @@
 // `@hotpath/metrics/fastify`: records http.server.request.duration by route template and sets
 // X-Response-Time and X-Request-Count. Needs no import of fastify: it is a plain plugin function.
-import { MetricsOptionError } from './errors.ts'
+import { check } from './errors.ts'
 import type { Metrics } from './metrics.ts'
 
 export interface FastifyMetricsOptions {
@@ -34,12 +34,12 @@ export type FastifyMetricsPlugin = (fastify: FastifyLike, options: FastifyMetric
 function validate(options: FastifyMetricsOptions): void {
   const m = options?.metrics
   if (typeof m !== 'object' || m === null || typeof m.recordServerRequest !== 'function') {
-    throw new MetricsOptionError('metrics', m, 'a metrics instance from createMetrics()')
+    check.fail('metrics', m, 'a metrics instance from createMetrics()')
   }
   for (const key of ['responseTimeHeader', 'requestCountHeader'] as const) {
     const v = options[key]
     if (v !== undefined && v !== false && (typeof v !== 'string' || !/^[A-Za-z0-9-]+$/.test(v))) {
-      throw new MetricsOptionError(key, v, 'a header name or false')
+      check.fail(key, v, 'a header name or false')
     }
   }
 }

@@ -1,14 +1,9 @@
 // Public API of @hotpath/metrics.
 export { DB_DURATION_BUCKETS, GC_DURATION_BUCKETS, HTTP_DURATION_BUCKETS } from './buckets.ts'
 export type { Peer } from './cluster.ts'
-export {
-  HOTPATH_ERROR,
-  HotpathError,
-  type HotpathErrorOptions,
-  MetricsClosedError,
-  MetricsObserveError,
-  MetricsOptionError,
-} from './errors.ts'
+export { HotpathError, type HotpathErrorOptions, InvalidOptionError, isHotpathError } from '@hotpath/core'
+export { errorCodes, type MetricsErrorCode } from './error-codes.ts'
+export { MetricsClosedError, MetricsObserveError } from './errors.ts'
 export {
   type Attributes,
   type AttributeValue,

@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { HTTP_DURATION_BUCKETS } from './buckets.ts'
 import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
-import { MetricsClosedError, MetricsOptionError } from './errors.ts'
+import { check, MetricsClosedError } from './errors.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import { type MetricsOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import {
@@ -40,6 +40,7 @@ import type {
 import { SlowQueryFindings } from './findings.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
 import { RuntimeSampler } from './runtime.ts'
+import { SCOPE } from './scope.ts'
 import { registerRuntimeInstruments } from './runtime-instruments.ts'
 import { resolveThresholds } from './thresholds.ts'
 
@@ -90,11 +91,11 @@ class MetricsImpl implements Metrics {
           exporter: new OTLPMetricExporter({
             url: options.otlp.url,
             headers: options.otlp.headers,
-            timeoutMillis: options.otlp.timeoutMs,
+            timeoutMillis: options.otlp.timeout,
             temporalityPreference: AggregationTemporality.CUMULATIVE,
           }),
-          exportIntervalMillis: options.otlp.intervalMs,
-          exportTimeoutMillis: options.otlp.timeoutMs,
+          exportIntervalMillis: options.otlp.interval,
+          exportTimeoutMillis: options.otlp.timeout,
           metricProducers: [producer],
         }),
       )
@@ -107,12 +108,12 @@ class MetricsImpl implements Metrics {
       }),
       readers,
     })
-    this.meter = this.meterProvider.getMeter('@hotpath/metrics', '0.0.0')
+    this.meter = this.meterProvider.getMeter(SCOPE.name, SCOPE.version)
     this.observed = new ObservedSet(this.meter)
     if (options.runtime !== undefined) {
       this.runtime = new RuntimeSampler(
-        options.runtime.sampleIntervalMs,
-        options.runtime.resolutionMs,
+        options.runtime.sampleInterval,
+        options.runtime.resolution,
         this.pipeline.gcDuration,
       )
       registerRuntimeInstruments(this.meter, this.runtime)
@@ -133,12 +134,11 @@ class MetricsImpl implements Metrics {
   instrument(options: InstrumentOptions = {}): Metrics {
     this.assertOpen('instrument()')
     if (typeof options !== 'object' || options === null) {
-      throw new MetricsOptionError('instrument(options)', options, 'an object { cache?, http?, db? }')
+      check.fail('instrument(options)', options, 'an object { cache?, http?, db? }')
     }
     for (const key of ['cache', 'http', 'db'] as const) {
       const v = options[key]
-      if (v !== undefined && typeof v !== 'boolean')
-        throw new MetricsOptionError(`instrument.${key}`, v, 'a boolean')
+      if (v !== undefined && typeof v !== 'boolean') check.fail(`instrument.${key}`, v, 'a boolean')
     }
     this.pipeline.subscribe(options)
     return this
@@ -162,11 +162,7 @@ class MetricsImpl implements Metrics {
   histogram(name: string, definition: HistogramDefinition = {}): HistogramFamily {
     this.assertOpen('histogram()')
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      throw new MetricsOptionError(
-        'histogram(name)',
-        name,
-        'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})',
-      )
+      check.fail('histogram(name)', name, 'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})')
     }
     const boundaries = definition.boundaries ?? HTTP_DURATION_BUCKETS
     if (
@@ -176,7 +172,7 @@ class MetricsImpl implements Metrics {
           typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (boundaries[i - 1] as number)),
       )
     ) {
-      throw new MetricsOptionError('histogram.boundaries', boundaries, 'an ascending array of finite numbers')
+      check.fail('histogram.boundaries', boundaries, 'an ascending array of finite numbers')
     }
     try {
       return this.pipeline.registry.histogram(
@@ -184,22 +180,14 @@ class MetricsImpl implements Metrics {
         boundaries,
       )
     } catch (error) {
-      throw new MetricsOptionError(
-        'histogram(name)',
-        name,
-        `a name not already used by a counter (${String(error)})`,
-      )
+      check.fail('histogram(name)', name, `a name not already used by a counter (${String(error)})`)
     }
   }
 
   counter(name: string, definition: InstrumentDefinition = {}): CounterFamily {
     this.assertOpen('counter()')
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      throw new MetricsOptionError(
-        'counter(name)',
-        name,
-        'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})',
-      )
+      check.fail('counter(name)', name, 'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})')
     }
     try {
       return this.pipeline.registry.counter({
@@ -208,24 +196,19 @@ class MetricsImpl implements Metrics {
         unit: definition.unit ?? '',
       })
     } catch (error) {
-      throw new MetricsOptionError(
-        'counter(name)',
-        name,
-        `a name not already used by a histogram (${String(error)})`,
-      )
+      check.fail('counter(name)', name, `a name not already used by a histogram (${String(error)})`)
     }
   }
 
   attachWorker(name: string, child: Peer): () => void {
     this.assertOpen('attachWorker()')
-    if (typeof name !== 'string' || name === '')
-      throw new MetricsOptionError('attachWorker(name)', name, 'a non-empty string')
+    if (typeof name !== 'string' || name === '') check.fail('attachWorker(name)', name, 'a non-empty string')
     if (
       typeof child?.send !== 'function' ||
       typeof child.on !== 'function' ||
       typeof child.off !== 'function'
     ) {
-      throw new MetricsOptionError('attachWorker(child)', child, 'a forked child process (send, on, off)')
+      check.fail('attachWorker(child)', child, 'a forked child process (send, on, off)')
     }
     this.attached.set(name, child)
     return () => {
@@ -272,8 +255,7 @@ class MetricsImpl implements Metrics {
 
   async report(options: ReportOptions = {}): Promise<PerformanceReport> {
     this.assertOpen('report()')
-    if (typeof options !== 'object' || options === null)
-      throw new MetricsOptionError('report(options)', options, 'an object')
+    if (typeof options !== 'object' || options === null) check.fail('report(options)', options, 'an object')
     const thresholds = resolveThresholds(this.options.thresholds, options.thresholds, 'report.thresholds')
     const local = this.reportSource(this.role === 'primary' ? 'primary' : String(process.pid))
     const sources: ReportSource[] = [local]
@@ -295,7 +277,7 @@ class MetricsImpl implements Metrics {
   }
 
   private clusterTimeout(): number {
-    return this.options.cluster?.timeoutMs ?? 2000
+    return this.options.cluster?.timeout ?? 2000
   }
 
   private async collectLocal(): Promise<ResourceMetrics> {
@@ -338,9 +320,9 @@ class MetricsImpl implements Metrics {
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        this.meterProvider.shutdown({ timeoutMillis: this.options.closeTimeoutMs }),
+        this.meterProvider.shutdown({ timeoutMillis: this.options.closeTimeout }),
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.options.closeTimeoutMs)
+          timer = setTimeout(resolve, this.options.closeTimeout)
           timer.unref()
         }),
       ])

@@ -29,7 +29,7 @@ export function assertObservable(target: unknown): asserts target is Observable 
   try {
     stats = (target as Observable).stats()
   } catch (error) {
-    throw new MetricsObserveError(error)
+    throw new MetricsObserveError(error, error)
   }
   const kind = (stats as { kind?: unknown } | undefined)?.kind
   if (typeof kind !== 'string' || !KINDS.includes(kind)) throw new MetricsObserveError(stats)

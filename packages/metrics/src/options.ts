@@ -1,29 +1,29 @@
 // createMetrics() options, validated once.
-import { MetricsOptionError } from './errors.ts'
+import { check } from './errors.ts'
 import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './thresholds.ts'
 
 export interface OtlpOptions {
   /** Collector endpoint, e.g. `http://127.0.0.1:4318/v1/metrics`. */
   url: string
-  /** Push interval. Default 60000. */
-  intervalMs?: number
-  /** Deadline of one export. Default 10000 (capped at intervalMs). */
-  timeoutMs?: number
+  /** Push interval (ms). Default 60000. */
+  interval?: number
+  /** Deadline of one export (ms). Default 10000 (capped at `interval`). */
+  timeout?: number
   headers?: Record<string, string>
 }
 
 export interface RuntimeOptions {
-  /** Window over which event-loop delay, ELU and CPU are measured. Default 5000. */
-  sampleIntervalMs?: number
-  /** Resolution of `monitorEventLoopDelay`. Default 10. */
-  resolutionMs?: number
+  /** Window (ms) over which event-loop delay, ELU and CPU are measured. Default 5000. */
+  sampleInterval?: number
+  /** Resolution (ms) of `monitorEventLoopDelay`. Default 10. */
+  resolution?: number
 }
 
 export interface ClusterOptions {
   /** Default: `worker` in a node:cluster worker, else `primary`. Use `worker` in a child_process.fork child. */
   role?: 'primary' | 'worker'
-  /** How long the primary waits for workers' figures per scrape or report. Default 2000. */
-  timeoutMs?: number
+  /** How long (ms) the primary waits for workers' figures per scrape or report. Default 2000. */
+  timeout?: number
 }
 
 export interface PrometheusOptions {
@@ -59,8 +59,8 @@ export interface MetricsOptions {
   topQueries?: number
   /** Merge node:cluster workers into the primary's /metrics and report. Default off. */
   cluster?: boolean | ClusterOptions
-  /** Deadline of `close()` flushing exporters. Default 5000. */
-  closeTimeoutMs?: number
+  /** Deadline (ms) of `close()` flushing exporters. Default 5000. */
+  closeTimeout?: number
 }
 
 export interface ResolvedOptions {
@@ -68,150 +68,121 @@ export interface ResolvedOptions {
   serviceInstanceId: string | undefined
   resourceAttributes: Record<string, string | number | boolean>
   prometheus: Required<PrometheusOptions>
-  otlp: { url: string; intervalMs: number; timeoutMs: number; headers: Record<string, string> } | undefined
+  otlp: { url: string; interval: number; timeout: number; headers: Record<string, string> } | undefined
   cardinalityLimit: number
-  runtime: { sampleIntervalMs: number; resolutionMs: number } | undefined
+  runtime: { sampleInterval: number; resolution: number } | undefined
   thresholds: Thresholds
   queryLimit: number
   slowQueryLimit: number
   topQueries: number
-  cluster: { role: 'primary' | 'worker' | undefined; timeoutMs: number } | undefined
-  closeTimeoutMs: number
+  cluster: { role: 'primary' | 'worker' | undefined; timeout: number } | undefined
+  closeTimeout: number
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
+const KNOWN: readonly string[] = [
+  'serviceName',
+  'serviceInstanceId',
+  'resourceAttributes',
+  'prometheus',
+  'otlp',
+  'cardinalityLimit',
+  'runtime',
+  'thresholds',
+  'queryLimit',
+  'slowQueryLimit',
+  'topQueries',
+  'cluster',
+  'closeTimeout',
+]
 
-function int(name: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new MetricsOptionError(name, v, `an integer from ${min} to ${max}`)
+function resolveOtlp(input: unknown): ResolvedOptions['otlp'] {
+  const o = check.object('otlp', input, ['url', 'interval', 'timeout', 'headers'])
+  if (o === undefined) return undefined
+  const url = o.url
+  let parsed: URL | undefined
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : undefined
+  } catch {
+    parsed = undefined
   }
-  return v
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    check.fail('otlp.url', url, 'an http:// or https:// URL')
+  }
+  const interval = check.integer('otlp.interval', o.interval, 60_000, 100, 86_400_000)
+  const timeout = check.integer('otlp.timeout', o.timeout, 10_000, 1, 600_000)
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(check.object('otlp.headers', o.headers) ?? {})) {
+    if (typeof v !== 'string') check.fail(`otlp.headers.${k}`, v, 'a string')
+    headers[k] = v as string
+  }
+  return { url: parsed.toString(), interval, timeout: Math.min(timeout, interval), headers }
 }
 
-function str(name: string, v: unknown): string | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'string' || v.length === 0) throw new MetricsOptionError(name, v, 'a non-empty string')
-  return v
+function resolveRuntime(input: unknown): ResolvedOptions['runtime'] {
+  if (input === undefined || input === true) return { sampleInterval: 5000, resolution: 10 }
+  if (input === false) return undefined
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    check.fail('runtime', input, 'a boolean or { sampleInterval?, resolution? }')
+  }
+  const r = check.object('runtime', input, ['sampleInterval', 'resolution']) ?? {}
+  return {
+    sampleInterval: check.integer('runtime.sampleInterval', r.sampleInterval, 5000, 10, 3_600_000),
+    resolution: check.integer('runtime.resolution', r.resolution, 10, 1, 1000),
+  }
 }
 
-function bool(name: string, v: unknown, dflt: boolean): boolean {
-  if (v === undefined) return dflt
-  if (typeof v !== 'boolean') throw new MetricsOptionError(name, v, 'a boolean')
-  return v
+function resolveCluster(input: unknown): ResolvedOptions['cluster'] {
+  if (input === undefined || input === false) return undefined
+  if (input === true) return { role: undefined, timeout: 2000 }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    check.fail('cluster', input, 'a boolean or { role?, timeout? }')
+  }
+  const c = check.object('cluster', input, ['role', 'timeout']) ?? {}
+  return {
+    role: check.oneOf('cluster.role', c.role, ['primary', 'worker']),
+    timeout: check.integer('cluster.timeout', c.timeout, 2000, 1, 600_000),
+  }
 }
 
 export function resolveOptions(input: unknown): ResolvedOptions {
-  const o = input ?? {}
-  if (!isObject(o)) throw new MetricsOptionError('options', input, 'an object')
-  const known = [
-    'serviceName',
-    'serviceInstanceId',
-    'resourceAttributes',
-    'prometheus',
-    'otlp',
-    'cardinalityLimit',
-    'runtime',
-    'thresholds',
-    'queryLimit',
-    'slowQueryLimit',
-    'topQueries',
-    'cluster',
-    'closeTimeoutMs',
-  ]
+  const o = check.object('options', input ?? {}) ?? {}
   for (const key of Object.keys(o)) {
-    if (!known.includes(key))
-      throw new MetricsOptionError(key, o[key], `a known option (${known.join(', ')})`)
+    if (!KNOWN.includes(key)) check.fail(key, o[key], `no such option (known: ${KNOWN.join(', ')})`)
   }
 
   const resourceAttributes: Record<string, string | number | boolean> = {}
-  if (o.resourceAttributes !== undefined) {
-    if (!isObject(o.resourceAttributes))
-      throw new MetricsOptionError('resourceAttributes', o.resourceAttributes, 'an object')
-    for (const [k, v] of Object.entries(o.resourceAttributes)) {
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new MetricsOptionError(`resourceAttributes.${k}`, v, 'a string, number or boolean')
-      }
-      resourceAttributes[k] = v
+  for (const [k, v] of Object.entries(check.object('resourceAttributes', o.resourceAttributes) ?? {})) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      check.fail(`resourceAttributes.${k}`, v, 'a string, number or boolean')
     }
+    resourceAttributes[k] = v
   }
 
-  const p = o.prometheus ?? {}
-  if (!isObject(p)) throw new MetricsOptionError('prometheus', o.prometheus, 'an object')
+  const p =
+    check.object('prometheus', o.prometheus, ['prefix', 'withoutScopeInfo', 'withoutTargetInfo']) ?? {}
   const prefix = p.prefix === undefined ? '' : p.prefix
   if (typeof prefix !== 'string' || (prefix !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(prefix))) {
-    throw new MetricsOptionError('prometheus.prefix', p.prefix, 'a Prometheus name ([a-zA-Z_][a-zA-Z0-9_]*)')
+    check.fail('prometheus.prefix', p.prefix, 'a Prometheus name ([a-zA-Z_][a-zA-Z0-9_]*)')
   }
-
-  let otlp: ResolvedOptions['otlp']
-  if (o.otlp !== undefined) {
-    if (!isObject(o.otlp))
-      throw new MetricsOptionError('otlp', o.otlp, 'an object { url, intervalMs?, timeoutMs?, headers? }')
-    const url = o.otlp.url
-    let parsed: URL | undefined
-    try {
-      parsed = typeof url === 'string' ? new URL(url) : undefined
-    } catch {
-      parsed = undefined
-    }
-    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new MetricsOptionError('otlp.url', url, 'an http:// or https:// URL')
-    }
-    const intervalMs = int('otlp.intervalMs', o.otlp.intervalMs, 60_000, 100, 86_400_000)
-    const timeoutMs = int('otlp.timeoutMs', o.otlp.timeoutMs, 10_000, 1, 600_000)
-    const headers: Record<string, string> = {}
-    if (o.otlp.headers !== undefined) {
-      if (!isObject(o.otlp.headers))
-        throw new MetricsOptionError('otlp.headers', o.otlp.headers, 'an object of strings')
-      for (const [k, v] of Object.entries(o.otlp.headers)) {
-        if (typeof v !== 'string') throw new MetricsOptionError(`otlp.headers.${k}`, v, 'a string')
-        headers[k] = v
-      }
-    }
-    otlp = { url: parsed.toString(), intervalMs, timeoutMs: Math.min(timeoutMs, intervalMs), headers }
-  }
-
-  let runtime: ResolvedOptions['runtime']
-  if (o.runtime === undefined || o.runtime === true) runtime = { sampleIntervalMs: 5000, resolutionMs: 10 }
-  else if (o.runtime === false) runtime = undefined
-  else if (isObject(o.runtime)) {
-    runtime = {
-      sampleIntervalMs: int('runtime.sampleIntervalMs', o.runtime.sampleIntervalMs, 5000, 10, 3_600_000),
-      resolutionMs: int('runtime.resolutionMs', o.runtime.resolutionMs, 10, 1, 1000),
-    }
-  } else
-    throw new MetricsOptionError('runtime', o.runtime, 'a boolean or { sampleIntervalMs?, resolutionMs? }')
-
-  let cluster: ResolvedOptions['cluster']
-  if (o.cluster === undefined || o.cluster === false) cluster = undefined
-  else if (o.cluster === true) cluster = { role: undefined, timeoutMs: 2000 }
-  else if (isObject(o.cluster)) {
-    const role = o.cluster.role
-    if (role !== undefined && role !== 'primary' && role !== 'worker') {
-      throw new MetricsOptionError('cluster.role', role, "'primary' or 'worker'")
-    }
-    cluster = { role, timeoutMs: int('cluster.timeoutMs', o.cluster.timeoutMs, 2000, 1, 600_000) }
-  } else throw new MetricsOptionError('cluster', o.cluster, 'a boolean or { role?, timeoutMs? }')
 
   return {
-    serviceName: str('serviceName', o.serviceName) ?? process.env.OTEL_SERVICE_NAME ?? 'unknown_service:node',
-    serviceInstanceId: str('serviceInstanceId', o.serviceInstanceId),
+    serviceName:
+      check.string('serviceName', o.serviceName) ?? process.env.OTEL_SERVICE_NAME ?? 'unknown_service:node',
+    serviceInstanceId: check.string('serviceInstanceId', o.serviceInstanceId),
     resourceAttributes,
     prometheus: {
       prefix,
-      withoutScopeInfo: bool('prometheus.withoutScopeInfo', p.withoutScopeInfo, false),
-      withoutTargetInfo: bool('prometheus.withoutTargetInfo', p.withoutTargetInfo, false),
+      withoutScopeInfo: check.boolean('prometheus.withoutScopeInfo', p.withoutScopeInfo, false),
+      withoutTargetInfo: check.boolean('prometheus.withoutTargetInfo', p.withoutTargetInfo, false),
     },
-    otlp,
-    cardinalityLimit: int('cardinalityLimit', o.cardinalityLimit, 500, 1, 100_000),
-    runtime,
+    otlp: resolveOtlp(o.otlp),
+    cardinalityLimit: check.integer('cardinalityLimit', o.cardinalityLimit, 500, 1, 100_000),
+    runtime: resolveRuntime(o.runtime),
     thresholds: resolveThresholds({ ...DEFAULT_THRESHOLDS }, o.thresholds, 'thresholds'),
-    queryLimit: int('queryLimit', o.queryLimit, 500, 1, 100_000),
-    slowQueryLimit: int('slowQueryLimit', o.slowQueryLimit, 50, 1, 10_000),
-    topQueries: int('topQueries', o.topQueries, 10, 1, 10_000),
-    cluster,
-    closeTimeoutMs: int('closeTimeoutMs', o.closeTimeoutMs, 5000, 1, 600_000),
+    queryLimit: check.integer('queryLimit', o.queryLimit, 500, 1, 100_000),
+    slowQueryLimit: check.integer('slowQueryLimit', o.slowQueryLimit, 50, 1, 10_000),
+    topQueries: check.integer('topQueries', o.topQueries, 10, 1, 10_000),
+    cluster: resolveCluster(o.cluster),
+    closeTimeout: check.integer('closeTimeout', o.closeTimeout, 5000, 1, 600_000),
   }
 }

@@ -9,8 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { type Attributes, canonicalKey } from './instruments.ts'
 import type { FamilySnapshot } from './registry.ts'
-
-export const SCOPE = { name: '@hotpath/metrics', version: '0.0.0' }
+import { SCOPE } from './scope.ts'
 
 export function hrTimeFromMs(ms: number): HrTime {
   const seconds = Math.floor(ms / 1000)

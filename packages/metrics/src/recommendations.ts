@@ -84,17 +84,17 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
           'Memory is close to its limit: bound in-process caches by bytes (maxSize), look for leaks (heap snapshot), or raise the limit (--max-old-space-size, container memory).',
       })
     }
-    if (rt.eventLoopDelayMs.p99 > t.eventLoopDelayP99Ms) {
+    if (rt.eventLoopDelayMs.p99 > t.eventLoopDelayP99) {
       out.push({
         rule: 'event-loop-delay',
-        severity: severityAbove(rt.eventLoopDelayMs.p99, t.eventLoopDelayP99Ms),
+        severity: severityAbove(rt.eventLoopDelayMs.p99, t.eventLoopDelayP99),
         subject,
         evidence: {
           p50Ms: r3(rt.eventLoopDelayMs.p50),
           p99Ms: r3(rt.eventLoopDelayMs.p99),
           maxMs: r3(rt.eventLoopDelayMs.max),
           eventLoopUtilization: r3(rt.eventLoopUtilization),
-          threshold: t.eventLoopDelayP99Ms,
+          threshold: t.eventLoopDelayP99,
         },
         advice:
           'Something blocks the event loop: find synchronous work (JSON of large bodies, sync fs/crypto, long loops) with --cpu-prof and move it to worker threads or split it with setImmediate.',
@@ -107,12 +107,12 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
     if (q.count === 0) continue
     const p95Ms =
       quantile({ count: q.count, min: q.minSeconds, max: q.maxSeconds, fine: q.fine }, 0.95) * 1000
-    if (!(p95Ms > t.slowQueryMs)) continue
+    if (!(p95Ms > t.slowQuery)) continue
     slowSeen.add(q.fingerprint)
     const finding = report.queries.slow.find((s) => s.fingerprint === q.fingerprint)?.finding
     out.push({
       rule: 'slow-query',
-      severity: severityAbove(p95Ms, t.slowQueryMs),
+      severity: severityAbove(p95Ms, t.slowQuery),
       subject: q.summary || q.fingerprint,
       evidence: {
         fingerprint: q.fingerprint,
@@ -122,7 +122,7 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
         maxMs: r3(q.maxMs),
         totalMs: r3(q.totalMs),
         finding: finding === undefined ? null : JSON.stringify(finding),
-        threshold: t.slowQueryMs,
+        threshold: t.slowQuery,
       },
       advice:
         finding !== undefined
@@ -131,7 +131,7 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
     })
   }
   for (const s of report.queries.slow) {
-    if (slowSeen.has(s.fingerprint) || !(s.maxMs > t.slowQueryMs)) continue
+    if (slowSeen.has(s.fingerprint) || !(s.maxMs > t.slowQuery)) continue
     out.push({
       rule: 'slow-query',
       severity: 'info',
@@ -141,14 +141,14 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
         slowRuns: s.count,
         maxMs: s.maxMs,
         finding: s.finding === undefined ? null : JSON.stringify(s.finding),
-        threshold: t.slowQueryMs,
+        threshold: t.slowQuery,
       },
       advice: 'Occasionally slow (p95 is fine): check lock waits and plan changes; run db.analyze() on it.',
     })
   }
 
   for (const p of report.pools) {
-    if (!(p.waitP95Ms > t.poolWaitP95Ms) && p.timeouts === 0) continue
+    if (!(p.waitP95Ms > t.poolWaitP95) && p.timeouts === 0) continue
     out.push({
       rule: 'pool-wait',
       severity: p.timeouts > 0 ? 'critical' : 'warning',
@@ -161,7 +161,7 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
         timeouts: p.timeouts,
         size: p.size ?? null,
         max: p.max ?? null,
-        threshold: t.poolWaitP95Ms,
+        threshold: t.poolWaitP95,
       },
       advice:
         'Callers wait for connections: raise the pool max (within what the database accepts) or shorten use (no I/O to other services while holding a connection, faster queries, cache reads).',
@@ -186,17 +186,17 @@ export function recommend(report: ReportView, queries: QueryRecord[], t: Thresho
           'The upstream fails often: enable the circuit breaker so failures fail fast, retry idempotent requests with backoff, and serve stale cached responses while it recovers.',
       })
     }
-    if (u.p95Ms > t.upstreamP95Ms) {
+    if (u.p95Ms > t.upstreamP95) {
       out.push({
         rule: 'upstream-latency',
-        severity: severityAbove(u.p95Ms, t.upstreamP95Ms),
+        severity: severityAbove(u.p95Ms, t.upstreamP95),
         subject,
         evidence: {
           p95Ms: u.p95Ms,
           p99Ms: u.p99Ms,
           requests: u.count,
           cacheHits: u.cache.hit ?? 0,
-          threshold: t.upstreamP95Ms,
+          threshold: t.upstreamP95,
         },
         advice:
           'The upstream is slow: cache its responses (HTTP cache or cache.getOrSet with stale-while-revalidate), set tighter timeouts, and put a breaker in front of it.',

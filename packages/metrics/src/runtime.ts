@@ -1,5 +1,5 @@
 // Process figures: event-loop delay and utilisation, CPU, memory, GC. Sampled over windows of
-// `sampleIntervalMs`; the latest complete window is what gauges and the report show.
+// `sampleInterval`; the latest complete window is what gauges and the report show.
 import { availableParallelism, totalmem } from 'node:os'
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
@@ -42,8 +42,8 @@ export class RuntimeSampler {
   private latest: RuntimeFigures | undefined
   private closed = false
 
-  constructor(sampleIntervalMs: number, resolutionMs: number, gcHistogram: HistogramFamily) {
-    this.delay = monitorEventLoopDelay({ resolution: resolutionMs })
+  constructor(sampleInterval: number, resolution: number, gcHistogram: HistogramFamily) {
+    this.delay = monitorEventLoopDelay({ resolution })
     this.delay.enable()
     this.observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
@@ -58,7 +58,7 @@ export class RuntimeSampler {
     this.observer.observe({ entryTypes: ['gc'] })
     this.timer = setInterval(() => {
       this.latest = this.measure(true)
-    }, sampleIntervalMs)
+    }, sampleInterval)
     this.timer.unref()
   }
 

@@ -1,5 +1,5 @@
 // Thresholds of the recommendation rules (all configurable).
-import { MetricsOptionError } from './errors.ts'
+import { check } from './errors.ts'
 
 export interface Thresholds {
   /** Cache hit rate (hits / lookups) below this triggers `cache-hit-rate`. Default 0.8. */
@@ -11,15 +11,15 @@ export interface Thresholds {
   /** max(rss / memory limit, heap used / heap limit) above this triggers `memory`. Default 0.8. */
   memoryUtilization: number
   /** Statements whose p95 or reported slow run exceeds this (ms) trigger `slow-query`. Default 50. */
-  slowQueryMs: number
+  slowQuery: number
   /** Pool wait p95 above this (ms) triggers `pool-wait` (any acquire timeout does too). Default 10. */
-  poolWaitP95Ms: number
+  poolWaitP95: number
   /** Event-loop delay p99 above this (ms) triggers `event-loop-delay`. Default 50. */
-  eventLoopDelayP99Ms: number
+  eventLoopDelayP99: number
   /** Upstream error rate above this triggers `upstream-errors`. Default 0.01. */
   upstreamErrorRate: number
   /** Upstream p95 above this (ms) triggers `upstream-latency`. Default 500. */
-  upstreamP95Ms: number
+  upstreamP95: number
   /** Requests an upstream needs before its error rate and latency are judged. Default 20. */
   upstreamMinRequests: number
 }
@@ -29,11 +29,11 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   cacheMinLookups: 100,
   cpuUtilization: 0.7,
   memoryUtilization: 0.8,
-  slowQueryMs: 50,
-  poolWaitP95Ms: 10,
-  eventLoopDelayP99Ms: 50,
+  slowQuery: 50,
+  poolWaitP95: 10,
+  eventLoopDelayP99: 50,
   upstreamErrorRate: 0.01,
-  upstreamP95Ms: 500,
+  upstreamP95: 500,
   upstreamMinRequests: 20,
 })
 
@@ -44,25 +44,21 @@ const RATIOS: ReadonlySet<string> = new Set(['cacheHitRate', 'memoryUtilization'
 export function resolveThresholds(base: Thresholds, overrides: unknown, option: string): Thresholds {
   if (overrides === undefined) return base
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-    throw new MetricsOptionError(option, overrides, 'an object of thresholds')
+    check.fail(option, overrides, 'an object of thresholds')
   }
   const out: Thresholds = { ...base }
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in DEFAULT_THRESHOLDS)) {
-      throw new MetricsOptionError(
+      check.fail(
         `${option}.${key}`,
         value,
-        `one of ${Object.keys(DEFAULT_THRESHOLDS).join(', ')}`,
+        `no such threshold (known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')})`,
       )
     }
     if (value === undefined) continue
     const ratio = RATIOS.has(key)
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (ratio && value > 1)) {
-      throw new MetricsOptionError(
-        `${option}.${key}`,
-        value,
-        ratio ? 'a number from 0 to 1' : 'a finite number >= 0',
-      )
+      check.fail(`${option}.${key}`, value, ratio ? 'a number from 0 to 1' : 'a finite number >= 0')
     }
     out[key as keyof Thresholds] = value
   }

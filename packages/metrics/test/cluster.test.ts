@@ -67,8 +67,8 @@ describe('cluster mode with real node:cluster workers', () => {
     const d1 = Array.from({ length: 400 }, () => 1 + r() * 50)
     const d2 = Array.from({ length: 600 }, () => 20 + r() * 200)
     metrics = createMetrics({
-      cluster: { timeoutMs: 10_000 },
-      runtime: { sampleIntervalMs: 100 },
+      cluster: { timeout: 10_000 },
+      runtime: { sampleInterval: 100 },
       serviceName: 'orders-api',
     })
     expect(metrics.role).toBe('primary')
@@ -123,7 +123,7 @@ describe('cluster mode with real node:cluster workers', () => {
   })
 
   it('a worker that does not answer is left out after the deadline; nothing hangs', async () => {
-    metrics = createMetrics({ cluster: { timeoutMs: 400 }, runtime: false })
+    metrics = createMetrics({ cluster: { timeout: 400 }, runtime: false })
     const good = forkWorker(1, [5, 6, 7])
     const mute = forkWorker(2, [], { HOTPATH_WORKER_SILENT: '1' })
     await Promise.all([ready(good), ready(mute)])
@@ -137,7 +137,7 @@ describe('cluster mode with real node:cluster workers', () => {
   })
 
   it('merges a child_process.fork child attached by hand', async () => {
-    metrics = createMetrics({ cluster: { role: 'primary', timeoutMs: 10_000 }, runtime: false })
+    metrics = createMetrics({ cluster: { role: 'primary', timeout: 10_000 }, runtime: false })
     const child = fork(script, [], {
       execArgv,
       silent: true,

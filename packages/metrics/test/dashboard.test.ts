@@ -32,7 +32,7 @@ describe('dashboards/orders-api.json', () => {
   })
 
   it('queries only metrics this package exposes', async () => {
-    await using m = createMetrics({ runtime: { sampleIntervalMs: 50 } })
+    await using m = createMetrics({ runtime: { sampleInterval: 50 } })
     m.instrument()
     cacheGet('users', 'hit', 'l1')
     ch.cacheEvict.publish({ cache: 'users', key: 'k', reason: 'evict' })

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('real cache, http and db through the channels', () => {
   it('produces an exposition promtool accepts, with every instrument family', async () => {
-    await using metrics = createMetrics({ serviceName: 'orders-api', runtime: { sampleIntervalMs: 100 } })
+    await using metrics = createMetrics({ serviceName: 'orders-api', runtime: { sampleInterval: 100 } })
     metrics.instrument()
 
     // cache: L1 hits and misses, evictions by size

@@ -1,10 +1,13 @@
+import { channel } from 'node:diagnostics_channel'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { HotpathError as CoreHotpathError } from '@hotpath/core'
 import {
   createMetrics,
   HotpathError,
+  InvalidOptionError,
   MetricsClosedError,
   MetricsObserveError,
-  MetricsOptionError,
 } from '../src/index.ts'
 
 describe('createMetrics options', () => {
@@ -16,9 +19,15 @@ describe('createMetrics options', () => {
     ['cardinalityLimit', { cardinalityLimit: 1.5 }],
     ['otlp.url', { otlp: { url: 'ftp://collector' } }],
     ['otlp.url', { otlp: { url: 'not a url' } }],
-    ['otlp.intervalMs', { otlp: { url: 'http://127.0.0.1:4318/v1/metrics', intervalMs: 5 } }],
+    ['otlp.interval', { otlp: { url: 'http://127.0.0.1:4318/v1/metrics', interval: 5 } }],
+    ['otlp.intervalMs', { otlp: { url: 'http://127.0.0.1:4318/v1/metrics', intervalMs: 60_000 } }],
+    ['closeTimeoutMs', { closeTimeoutMs: 1000 }],
+    ['cluster.timeoutMs', { cluster: { timeoutMs: 1000 } }],
+    ['runtime.resolution', { runtime: { resolution: 0 } }],
     ['runtime', { runtime: 'yes' }],
-    ['runtime.sampleIntervalMs', { runtime: { sampleIntervalMs: 1 } }],
+    ['runtime.sampleInterval', { runtime: { sampleInterval: 1 } }],
+    ['runtime.sampleIntervalMs', { runtime: { sampleIntervalMs: 5000 } }],
+    ['thresholds.slowQueryMs', { thresholds: { slowQueryMs: 50 } }],
     ['cluster.role', { cluster: { role: 'boss' } }],
     ['thresholds.cacheHitRate', { thresholds: { cacheHitRate: 1.5 } }],
     ['thresholds.bogus', { thresholds: { bogus: 1 } }],
@@ -27,19 +36,18 @@ describe('createMetrics options', () => {
   ]
   for (const [option, input] of bad) {
     it(`rejects a bad ${option} naming the option, the value and what is allowed`, () => {
-      let caught: unknown
-      try {
-        createMetrics(input as never)
-      } catch (error) {
-        caught = error
-      }
-      expect(caught).toBeInstanceOf(MetricsOptionError)
-      const e = caught as MetricsOptionError
-      expect(e.code).toBe('HOTPATH_METRICS_INVALID_OPTION')
-      expect(e.message).toContain(`"${option}"`)
-      expect(e.message).toMatch(/received .* expected /)
-      expect((e as unknown as Record<symbol, unknown>)[Symbol.for('hotpath.error')]).toBe(true)
-      expect(e).toBeInstanceOf(HotpathError)
+      expect(() => createMetrics(input as never)).toThrow(InvalidOptionError)
+      expect(() => createMetrics(input as never)).toThrow(
+        expect.objectContaining({
+          code: 'HOTPATH_METRICS_INVALID_OPTION',
+          message: expect.stringMatching(
+            new RegExp(`^invalid option "${option.replaceAll('.', '\\.')}": received .* expected `),
+          ),
+          details: expect.objectContaining({ option }),
+        }),
+      )
+      expect(() => createMetrics(input as never)).toThrow(HotpathError)
+      expect(() => createMetrics(input as never)).toThrow(CoreHotpathError)
     })
   }
 
@@ -66,7 +74,7 @@ describe('createMetrics options', () => {
 
 describe('lifecycle', () => {
   it('close() twice is harmless and both calls resolve', async () => {
-    const m = createMetrics({ runtime: { sampleIntervalMs: 20 } })
+    const m = createMetrics({ runtime: { sampleInterval: 20 } })
     m.instrument()
     const [a, b] = [m.close(), m.close()]
     await expect(a).resolves.toBeUndefined()
@@ -113,13 +121,34 @@ describe('lifecycle', () => {
 
   it('validates instrument(), histogram() and counter() arguments', async () => {
     await using m = createMetrics({ runtime: false })
-    expect(() => m.instrument({ cache: 'yes' } as never)).toThrow(MetricsOptionError)
-    expect(() => m.histogram('9bad')).toThrow(MetricsOptionError)
+    expect(() => m.instrument({ cache: 'yes' } as never)).toThrow(InvalidOptionError)
+    expect(() => m.histogram('9bad')).toThrow(InvalidOptionError)
     expect(() => m.histogram('ok.hist', { boundaries: [1, 0.5] })).toThrow(/boundaries/)
     m.counter('app.things')
-    expect(() => m.histogram('app.things')).toThrow(MetricsOptionError)
-    await expect(m.report({ thresholds: { slowQueryMs: -1 } })).rejects.toMatchObject({
+    expect(() => m.histogram('app.things')).toThrow(InvalidOptionError)
+    await expect(m.report({ thresholds: { slowQuery: -1 } })).rejects.toMatchObject({
       code: 'HOTPATH_METRICS_INVALID_OPTION',
     })
+  })
+})
+
+describe('instrumentation scope', () => {
+  it("the meter's scope version is package.json's version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string
+      version: string
+    }
+    await using m = createMetrics({ runtime: false })
+    const meter = m.meter as unknown as { _meterSharedState?: { _instrumentationScope?: unknown } }
+    expect(meter._meterSharedState?._instrumentationScope).toMatchObject({
+      name: pkg.name,
+      version: pkg.version,
+    })
+    m.instrument()
+    channel('hotpath:cache:get').publish({ cache: 'c', key: 'k', result: 'hit', tier: 'l1' })
+    const text = await m.text()
+    const versions = new Set([...text.matchAll(/otel_scope_version="([^"]*)"/g)].map((x) => x[1]))
+    expect([...versions]).toEqual([pkg.version])
+    expect(text).toContain(`otel_scope_name="${pkg.name}"`)
   })
 })

@@ -17,8 +17,8 @@ describe('OTLP/HTTP push', () => {
     try {
       const metrics = createMetrics({
         serviceName: 'orders-api',
-        runtime: { sampleIntervalMs: 50 },
-        otlp: { url: `${collector.origin}/v1/metrics`, intervalMs: 200, headers: { 'x-token': 'secret' } },
+        runtime: { sampleInterval: 50 },
+        otlp: { url: `${collector.origin}/v1/metrics`, interval: 200, headers: { 'x-token': 'secret' } },
       })
       metrics.recordServerRequest({ method: 'GET', route: '/orders/:id', statusCode: 200, durationMs: 12 })
       metrics.observe({ stats: () => ({ kind: 'cache', name: 'users', entries: 3 }) })
@@ -41,8 +41,8 @@ describe('OTLP/HTTP push', () => {
     const port = await freePort()
     const metrics = createMetrics({
       runtime: false,
-      otlp: { url: `http://127.0.0.1:${port}/v1/metrics`, intervalMs: 100, timeoutMs: 500 },
-      closeTimeoutMs: 1500,
+      otlp: { url: `http://127.0.0.1:${port}/v1/metrics`, interval: 100, timeout: 500 },
+      closeTimeout: 1500,
     })
     metrics.recordServerRequest({ method: 'GET', route: '/', statusCode: 200, durationMs: 1 })
     await new Promise((r) => setTimeout(r, 250))

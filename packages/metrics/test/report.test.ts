@@ -173,7 +173,7 @@ describe('report() figures', () => {
   })
 
   it('includes the runtime figures of the process', async () => {
-    const m = make({ runtime: { sampleIntervalMs: 50 } })
+    const m = make({ runtime: { sampleInterval: 50 } })
     await new Promise((r) => setTimeout(r, 120))
     const { runtime, workers } = await m.report()
     expect(runtime?.rssBytes).toBeGreaterThan(0)
@@ -214,7 +214,7 @@ describe('recommendations: each rule with data that triggers it and data that do
   })
 
   it('cpu (live figures)', async () => {
-    const m = make({ runtime: { sampleIntervalMs: 1000 } })
+    const m = make({ runtime: { sampleInterval: 1000 } })
     block(250)
     // a low threshold: on a shared machine this process may get far less than a whole core
     const busy = await m.report({ thresholds: { cpuUtilization: 0.2 } })
@@ -224,7 +224,7 @@ describe('recommendations: each rule with data that triggers it and data that do
     // one process can use more than one core (GC, worker threads): a threshold no process reaches
     expect(rules(await m.report({ thresholds: { cpuUtilization: 64 } }), 'cpu')).toEqual([])
     await m.close()
-    const idle = make({ runtime: { sampleIntervalMs: 1000 } })
+    const idle = make({ runtime: { sampleInterval: 1000 } })
     await new Promise((r) => setTimeout(r, 250))
     expect(rules(await idle.report(), 'cpu')).toEqual([])
   })
@@ -272,7 +272,7 @@ describe('recommendations: each rule with data that triggers it and data that do
   })
 
   it('memory', async () => {
-    const m = make({ runtime: { sampleIntervalMs: 1000 } })
+    const m = make({ runtime: { sampleInterval: 1000 } })
     expect(rules(await m.report(), 'memory')).toEqual([]) // a test process is far below 80%
     const tight = rules(await m.report({ thresholds: { memoryUtilization: 0.000001 } }), 'memory')
     expect(tight).toHaveLength(1)
@@ -290,7 +290,7 @@ describe('recommendations: each rule with data that triggers it and data that do
     const found = rules(report, 'slow-query')
     expect(found.map((r) => r.subject)).toEqual(['SELECT orders'])
     expect(found[0]?.evidence.p95Ms).toBeGreaterThan(50)
-    expect(rules(await m.report({ thresholds: { slowQueryMs: 100 } }), 'slow-query')).toEqual([])
+    expect(rules(await m.report({ thresholds: { slowQuery: 100 } }), 'slow-query')).toEqual([])
   })
 
   it('pool-wait', async () => {
@@ -309,7 +309,7 @@ describe('recommendations: each rule with data that triggers it and data that do
   })
 
   it('event-loop-delay', async () => {
-    const m = make({ runtime: { sampleIntervalMs: 1000, resolutionMs: 5 } })
+    const m = make({ runtime: { sampleInterval: 1000, resolution: 5 } })
     await new Promise((r) => setTimeout(r, 30))
     expect(rules(await m.report(), 'event-loop-delay')).toEqual([])
     for (let i = 0; i < 3; i++) {
@@ -341,7 +341,7 @@ describe('recommendations: each rule with data that triggers it and data that do
     expect(rules(report, 'upstream-latency').map((r) => r.subject)).toEqual([
       'upstream upstream slow.internal:8080',
     ])
-    const relaxed = await m.report({ thresholds: { upstreamErrorRate: 0.1, upstreamP95Ms: 2000 } })
+    const relaxed = await m.report({ thresholds: { upstreamErrorRate: 0.1, upstreamP95: 2000 } })
     expect(rules(relaxed, 'upstream-errors')).toEqual([])
     expect(rules(relaxed, 'upstream-latency')).toEqual([])
   })

@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('runtime metrics', () => {
   it('exposes event-loop delay in seconds, utilisation, CPU, RSS and heap', async () => {
-    metrics = createMetrics({ runtime: { sampleIntervalMs: 100, resolutionMs: 5 } })
+    metrics = createMetrics({ runtime: { sampleInterval: 100, resolution: 5 } })
     const end = performance.now() + 60
     while (performance.now() < end) {
       // block the loop once: the window's max delay must show it
@@ -34,7 +34,7 @@ describe('runtime metrics', () => {
   })
 
   it('records GC pauses in v8js.gc.duration by type', async () => {
-    metrics = createMetrics({ runtime: { sampleIntervalMs: 1000 } })
+    metrics = createMetrics({ runtime: { sampleInterval: 1000 } })
     let keep: unknown[] = []
     for (let round = 0; round < 40; round++) {
       keep = Array.from({ length: 50_000 }, (_, i) => ({ i, s: `x${i}` })) // young-generation garbage
