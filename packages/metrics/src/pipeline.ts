@@ -2,9 +2,19 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { errorType, nameOf, normalizeMethod, oneOf, serverOf } from './attributes.ts'
 import { DB_DURATION_BUCKETS, GC_DURATION_BUCKETS, HTTP_DURATION_BUCKETS } from './buckets.ts'
+import {
+  CACHE_RESULTS,
+  CACHE_TIERS,
+  DB_SYSTEMS,
+  EVICT_REASONS,
+  HTTP_CACHE_OUTCOMES,
+  L2_OPERATIONS,
+  type Listener,
+  type Subscribe,
+} from './contracts.ts'
 import type { Attributes, CounterFamily, HistogramFamily } from './instruments.ts'
 import { NAMES } from './names.ts'
-import { type QueryMessage, QueryTable } from './queries.ts'
+import { QueryTable } from './queries.ts'
 import { Registry } from './registry.ts'
 import { StateEvents } from './state-events.ts'
 
@@ -12,26 +22,6 @@ export interface InstrumentOptions {
   cache?: boolean
   http?: boolean
   db?: boolean
-}
-
-interface CacheGet {
-  cache: unknown
-  result: unknown
-  tier: unknown
-}
-
-interface HttpRequest {
-  client: unknown
-  method: unknown
-  origin: unknown
-  statusCode?: unknown
-  durationMs: unknown
-  cache?: unknown
-  error?: { code?: unknown } | undefined
-}
-
-interface DbQuery extends QueryMessage {
-  operation?: unknown
 }
 
 type Handler = (message: unknown, name: string | symbol) => void
@@ -137,13 +127,13 @@ export class Pipeline {
       this.on('hotpath:cache:evict', this.onCacheEvict)
       this.on('hotpath:cache:factory', this.onCacheFactory)
       this.on('hotpath:cache:l2:error', this.onCacheL2Error)
-      for (const [name, fn] of this.state.handlers('cache')) this.on(name, fn)
+      this.state.subscribeCache(this.on)
     }
     if (options.http !== false && !this.groups.has('http')) {
       this.groups.add('http')
       this.on('hotpath:http:request', this.onHttpRequest)
       this.on('hotpath:http:retry', this.onHttpRetry)
-      for (const [name, fn] of this.state.handlers('http')) this.on(name, fn)
+      this.state.subscribeHttp(this.on)
     }
     if (options.db !== false && !this.groups.has('db')) {
       this.groups.add('db')
@@ -152,7 +142,7 @@ export class Pipeline {
       this.on('hotpath:db:pool:acquire', this.onPoolAcquire)
       this.on('hotpath:db:pool:release', this.onPoolRelease)
       this.on('hotpath:db:pool:timeout', this.onPoolTimeout)
-      for (const [name, fn] of this.state.handlers('db')) this.on(name, fn)
+      this.state.subscribeDb(this.on)
     }
   }
 
@@ -166,13 +156,18 @@ export class Pipeline {
     this.groups.clear()
   }
 
-  private on(name: string, fn: Handler): void {
+  /** The channels subscribed to now. */
+  get channels(): string[] {
+    return this.subscriptions.map(([name]) => name)
+  }
+
+  private readonly on: Subscribe = (name, fn) => {
     // A subscriber that throws would surface as an uncaught exception in the publisher's process:
     // malformed payloads are dropped instead.
-    const safe: Handler = (message, channel) => {
+    const safe: Handler = (message) => {
       if (typeof message !== 'object' || message === null) return
       try {
-        fn(message, channel)
+        fn(message as never)
       } catch {
         // dropped
       }
@@ -203,32 +198,29 @@ export class Pipeline {
     series.record(durationMs / 1000)
   }
 
-  private readonly onCacheGet = (message: unknown): void => {
-    const m = message as CacheGet
+  private readonly onCacheGet: Listener<'hotpath:cache:get'> = (m) => {
     const family = this.cacheOperations
     const series =
       family.at3(m.cache, m.result, m.tier) ??
       family.bind([m.cache, m.result, m.tier], () => ({
         'hotpath.cache.name': nameOf(m.cache),
-        'hotpath.cache.result': oneOf(m.result, ['hit', 'miss', 'stale']),
-        'hotpath.cache.tier': oneOf(m.tier, ['l1', 'l2', 'none']),
+        'hotpath.cache.result': oneOf(m.result, CACHE_RESULTS),
+        'hotpath.cache.tier': oneOf(m.tier, CACHE_TIERS),
       }))
     series.value++
   }
 
-  private readonly onCacheEvict = (message: unknown): void => {
-    const m = message as { cache: unknown; reason: unknown }
+  private readonly onCacheEvict: Listener<'hotpath:cache:evict'> = (m) => {
     const series =
       this.cacheEvictions.at2(m.cache, m.reason) ??
       this.cacheEvictions.bind([m.cache, m.reason], () => ({
         'hotpath.cache.name': nameOf(m.cache),
-        'hotpath.cache.eviction.reason': oneOf(m.reason, ['evict', 'expire', 'set', 'delete']),
+        'hotpath.cache.eviction.reason': oneOf(m.reason, EVICT_REASONS),
       }))
     series.value++
   }
 
-  private readonly onCacheFactory = (message: unknown): void => {
-    const m = message as { cache: unknown; durationMs: unknown; error?: unknown; timedOut?: unknown }
+  private readonly onCacheFactory: Listener<'hotpath:cache:factory'> = (m) => {
     if (typeof m.durationMs !== 'number') return
     const err =
       m.error !== undefined
@@ -246,19 +238,17 @@ export class Pipeline {
     series.record(m.durationMs / 1000)
   }
 
-  private readonly onCacheL2Error = (message: unknown): void => {
-    const m = message as { cache: unknown; operation: unknown; timeout: unknown }
+  private readonly onCacheL2Error: Listener<'hotpath:cache:l2:error'> = (m) => {
     this.cacheL2Errors
       .bind([m.cache, m.operation, m.timeout === true], () => ({
         'hotpath.cache.name': nameOf(m.cache),
-        'hotpath.cache.operation': oneOf(m.operation, ['get', 'set', 'delete', 'clear']),
+        'hotpath.cache.operation': oneOf(m.operation, L2_OPERATIONS),
         'hotpath.cache.timeout': m.timeout === true,
       }))
       .add(1)
   }
 
-  private readonly onHttpRequest = (message: unknown): void => {
-    const m = message as HttpRequest
+  private readonly onHttpRequest: Listener<'hotpath:http:request'> = (m) => {
     if (typeof m.durationMs !== 'number') return
     const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
     const family = this.httpClientDuration
@@ -277,14 +267,13 @@ export class Pipeline {
         if (status !== undefined) a['http.response.status_code'] = status
         if (err !== undefined) a['error.type'] = err
         else if (status !== undefined && status >= 500) a['error.type'] = String(status)
-        a['hotpath.http.cache'] = oneOf(m.cache, ['hit', 'stale', 'revalidated', 'miss', 'bypass'], 'bypass')
+        a['hotpath.http.cache'] = oneOf(m.cache, HTTP_CACHE_OUTCOMES, 'bypass')
         return a
       })
     series.record(m.durationMs / 1000)
   }
 
-  private readonly onHttpRetry = (message: unknown): void => {
-    const m = message as { client: unknown; origin: unknown }
+  private readonly onHttpRetry: Listener<'hotpath:http:retry'> = (m) => {
     this.httpClientRetries
       .bind([m.client, m.origin], () => ({
         'hotpath.http.client': nameOf(m.client),
@@ -293,8 +282,7 @@ export class Pipeline {
       .add(1)
   }
 
-  private readonly onDbQuery = (message: unknown): void => {
-    const m = message as DbQuery
+  private readonly onDbQuery: Listener<'hotpath:db:query'> = (m) => {
     if (typeof m.durationMs !== 'number') return
     const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
     const family = this.dbOperationDuration
@@ -303,7 +291,7 @@ export class Pipeline {
       family.at(values) ??
       family.bind(values, () => {
         const a: Attributes = {
-          'db.system.name': oneOf(m.system, ['sqlite', 'postgresql']),
+          'db.system.name': oneOf(m.system, DB_SYSTEMS),
           'db.namespace': nameOf(m.database),
           'db.operation.name': typeof m.operation === 'string' ? m.operation.slice(0, 32) : 'unknown',
           'db.query.summary': typeof m.summary === 'string' ? m.summary.slice(0, 128) : 'unknown',
@@ -315,13 +303,11 @@ export class Pipeline {
     this.queries.record(m, m.durationMs)
   }
 
-  private readonly onDbSlowQuery = (message: unknown): void => {
-    const m = message as DbQuery
+  private readonly onDbSlowQuery: Listener<'hotpath:db:slow-query'> = (m) => {
     if (typeof m.durationMs === 'number') this.queries.recordSlow(m, m.durationMs)
   }
 
-  private readonly onPoolAcquire = (message: unknown): void => {
-    const m = message as { pool: unknown; waitMs: unknown }
+  private readonly onPoolAcquire: Listener<'hotpath:db:pool:acquire'> = (m) => {
     if (typeof m.waitMs !== 'number') return
     const series =
       this.dbWaitTime.at1(m.pool) ??
@@ -329,8 +315,7 @@ export class Pipeline {
     series.record(m.waitMs / 1000)
   }
 
-  private readonly onPoolRelease = (message: unknown): void => {
-    const m = message as { pool: unknown; useMs: unknown }
+  private readonly onPoolRelease: Listener<'hotpath:db:pool:release'> = (m) => {
     if (typeof m.useMs !== 'number') return
     const series =
       this.dbUseTime.at1(m.pool) ??
@@ -338,8 +323,7 @@ export class Pipeline {
     series.record(m.useMs / 1000)
   }
 
-  private readonly onPoolTimeout = (message: unknown): void => {
-    const m = message as { pool: unknown; pending: unknown }
+  private readonly onPoolTimeout: Listener<'hotpath:db:pool:timeout'> = (m) => {
     const pool = nameOf(m.pool)
     this.dbTimeouts.bind([pool], () => ({ 'db.client.connection.pool.name': pool })).add(1)
     if (typeof m.pending === 'number') this.poolPending.set(pool, m.pending)

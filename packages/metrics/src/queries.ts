@@ -1,4 +1,5 @@
 // Per-fingerprint query statistics (for the report's top queries) and the slow-query list.
+import type { Payload } from './contracts.ts'
 import { FINE_SIZE, fineIndex, mergeSparse, type SparseCounts, toSparse } from './fine.ts'
 
 export interface QueryRecord {
@@ -43,15 +44,11 @@ interface LiveQuery {
   fine: Uint32Array
 }
 
-export interface QueryMessage {
-  database?: unknown
-  system?: unknown
-  fingerprint?: unknown
-  summary?: unknown
-  durationMs?: unknown
-  rows?: unknown
-  error?: { code?: unknown } | undefined
-}
+/** What the table reads of a `hotpath:db:query` / `hotpath:db:slow-query` payload. */
+export type QueryMessage = Pick<
+  Payload<'hotpath:db:query'>,
+  'database' | 'system' | 'fingerprint' | 'summary' | 'rows' | 'error'
+>
 
 /** The fingerprint that absorbs statements past the table's limit. */
 export const OTHER_QUERIES = '(other statements)'

@@ -1,12 +1,10 @@
 // Less frequent events: breaker transitions, rate-limit waits, pool leaks and idle-resource errors.
 import { nameOf, oneOf, serverOf } from './attributes.ts'
 import { HTTP_DURATION_BUCKETS } from './buckets.ts'
+import { BREAKER_STATES, type Listener, type Subscribe } from './contracts.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import { NAMES } from './names.ts'
 import type { Registry } from './registry.ts'
-
-type Handler = (message: unknown) => void
-const STATES = ['open', 'half-open', 'closed']
 
 export class StateEvents {
   readonly cacheBreaker: CounterFamily
@@ -46,43 +44,40 @@ export class StateEvents {
     })
   }
 
-  handlers(group: 'cache' | 'http' | 'db'): Array<[string, Handler]> {
-    if (group === 'cache') return [['hotpath:cache:breaker', this.onCacheBreaker]]
-    if (group === 'http') {
-      return [
-        ['hotpath:http:breaker', this.onHttpBreaker],
-        ['hotpath:http:ratelimit', this.onRateLimit],
-      ]
-    }
-    return [
-      ['hotpath:db:pool:leak', this.onLeak],
-      ['hotpath:db:pool:error', this.onPoolError],
-    ]
+  subscribeCache(on: Subscribe): void {
+    on('hotpath:cache:breaker', this.onCacheBreaker)
   }
 
-  private readonly onCacheBreaker = (message: unknown): void => {
-    const m = message as { cache: unknown; state: unknown }
+  subscribeHttp(on: Subscribe): void {
+    on('hotpath:http:breaker', this.onHttpBreaker)
+    on('hotpath:http:ratelimit', this.onRateLimit)
+  }
+
+  subscribeDb(on: Subscribe): void {
+    on('hotpath:db:pool:leak', this.onLeak)
+    on('hotpath:db:pool:error', this.onPoolError)
+  }
+
+  private readonly onCacheBreaker: Listener<'hotpath:cache:breaker'> = (m) => {
     this.cacheBreaker
       .bind([m.cache, m.state], () => ({
         'hotpath.cache.name': nameOf(m.cache),
-        'hotpath.breaker.state': oneOf(m.state, STATES),
+        'hotpath.breaker.state': oneOf(m.state, BREAKER_STATES),
       }))
       .add(1)
   }
 
-  private readonly onHttpBreaker = (message: unknown): void => {
-    const m = message as { client: unknown; origin: unknown; state: unknown }
+  private readonly onHttpBreaker: Listener<'hotpath:http:breaker'> = (m) => {
     this.httpBreaker
       .bind([m.client, m.origin, m.state], () => ({
         'hotpath.http.client': nameOf(m.client),
         'server.address': serverOf(m.origin).address,
-        'hotpath.breaker.state': oneOf(m.state, STATES),
+        'hotpath.breaker.state': oneOf(m.state, BREAKER_STATES),
       }))
       .add(1)
   }
 
-  private readonly onRateLimit = (message: unknown): void => {
-    const m = message as { client: unknown; origin: unknown; waitMs: unknown }
+  private readonly onRateLimit: Listener<'hotpath:http:ratelimit'> = (m) => {
     if (typeof m.waitMs !== 'number') return
     this.httpRateLimitWait
       .bind([m.client, m.origin], () => ({
@@ -92,13 +87,11 @@ export class StateEvents {
       .record(m.waitMs / 1000)
   }
 
-  private readonly onLeak = (message: unknown): void => {
-    const m = message as { pool: unknown }
+  private readonly onLeak: Listener<'hotpath:db:pool:leak'> = (m) => {
     this.poolLeaks.bind([m.pool], () => ({ 'db.client.connection.pool.name': nameOf(m.pool) })).add(1)
   }
 
-  private readonly onPoolError = (message: unknown): void => {
-    const m = message as { pool: unknown }
+  private readonly onPoolError: Listener<'hotpath:db:pool:error'> = (m) => {
     this.poolErrors.bind([m.pool], () => ({ 'db.client.connection.pool.name': nameOf(m.pool) })).add(1)
   }
 }

@@ -52,7 +52,7 @@ describe('real cache, http and db through the channels', () => {
     await using db = createDatabase({
       name: 'main',
       driver: sqlite({ filename: join(dir, 'm.db') }),
-      slowQueryMs: 0,
+      slowQueryThreshold: 0,
     })
     metrics.observe(db)
     await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, total REAL)')
@@ -93,7 +93,7 @@ describe('real cache, http and db through the channels', () => {
     expect(report.queries.top.length).toBeGreaterThan(0)
     expect(report.queries.top.some((q) => q.summary.includes('orders'))).toBe(true)
     expect(report.pools.find((p) => p.acquisitions > 0)).toBeDefined()
-    // slowQueryMs: 0 makes every statement "slow": the database's analysis comes with it
+    // slowQueryThreshold: 0 makes every statement "slow": the database's analysis comes with it
     const slowSelect = report.queries.slow.find((s) => s.fingerprint.startsWith('select'))
     expect(slowSelect?.finding).toBeDefined()
     expect(JSON.stringify(slowSelect?.finding)).toMatch(/select|scan|index/i)
