@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { existsSync, realpathSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { run } from './exec.ts'
 import { installedPackages, readSources } from './files.ts'
-import { bundledDependencyMarkers, importedPackages } from './imports.ts'
+import { bundledDependencyMarkers, importedPackages, runtimeImportedPackages } from './imports.ts'
 import {
+  type ExportTarget,
   exportTargets,
   importableDependencies,
   type Manifest,
+  metadataProblems,
   readManifest,
   runtimeDependencies,
 } from './manifest.ts'
@@ -28,12 +30,29 @@ export interface CheckOptions {
   siblings?: WorkspacePackage[]
   /** Keep the temporary project (for debugging). */
   keep?: boolean
+  /** `engines.node` the manifest must declare (the root package.json's floor). */
+  nodeFloor?: string
+  /** Folder of the package relative to the repository root, which `repository.directory` must name. */
+  directory?: string
+  /** Node binary that runs the `import()` of every export (default: the Node running the check). */
+  node?: string
 }
+
+/** The two ways a consumer's TypeScript resolves our packages; both must type-check, lib files included. */
+export const typeCheckModes: ReadonlyArray<{ name: string; compilerOptions: Record<string, unknown> }> = [
+  { name: 'nodenext', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' } },
+  { name: 'bundler', compilerOptions: { module: 'esnext', moduleResolution: 'bundler' } },
+]
 
 const require = createRequire(import.meta.url)
 
 function tscPath(): string {
   return join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc')
+}
+
+/** The workspace's @types/node, linked into the check project so `skipLibCheck: false` can resolve `node:*`. */
+function typesNodeDir(): string {
+  return realpathSync(dirname(require.resolve('@types/node/package.json')))
 }
 
 /** Internal dependencies (transitively) that must be packed with `pkg`, since they are not on the registry. */
@@ -53,7 +72,7 @@ function internalClosure(pkg: WorkspacePackage, siblings: WorkspacePackage[]): W
   return [...seen.values()]
 }
 
-async function pack(pkg: WorkspacePackage, dest: string): Promise<string> {
+export async function pack(pkg: WorkspacePackage, dest: string): Promise<string> {
   const before = new Set(await readdir(dest))
   const result = await run('pnpm', ['pack', '--pack-destination', dest], pkg.dir)
   if (result.code !== 0) throw new Error(`pnpm pack failed for ${pkg.manifest.name}: ${result.stderr.trim()}`)
@@ -124,8 +143,16 @@ export async function checkPackage(pkg: WorkspacePackage, options: CheckOptions 
     const nodeModules = join(app, 'node_modules')
     const installedDir = join(nodeModules, ...name.split('/'))
     const manifest: Manifest = await readManifest(installedDir)
+    const installed = await installedPackages(nodeModules)
 
-    // (a) exports resolve, with types, and import under Node.
+    // (a) the manifest a registry page and a consumer's tooling read, and the LICENSE next to it.
+    problems.push(
+      ...metadataProblems(manifest, { nodeFloor: options.nodeFloor, directory: options.directory }),
+    )
+    if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(join(installedDir, f))))
+      problems.push('the tarball has no LICENSE file')
+
+    // (b) exports resolve, with types, and import under Node.
     const targets = exportTargets(manifest)
     if (targets.length === 0) problems.push('package.json has no "exports" map')
     for (const target of targets) {
@@ -135,45 +162,10 @@ export async function checkPackage(pkg: WorkspacePackage, options: CheckOptions 
       if (!target.default) problems.push(`exports["${target.subpath}"] has no "default"/"import" target`)
       else if (!existsSync(join(installedDir, target.default)))
         problems.push(`exports["${target.subpath}"] points at missing ${target.default}`)
-      const spec = target.subpath === '.' ? name : `${name}/${target.subpath.slice(2)}`
-      const imported = await run(
-        process.execPath,
-        ['--input-type=module', '-e', `await import(${JSON.stringify(spec)})`],
-        app,
-      )
-      if (imported.code !== 0)
-        problems.push(`import('${spec}') fails under Node: ${lastLines(imported.stderr)}`)
     }
-    if (targets.length > 0) {
-      await writeFile(
-        join(app, 'types-check.ts'),
-        typeCheckSource(
-          name,
-          targets.map((t) => t.subpath),
-        ),
-      )
-      await writeFile(
-        join(app, 'tsconfig.json'),
-        JSON.stringify({
-          compilerOptions: {
-            module: 'nodenext',
-            moduleResolution: 'nodenext',
-            target: 'es2022',
-            strict: true,
-            noEmit: true,
-            skipLibCheck: true,
-            types: [],
-          },
-          files: ['types-check.ts'],
-        }),
-      )
-      const tsc = await run(process.execPath, [tscPath(), '-p', 'tsconfig.json'], app)
-      if (tsc.code !== 0)
-        problems.push(`types do not resolve through "exports": ${lastLines(tsc.stdout + tsc.stderr)}`)
-    }
+    problems.push(...(await importProblems(app, name, targets, options.node ?? process.execPath)))
 
-    // (b) the installed tree holds only what is declared.
-    const installed = await installedPackages(nodeModules)
+    // (c) the installed tree holds only what is declared (read before @types/node is linked in below).
     const internalNames = internal.map((d) => d.manifest.name)
     const closure = await declaredClosure([name, ...internalNames], installed)
     for (const other of installed.keys()) {
@@ -188,23 +180,81 @@ export async function checkPackage(pkg: WorkspacePackage, options: CheckOptions 
       if (isHeavy(other) && !heavyAllowed.has(other)) problems.push(`installing ${name} brings ${other}`)
     }
 
-    // Shipped code imports only what it declares, and inlines no dependency.
-    const importable = importableDependencies(manifest)
-    for (const file of await readSources(installedDir)) {
-      if (file.path.endsWith('.d.ts') || file.path.endsWith('.d.mts')) continue
-      for (const dep of importedPackages(file.text)) {
-        if (!importable.has(dep))
-          problems.push(`${file.path} imports ${dep}, which package.json does not declare`)
+    // (d) the types of every export check as a consumer compiles them: nodenext and bundler, lib files included.
+    if (targets.length > 0) {
+      await writeFile(
+        join(app, 'types-check.ts'),
+        typeCheckSource(
+          name,
+          targets.map((t) => t.subpath),
+        ),
+      )
+      await mkdir(join(nodeModules, '@types'), { recursive: true })
+      if (!existsSync(join(nodeModules, '@types', 'node')))
+        await symlink(typesNodeDir(), join(nodeModules, '@types', 'node'), 'dir')
+      // Both modes at once: each is a separate tsc process, mostly waiting on lib files.
+      const outcomes = await Promise.all(
+        typeCheckModes.map(async (mode) => {
+          const config = `tsconfig.${mode.name}.json`
+          await writeFile(
+            join(app, config),
+            JSON.stringify({
+              compilerOptions: {
+                ...mode.compilerOptions,
+                target: 'es2023',
+                strict: true,
+                noEmit: true,
+                skipLibCheck: false,
+                types: ['node'],
+              },
+              files: ['types-check.ts'],
+            }),
+          )
+          return { mode, tsc: await run(process.execPath, [tscPath(), '-p', config], app) }
+        }),
+      )
+      for (const { mode, tsc } of outcomes) {
+        if (tsc.code !== 0)
+          problems.push(
+            `types do not check (moduleResolution ${mode.name}, skipLibCheck false): ${lastLines(tsc.stdout + tsc.stderr)}`,
+          )
       }
+    }
+
+    // (e) shipped code imports only what it declares, and inlines no dependency; shipped types
+    // reference only packages it declares (a consumer's compiler must find them).
+    const importable = importableDependencies(manifest)
+    const shipped = await readSources(installedDir)
+    for (const file of shipped) {
+      const isTypes = /\.d\.[cm]?ts$/.test(file.path)
+      for (const dep of importedPackages(file.text)) {
+        if (importable.has(dep)) continue
+        problems.push(
+          isTypes
+            ? `${file.path} references ${dep}, which package.json does not declare`
+            : `${file.path} imports ${dep}, which package.json does not declare`,
+        )
+      }
+      if (isTypes) continue
       for (const bundled of new Set(bundledDependencyMarkers(file.text))) {
         problems.push(`${file.path} bundles code of ${bundled} instead of depending on it`)
       }
     }
 
-    // (c) the dependency rules of ARCHITECTURE.md, on shipped code and on the sources.
-    const sources = [...(await readSources(installedDir)), ...(await readSources(join(pkg.dir, 'src')))]
-    for (const file of sources) {
-      for (const dep of importedPackages(file.text)) {
+    // (f) the dependency arrows of docs/architecture.md, on shipped JS and on the sources' run-time imports.
+    // Type-only statements in src (`import type ... from '@hotpath/x'`) are erased from the JS and create no
+    // arrow; what survives into the shipped .d.ts is held to the declared dependencies in (e).
+    const arrowFiles = [
+      ...shipped
+        .filter((f) => !/\.d\.[cm]?ts$/.test(f.path))
+        .map((f) => ({ path: f.path, deps: importedPackages(f.text) })),
+      ...(await readSources(join(pkg.dir, 'src'))).map((f) => ({
+        path: `src/${f.path}`,
+        deps: runtimeImportedPackages(f.text),
+      })),
+    ]
+    for (const file of arrowFiles) {
+      for (const dep of file.deps) {
         if (!dep.startsWith('@hotpath/')) continue
         const violation = internalImportViolation(name, dep)
         if (violation) problems.push(`${file.path}: ${violation}`)
@@ -216,6 +266,47 @@ export async function checkPackage(pkg: WorkspacePackage, options: CheckOptions 
   }
 }
 
-function lastLines(text: string, count = 6): string {
+/** `import()` of every export under `node`, from inside the project `app` where the tarball is installed. */
+export async function importProblems(
+  app: string,
+  name: string,
+  targets: ExportTarget[],
+  node: string,
+): Promise<string[]> {
+  const problems: string[] = []
+  for (const target of targets) {
+    const spec = target.subpath === '.' ? name : `${name}/${target.subpath.slice(2)}`
+    const imported = await run(
+      node,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(spec)})`],
+      app,
+    )
+    if (imported.code !== 0)
+      problems.push(
+        `import('${spec}') fails under Node ${await nodeVersion(node)}: ${errorLines(imported.stderr)}`,
+      )
+  }
+  return problems
+}
+
+const versions = new Map<string, string>()
+async function nodeVersion(node: string): Promise<string> {
+  if (!versions.has(node)) versions.set(node, (await run(node, ['-v'], '.')).stdout.trim())
+  return versions.get(node) ?? ''
+}
+
+/** The thrown error of a Node stderr (`TypeError: ...`, `Error [ERR_X]: ...`), else its last lines. */
+export function errorLines(stderr: string): string {
+  const lines = stderr.trim().split('\n')
+  const at = lines.findIndex((l) => /^(?:[\w.]*Error|Error \[\w+\])\b/.test(l.trim()))
+  return at === -1
+    ? lastLines(stderr)
+    : lines
+        .slice(at, at + 3)
+        .map((l) => l.trim())
+        .join(' | ')
+}
+
+export function lastLines(text: string, count = 6): string {
   return text.trim().split('\n').slice(-count).join(' | ')
 }

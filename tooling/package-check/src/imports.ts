@@ -34,6 +34,21 @@ export function importedPackages(source: string): string[] {
   return [...names].sort()
 }
 
+// Whole type-only statements: `import type ... from 'x'`, `export type ... from 'x'` (also `export type * from`).
+// They are erased from the emitted JS, so they create no run-time arrow. `import { type A } from 'x'` is not
+// one: under verbatimModuleSyntax it still emits `import {} from 'x'`, which loads the module.
+const typeOnlyPattern = /(^|[^\w$.])(?:import|export)\s+type\s+(?!from\s)[^;'"]*?\bfrom\s*['"][^'"]+['"]/gm
+
+/** The source text without its type-only import/export statements. */
+export function withoutTypeOnlyImports(source: string): string {
+  return source.replace(typeOnlyPattern, '$1')
+}
+
+/** Bare package names a source text imports at run time (type-only statements left out). */
+export function runtimeImportedPackages(source: string): string[] {
+  return importedPackages(withoutTypeOnlyImports(source))
+}
+
 /** Bundlers leave region markers with the original path when they inline a dependency. */
 export function bundledDependencyMarkers(source: string): string[] {
   return [
