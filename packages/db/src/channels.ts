@@ -1,19 +1,98 @@
 // Diagnostics channels of @hotpath/db, created once at module load (see docs/diagnostics-channels.md).
-import diagnostics_channel from 'node:diagnostics_channel'
+// The payload interfaces are part of the public contract (@hotpath/metrics imports the types only).
+import { type TypedChannel, typedChannel } from '@hotpath/core'
+import type { DbSystem } from './drivers/types.ts'
 
-export const queryChannel: diagnostics_channel.Channel = diagnostics_channel.channel('hotpath:db:query')
-export const slowQueryChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:slow-query')
-export const acquireChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:pool:acquire')
-export const releaseChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:pool:release')
-export const timeoutChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:pool:timeout')
-export const createChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:pool:create')
-export const destroyChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:pool:destroy')
-export const poolErrorChannel: diagnostics_channel.Channel =
-  diagnostics_channel.channel('hotpath:db:pool:error')
-export const leakChannel: diagnostics_channel.Channel = diagnostics_channel.channel('hotpath:db:pool:leak')
+/** `hotpath:db:query` (and `hotpath:db:slow-query`): one statement finished or failed. */
+export interface DbQueryEvent {
+  database: string
+  system: DbSystem
+  /** First keyword of the statement, upper case: 'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'WITH', ... */
+  operation: string
+  /** The statement without literals (`select * from t where id = ?`). */
+  fingerprint: string
+  /** Low-cardinality summary (`SELECT orders`). */
+  summary: string
+  /** Measured duration; 0 for a query-cache hit. */
+  durationMs: number
+  rows: number
+  /** True when the rows came from the query cache (the statement did not run). */
+  cached: boolean
+  error?: { code: string | undefined; message: string }
+}
+
+/** `hotpath:db:slow-query`: a statement at or over `slowQueryThreshold` (same payload as `hotpath:db:query`). */
+export type DbSlowQueryEvent = DbQueryEvent
+
+/** `hotpath:db:pool:acquire`: a lease was handed out after `waitMs`. */
+export interface DbPoolAcquireEvent {
+  pool: string
+  waitMs: number
+}
+
+/** `hotpath:db:pool:release`: a lease came back after `useMs`. */
+export interface DbPoolReleaseEvent {
+  pool: string
+  useMs: number
+}
+
+/** `hotpath:db:pool:timeout`: a waiter's acquire deadline passed. */
+export interface DbPoolTimeoutEvent {
+  pool: string
+  waitMs: number
+  /** Waiters still queued after this one left. */
+  pending: number
+}
+
+/** `hotpath:db:pool:create`: a create succeeded (no `error`) or failed. */
+export interface DbPoolCreateEvent {
+  pool: string
+  error?: unknown
+}
+
+/** Why a resource left the pool. */
+export type DbPoolDestroyReason = 'destroyed' | 'error' | 'lifetime' | 'idle' | 'validation' | 'close'
+
+/** `hotpath:db:pool:destroy`: a resource left the pool. */
+export interface DbPoolDestroyEvent {
+  pool: string
+  reason: DbPoolDestroyReason
+  error: unknown
+}
+
+/** `hotpath:db:pool:error`: an idle resource failed, or `destroy` threw. */
+export interface DbPoolErrorEvent {
+  pool: string
+  error: unknown
+}
+
+/** `hotpath:db:pool:leak`: a lease held longer than `leakDetection`. */
+export interface DbPoolLeakEvent {
+  pool: string
+  heldMs: number
+  /** Stack of the acquire() call that took the lease. */
+  stack: string | undefined
+}
+
+/** Channel name -> payload type of every channel @hotpath/db publishes on. */
+export interface DbChannelPayloads {
+  'hotpath:db:query': DbQueryEvent
+  'hotpath:db:slow-query': DbSlowQueryEvent
+  'hotpath:db:pool:acquire': DbPoolAcquireEvent
+  'hotpath:db:pool:release': DbPoolReleaseEvent
+  'hotpath:db:pool:timeout': DbPoolTimeoutEvent
+  'hotpath:db:pool:create': DbPoolCreateEvent
+  'hotpath:db:pool:destroy': DbPoolDestroyEvent
+  'hotpath:db:pool:error': DbPoolErrorEvent
+  'hotpath:db:pool:leak': DbPoolLeakEvent
+}
+
+export const queryChannel: TypedChannel<DbQueryEvent> = typedChannel('hotpath:db:query')
+export const slowQueryChannel: TypedChannel<DbSlowQueryEvent> = typedChannel('hotpath:db:slow-query')
+export const acquireChannel: TypedChannel<DbPoolAcquireEvent> = typedChannel('hotpath:db:pool:acquire')
+export const releaseChannel: TypedChannel<DbPoolReleaseEvent> = typedChannel('hotpath:db:pool:release')
+export const timeoutChannel: TypedChannel<DbPoolTimeoutEvent> = typedChannel('hotpath:db:pool:timeout')
+export const createChannel: TypedChannel<DbPoolCreateEvent> = typedChannel('hotpath:db:pool:create')
+export const destroyChannel: TypedChannel<DbPoolDestroyEvent> = typedChannel('hotpath:db:pool:destroy')
+export const poolErrorChannel: TypedChannel<DbPoolErrorEvent> = typedChannel('hotpath:db:pool:error')
+export const leakChannel: TypedChannel<DbPoolLeakEvent> = typedChannel('hotpath:db:pool:leak')

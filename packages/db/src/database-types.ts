@@ -1,4 +1,5 @@
 // Public types of the database API.
+import type { Clock } from '@hotpath/core'
 import type { Analysis } from './analyze.ts'
 import type { DbSystem, Driver, Params, Plan, PoolSettings, Row } from './drivers/types.ts'
 import type { QueryStats, SlowQuery } from './insight.ts'
@@ -14,16 +15,21 @@ export interface DatabaseOptions {
   pool?: PoolSettings
   /** A @hotpath/cache Cache, options for one created on first use, or false. */
   queryCache?: QueryCacheSetting
-  /** Statements slower than this (ms) are logged with their plan. Default 50. */
-  slowQueryMs?: number
+  /** Statements at least this slow (ms) are logged with their plan. Default 50. */
+  slowQueryThreshold?: number
   /** Capture EXPLAIN plans of slow statements. Default true. */
   explainSlowQueries?: boolean
+  /**
+   * Time source of query durations, slow-query stamps, the driver's pools (idle, lifetime, leaks,
+   * deadlines) and the query cache the database creates. Default systemClock.
+   */
+  clock?: Clock
 }
 
 export interface QueryOptions {
   /** Cache the rows of this SELECT: true (default TTL) or a TTL in ms. */
   cache?: boolean | number
-  /** Extra tags for the cached rows (invalidate with db.invalidate(tags)). */
+  /** Extra tags for the cached rows (invalidate with db.invalidateTags(tags)). */
   tags?: string[]
 }
 
@@ -60,10 +66,10 @@ export interface Database {
   /** Static findings plus full scans from EXPLAIN, with suggested CREATE INDEX statements. */
   analyze(sql: string, params?: Params): Promise<Analysis>
   explain(sql: string, params?: Params): Promise<Plan>
-  /** Statements over slowQueryMs, slowest first, with their plans. */
+  /** Statements at or over slowQueryThreshold, slowest first, with their plans. */
   slowQueries(): Promise<SlowQuery[]>
   /** Invalidates cached queries carrying any of these tags (`table:<name>` for a table). */
-  invalidate(tags: string[]): Promise<void>
+  invalidateTags(tags: string[]): Promise<void>
   stats(): DatabaseStats
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>

@@ -1,7 +1,8 @@
 // createDatabase: query / execute / transaction / batch on a driver, with fingerprint statistics,
 // slow-query plans, analyze(), and a query cache invalidated by writes to the tables it read.
+import type { Clock } from '@hotpath/core'
 import { type Analysis, scanFindings, staticFindings } from './analyze.ts'
-import { queryChannel, slowQueryChannel } from './channels.ts'
+import { type DbQueryEvent, queryChannel, slowQueryChannel } from './channels.ts'
 import { postgres } from './drivers/postgres.ts'
 import { sqlite } from './drivers/sqlite.ts'
 import type {
@@ -15,7 +16,7 @@ import type {
   Row,
   Statement,
 } from './drivers/types.ts'
-import { DatabaseClosedError, InvalidOptionError, QueryError, UnknownDriverError } from './errors.ts'
+import { DatabaseClosedError, QueryError, UnknownDriverError } from './errors.ts'
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
 import { type FingerprintStats, Insight, type SlowQuery } from './insight.ts'
 import type {
@@ -27,9 +28,8 @@ import type {
   QueryOptions,
   Transaction,
 } from './database-types.ts'
-import { resolvePoolOptions } from './pool-options.ts'
+import { check, POOL_OPTION_KEYS, resolvePoolOptions } from './pool-options.ts'
 import { QueryCacheHolder } from './query-cache.ts'
-import { optNumber, optObject, optString } from './validate.ts'
 
 interface Entry {
   info: SqlInfo
@@ -38,8 +38,22 @@ interface Entry {
 }
 
 const EMPTY: readonly unknown[] = Object.freeze([])
-const now = (): number => performance.now()
 const EXPLAINABLE = new Set(['SELECT', 'UPDATE', 'DELETE'])
+
+/** Every option createDatabase knows (an unknown key, e.g. a renamed one, throws). */
+const DATABASE_OPTION_KEYS: readonly string[] = [
+  'name',
+  'driver',
+  'pool',
+  'queryCache',
+  'slowQueryThreshold',
+  'explainSlowQueries',
+  'clock',
+]
+/** The pool options a database passes to its driver's pools (name, create, destroy, validate, clock are its own). */
+const POOL_SETTING_KEYS: readonly string[] = POOL_OPTION_KEYS.filter(
+  (k) => !['name', 'create', 'destroy', 'validate', 'clock'].includes(k),
+)
 
 function resolveDriver(driver: DatabaseOptions['driver']): Driver {
   if (driver === undefined || driver === 'sqlite') return sqlite()
@@ -53,36 +67,36 @@ class DatabaseImpl implements Database {
   readonly name: string
   readonly system: DbSystem
   private readonly driver: DriverInstance
-  private readonly insight = new Insight()
+  private readonly insight: Insight
   private readonly entries = new Map<string, Entry>()
   private readonly cache: QueryCacheHolder
-  private readonly slowQueryMs: number
+  private readonly slowQueryThreshold: number
   private readonly explainSlow: boolean
+  /** The instance clock (query durations, slow-query stamps); also given to the pools and the query cache. */
+  private readonly clock: Clock
   private closePromise: Promise<void> | null = null
   private closed = false
 
   constructor(options: DatabaseOptions) {
-    const o = optObject<DatabaseOptions>('options', options) ?? {}
-    this.name = optString('name', o.name, 'db')
-    this.slowQueryMs = optNumber('slowQueryMs', o.slowQueryMs, 50)
-    if (o.explainSlowQueries !== undefined && typeof o.explainSlowQueries !== 'boolean') {
-      throw new InvalidOptionError('explainSlowQueries', o.explainSlowQueries, 'a boolean')
-    }
-    this.explainSlow = o.explainSlowQueries ?? true
-    const pool = optObject<PoolSettings>('pool', o.pool) ?? {}
+    const o = (check.object('options', options, DATABASE_OPTION_KEYS) ?? {}) as DatabaseOptions
+    this.name = check.string('name', o.name, 'db')
+    this.slowQueryThreshold = check.nonNegative('slowQueryThreshold', o.slowQueryThreshold, 50)
+    this.explainSlow = check.boolean('explainSlowQueries', o.explainSlowQueries, true)
+    this.clock = check.clock('clock', o.clock)
+    const pool = (check.object('pool', o.pool, POOL_SETTING_KEYS) ?? {}) as PoolSettings
     // Validated here once, whatever pools the driver makes of them (SQLite's writer is always max 1).
     resolvePoolOptions({ ...pool, create: () => undefined })
-    this.cache = new QueryCacheHolder(o.queryCache)
+    this.insight = new Insight(this.clock)
+    this.cache = new QueryCacheHolder(o.queryCache, o.clock)
     const driver = resolveDriver(o.driver)
     this.system = driver.system
-    this.driver = driver.open({ name: this.name, pool })
+    this.driver = driver.open({ name: this.name, pool, clock: this.clock })
   }
 
   private entry(sql: string): Entry {
     let e = this.entries.get(sql)
     if (e === undefined) {
-      if (typeof sql !== 'string' || sql.trim() === '')
-        throw new InvalidOptionError('sql', sql, 'a non-empty SQL string')
+      if (typeof sql !== 'string' || sql.trim() === '') check.fail('sql', sql, 'a non-empty SQL string')
       const info = fingerprint(sql)
       if (this.entries.size >= 2_000) this.entries.clear()
       e = {
@@ -129,7 +143,7 @@ class DatabaseImpl implements Database {
   }
 
   private run(sql: string, params: Params, e: Entry): Promise<Row[]> {
-    const t0 = now()
+    const t0 = this.clock.now()
     let r: ExecResult | Promise<ExecResult>
     try {
       r = e.info.isRead ? this.driver.read(sql, params, e.info) : this.driver.write(sql, params, e.info)
@@ -166,16 +180,16 @@ class DatabaseImpl implements Database {
   }
 
   private finish(sql: string, params: Params, e: Entry, res: ExecResult, t0: number): ExecResult {
-    const durationMs = now() - t0
+    const durationMs = this.clock.now() - t0
     e.stats.record(durationMs, res.rowCount, false)
     if (queryChannel.hasSubscribers)
       queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
-    if (durationMs >= this.slowQueryMs) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
+    if (durationMs >= this.slowQueryThreshold) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
     return res
   }
 
   private failed(e: Entry, error: unknown, t0: number): Error {
-    const durationMs = now() - t0
+    const durationMs = this.clock.now() - t0
     const mapped = this.driver.mapError(error, e.info)
     e.stats.record(durationMs, 0, true)
     if (queryChannel.hasSubscribers) queryChannel.publish(this.payload(e, durationMs, 0, false, mapped))
@@ -188,8 +202,8 @@ class DatabaseImpl implements Database {
     rows: number,
     cached: boolean,
     error: Error | undefined,
-  ): object {
-    const p: Record<string, unknown> = {
+  ): DbQueryEvent {
+    const p: DbQueryEvent = {
       database: this.name,
       system: this.system,
       operation: e.info.operation,
@@ -256,7 +270,7 @@ class DatabaseImpl implements Database {
     if (this.closed) throw new DatabaseClosedError(this.name)
     const e = this.entry(sql)
     this.checkParams(e, params)
-    const t0 = now()
+    const t0 = this.clock.now()
     let res: ExecResult
     try {
       res = await this.driver.write(sql, params, e.info)
@@ -272,13 +286,13 @@ class DatabaseImpl implements Database {
 
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
     if (this.closed) throw new DatabaseClosedError(this.name)
-    if (typeof fn !== 'function') throw new InvalidOptionError('fn', fn, 'an async function (tx) => result')
+    if (typeof fn !== 'function') check.fail('fn', fn, 'an async function (tx) => result')
     const written = new Set<string>()
     const result = await this.driver.transaction(async (session) => {
       const exec = async (sql: string, params: Params): Promise<ExecResult> => {
         const e = this.entry(sql)
         this.checkParams(e, params)
-        const t0 = now()
+        const t0 = this.clock.now()
         let res: ExecResult
         try {
           res = await session.run(sql, params, e.info)
@@ -286,7 +300,7 @@ class DatabaseImpl implements Database {
           throw this.failed(e, error, t0)
         }
         if (!e.info.isRead) for (const t of e.tags) written.add(t)
-        const durationMs = now() - t0
+        const durationMs = this.clock.now() - t0
         e.stats.record(durationMs, res.rowCount, false)
         if (queryChannel.hasSubscribers)
           queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
@@ -312,8 +326,7 @@ class DatabaseImpl implements Database {
 
   async batch(statements: readonly BatchStatement[]): Promise<ExecuteResult[]> {
     if (this.closed) throw new DatabaseClosedError(this.name)
-    if (!Array.isArray(statements))
-      throw new InvalidOptionError('statements', statements, 'an array of statements')
+    if (!Array.isArray(statements)) check.fail('statements', statements, 'an array of statements')
     const list: (Statement & { e: Entry })[] = statements.map((s: BatchStatement) => {
       const [sql, params] =
         typeof s === 'string'
@@ -326,7 +339,7 @@ class DatabaseImpl implements Database {
       return { sql: sql as string, params: params as Params, info: e.info, e }
     })
     if (list.length === 0) return []
-    const t0 = now()
+    const t0 = this.clock.now()
     let results: ExecResult[]
     try {
       results = await this.driver.batch(list)
@@ -334,7 +347,7 @@ class DatabaseImpl implements Database {
       const index = (error as { statementIndex?: number } | null)?.statementIndex ?? 0
       throw this.failed(list[Math.min(index, list.length - 1)]!.e, error, t0)
     }
-    const each = (now() - t0) / list.length
+    const each = (this.clock.now() - t0) / list.length
     const written = new Set<string>()
     for (let i = 0; i < list.length; i++) {
       const { e } = list[i]!
@@ -379,9 +392,9 @@ class DatabaseImpl implements Database {
     return this.insight.slowQueries()
   }
 
-  async invalidate(tags: string[]): Promise<void> {
+  async invalidateTags(tags: string[]): Promise<void> {
     if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) {
-      throw new InvalidOptionError('tags', tags, 'an array of strings')
+      check.fail('tags', tags, 'an array of strings')
     }
     const cache = this.cache.cache
     if (cache !== undefined && tags.length > 0) await cache.invalidateTags(tags)

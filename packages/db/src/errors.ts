@@ -1,125 +1,121 @@
-// Coded errors of @hotpath/db. Every error carries a stable `code`; query errors also carry the
-// statement's fingerprint and, on PostgreSQL, the SQLSTATE.
+// Coded errors of @hotpath/db, all HotpathError subclasses from @hotpath/core. Query errors also carry
+// the statement's fingerprint and, on PostgreSQL, the SQLSTATE.
+import { describe, HotpathError, type HotpathErrorOptions, nameErrorClass } from '@hotpath/core'
+import type { DbErrorCode } from './error-codes.ts'
 
-export type DbErrorCode =
-  | 'HOTPATH_DB_INVALID_OPTION'
-  | 'HOTPATH_DB_UNKNOWN_DRIVER'
-  | 'HOTPATH_DB_DRIVER_MISSING'
-  | 'HOTPATH_DB_POOL_CLOSED'
-  | 'HOTPATH_DB_ACQUIRE_TIMEOUT'
-  | 'HOTPATH_DB_POOL_QUEUE_FULL'
-  | 'HOTPATH_DB_LEASE_RELEASED'
-  | 'HOTPATH_DB_CLOSED'
-  | 'HOTPATH_DB_QUERY'
-  | 'HOTPATH_DB_SYNTAX'
-  | 'HOTPATH_DB_PARAMETER_COUNT'
-  | 'HOTPATH_DB_BIND'
-  | 'HOTPATH_DB_CONSTRAINT'
-  | 'HOTPATH_DB_STATEMENT_TIMEOUT'
-  | 'HOTPATH_DB_CONNECTION'
-  | 'HOTPATH_DB_WORKER'
+export type { DbErrorCode } from './error-codes.ts'
 
-export interface HotpathErrorOptions {
-  cause?: unknown
-  details?: Record<string, unknown>
-}
+/** The invalid-option code of this package (for core's InvalidOptionError / optionChecks). */
+export const INVALID_OPTION: 'HOTPATH_DB_INVALID_OPTION' = 'HOTPATH_DB_INVALID_OPTION'
 
-/** Base class of every error thrown by @hotpath/db; recognisable across packages by the symbol marker. */
-export class HotpathError extends Error {
-  override name = 'HotpathError'
-  readonly code: string
-  readonly details: Record<string, unknown> | undefined
-
-  constructor(code: string, message: string, options: HotpathErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.details = options.details
-    // The cross-package marker `[Symbol.for('hotpath.error')] === true`.
-    Object.defineProperty(this, Symbol.for('hotpath.error'), { value: true, enumerable: false })
+/** A coded @hotpath/db error that has no class of its own (connection, worker, finished transaction). */
+export class DbError extends HotpathError {
+  declare readonly code: DbErrorCode
+  constructor(code: DbErrorCode, message: string, options: HotpathErrorOptions = {}) {
+    super(code, message, options)
+  }
+  static {
+    nameErrorClass(DbError, 'DbError')
   }
 }
 
-/** A bad option passed to a factory: names the option, the value received and what is allowed. */
-export class InvalidOptionError extends HotpathError {
-  override name = 'InvalidOptionError'
-  constructor(option: string, value: unknown, allowed: string) {
-    super(
-      'HOTPATH_DB_INVALID_OPTION',
-      `Invalid option "${option}": received ${describe(value)}, expected ${allowed}`,
-      {
-        details: { option, value },
-      },
-    )
-  }
+/** A statement on a transaction handle after its transaction committed or rolled back. */
+export function transactionFinished(): DbError {
+  return new DbError(
+    'HOTPATH_DB_TRANSACTION_FINISHED',
+    'this transaction already committed or rolled back: run its statements inside the transaction callback',
+  )
 }
 
 export class UnknownDriverError extends HotpathError {
-  override name = 'UnknownDriverError'
   constructor(value: unknown) {
     super(
-      'HOTPATH_DB_UNKNOWN_DRIVER',
-      `Unknown driver: received ${describe(value)}, expected sqlite({ filename }), postgres({ connectionString }), 'sqlite' or 'postgres'`,
+      'HOTPATH_DB_UNKNOWN_DRIVER' satisfies DbErrorCode,
+      `unknown driver: received ${describe(value)}, expected sqlite({ filename }), postgres({ connectionString }), 'sqlite' or 'postgres'`,
       { details: { driver: value } },
     )
+  }
+  static {
+    nameErrorClass(UnknownDriverError, 'UnknownDriverError')
   }
 }
 
 export class DriverMissingError extends HotpathError {
-  override name = 'DriverMissingError'
   constructor(pkg: string, cause: unknown) {
     super(
-      'HOTPATH_DB_DRIVER_MISSING',
-      `The optional peer dependency "${pkg}" is not installed: npm i ${pkg}`,
-      {
-        cause,
-      },
+      'HOTPATH_DB_DRIVER_MISSING' satisfies DbErrorCode,
+      `the optional peer dependency "${pkg}" is not installed: npm i ${pkg}`,
+      { cause, details: { package: pkg } },
     )
+  }
+  static {
+    nameErrorClass(DriverMissingError, 'DriverMissingError')
   }
 }
 
 export class PoolClosedError extends HotpathError {
-  override name = 'PoolClosedError'
   constructor(pool: string) {
-    super('HOTPATH_DB_POOL_CLOSED', `Pool "${pool}" is closed`)
+    super('HOTPATH_DB_POOL_CLOSED' satisfies DbErrorCode, `pool "${pool}" is closed`, { details: { pool } })
+  }
+  static {
+    nameErrorClass(PoolClosedError, 'PoolClosedError')
   }
 }
 
 export class AcquireTimeoutError extends HotpathError {
-  override name = 'AcquireTimeoutError'
   constructor(pool: string, waitMs: number, cause: unknown) {
     super(
-      'HOTPATH_DB_ACQUIRE_TIMEOUT',
-      `Pool "${pool}": no resource became available within ${Math.round(waitMs)} ms` +
+      'HOTPATH_DB_ACQUIRE_TIMEOUT' satisfies DbErrorCode,
+      `pool "${pool}": no resource became available within ${Math.round(waitMs)} ms` +
         (cause instanceof Error ? ` (last create error: ${cause.message})` : ''),
-      cause === undefined ? {} : { cause },
+      cause === undefined ? { details: { pool, waitMs } } : { cause, details: { pool, waitMs } },
     )
+  }
+  static {
+    nameErrorClass(AcquireTimeoutError, 'AcquireTimeoutError')
   }
 }
 
 export class PoolQueueFullError extends HotpathError {
-  override name = 'PoolQueueFullError'
   constructor(pool: string, maxWaiting: number) {
-    super('HOTPATH_DB_POOL_QUEUE_FULL', `Pool "${pool}": ${maxWaiting} callers already waiting (maxWaiting)`)
+    super(
+      'HOTPATH_DB_POOL_QUEUE_FULL' satisfies DbErrorCode,
+      `pool "${pool}": ${maxWaiting} callers already waiting (maxWaiting)`,
+      { details: { pool, maxWaiting } },
+    )
+  }
+  static {
+    nameErrorClass(PoolQueueFullError, 'PoolQueueFullError')
   }
 }
 
 export class LeaseReleasedError extends HotpathError {
-  override name = 'LeaseReleasedError'
   constructor(pool: string) {
-    super('HOTPATH_DB_LEASE_RELEASED', `Pool "${pool}": this lease was already released or destroyed`)
+    super(
+      'HOTPATH_DB_LEASE_RELEASED' satisfies DbErrorCode,
+      `pool "${pool}": this lease was already released or destroyed`,
+      { details: { pool } },
+    )
+  }
+  static {
+    nameErrorClass(LeaseReleasedError, 'LeaseReleasedError')
   }
 }
 
 export class DatabaseClosedError extends HotpathError {
-  override name = 'DatabaseClosedError'
   constructor(name: string) {
-    super('HOTPATH_DB_CLOSED', `Database "${name}" is closed`)
+    super('HOTPATH_DB_CLOSED' satisfies DbErrorCode, `database "${name}" is closed`, {
+      details: { database: name },
+    })
+  }
+  static {
+    nameErrorClass(DatabaseClosedError, 'DatabaseClosedError')
   }
 }
 
 /** A statement failed. `fingerprint` names it without literals; `sqlState` is PostgreSQL's SQLSTATE. */
 export class QueryError extends HotpathError {
-  override name = 'QueryError'
+  declare readonly code: DbErrorCode
   readonly fingerprint: string
   readonly sqlState: string | undefined
   constructor(code: DbErrorCode, message: string, fingerprint: string, sqlState?: string, cause?: unknown) {
@@ -127,24 +123,7 @@ export class QueryError extends HotpathError {
     this.fingerprint = fingerprint
     this.sqlState = sqlState
   }
-}
-
-export function isHotpathError(error: unknown): error is HotpathError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[Symbol.for('hotpath.error')] === true
-  )
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  if (Array.isArray(value)) return 'an array'
-  try {
-    return JSON.stringify(value).slice(0, 80)
-  } catch {
-    return 'an object'
+  static {
+    nameErrorClass(QueryError, 'QueryError')
   }
 }

@@ -13,14 +13,26 @@ export type {
 export { type PostgresOptions, postgres } from './drivers/postgres.ts'
 export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions, sqlite } from './drivers/sqlite.ts'
 export type { DbSystem, Driver, ExecResult, Params, Plan, PoolSettings, Row } from './drivers/types.ts'
+export { HotpathError, InvalidOptionError, isHotpathError } from '@hotpath/core'
+export type {
+  DbChannelPayloads,
+  DbPoolAcquireEvent,
+  DbPoolCreateEvent,
+  DbPoolDestroyEvent,
+  DbPoolDestroyReason,
+  DbPoolErrorEvent,
+  DbPoolLeakEvent,
+  DbPoolReleaseEvent,
+  DbPoolTimeoutEvent,
+  DbQueryEvent,
+  DbSlowQueryEvent,
+} from './channels.ts'
+export { type DbErrorCode, errorCodes } from './error-codes.ts'
 export {
   AcquireTimeoutError,
   DatabaseClosedError,
-  type DbErrorCode,
+  DbError,
   DriverMissingError,
-  HotpathError,
-  InvalidOptionError,
-  isHotpathError,
   LeaseReleasedError,
   PoolClosedError,
   PoolQueueFullError,

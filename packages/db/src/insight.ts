@@ -1,4 +1,5 @@
 // Per-fingerprint statement statistics (like pg_stat_statements) and the slow-query log.
+import type { Clock } from '@hotpath/core'
 
 export interface QueryStats {
   fingerprint: string
@@ -65,9 +66,10 @@ export interface SlowQuery {
   summary: string
   /** The statement text as given (parameter placeholders, never the parameter values). */
   sql: string
-  /** Slowest duration seen (ms) and how many executions went over slowQueryMs. */
+  /** Slowest duration seen (ms) and how many executions reached slowQueryThreshold. */
   durationMs: number
   count: number
+  /** Wall-clock epoch ms (the database clock's epoch()) of the last slow execution. */
   lastAt: number
   /** Plan from EXPLAIN (QUERY PLAN rows on SQLite, FORMAT JSON on PostgreSQL) when it could be taken. */
   plan?: unknown
@@ -80,8 +82,10 @@ export class Insight {
   private readonly slow = new Map<string, SlowQuery>()
   private readonly planning = new Set<Promise<void>>()
   private readonly maxFingerprints: number
+  private readonly clock: Clock
 
-  constructor(maxFingerprints = 5_000) {
+  constructor(clock: Clock, maxFingerprints = 5_000) {
+    this.clock = clock
     this.maxFingerprints = maxFingerprints
   }
 
@@ -112,7 +116,7 @@ export class Insight {
     const existing = this.slow.get(fingerprint)
     if (existing !== undefined) {
       existing.count++
-      existing.lastAt = Date.now()
+      existing.lastAt = this.clock.epoch()
       if (durationMs > existing.durationMs) existing.durationMs = durationMs
       return
     }
@@ -120,7 +124,7 @@ export class Insight {
       const first = this.slow.keys().next().value
       if (first !== undefined) this.slow.delete(first)
     }
-    const entry: SlowQuery = { fingerprint, summary, sql, durationMs, count: 1, lastAt: Date.now() }
+    const entry: SlowQuery = { fingerprint, summary, sql, durationMs, count: 1, lastAt: this.clock.epoch() }
     this.slow.set(fingerprint, entry)
     if (explain === undefined) return
     const p: Promise<void> = explain().then(

@@ -1,13 +1,17 @@
 // `@hotpath/db/pool`: the driver-agnostic resource pool on its own (no driver code, no node:sqlite, no pg).
-export {
-  AcquireTimeoutError,
-  HotpathError,
-  InvalidOptionError,
-  isHotpathError,
-  LeaseReleasedError,
-  PoolClosedError,
-  PoolQueueFullError,
-} from './errors.ts'
+export { HotpathError, InvalidOptionError, isHotpathError } from '@hotpath/core'
+export type {
+  DbPoolAcquireEvent,
+  DbPoolCreateEvent,
+  DbPoolDestroyEvent,
+  DbPoolDestroyReason,
+  DbPoolErrorEvent,
+  DbPoolLeakEvent,
+  DbPoolReleaseEvent,
+  DbPoolTimeoutEvent,
+} from './channels.ts'
+export { type DbErrorCode, errorCodes } from './error-codes.ts'
+export { AcquireTimeoutError, LeaseReleasedError, PoolClosedError, PoolQueueFullError } from './errors.ts'
 export {
   type AcquireOptions,
   createPool,

@@ -1,6 +1,9 @@
 // Options of createPool, their defaults and their validation.
-import { InvalidOptionError } from './errors.ts'
-import { optFunction, optNumber, optObject, optString } from './validate.ts'
+import { type Clock, type OptionChecks, optionChecks } from '@hotpath/core'
+import { INVALID_OPTION } from './errors.ts'
+
+/** Option validators of @hotpath/db (they throw core's InvalidOptionError, code HOTPATH_DB_INVALID_OPTION). */
+export const check: OptionChecks = optionChecks(INVALID_OPTION)
 
 export interface PoolOptions<T> {
   /** Name used in stats and diagnostics payloads. Default `'pool'`. */
@@ -23,14 +26,16 @@ export interface PoolOptions<T> {
   maxLifetime?: number
   /** Fast-fail when this many callers already wait. Default Infinity. */
   maxWaiting?: number
-  /** Validate a borrowed resource only if it was idle at least this long. Default 500 (when `validate` is set). */
+  /** Validate a borrowed resource only if it was idle at least this long (ms). Default 500 (when `validate` is set). */
   validateAfterIdle?: number
   /** Publish a leak warning for a lease held longer than this (ms). Default 0 (off). */
   leakDetection?: number
   /** Backoff between failing creates: first delay and cap, in ms. Default { initialDelay: 50, maxDelay: 2000 }. */
   createRetry?: { initialDelay?: number; maxDelay?: number }
-  /** How long close() waits for outstanding leases before destroying them. Default 10 000. */
+  /** How long close() waits for outstanding leases before destroying them (ms). Default 10 000. */
   closeTimeout?: number
+  /** Time source of idle, lifetime, validateAfterIdle, leak, backoff and deadline decisions. Default systemClock. */
+  clock?: Clock
 }
 
 export interface ResolvedPoolOptions<T> {
@@ -49,43 +54,76 @@ export interface ResolvedPoolOptions<T> {
   retryInitialDelay: number
   retryMaxDelay: number
   closeTimeout: number
+  clock: Clock
 }
 
+/** Every option createPool knows (an unknown key is a misspelling and throws). */
+export const POOL_OPTION_KEYS: readonly string[] = [
+  'name',
+  'create',
+  'destroy',
+  'validate',
+  'min',
+  'max',
+  'acquireTimeout',
+  'idleTimeout',
+  'maxLifetime',
+  'maxWaiting',
+  'validateAfterIdle',
+  'leakDetection',
+  'createRetry',
+  'closeTimeout',
+  'clock',
+]
+
 export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOptions<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', options, 'an object with at least { create }')
+  if (options === undefined) check.fail('options', options, 'an object with at least { create }')
+  const o = check.object('options', options, POOL_OPTION_KEYS) as unknown as PoolOptions<T>
+  const create = check.func<() => T | Promise<T>>('create', o.create)
+  if (create === undefined) check.fail('create', o.create, 'a function')
+  const max = check.integer('max', o.max, 10, 1)
+  const min = check.integer('min', o.min, 0, 0)
+  if (min > max) check.fail('min', min, `an integer <= max (${max})`)
+  const acquireTimeout = check.positive('acquireTimeout', o.acquireTimeout, 30_000)
+  const retry = (check.object('createRetry', o.createRetry, ['initialDelay', 'maxDelay']) ?? {}) as {
+    initialDelay?: number
+    maxDelay?: number
   }
-  const max = optNumber('max', options.max, 10, { min: 1, integer: true })
-  const min = optNumber('min', options.min, 0, { integer: true })
-  if (min > max) throw new InvalidOptionError('min', min, `an integer <= max (${max})`)
-  const acquireTimeout = optNumber('acquireTimeout', options.acquireTimeout, 30_000, { min: 1 })
-  const retry =
-    optObject<{ initialDelay?: number; maxDelay?: number }>('createRetry', options.createRetry) ?? {}
-  const retryInitialDelay = optNumber('createRetry.initialDelay', retry.initialDelay, 50, { min: 1 })
-  const retryMaxDelay = optNumber('createRetry.maxDelay', retry.maxDelay, 2000, { min: retryInitialDelay })
-  const validate = optFunction<(resource: T) => boolean | Promise<boolean>>(
-    'validate',
-    options.validate,
-    false,
+  const retryInitialDelay = check.positive('createRetry.initialDelay', retry.initialDelay, 50)
+  const retryMaxDelay = check.positive(
+    'createRetry.maxDelay',
+    retry.maxDelay,
+    Math.max(2000, retryInitialDelay),
   )
+  if (retryMaxDelay < retryInitialDelay) {
+    check.fail(
+      'createRetry.maxDelay',
+      retryMaxDelay,
+      `a number >= createRetry.initialDelay (${retryInitialDelay})`,
+    )
+  }
+  const maxWaiting =
+    o.maxWaiting === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : (check.integer('maxWaiting', o.maxWaiting, Number.POSITIVE_INFINITY as number, 0) as number)
+  const validate = check.func<(resource: T) => boolean | Promise<boolean>>('validate', o.validate)
+  const validateAfterIdle = check.nonNegative('validateAfterIdle', o.validateAfterIdle, 500)
   return {
-    name: optString('name', options.name, 'pool'),
-    create: optFunction<() => T | Promise<T>>('create', options.create, true)!,
-    destroy: optFunction<(resource: T) => void | Promise<void>>('destroy', options.destroy, false),
+    name: check.string('name', o.name, 'pool'),
+    create: create as () => T | Promise<T>,
+    destroy: check.func<(resource: T) => void | Promise<void>>('destroy', o.destroy),
     validate,
     min,
     max,
     acquireTimeout,
-    idleTimeout: optNumber('idleTimeout', options.idleTimeout, 600_000),
-    maxLifetime: optNumber('maxLifetime', options.maxLifetime, 1_800_000),
-    maxWaiting: optNumber('maxWaiting', options.maxWaiting, Number.POSITIVE_INFINITY, {
-      integer: true,
-      allowInfinity: true,
-    }),
-    validateAfterIdle: validate ? optNumber('validateAfterIdle', options.validateAfterIdle, 500) : Infinity,
-    leakDetection: optNumber('leakDetection', options.leakDetection, 0),
+    idleTimeout: check.nonNegative('idleTimeout', o.idleTimeout, 600_000),
+    maxLifetime: check.nonNegative('maxLifetime', o.maxLifetime, 1_800_000),
+    maxWaiting,
+    validateAfterIdle: validate ? validateAfterIdle : Number.POSITIVE_INFINITY,
+    leakDetection: check.nonNegative('leakDetection', o.leakDetection, 0),
     retryInitialDelay,
     retryMaxDelay,
-    closeTimeout: optNumber('closeTimeout', options.closeTimeout, 10_000),
+    closeTimeout: check.nonNegative('closeTimeout', o.closeTimeout, 10_000),
+    clock: check.clock('clock', o.clock),
   }
 }

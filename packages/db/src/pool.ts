@@ -1,7 +1,9 @@
 // The resource pool: fair FIFO waiters in a ring buffer with one lazily re-armed deadline timer,
 // LIFO idle reuse, demand-capped creates with backoff, leak detection, lifetimes and idle eviction.
+import type { Clock } from '@hotpath/core'
 import {
   acquireChannel,
+  type DbPoolDestroyReason,
   createChannel,
   destroyChannel,
   leakChannel,
@@ -23,8 +25,6 @@ interface Slot<T> {
   broken: boolean
   leased: boolean
 }
-
-const now = (): number => performance.now()
 
 class PoolLease<T> implements Lease<T> {
   readonly resource: T
@@ -56,7 +56,9 @@ class ResourcePool<T> implements Pool<T> {
   readonly name: string
   private readonly o: ResolvedPoolOptions<T>
   private readonly idle: Slot<T>[] = []
-  private readonly waiters: WaiterQueue<Lease<T>> = new WaiterQueue((w, t) => this.expire(w, t))
+  private readonly waiters: WaiterQueue<Lease<T>>
+  /** The instance clock: every time read of the pool (idle, lifetime, leaks, deadlines) goes through it. */
+  private readonly clock: Clock
   private readonly slots = new Map<T, Slot<T>>()
   private used = 0
   private creating = 0
@@ -81,6 +83,8 @@ class ResourcePool<T> implements Pool<T> {
   constructor(options: PoolOptions<T>) {
     this.o = resolvePoolOptions(options)
     this.name = this.o.name
+    this.clock = this.o.clock
+    this.waiters = new WaiterQueue((w, t) => this.expire(w, t), this.clock)
     this.leases = this.o.leakDetection > 0 ? new Set() : null
     const { idleTimeout, maxLifetime, leakDetection } = this.o
     const period = Math.min(idleTimeout || Infinity, maxLifetime || Infinity)
@@ -99,7 +103,7 @@ class ResourcePool<T> implements Pool<T> {
 
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
     if (this.closed) return Promise.reject(new PoolClosedError(this.name))
-    const t = now()
+    const t = this.clock.now()
     const idle = this.idle
     while (idle.length > 0) {
       const slot = idle.pop()!
@@ -124,7 +128,7 @@ class ResourcePool<T> implements Pool<T> {
       onError(new PoolClosedError(this.name))
       return
     }
-    const t = now()
+    const t = this.clock.now()
     const idle = this.idle
     while (idle.length > 0) {
       const slot = idle.pop()!
@@ -155,7 +159,7 @@ class ResourcePool<T> implements Pool<T> {
   tryAcquire(): Lease<T> | undefined {
     if (this.closed) return undefined
     const idle = this.idle
-    const t = now()
+    const t = this.clock.now()
     while (idle.length > 0) {
       const slot = idle[idle.length - 1]!
       if (t >= slot.expiresAt) {
@@ -173,7 +177,7 @@ class ResourcePool<T> implements Pool<T> {
   useSync<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R {
     if (this.closed || this.leases !== null) return this.useSyncLease(fn, a, b, busy)
     const idle = this.idle
-    const t = now()
+    const t = this.clock.now()
     let slot: Slot<T> | undefined
     while (idle.length > 0) {
       const top = idle[idle.length - 1]!
@@ -197,7 +201,7 @@ class ResourcePool<T> implements Pool<T> {
     } finally {
       slot.leased = false
       this.used--
-      const t2 = now()
+      const t2 = this.clock.now()
       const useMs = t2 - t
       const u = this.useTime
       u.count++
@@ -278,17 +282,17 @@ class ResourcePool<T> implements Pool<T> {
       return this.lend(
         slot,
         t,
-        now() - t,
+        this.clock.now() - t,
         this.leases === null ? undefined : new Error('lease acquired here'),
       )
     }
     this.destroySlot(slot, 'validation', undefined)
     this.fill()
     if (this.drainers !== null) this.checkDrained()
-    const remaining = deadline - now()
+    const remaining = deadline - this.clock.now()
     if (remaining <= 0) {
       this.timeouts++
-      throw new AcquireTimeoutError(this.name, now() - t, this.lastCreateError)
+      throw new AcquireTimeoutError(this.name, this.clock.now() - t, this.lastCreateError)
     }
     return this.acquire({ timeout: remaining })
   }
@@ -313,7 +317,7 @@ class ResourcePool<T> implements Pool<T> {
     const slot = lease.slot
     slot.leased = false
     this.used--
-    const t = now()
+    const t = this.clock.now()
     const useMs = t - lease.acquiredAt
     const u = this.useTime
     u.count++
@@ -381,7 +385,7 @@ class ResourcePool<T> implements Pool<T> {
     this.lastCreateError = undefined
     this.created++
     if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name })
-    const t = now()
+    const t = this.clock.now()
     const { maxLifetime } = this.o
     const jitter = maxLifetime > 0 ? Math.random() * Math.min(maxLifetime * 0.025, 30_000) : 0
     const slot: Slot<T> = {
@@ -423,7 +427,7 @@ class ResourcePool<T> implements Pool<T> {
 
   // ---- destruction, errors, maintenance ------------------------------------------------------
 
-  private destroySlot(slot: Slot<T>, reason: string, error: unknown): void {
+  private destroySlot(slot: Slot<T>, reason: DbPoolDestroyReason, error: unknown): void {
     if (!this.slots.delete(slot.resource)) return
     this.destroyed++
     if (destroyChannel.hasSubscribers) destroyChannel.publish({ pool: this.name, reason, error })
@@ -464,7 +468,7 @@ class ResourcePool<T> implements Pool<T> {
 
   private maintain(): void {
     if (this.closed) return
-    const t = now()
+    const t = this.clock.now()
     const { idleTimeout, min } = this.o
     const idle = this.idle
     // Oldest idle first (bottom of the LIFO stack).
@@ -481,7 +485,7 @@ class ResourcePool<T> implements Pool<T> {
 
   private checkLeaks(): void {
     if (this.leases === null) return
-    const t = now()
+    const t = this.clock.now()
     for (const lease of this.leases) {
       const heldMs = t - lease.acquiredAt
       if (!lease.leakReported && heldMs >= this.o.leakDetection) {

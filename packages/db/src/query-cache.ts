@@ -1,6 +1,7 @@
 // The query cache: any object with @hotpath/cache's getOrSet / invalidateTags (a Cache), or options to
 // create one lazily (the package's dependency, imported on first use).
-import { InvalidOptionError } from './errors.ts'
+import type { Clock } from '@hotpath/core'
+import { check } from './pool-options.ts'
 
 /** The part of @hotpath/cache's Cache the database uses. */
 export interface QueryCacheLike {
@@ -38,10 +39,13 @@ export class QueryCacheHolder {
   cache: QueryCacheLike | undefined
   private creating: Promise<QueryCacheLike> | undefined
   private readonly options: QueryCacheOptions
+  /** The database's clock when one was given: the cache created here gets it too. */
+  private readonly clock: Clock | undefined
   hits = 0
   misses = 0
 
-  constructor(setting: QueryCacheSetting) {
+  constructor(setting: QueryCacheSetting, clock?: Clock) {
+    this.clock = clock
     if (setting === false) {
       this.enabled = false
       this.owned = false
@@ -50,7 +54,7 @@ export class QueryCacheHolder {
       return
     }
     if (setting !== undefined && (typeof setting !== 'object' || setting === null)) {
-      throw new InvalidOptionError('queryCache', setting, 'a @hotpath/cache Cache, cache options or false')
+      check.fail('queryCache', setting, 'a @hotpath/cache Cache, cache options or false')
     }
     this.enabled = true
     if (isCacheLike(setting)) {
@@ -61,11 +65,7 @@ export class QueryCacheHolder {
     } else {
       this.owned = true
       this.options = setting ?? {}
-      const ttl = this.options.ttl
-      if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl))) {
-        throw new InvalidOptionError('queryCache.ttl', ttl, 'a number of milliseconds > 0')
-      }
-      this.defaultTtl = ttl ?? 60_000
+      this.defaultTtl = check.positive('queryCache.ttl', this.options.ttl, 60_000)
     }
   }
 
@@ -73,7 +73,8 @@ export class QueryCacheHolder {
     if (this.cache !== undefined) return this.cache
     this.creating ??= import('@hotpath/cache').then((m) => {
       const create = (m as unknown as { createCache(o: unknown): QueryCacheLike }).createCache
-      this.cache = create({ namespace: 'hotpath-db', ...this.options, ttl: this.defaultTtl })
+      const clock = this.clock === undefined || 'clock' in this.options ? {} : { clock: this.clock }
+      this.cache = create({ namespace: 'hotpath-db', ...clock, ...this.options, ttl: this.defaultTtl })
       return this.cache
     })
     return this.creating

@@ -1,6 +1,7 @@
 // The pool's waiters: a FIFO ring buffer with ONE deadline timer for all of them. The timer is armed
 // for the earliest deadline and, when it fires, sweeps every expired waiter and re-arms for the next
 // one; serving a waiter never touches a timer.
+import type { Clock } from '@hotpath/core'
 import { Ring } from './ring.ts'
 
 export interface Waiter<L> {
@@ -18,12 +19,14 @@ export class WaiterQueue<L> {
   private timer: NodeJS.Timeout | null = null
   private timerAt = Number.POSITIVE_INFINITY
   private readonly onExpired: (waiter: Waiter<L>, now: number) => void
+  private readonly clock: Clock
   /** Waiters not settled yet. */
   pending = 0
 
   /** `onExpired` rejects a waiter whose deadline passed (it is already marked settled and uncounted). */
-  constructor(onExpired: (waiter: Waiter<L>, now: number) => void) {
+  constructor(onExpired: (waiter: Waiter<L>, now: number) => void, clock: Clock) {
     this.onExpired = onExpired
+    this.clock = clock
   }
 
   add(waiter: Waiter<L>, now: number): void {
@@ -74,7 +77,7 @@ export class WaiterQueue<L> {
   private sweep(): void {
     this.timer = null
     this.timerAt = Number.POSITIVE_INFINITY
-    const t = performance.now()
+    const t = this.clock.now()
     let next = Number.POSITIVE_INFINITY
     const expired: Waiter<L>[] = []
     this.ring.retain((w) => {

@@ -1,19 +1,9 @@
 // Randomised pool torture: thousands of acquire / release / destroy / throw / timeout / invalidate
 // operations with a seeded PRNG, checking the pool's invariants after every step.
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
+import { seededRandom } from '@hotpath/test-helpers'
 import { describe, expect, it } from 'vitest'
 import { createPool, type Lease } from '../src/index.ts'
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Res {
   id: number
@@ -21,7 +11,7 @@ interface Res {
 }
 
 async function torture(seed: number, steps: number): Promise<{ granted: number; timeouts: number }> {
-  const rnd = prng(seed)
+  const rnd = seededRandom(seed)
   const max = 1 + Math.floor(rnd() * 4)
   const live = new Set<Res>()
   let ids = 0

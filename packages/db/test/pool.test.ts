@@ -1,7 +1,10 @@
-import diagnostics_channel from 'node:diagnostics_channel'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
-import { createPool, type Lease } from '../src/index.ts'
+// Pool logic tests. Time is fake (vi.useFakeTimers drives setTimeout/setInterval and the pool's
+// default clock, which reads performance.now()): idle timeout, max lifetime, validateAfterIdle,
+// create backoff, acquire deadlines and leak detection are decided without a single real sleep.
+import { HotpathError } from '@hotpath/core'
+import { capture } from '@hotpath/test-helpers'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPool, InvalidOptionError, type Lease } from '../src/index.ts'
 
 let nextId = 0
 const counter = () => {
@@ -10,41 +13,70 @@ const counter = () => {
   return {
     made,
     destroyed,
-    create: () => {
-      const id = ++nextId
-      made.push(id)
-      return { id }
-    },
-    destroy: (r: { id: number }) => {
-      destroyed.push(r.id)
+    /** The options part: spread into createPool (which rejects unknown keys). */
+    hooks: {
+      create: () => {
+        const id = ++nextId
+        made.push(id)
+        return { id }
+      },
+      destroy: (r: { id: number }) => {
+        destroyed.push(r.id)
+      },
     },
   }
 }
+
+/** A promise settled by hand (no timers). */
+const gate = () => {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}
+
+/** Lets process.nextTick callbacks and promise reactions run (nextTick is not faked). */
+const ticks = () => new Promise<void>((resolve) => process.nextTick(resolve))
 
 describe('createPool options', () => {
   it('rejects bad options naming the option, the value and what is allowed', () => {
     expect(() => createPool({ create: undefined as never })).toThrow(/"create".*a function/)
     expect(() => createPool({ create: () => 1, max: 0 })).toThrow(
-      /"max": received 0, expected an integer >= 1/,
+      'invalid option "max": received 0, expected an integer >= 1',
     )
     expect(() => createPool({ create: () => 1, min: 5, max: 2 })).toThrow(/"min"/)
     expect(() => createPool({ create: () => 1, acquireTimeout: Number.POSITIVE_INFINITY })).toThrow(
       /acquireTimeout/,
     )
     expect(() => createPool({ create: () => 1, maxWaiting: -1 })).toThrow(/maxWaiting/)
-    try {
-      createPool({ create: () => 1, idleTimeout: 'x' as never })
-    } catch (error) {
-      expect((error as { code: string }).code).toBe('HOTPATH_DB_INVALID_OPTION')
-      expect((error as Record<symbol, unknown>)[Symbol.for('hotpath.error')]).toBe(true)
-    }
+    expect(() => createPool({ create: () => 1, clock: { now: () => 0 } as never })).toThrow(/"clock"/)
+    expect(() => createPool({ create: () => 1, acquireTimeoutMs: 5 } as never)).toThrow(
+      /"options.acquireTimeoutMs".*no such option/,
+    )
+    expect(() => createPool({ create: () => 1, idleTimeout: 'x' as never })).toThrow(
+      expect.objectContaining({
+        code: 'HOTPATH_DB_INVALID_OPTION',
+        details: { option: 'idleTimeout', received: 'x', expected: 'a finite number >= 0' },
+      }),
+    )
+    expect(() => createPool({ create: () => 1, idleTimeout: 'x' as never })).toThrow(InvalidOptionError)
+    expect(() => createPool({ create: () => 1, idleTimeout: 'x' as never })).toThrow(HotpathError)
   })
 })
 
 describe('pool behaviour', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.restoreAllMocks()
+    vi.useRealTimers()
+  })
+
   it('warms up min resources and reuses idle ones LIFO', async () => {
     const c = counter()
-    await using pool = createPool({ ...c, min: 3, max: 5 })
+    await using pool = createPool({ ...c.hooks, min: 3, max: 5 })
     await pool.ready()
     expect(pool.stats()).toMatchObject({ kind: 'pool', size: 3, idle: 3, used: 0, created: 3 })
     const a = await pool.acquire()
@@ -57,7 +89,7 @@ describe('pool behaviour', () => {
 
   it('serves waiters in FIFO order and hands a released resource to the oldest waiter', async () => {
     const c = counter()
-    await using pool = createPool({ ...c, max: 1 })
+    await using pool = createPool({ ...c.hooks, max: 1 })
     const first = await pool.acquire()
     const order: number[] = []
     const waiters = [1, 2, 3].map((n) =>
@@ -73,45 +105,55 @@ describe('pool behaviour', () => {
     expect(c.made).toHaveLength(1)
   })
 
-  it('times out waiters with a coded error and the create error as cause, without busy looping', async () => {
-    let attempts = 0
+  it('times out waiters with a coded error and the create error as cause, retrying with backoff', async () => {
+    // Jitter pinned to the middle: each retry waits 0.75 x min(maxDelay, initialDelay x 2^n).
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
+    const attempts: number[] = []
     const boom = new Error('connect ECONNREFUSED')
     await using pool = createPool({
       create: () => {
-        attempts++
+        attempts.push(performance.now())
         return Promise.reject(boom)
       },
       acquireTimeout: 300,
       createRetry: { initialDelay: 20, maxDelay: 100 },
     })
-    const started = performance.now()
-    const error = await pool.acquire().catch((e: unknown) => e)
-    const waited = performance.now() - started
+    const start = performance.now()
+    let settled = false
+    const result = pool.acquire().then(
+      () => 'granted',
+      (e: unknown) => {
+        settled = true
+        return e
+      },
+    )
+    await vi.advanceTimersByTimeAsync(299)
+    expect(settled).toBe(false) // the deadline is not early...
+    await vi.advanceTimersByTimeAsync(2)
+    const error = await result // ...nor late
+    expect(error).toBeInstanceOf(HotpathError)
     expect(error).toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT', cause: boom })
-    expect(waited).toBeGreaterThanOrEqual(290)
-    expect(waited).toBeLessThan(2000)
-    // Backoff: 20, 40, 80, 100, ... ms (halved jitter) -> a handful of attempts, never thousands.
-    expect(attempts).toBeGreaterThanOrEqual(2)
-    expect(attempts).toBeLessThan(20)
+    expect((error as HotpathError).details?.waitMs).toBeGreaterThanOrEqual(300)
+    // Backoff 15, 30, 60, 75, 75 ms: attempts at 0, 15, 45, 105, 180, 255 (never a busy loop).
+    expect(attempts.map((t) => t - start)).toEqual([0, 15, 45, 105, 180, 255])
     expect(pool.stats()).toMatchObject({ timeouts: 1, pending: 0 })
   })
 
   it('uses one deadline timer for any number of waiters and publishes each timeout', async () => {
     await using pool = createPool({ name: 'many', create: () => ({}), max: 1, acquireTimeout: 100 })
     const held = await pool.acquire()
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
-    const before = timers()
-    const timeouts: { pool: string; waitMs: number }[] = []
-    const onTimeout = (m: unknown) => timeouts.push(m as (typeof timeouts)[number])
-    diagnostics_channel.subscribe('hotpath:db:pool:timeout', onTimeout)
+    const before = vi.getTimerCount()
+    const timeouts = capture<{ pool: string; waitMs: number; pending: number }>('hotpath:db:pool:timeout')
     const waiters = Array.from({ length: 1000 }, () => pool.acquire().catch((e: { code: string }) => e.code))
-    expect(timers() - before).toBeLessThanOrEqual(1)
+    // The first acquire armed the deadline timer; a thousand later deadlines arm nothing more.
+    expect(vi.getTimerCount() - before).toBeLessThanOrEqual(1)
     expect(pool.stats().pending).toBe(1000)
+    await vi.advanceTimersByTimeAsync(101)
     const codes = await Promise.all(waiters)
-    diagnostics_channel.unsubscribe('hotpath:db:pool:timeout', onTimeout)
+    timeouts.stop()
     expect(new Set(codes)).toEqual(new Set(['HOTPATH_DB_ACQUIRE_TIMEOUT']))
-    expect(timeouts).toHaveLength(1000)
-    expect(timeouts[0]).toMatchObject({ pool: 'many' })
+    expect(timeouts.messages).toHaveLength(1000)
+    expect(timeouts.messages[0]).toMatchObject({ pool: 'many', waitMs: 101 })
     expect(pool.stats()).toMatchObject({ pending: 0, timeouts: 1000 })
     held.release()
   })
@@ -126,11 +168,14 @@ describe('pool behaviour', () => {
       acquireTimeout: 50,
       createRetry: { initialDelay: 10, maxDelay: 10 },
     })
-    await expect(pool.acquire()).rejects.toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
-    await sleep(30)
+    const waiting = expect(pool.acquire()).rejects.toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
+    await vi.advanceTimersByTimeAsync(51)
+    await waiting
+    expect(attempts).toBeGreaterThanOrEqual(5) // 0, then every 5-10 ms for 50 ms
+    await vi.advanceTimersByTimeAsync(10) // a retry armed before the deadline may still fire (no create)
     const after = attempts
-    await sleep(100)
-    expect(attempts - after).toBeLessThanOrEqual(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(attempts).toBe(after)
   })
 
   it('fails fast with a coded error when maxWaiting callers already wait', async () => {
@@ -146,17 +191,15 @@ describe('pool behaviour', () => {
 
   it('removes an idle resource that errors, without crashing, and replaces it for min', async () => {
     const c = counter()
-    await using pool = createPool({ ...c, min: 1, max: 2 })
+    await using pool = createPool({ ...c.hooks, min: 1, max: 2 })
     await pool.ready()
-    const errors: unknown[] = []
-    const onError = (m: unknown) => errors.push(m)
-    diagnostics_channel.subscribe('hotpath:db:pool:error', onError)
+    const errors = capture('hotpath:db:pool:error')
     const idle = await pool.acquire()
     const victim = idle.resource
     idle.release()
     expect(pool.invalidate(victim, new Error('socket closed'))).toBe(true)
-    diagnostics_channel.unsubscribe('hotpath:db:pool:error', onError)
-    expect(errors).toHaveLength(1)
+    errors.stop()
+    expect(errors.messages).toHaveLength(1)
     expect(c.destroyed).toContain(victim.id)
     await pool.ready()
     const next = await pool.acquire()
@@ -167,7 +210,7 @@ describe('pool behaviour', () => {
 
   it('destroys a leased resource that was invalidated when it comes back', async () => {
     const c = counter()
-    await using pool = createPool({ ...c, max: 1 })
+    await using pool = createPool({ ...c.hooks, max: 1 })
     const lease = await pool.acquire()
     pool.invalidate(lease.resource, new Error('broken'))
     expect(c.destroyed).toHaveLength(0)
@@ -178,7 +221,7 @@ describe('pool behaviour', () => {
 
   it('throws a coded error on double release; lease.destroy() removes the resource', async () => {
     const c = counter()
-    await using pool = createPool({ ...c, max: 2 })
+    await using pool = createPool({ ...c.hooks, max: 2 })
     const lease = await pool.acquire()
     lease.release()
     expect(() => lease.release()).toThrow(expect.objectContaining({ code: 'HOTPATH_DB_LEASE_RELEASED' }))
@@ -251,6 +294,7 @@ describe('pool behaviour', () => {
     got!.release()
     expect(handed).toBeDefined() // handed over inside release()
     const timedOut = new Promise((resolve) => pool.acquireThen(() => {}, resolve))
+    await vi.advanceTimersByTimeAsync(51)
     expect(await timedOut).toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })
     handed!.release()
     await pool.close()
@@ -263,21 +307,25 @@ describe('pool behaviour', () => {
 
   it('publishes a leak warning with the acquiring stack', async () => {
     await using pool = createPool({ name: 'leaky', create: () => ({}), leakDetection: 40 })
-    const leaks: { pool: string; heldMs: number; stack: string }[] = []
-    const onLeak = (m: unknown) => leaks.push(m as (typeof leaks)[number])
-    diagnostics_channel.subscribe('hotpath:db:pool:leak', onLeak)
+    const leaks = capture<{ pool: string; heldMs: number; stack: string }>('hotpath:db:pool:leak')
     const warnings: Error[] = []
     const onWarning = (w: Error) => warnings.push(w)
     process.on('warning', onWarning)
-    const lease = await pool.acquire()
-    await sleep(120)
-    diagnostics_channel.unsubscribe('hotpath:db:pool:leak', onLeak)
-    process.off('warning', onWarning)
-    lease.release()
-    expect(leaks).toHaveLength(1)
-    expect(leaks[0]!.pool).toBe('leaky')
-    expect(leaks[0]!.heldMs).toBeGreaterThanOrEqual(40)
-    expect(leaks[0]!.stack).toContain('pool.test.ts')
+    try {
+      const lease = await pool.acquire()
+      await vi.advanceTimersByTimeAsync(39)
+      expect(leaks.messages).toHaveLength(0) // not before leakDetection
+      await vi.advanceTimersByTimeAsync(100)
+      await ticks() // process.emitWarning emits on the next tick
+      lease.release()
+    } finally {
+      leaks.stop()
+      process.off('warning', onWarning)
+    }
+    expect(leaks.messages).toHaveLength(1) // reported once, however long it is held
+    expect(leaks.messages[0]!.pool).toBe('leaky')
+    expect(leaks.messages[0]!.heldMs).toBeGreaterThanOrEqual(40)
+    expect(leaks.messages[0]!.stack).toContain('pool.test.ts')
     expect(warnings.some((w) => (w as { code?: string }).code === 'HOTPATH_DB_LEAK')).toBe(true)
   })
 
@@ -286,7 +334,7 @@ describe('pool behaviour', () => {
     let validations = 0
     let healthy = true
     await using pool = createPool({
-      ...c,
+      ...c.hooks,
       max: 1,
       validateAfterIdle: 50,
       validate: () => {
@@ -296,18 +344,17 @@ describe('pool behaviour', () => {
     })
     const a = await pool.acquire()
     a.release()
+    await vi.advanceTimersByTimeAsync(49)
     ;(await pool.acquire()).release() // idle < 50 ms: no validation
     expect(validations).toBe(0)
-    await sleep(70)
+    await vi.advanceTimersByTimeAsync(50)
     ;(await pool.acquire()).release()
     expect(validations).toBe(1)
     healthy = false
-    await sleep(70)
-    const lease = pool.acquire()
-    await sleep(10)
-    healthy = true
-    const b = await lease
-    expect(c.destroyed).toContain(a.resource.id)
+    await vi.advanceTimersByTimeAsync(50)
+    const b = await pool.acquire() // validation fails: a fresh resource, lent without validation
+    expect(validations).toBe(2)
+    expect(c.destroyed).toEqual([a.resource.id])
     expect(b.resource.id).not.toBe(a.resource.id)
     b.release()
   })
@@ -316,7 +363,7 @@ describe('pool behaviour', () => {
     const c = counter()
     let hang = false
     await using pool = createPool({
-      ...c,
+      ...c.hooks,
       max: 1,
       acquireTimeout: 400,
       validateAfterIdle: 0,
@@ -325,46 +372,97 @@ describe('pool behaviour', () => {
     const first = await pool.acquire()
     first.release()
     hang = true
-    const started = performance.now()
-    const lease = await pool.acquire()
-    expect(performance.now() - started).toBeLessThan(1500)
-    expect(lease.resource.id).not.toBe(first.resource.id) // a fresh resource, lent without validation
+    let lease: Lease<{ id: number }> | undefined
+    const acquiring = pool.acquire().then((l) => {
+      lease = l
+    })
+    await vi.advanceTimersByTimeAsync(199)
+    expect(lease).toBeUndefined() // validation gets half the deadline...
+    await vi.advanceTimersByTimeAsync(1)
+    await acquiring // ...then a fresh resource is lent without validation, well within the 400 ms
+    expect(lease!.resource.id).not.toBe(first.resource.id)
     expect(c.destroyed).toEqual([first.resource.id])
-    lease.release()
+    lease!.release()
   })
 
   it('retires resources after maxLifetime (with jitter) and evicts idle ones above min', async () => {
     const c = counter()
-    await using pool = createPool({ ...c, max: 2, maxLifetime: 60 })
+    await using pool = createPool({ ...c.hooks, max: 2, maxLifetime: 60_000 })
     const a = await pool.acquire()
     a.release()
-    await sleep(80)
+    await vi.advanceTimersByTimeAsync(58_000) // before the earliest jittered expiry (60 s - 2.5 %)
+    const same = await pool.acquire()
+    expect(same.resource.id).toBe(a.resource.id)
+    same.release()
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(c.destroyed).toEqual([a.resource.id]) // retired by maintenance, not by a caller
     const b = await pool.acquire()
     expect(b.resource.id).not.toBe(a.resource.id)
     b.release()
     const d = counter()
-    await using idlePool = createPool({ ...d, min: 1, max: 3, idleTimeout: 40 })
+    await using idlePool = createPool({ ...d.hooks, min: 1, max: 3, idleTimeout: 40 })
     const leases = await Promise.all([idlePool.acquire(), idlePool.acquire(), idlePool.acquire()])
     for (const l of leases) l.release()
     expect(idlePool.stats().idle).toBe(3)
-    await sleep(150)
+    await vi.advanceTimersByTimeAsync(39)
+    expect(idlePool.stats().size).toBe(3)
+    await vi.advanceTimersByTimeAsync(100) // one maintenance pass after 40 ms idle
     expect(idlePool.stats().size).toBe(1)
+    expect(d.destroyed).toHaveLength(2)
+  })
+
+  it('reads an injected clock for lifetimes and idle validation', async () => {
+    vi.useRealTimers() // no timer fires in this test: the pool's decisions read the manual clock only
+    let t = 1_000
+    const clock = { now: () => t, epoch: () => 1_700_000_000_000 + t }
+    const c = counter()
+    let validations = 0
+    await using pool = createPool({
+      ...c.hooks,
+      clock,
+      max: 1,
+      maxLifetime: 1_000_000,
+      validateAfterIdle: 100,
+      validate: () => {
+        validations++
+        return true
+      },
+    })
+    const a = await pool.acquire()
+    t += 50
+    a.release()
+    expect(pool.stats().useTime.totalMs).toBe(50)
+    t += 99
+    ;(await pool.acquire()).release()
+    expect(validations).toBe(0)
+    t += 100
+    ;(await pool.acquire()).release()
+    expect(validations).toBe(1)
+    t += 1_000_000 // past the lifetime: the next caller gets a fresh resource
+    const b = await pool.acquire()
+    expect(b.resource.id).not.toBe(a.resource.id)
+    expect(c.destroyed).toEqual([a.resource.id])
+    b.release()
   })
 
   it('caps creates in flight by demand', async () => {
     let inFlight = 0
     let maxInFlight = 0
+    const g = gate()
     await using pool = createPool({
       create: async () => {
         inFlight++
         maxInFlight = Math.max(maxInFlight, inFlight)
-        await sleep(20)
+        await g.opened
         inFlight--
         return {}
       },
       max: 10,
     })
-    const leases = await Promise.all([pool.acquire(), pool.acquire()])
+    const acquiring = Promise.all([pool.acquire(), pool.acquire()])
+    expect(inFlight).toBe(2)
+    g.open()
+    const leases = await acquiring
     expect(maxInFlight).toBe(2)
     for (const l of leases) l.release()
     expect(pool.stats().size).toBe(2)
@@ -372,13 +470,13 @@ describe('pool behaviour', () => {
 
   it('drain waits for leases; close rejects waiters and new work, is idempotent and disposes', async () => {
     const c = counter()
-    const pool = createPool({ ...c, max: 1, acquireTimeout: 5000 })
+    const pool = createPool({ ...c.hooks, max: 1, acquireTimeout: 5000 })
     const lease = await pool.acquire()
     let drained = false
     const drain = pool.drain().then(() => {
       drained = true
     })
-    await sleep(10)
+    await ticks()
     expect(drained).toBe(false)
     lease.release()
     await drain
@@ -400,13 +498,20 @@ describe('pool behaviour', () => {
     const c = counter()
     const pool = createPool({
       create: async () => {
-        await sleep(50)
-        return c.create()
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        return c.hooks.create()
       },
-      destroy: c.destroy,
+      destroy: c.hooks.destroy,
       min: 2,
     })
-    await pool.close()
+    let closed = false
+    const closing = pool.close().then(() => {
+      closed = true
+    })
+    await vi.advanceTimersByTimeAsync(49)
+    expect(closed).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await closing
     expect(c.made).toHaveLength(2)
     expect(c.destroyed).toEqual(c.made)
   })
@@ -414,30 +519,37 @@ describe('pool behaviour', () => {
   it('ready() rejects after acquireTimeout with the create error as cause', async () => {
     const boom = new Error('down')
     await using pool = createPool({ create: () => Promise.reject(boom), min: 1, acquireTimeout: 100 })
-    await expect(pool.ready()).rejects.toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT', cause: boom })
+    const ready = expect(pool.ready()).rejects.toMatchObject({
+      code: 'HOTPATH_DB_ACQUIRE_TIMEOUT',
+      cause: boom,
+    })
+    await vi.advanceTimersByTimeAsync(100)
+    await ready
   })
 
   it('keeps wait and use time statistics and publishes acquire/release events', async () => {
     await using pool = createPool({ name: 'timed', create: () => ({}), max: 1 })
-    const events: string[] = []
-    const onAcquire = () => events.push('acquire')
-    const onRelease = () => events.push('release')
-    diagnostics_channel.subscribe('hotpath:db:pool:acquire', onAcquire)
-    diagnostics_channel.subscribe('hotpath:db:pool:release', onRelease)
+    const acquired = capture<{ pool: string; waitMs: number }>('hotpath:db:pool:acquire')
+    const released = capture<{ pool: string; useMs: number }>('hotpath:db:pool:release')
     const a = await pool.acquire()
     const waiting = pool.acquire()
-    await sleep(20)
+    await vi.advanceTimersByTimeAsync(20)
     a.release()
     const b: Lease<object> = await waiting
-    await sleep(10)
+    await vi.advanceTimersByTimeAsync(10)
     b.release()
-    diagnostics_channel.unsubscribe('hotpath:db:pool:acquire', onAcquire)
-    diagnostics_channel.unsubscribe('hotpath:db:pool:release', onRelease)
+    acquired.stop()
+    released.stop()
     const s = pool.stats()
-    expect(s.waitTime.count).toBe(2)
-    expect(s.waitTime.maxMs).toBeGreaterThanOrEqual(15)
-    expect(s.useTime.count).toBe(2)
-    expect(s.useTime.totalMs).toBeGreaterThanOrEqual(25)
-    expect(events).toEqual(['acquire', 'release', 'acquire', 'release'])
+    expect(s.waitTime).toEqual({ count: 2, totalMs: 20, maxMs: 20 })
+    expect(s.useTime).toEqual({ count: 2, totalMs: 30, maxMs: 20 })
+    expect(acquired.messages).toEqual([
+      { pool: 'timed', waitMs: 0 },
+      { pool: 'timed', waitMs: 20 },
+    ])
+    expect(released.messages).toEqual([
+      { pool: 'timed', useMs: 20 },
+      { pool: 'timed', useMs: 10 },
+    ])
   })
 })

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  eventually,
   type FreshSchema,
   freePort,
   freshSchema,
@@ -10,6 +11,7 @@ import {
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createDatabase, type Database, postgres } from '../src/index.ts'
+import { describeDriver } from './driver-suite.ts'
 
 let available = false
 let schema: FreshSchema
@@ -47,6 +49,12 @@ const open = (
   return db
 }
 
+// The shared behaviours, each on a fresh schema (freshSchema in beforeEach above).
+describeDriver('postgresql', {
+  makeDatabase: (options = {}) => open({}, options),
+  sql: (text) => text,
+})
+
 describe('postgres driver', () => {
   it('runs queries with prepared statements and reports rowCount', async () => {
     const db = open({}, { pool: { max: 1 } })
@@ -66,26 +74,6 @@ describe('postgres driver', () => {
     await db.execute('alter table t add column extra int default 7')
     expect(await db.query('select * from t where id = $1', [1])).toEqual([{ id: 1, name: 'a', extra: 7 }])
     expect(db.system).toBe('postgresql')
-  })
-
-  it('rolls a transaction back on throw and commits otherwise', async () => {
-    const db = open()
-    await db.execute('create table acct (id int primary key, balance int)')
-    await db.execute('insert into acct values (1, 100), (2, 0)')
-    await expect(
-      db.transaction(async (tx) => {
-        await tx.execute('update acct set balance = balance - 50 where id = $1', [1])
-        expect(await tx.query('select balance from acct where id = 1')).toEqual([{ balance: 50 }])
-        throw new Error('abort')
-      }),
-    ).rejects.toThrow('abort')
-    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 100 }, { balance: 0 }])
-    await db.transaction(async (tx) => {
-      await tx.execute('update acct set balance = balance - 30 where id = 1')
-      await tx.execute('update acct set balance = balance + 30 where id = 2')
-    })
-    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 70 }, { balance: 30 }])
-    expect(db.stats().pool.used).toBe(0)
   })
 
   it('pipelines a batch in one transaction: results in order, all or nothing', async () => {
@@ -248,13 +236,12 @@ describe('postgres driver', () => {
     await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [
       app,
     ])
-    await sleep(200)
-    expect(db.stats().pool.idle).toBe(0)
+    await eventually(() => db.stats().pool.idle === 0, { what: 'the killed idle connections to be removed' })
     expect(await db.query('select 3 as three')).toEqual([{ three: 3 }])
   })
 
   it('analyze finds a planted Seq Scan; the suggested index removes it', async () => {
-    const db = open({}, { slowQueryMs: 0 })
+    const db = open({}, { slowQueryThreshold: 0 })
     await db.execute('create table orders (id serial primary key, customer text not null, total int)')
     await db.execute(
       "insert into orders (customer, total) select 'c' || (g % 2000), g from generate_series(1, 20000) g",
@@ -276,18 +263,5 @@ describe('postgres driver', () => {
     const slow = await db.slowQueries()
     expect(slow.length).toBeGreaterThan(0)
     expect(slow.every((s) => !s.sql.includes('c7'))).toBe(true)
-  })
-
-  it('invalidates the query cache on a write', async () => {
-    const db = open()
-    await db.execute('create table p (id int primary key, price int)')
-    await db.execute('insert into p values (1, 10)')
-    const read = () =>
-      db.query<{ price: number }>('select price from p where id = $1', [1], { cache: 60_000 })
-    expect(await read()).toEqual([{ price: 10 }])
-    await db.execute('update p set price = 11 where id = 1')
-    expect(await read()).toEqual([{ price: 11 }])
-    expect(await read()).toEqual([{ price: 11 }])
-    expect(db.stats().queryCache).toEqual({ hits: 1, misses: 2 })
   })
 })

@@ -1,12 +1,13 @@
-import diagnostics_channel from 'node:diagnostics_channel'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase, type Database, sqlite } from '../src/index.ts'
+import { describeDriver } from './driver-suite.ts'
 
 let dir: string
+let seq = 0
 const opened: Database[] = []
 const open = (
   name: string,
@@ -28,6 +29,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(opened.map((db) => db.close()))
   await rm(dir, { recursive: true, force: true })
+})
+
+// The shared behaviours, on a file database (a writer plus a reader connection).
+describeDriver('sqlite', {
+  makeDatabase: (options = {}) => open(`suite-${++seq}`, {}, options),
+  sql: (text) => text.replace(/\$\d+/g, '?'),
 })
 
 async function seedOrders(db: Database, rows: number): Promise<void> {
@@ -60,164 +67,58 @@ describe('sqlite driver', () => {
     expect(() => sqlite({ readers: { threads: 2 } })).toThrow(/readers.threads/)
   })
 
-  it('runs queries and executes writes with rowCount and lastInsertId', async () => {
+  it('executes writes with lastInsertId and binds named parameters', async () => {
     const db = open('crud')
     await db.execute('create table t (id integer primary key, name text)')
     const r = await db.execute('insert into t (name) values (?)', ['a'])
     expect(r).toMatchObject({ rowCount: 1, lastInsertId: 1 })
     await db.execute('insert into t (name) values (?)', ['b'])
-    expect(await db.query('select name from t order by id')).toEqual([{ name: 'a' }, { name: 'b' }])
     expect(await db.query('select name from t where name = :name', { name: 'b' })).toEqual([{ name: 'b' }])
-    const returning = await db.query('insert into t (name) values (?) returning id', ['c'])
-    expect(returning).toEqual([{ id: 3 }])
-  })
-
-  it('rolls a transaction back on throw, on the same connection', async () => {
-    const db = open('tx')
-    await db.execute('create table acct (id integer primary key, balance integer)')
-    await db.execute('insert into acct (id, balance) values (1, 100), (2, 0)')
-    await expect(
-      db.transaction(async (tx) => {
-        await tx.execute('update acct set balance = balance - 50 where id = 1')
-        // Same connection: the transaction sees its own write...
-        expect(
-          (await tx.query<{ balance: number }>('select balance from acct where id = 1'))[0]!.balance,
-        ).toBe(50)
-        // ...a read outside it (another connection) does not.
-        expect(
-          (await db.query<{ balance: number }>('select balance from acct where id = 1'))[0]!.balance,
-        ).toBe(100)
-        throw new Error('abort transfer')
-      }),
-    ).rejects.toThrow('abort transfer')
-    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 100 }, { balance: 0 }])
-    const moved = await db.transaction(async (tx) => {
-      await tx.execute('update acct set balance = balance - 30 where id = ?', [1])
-      await tx.execute('update acct set balance = balance + 30 where id = ?', [2])
-      return 'done'
-    })
-    expect(moved).toBe('done')
-    expect(await db.query('select balance from acct order by id')).toEqual([{ balance: 70 }, { balance: 30 }])
-    expect(db.stats().pool.used).toBe(0)
-  })
-
-  it('runs a batch in one transaction: all or nothing', async () => {
-    const db = open('batch')
-    await db.execute('create table k (id integer primary key, v text unique)')
-    const results = await db.batch([
-      'insert into k (v) values (1)',
-      ['insert into k(v) values (?)', ['2']],
-      { sql: 'select count(*) as n from k' },
-    ])
-    expect(results[2]!.rows).toEqual([{ n: 2 }])
-    const error = await db
-      .batch([
-        ['insert into k(v) values (?)', ['3']],
-        ['insert into k(v) values (?)', ['1']],
-      ])
-      .catch((e: unknown) => e)
-    expect(error).toMatchObject({
-      code: 'HOTPATH_DB_CONSTRAINT',
-      fingerprint: 'insert into k(v) values (?)',
-    })
-    expect(await db.query('select count(*) as n from k')).toEqual([{ n: 2 }])
-  })
-
-  it('maps bad input to coded errors naming the fingerprint; the connection stays healthy', async () => {
-    const db = open('bad')
-    await db.execute('create table b (id integer primary key, v text)')
-    await expect(db.query('select * from b where id = ? and v = ?', [1])).rejects.toMatchObject({
-      code: 'HOTPATH_DB_PARAMETER_COUNT',
-      fingerprint: 'select * from b where id = ? and v = ?',
-    })
-    await expect(db.query('selec * from b where id = 5')).rejects.toMatchObject({
-      code: 'HOTPATH_DB_SYNTAX',
-      fingerprint: 'selec * from b where id = ?',
-    })
-    await expect(db.execute('insert into b (v) values (?)', [{ not: 'bindable' }])).rejects.toMatchObject({
+    await expect(db.execute('insert into t (name) values (?)', [{ not: 'bindable' }])).rejects.toMatchObject({
       code: 'HOTPATH_DB_BIND',
     })
-    await expect(db.query('select * from missing_table')).rejects.toMatchObject({ code: 'HOTPATH_DB_QUERY' })
-    await db.execute('insert into b (v) values (?)', ['ok'])
-    expect(await db.query('select v from b')).toEqual([{ v: 'ok' }])
-    const stats = db.stats()
-    expect(stats.pool.used).toBe(0)
-    expect(stats.queries.find((q) => q.fingerprint === 'selec * from b where id = ?')).toMatchObject({
-      errors: 1,
-    })
-    expect(() => createDatabase({ driver: 'mysql' as never })).toThrow(
-      expect.objectContaining({ code: 'HOTPATH_DB_UNKNOWN_DRIVER' }),
-    )
-    expect(() => createDatabase({ slowQueryMs: -1 })).toThrow(/slowQueryMs/)
     expect(() => createDatabase({ driver: sqlite({ filename: join(dir, 'no/such/dir/x.db') }) })).toThrow(
       expect.objectContaining({ code: 'HOTPATH_DB_CONNECTION' }),
     )
   })
 
-  it('rejects work after close with a coded error; close is idempotent', async () => {
-    const db = createDatabase({ driver: sqlite({ filename: join(dir, 'closed.db') }) })
-    await db.query('select 1')
-    const closing = db.close()
-    expect(db.close()).toBe(closing)
-    await closing
-    await expect(db.query('select 1')).rejects.toMatchObject({ code: 'HOTPATH_DB_CLOSED' })
-    await expect(db.execute('select 1')).rejects.toMatchObject({ code: 'HOTPATH_DB_CLOSED' })
-    await db[Symbol.asyncDispose]()
-  })
-
-  it('keeps per-fingerprint statistics and publishes query events without literals', async () => {
-    const db = open('insight')
-    await db.execute('create table s (id integer primary key, v text)')
-    const events: Record<string, unknown>[] = []
-    const onQuery = (m: unknown) => events.push(m as Record<string, unknown>)
-    diagnostics_channel.subscribe('hotpath:db:query', onQuery)
-    for (let i = 0; i < 10; i++) await db.execute(`insert into s (v) values ('secret-${i}')`)
-    diagnostics_channel.unsubscribe('hotpath:db:query', onQuery)
-    const q = db.stats().queries.find((x) => x.fingerprint === 'insert into s(v) values (?)')
-    expect(q).toMatchObject({ count: 10, rows: 10, errors: 0, summary: 'INSERT s' })
-    expect(q!.p95Ms).toBeLessThanOrEqual(q!.maxMs)
-    expect(q!.meanMs).toBeCloseTo(q!.totalMs / 10, 6)
-    expect(events).toHaveLength(10)
-    expect(events[0]).toMatchObject({
-      database: 'insight',
-      system: 'sqlite',
-      operation: 'INSERT',
-      rows: 1,
-      cached: false,
-    })
-    expect(JSON.stringify(events)).not.toContain('secret')
-  })
-
-  it('invalidates cached queries on a write to a table they read, and by hand with tags', async () => {
+  it('invalidates by hand (invalidateTags) a change the database cannot see', async () => {
     const db = open('cache')
     await db.execute('create table p (id integer primary key, price integer)')
     await db.execute('insert into p (id, price) values (1, 10)')
     const read = () =>
       db.query<{ price: number }>('select price from p where id = ?', [1], { cache: true, tags: ['prices'] })
     expect((await read())[0]!.price).toBe(10)
-    expect((await read())[0]!.price).toBe(10)
-    expect(db.stats().queryCache).toEqual({ hits: 1, misses: 1 })
-    await db.execute('update p set price = 20 where id = 1')
-    expect((await read())[0]!.price).toBe(20) // write through the same database invalidated it
-    expect(db.stats().queryCache.misses).toBe(2)
-    // A change the database cannot see (another connection): tags by hand.
     const { DatabaseSync } = await import('node:sqlite')
     const raw = new DatabaseSync(join(dir, 'cache.db'))
     raw.exec('update p set price = 30 where id = 1')
     raw.close()
-    expect((await read())[0]!.price).toBe(20)
-    await db.invalidate(['prices'])
+    expect((await read())[0]!.price).toBe(10) // still cached
+    await db.invalidateTags(['prices'])
     expect((await read())[0]!.price).toBe(30)
-    // A transaction's writes invalidate on commit.
-    await db.transaction(async (tx) => {
-      await tx.execute('update p set price = 40 where id = 1')
-    })
-    expect((await read())[0]!.price).toBe(40)
-    // A write sent through query() (RETURNING) invalidates too, and a batch does.
+    // A write sent through query() (RETURNING) invalidates the table's tag too.
     expect(await db.query('update p set price = 50 where id = 1 returning price')).toEqual([{ price: 50 }])
     expect((await read())[0]!.price).toBe(50)
-    await db.batch([['update p set price = ? where id = 1', [60]]])
-    expect((await read())[0]!.price).toBe(60)
+  })
+
+  it('measures statements on the database clock (durations, slow-query threshold and stamps)', async () => {
+    let t = 0
+    // Each read of now() advances 100 ms: every statement "takes" 100 ms on this clock.
+    const clock = { now: () => (t += 100), epoch: () => 1_700_000_000_000 }
+    const db = open('clocked', {}, { clock, slowQueryThreshold: 100, explainSlowQueries: false })
+    await db.query('select 1 as one')
+    const [stats] = db.stats().queries
+    // Only this clock could have measured it: a whole multiple of its 100 ms steps (the pool reads it too).
+    expect(stats).toMatchObject({ fingerprint: 'select ? as one', count: 1 })
+    expect(stats!.totalMs).toBeGreaterThanOrEqual(100)
+    expect(stats!.totalMs % 100).toBe(0)
+    expect(db.stats().pools.writer!.useTime.totalMs % 100).toBe(0)
+    const [slow] = await db.slowQueries()
+    expect(slow).toMatchObject({
+      fingerprint: 'select ? as one',
+      durationMs: stats!.totalMs,
+      lastAt: 1_700_000_000_000,
+    })
   })
 
   it('uses a @hotpath/cache instance passed in, and can run without a cache', async () => {
@@ -250,26 +151,8 @@ describe('sqlite driver', () => {
     expect(() => createDatabase({ queryCache: 'yes' as never })).toThrow(/queryCache/)
   })
 
-  it('publishes slow statements on hotpath:db:slow-query', async () => {
-    const db = open('slowch', {}, { slowQueryMs: 0, explainSlowQueries: false })
-    const seen: Record<string, unknown>[] = []
-    const onSlow = (m: unknown) => seen.push(m as Record<string, unknown>)
-    diagnostics_channel.subscribe('hotpath:db:slow-query', onSlow)
-    await db.query('select 42 as answer')
-    diagnostics_channel.unsubscribe('hotpath:db:slow-query', onSlow)
-    expect(seen[0]).toMatchObject({
-      database: 'slowch',
-      fingerprint: 'select ? as answer',
-      summary: 'SELECT',
-      rows: 1,
-    })
-    const [entry] = await db.slowQueries()
-    expect(entry).toMatchObject({ fingerprint: 'select ? as answer', count: 1 })
-    expect(entry!.plan).toBeUndefined()
-  })
-
   it('lists slow queries with their plan and analyze() finds a planted full scan that its index removes', async () => {
-    const db = open('analyze', {}, { slowQueryMs: 0 })
+    const db = open('analyze', {}, { slowQueryThreshold: 0 })
     await seedOrders(db, 20_000)
     await db.query("select id from orders where customer = 'c7' and status = ?", ['open'])
     const slow = await db.slowQueries()
@@ -313,7 +196,7 @@ describe('sqlite driver', () => {
   it('runs reads on worker threads so a slow query does not block the event loop', {
     timeout: 30_000,
   }, async () => {
-    const db = open('workers', { readers: { threads: 2 } }, { slowQueryMs: 100_000 })
+    const db = open('workers', { readers: { threads: 2 } }, { slowQueryThreshold: 100_000 })
     await db.execute('create table w (id integer primary key, v text)')
     await db.execute("insert into w (v) values ('visible')")
     expect(await db.query('select v from w')).toEqual([{ v: 'visible' }]) // workers see committed writes

@@ -1,5 +1,6 @@
 // pg errors to coded QueryErrors that keep the SQLSTATE.
-import { type DbErrorCode, isHotpathError, QueryError } from '../errors.ts'
+import { isHotpathError } from '@hotpath/core'
+import { type DbErrorCode, QueryError } from '../errors.ts'
 
 /** True for errors after which the connection must not be reused. */
 export function isConnectionError(error: unknown): boolean {

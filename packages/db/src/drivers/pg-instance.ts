@@ -1,6 +1,7 @@
 // An open PostgreSQL driver: a pool of pg Clients, each wrapped in a Conn that records what it is
 // running, so one sweeping timer (not one per query) can cut connections whose server went silent.
-import { QueryError } from '../errors.ts'
+import type { Clock } from '@hotpath/core'
+import { QueryError, transactionFinished } from '../errors.ts'
 import { fingerprint, type SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
@@ -40,7 +41,6 @@ interface Conn {
   busyWith: string | null
 }
 
-const now = (): number => performance.now()
 const noop = (): void => {}
 const PREPARABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
 const BEGIN = fingerprint('BEGIN')
@@ -80,9 +80,11 @@ export class PostgresInstance implements DriverInstance {
   private readonly guardMs: number
   private guardTimer: NodeJS.Timeout | null = null
   private pg: PgModule | undefined
+  private readonly clock: Clock
 
   constructor(o: ResolvedPostgresOptions, ctx: DriverContext) {
     this.prepare = o.prepare
+    this.clock = ctx.clock
     const config: Record<string, unknown> = {
       ...o.client,
       connectionString: o.connectionString,
@@ -99,6 +101,7 @@ export class PostgresInstance implements DriverInstance {
     this.pool = createPool<Conn>({
       ...ctx.pool,
       name: ctx.name,
+      clock: ctx.clock,
       create: async () => {
         const pg = (this.pg ??= await loadPg())
         const client = new pg.Client(config)
@@ -136,12 +139,12 @@ export class PostgresInstance implements DriverInstance {
 
   /** Cuts connections whose current statement got no answer within guardMs; their callers get an error. */
   private sweepStuck(): void {
-    const t = now()
+    const t = this.clock.now()
     for (const conn of this.conns) {
       if (conn.busyWith === null || t - conn.busySince < this.guardMs) continue
       const error = new QueryError(
         'HOTPATH_DB_STATEMENT_TIMEOUT',
-        `No answer from PostgreSQL within ${Math.round(t - conn.busySince)} ms (frozen server or lost network)`,
+        `no answer from PostgreSQL within ${Math.round(t - conn.busySince)} ms (frozen server or lost network)`,
         conn.busyWith,
       )
       conn.busyWith = null
@@ -168,7 +171,7 @@ export class PostgresInstance implements DriverInstance {
       done(new QueryError('HOTPATH_DB_BIND', message, info.fingerprint), undefined)
       return
     }
-    conn.busySince = now()
+    conn.busySince = this.clock.now()
     conn.busyWith = info.fingerprint
     try {
       // Without parameters the simple protocol is one message and one server step (and allows scripts);
@@ -268,9 +271,7 @@ export class PostgresInstance implements DriverInstance {
       open = true
       const session: Session = {
         run: (sql, params, info) =>
-          open
-            ? this.run(conn, sql, params, info)
-            : Promise.reject(new Error('transaction already finished')),
+          open ? this.run(conn, sql, params, info) : Promise.reject(transactionFinished()),
       }
       const result = await fn(session)
       open = false
@@ -324,7 +325,7 @@ export class PostgresInstance implements DriverInstance {
           }
           reject(error)
         })
-        conn.busySince = now()
+        conn.busySince = this.clock.now()
         conn.busyWith = statements[0]!.info.fingerprint
         ;(conn.client as unknown as { query(q: unknown): unknown }).query(query)
       })
@@ -342,7 +343,7 @@ export class PostgresInstance implements DriverInstance {
       // Unnamed (not prepared): EXPLAIN text differs from the statement's own.
       const r = await new Promise<PgResult>((resolve, reject) => {
         const conn = lease.resource
-        conn.busySince = now()
+        conn.busySince = this.clock.now()
         conn.busyWith = info.fingerprint
         conn.client.query({ text: `EXPLAIN (FORMAT JSON) ${sql}`, values: params }, (error, result) => {
           conn.busyWith = null

@@ -1,7 +1,6 @@
 // PostgreSQL driver on `pg` (optional peer, imported only when the first connection is created):
 // prepared statements, statement_timeout, pipelined batch, coded errors keeping SQLSTATE.
-import { InvalidOptionError } from '../errors.ts'
-import { optNumber, optObject } from '../validate.ts'
+import { check } from '../pool-options.ts'
 import { PostgresInstance } from './pg-instance.ts'
 import type { Driver } from './types.ts'
 
@@ -23,28 +22,31 @@ export interface PostgresOptions {
   client?: Record<string, unknown>
 }
 
+const POSTGRES_OPTION_KEYS: readonly string[] = [
+  'connectionString',
+  'statementTimeout',
+  'connectTimeout',
+  'prepare',
+  'applicationName',
+  'client',
+]
+
 /** PostgreSQL driver; `pg` is an optional peer dependency loaded on first connect. */
 export function postgres(options: PostgresOptions = {}): Driver {
-  const o = optObject<PostgresOptions>('postgres options', options) ?? {}
+  const o = (check.object('options', options, POSTGRES_OPTION_KEYS) ?? {}) as PostgresOptions
   if (
     o.connectionString !== undefined &&
     (typeof o.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(o.connectionString))
   ) {
-    throw new InvalidOptionError('connectionString', o.connectionString, 'a postgres:// or postgresql:// URL')
-  }
-  if (o.prepare !== undefined && typeof o.prepare !== 'boolean') {
-    throw new InvalidOptionError('prepare', o.prepare, 'a boolean')
-  }
-  if (o.applicationName !== undefined && typeof o.applicationName !== 'string') {
-    throw new InvalidOptionError('applicationName', o.applicationName, 'a string')
+    check.fail('connectionString', o.connectionString, 'a postgres:// or postgresql:// URL')
   }
   const resolved = {
     connectionString: o.connectionString,
-    statementTimeout: optNumber('statementTimeout', o.statementTimeout, 30_000),
-    connectTimeout: optNumber('connectTimeout', o.connectTimeout, 10_000, { min: 1 }),
-    prepare: o.prepare ?? true,
-    applicationName: o.applicationName ?? 'hotpath',
-    client: optObject<Record<string, unknown>>('client', o.client) ?? {},
+    statementTimeout: check.nonNegative('statementTimeout', o.statementTimeout, 30_000),
+    connectTimeout: check.positive('connectTimeout', o.connectTimeout, 10_000),
+    prepare: check.boolean('prepare', o.prepare, true),
+    applicationName: check.string('applicationName', o.applicationName, 'hotpath'),
+    client: check.object('client', o.client) ?? {},
   }
   return {
     kind: 'hotpath-db-driver',

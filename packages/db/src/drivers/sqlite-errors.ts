@@ -1,5 +1,6 @@
 // node:sqlite errors to coded QueryErrors.
-import { type DbErrorCode, isHotpathError, QueryError } from '../errors.ts'
+import { isHotpathError } from '@hotpath/core'
+import { type DbErrorCode, QueryError } from '../errors.ts'
 
 export function mapSqliteError(error: unknown, fingerprint: string): Error {
   if (error instanceof QueryError || isHotpathError(error)) return error as Error

@@ -1,7 +1,7 @@
 // Reader connections on worker threads: each worker owns one read-only DatabaseSync and runs one
 // statement at a time, so a slow read never blocks the main thread's event loop.
 import { Worker } from 'node:worker_threads'
-import { HotpathError } from '../errors.ts'
+import { DbError } from '../errors.ts'
 import type { ExecResult, Params } from './types.ts'
 
 const WORKER_SOURCE = `
@@ -76,16 +76,25 @@ export class ReaderWorker {
         reader.onDeath?.(error)
       }
       worker.on('error', (e) =>
-        fail(
-          new HotpathError('HOTPATH_DB_WORKER', `SQLite reader worker failed: ${e.message}`, { cause: e }),
-        ),
+        fail(new DbError('HOTPATH_DB_WORKER', `SQLite reader worker failed: ${e.message}`, { cause: e })),
       )
       worker.on('exit', (code) =>
-        fail(new HotpathError('HOTPATH_DB_WORKER', `SQLite reader worker exited (code ${code})`)),
+        fail(
+          new DbError('HOTPATH_DB_WORKER', `SQLite reader worker exited (code ${code})`, {
+            details: { exitCode: code },
+          }),
+        ),
       )
       worker.once('message', (m: { ready: boolean; error?: WireError }) => {
         if (!m.ready) {
-          reject(revive(m.error!))
+          const cause = revive(m.error!)
+          reject(
+            new DbError(
+              'HOTPATH_DB_CONNECTION',
+              `cannot open SQLite database "${filename}" on a reader worker: ${cause.message}`,
+              { cause, details: { filename } },
+            ),
+          )
           void worker.terminate()
           return
         }
@@ -96,7 +105,18 @@ export class ReaderWorker {
         worker.unref()
         resolve(reader)
       })
-      worker.once('exit', () => reject(reader.dead ?? new Error('worker exited')))
+      worker.once('exit', (code) =>
+        reject(
+          reader.dead ??
+            new DbError(
+              'HOTPATH_DB_WORKER',
+              `SQLite reader worker exited (code ${code}) before it was ready`,
+              {
+                details: { exitCode: code },
+              },
+            ),
+        ),
+      )
     })
   }
 

@@ -1,10 +1,10 @@
 // SQLite driver on the built-in node:sqlite (no native addon): one writer connection serialised by a
 // pool of one, plus reader connections (main thread, or worker threads with `readers: { threads }`).
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
-import { HotpathError, InvalidOptionError } from '../errors.ts'
+import { DbError, transactionFinished } from '../errors.ts'
 import type { SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
-import { optNumber, optObject } from '../validate.ts'
+import { check } from '../pool-options.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
 import { sqliteFullScans } from './sqlite-plan.ts'
 import { ReaderWorker } from './sqlite-worker.ts'
@@ -42,6 +42,8 @@ export const DEFAULT_PRAGMAS: Readonly<Record<string, PragmaValue>> = {
   temp_store: 'MEMORY',
   mmap_size: 268_435_456,
 }
+
+const SQLITE_OPTION_KEYS: readonly string[] = ['filename', 'pragmas', 'readers', 'statementCacheSize']
 
 type SqliteModule = typeof import('node:sqlite')
 let sqliteModule: SqliteModule | undefined
@@ -139,12 +141,10 @@ class SqliteInstance implements DriverInstance {
     try {
       first = open(false)
     } catch (error) {
-      throw new HotpathError(
+      throw new DbError(
         'HOTPATH_DB_CONNECTION',
-        `Cannot open SQLite database "${filename}": ${(error as Error).message}`,
-        {
-          cause: error,
-        },
+        `cannot open SQLite database "${filename}": ${(error as Error).message}`,
+        { cause: error, details: { filename } },
       )
     }
     const createWriter = (): Connection => {
@@ -155,6 +155,7 @@ class SqliteInstance implements DriverInstance {
     this.writer = createPool({
       ...ctx.pool,
       name: `${ctx.name}:writer`,
+      clock: ctx.clock,
       min: 1,
       max: 1,
       create: createWriter,
@@ -168,6 +169,7 @@ class SqliteInstance implements DriverInstance {
       this.workers = createPool<ReaderWorker>({
         ...ctx.pool,
         name: `${ctx.name}:readers`,
+        clock: ctx.clock,
         max: options.threads,
         min: Math.min(ctx.pool.min ?? 0, options.threads),
         create: () =>
@@ -178,6 +180,7 @@ class SqliteInstance implements DriverInstance {
       this.readers = createPool({
         ...ctx.pool,
         name: `${ctx.name}:readers`,
+        clock: ctx.clock,
         max: options.connections,
         min: Math.min(ctx.pool.min ?? 0, options.connections),
         create: () => open(true),
@@ -239,7 +242,7 @@ class SqliteInstance implements DriverInstance {
       open = true
       const session: Session = {
         run: (sql, params, info) => {
-          if (!open) return Promise.reject(new Error('transaction already finished'))
+          if (!open) return Promise.reject(transactionFinished())
           try {
             return Promise.resolve(conn.run(sql, params, info))
           } catch (error) {
@@ -309,36 +312,31 @@ class SqliteInstance implements DriverInstance {
 
 /** The embedded default driver: node:sqlite with WAL, tuned pragmas and reader connections. */
 export function sqlite(options: SqliteOptions = {}): Driver {
-  const o = optObject<SqliteOptions>('sqlite options', options) ?? {}
+  const o = (check.object('options', options, SQLITE_OPTION_KEYS) ?? {}) as SqliteOptions
   const filename = o.filename ?? ':memory:'
-  if (typeof filename !== 'string')
-    throw new InvalidOptionError('filename', filename, 'a file path or ":memory:"')
-  const readers = optObject<{ connections?: number; threads?: number }>('readers', o.readers) ?? {}
-  const connections = optNumber('readers.connections', readers.connections, 1, { min: 1, integer: true })
-  const threads = optNumber('readers.threads', readers.threads, 0, { integer: true })
-  if (threads > 0 && (filename === ':memory:' || filename === '')) {
-    throw new InvalidOptionError(
-      'readers.threads',
-      threads,
-      '0 for an in-memory database (worker threads need a file)',
-    )
+  if (typeof filename !== 'string') check.fail('filename', filename, 'a file path or ":memory:"')
+  const readers = (check.object('readers', o.readers, ['connections', 'threads']) ?? {}) as {
+    connections?: number
+    threads?: number
   }
-  const userPragmas = optObject<Record<string, PragmaValue>>('pragmas', o.pragmas) ?? {}
+  const connections = check.integer('readers.connections', readers.connections, 1, 1)
+  const threads = check.integer('readers.threads', readers.threads, 0, 0)
+  if (threads > 0 && (filename === ':memory:' || filename === '')) {
+    check.fail('readers.threads', threads, '0 for an in-memory database (worker threads need a file)')
+  }
+  const userPragmas = (check.object('pragmas', o.pragmas) ?? {}) as Record<string, PragmaValue>
   for (const [name, value] of Object.entries(userPragmas)) {
-    if (!/^[a-z_]+$/i.test(name)) throw new InvalidOptionError(`pragmas.${name}`, name, 'a pragma name')
+    if (!/^[a-z_]+$/i.test(name)) check.fail(`pragmas.${name}`, name, 'a pragma name')
     if (
       value !== false &&
       typeof value !== 'number' &&
       !(typeof value === 'string' && /^[\w-]+$/.test(value))
     ) {
-      throw new InvalidOptionError(`pragmas.${name}`, value, 'a number, a bare word or false')
+      check.fail(`pragmas.${name}`, value, 'a number, a bare word or false')
     }
   }
   const pragmas = { ...DEFAULT_PRAGMAS, ...userPragmas }
-  const statementCacheSize = optNumber('statementCacheSize', o.statementCacheSize, 256, {
-    min: 1,
-    integer: true,
-  })
+  const statementCacheSize = check.integer('statementCacheSize', o.statementCacheSize, 256, 1)
   return {
     kind: 'hotpath-db-driver',
     system: 'sqlite',

@@ -1,4 +1,5 @@
 // The contract between the database API and a driver (sqlite, postgres).
+import type { Clock } from '@hotpath/core'
 import type { SqlInfo } from '../fingerprint.ts'
 import type { PoolStats } from '../pool.ts'
 import type { PoolOptions } from '../pool-options.ts'
@@ -33,11 +34,14 @@ export interface Plan {
   fullScans: FullScan[]
 }
 
-export type PoolSettings = Omit<PoolOptions<unknown>, 'create' | 'destroy' | 'validate' | 'name'>
+/** The pool options createDatabase passes on to the driver's pools (its `clock` is the database's). */
+export type PoolSettings = Omit<PoolOptions<unknown>, 'create' | 'destroy' | 'validate' | 'name' | 'clock'>
 
 export interface DriverContext {
   name: string
   pool: PoolSettings
+  /** The database's clock: drivers pass it to their pools and read time through it. */
+  clock: Clock
 }
 
 export type DbSystem = 'sqlite' | 'postgresql'
