@@ -1,6 +1,6 @@
 // client.batch(): run many requests under a concurrency limit; settled results in input order.
+import { optionChecks } from '@hotpath/core'
 import type { HttpError } from './errors.ts'
-import { InvalidOptionError } from './errors.ts'
 import type { RequestInput } from './prepare.ts'
 import type { HttpResponse } from './response.ts'
 
@@ -17,22 +17,19 @@ export type BatchResult =
   | { status: 'fulfilled'; value: HttpResponse }
   | { status: 'rejected'; reason: HttpError }
 
+const check = optionChecks('HOTPATH_HTTP_INVALID_OPTION')
+const BATCH_OPTIONS: readonly string[] = ['concurrency', 'delayBetweenBatches', 'onProgress']
+
 export async function runBatch(
   send: (input: RequestInput) => Promise<HttpResponse>,
   requests: RequestInput[],
-  options: BatchOptions = {},
+  options?: BatchOptions,
 ): Promise<BatchResult[]> {
-  if (!Array.isArray(requests))
-    throw new InvalidOptionError('requests', requests, 'an array of URLs or request options')
-  const concurrency = options.concurrency ?? 10
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new InvalidOptionError('concurrency', concurrency, 'an integer >= 1')
-  const delay = options.delayBetweenBatches ?? 0
-  if (!Number.isInteger(delay) || delay < 0)
-    throw new InvalidOptionError('delayBetweenBatches', delay, 'an integer >= 0 (ms)')
-  const onProgress = options.onProgress
-  if (onProgress !== undefined && typeof onProgress !== 'function')
-    throw new InvalidOptionError('onProgress', onProgress, 'a function')
+  if (!Array.isArray(requests)) check.fail('requests', requests, 'an array of URLs or request options')
+  const o = (check.object('options', options, BATCH_OPTIONS) ?? {}) as BatchOptions
+  const concurrency = check.integer('concurrency', o.concurrency, 10, 1)
+  const delay = check.integer('delayBetweenBatches', o.delayBetweenBatches, 0, 0)
+  const onProgress = check.func<NonNullable<BatchOptions['onProgress']>>('onProgress', o.onProgress)
 
   const total = requests.length
   const results = new Array<BatchResult>(total)

@@ -1,19 +1,21 @@
-// Per-origin circuit breaker: opens after consecutive failures, fails fast, lets one probe through after resetTimeout.
-import type { BreakerState } from './diagnostics.ts'
+// Per-origin circuit breaker: opens after consecutive failures, fails fast, lets one probe through after halfOpenAfter.
+import type { Clock } from '@hotpath/core'
+import type { BreakerState } from './channels.ts'
 import { CircuitOpenError } from './errors.ts'
 
 export interface BreakerOptions {
   /** Consecutive failures (network errors, timeouts, 5xx) that open the breaker. Default 5. */
   threshold?: number
   /** Time the breaker stays open before a probe is allowed, in ms. Default 10_000. */
-  resetTimeout?: number
+  halfOpenAfter?: number
 }
 
 export class CircuitBreaker {
   state: BreakerState = 'closed'
   readonly #origin: string
   readonly #threshold: number
-  readonly #resetTimeout: number
+  readonly #halfOpenAfter: number
+  readonly #clock: Clock
   readonly #onChange: (origin: string, state: BreakerState) => void
   #failures = 0
   #openedAt = 0
@@ -23,20 +25,22 @@ export class CircuitBreaker {
     origin: string,
     options: Required<BreakerOptions>,
     onChange: (origin: string, state: BreakerState) => void,
+    clock: Clock,
   ) {
     this.#origin = origin
     this.#threshold = options.threshold
-    this.#resetTimeout = options.resetTimeout
+    this.#halfOpenAfter = options.halfOpenAfter
+    this.#clock = clock
     this.#onChange = onChange
   }
 
   /** Throws CircuitOpenError when the request must not be sent. Returns true when it is the half-open probe. */
   enter(): boolean {
     if (this.state === 'closed') return false
-    const now = performance.now()
     if (this.state === 'open') {
-      const elapsed = now - this.#openedAt
-      if (elapsed < this.#resetTimeout) throw new CircuitOpenError(this.#origin, this.#resetTimeout - elapsed)
+      const elapsed = this.#clock.now() - this.#openedAt
+      if (elapsed < this.#halfOpenAfter)
+        throw new CircuitOpenError(this.#origin, this.#halfOpenAfter - elapsed)
       this.#set('half-open')
     }
     // half-open: exactly one probe in flight
@@ -68,7 +72,7 @@ export class CircuitBreaker {
   }
 
   #open(): void {
-    this.#openedAt = performance.now()
+    this.#openedAt = this.#clock.now()
     this.#failures = 0
     this.#set('open')
   }

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { type Clock, isHotpathError } from '@hotpath/core'
 import type { Agent, Dispatcher } from 'undici'
 import { type BatchOptions, type BatchResult, runBatch } from './batch.ts'
 import { Collector, type kAuthorization, kCollector } from './collector.ts'
@@ -10,15 +10,8 @@ import {
   rateLimitChannel,
   requestChannel,
   retryChannel,
-} from './diagnostics.ts'
-import {
-  ClosedError,
-  type HttpError,
-  InvalidRequestError,
-  isHotpathError,
-  toUpstreamError,
-  UpstreamError,
-} from './errors.ts'
+} from './channels.ts'
+import { ClosedError, type HttpError, InvalidRequestError, toUpstreamError, UpstreamError } from './errors.ts'
 import { cacheOutcome, coalesceKey, collectionOf, hasAny, partitionCredentials } from './keys.ts'
 import { buildDispatchers } from './dispatchers.ts'
 import { type OriginState, Origins } from './origins.ts'
@@ -26,7 +19,7 @@ import { type HttpClientOptions, type ResolvedOptions, resolveOptions } from './
 import { type Prepared, prepare, type RequestInput } from './prepare.ts'
 import type { TokenBucket } from './rate-limiter.ts'
 import { HttpResponse, type ResponseHeaders } from './response.ts'
-import { backoffDelay, isRetryableError, isRetryableMethod, parseRetryAfter } from './retry.ts'
+import { backoffDelay, isRetryableError, isRetryableMethod, parseRetryAfter, pause } from './retry.ts'
 import { Slots } from './slots.ts'
 import { type HttpClientStats, poolStats } from './stats.ts'
 import type { HotpathCacheStore } from './store.ts'
@@ -62,6 +55,7 @@ export class HttpClient {
   readonly #retryStatuses: ReadonlySet<number>
   readonly #closing = new AbortController()
   readonly #slots: Slots
+  readonly #clock: Clock
   #closed: Promise<void> | undefined = undefined
   // counters
   #requests = 0
@@ -82,7 +76,8 @@ export class HttpClient {
     this.#o = o
     this.name = o.name
     this.#credentialKey = options?.credentialKey
-    this.#slots = new Slots(o.maxConnections, o.queueTimeout)
+    this.#clock = o.clock
+    this.#slots = new Slots(o.maxInFlight, o.queueTimeout)
     this.#retryStatuses = new Set(o.retry === false ? [] : o.retry.statusCodes)
     const d = buildDispatchers(o, options)
     this.#agent = d.agent
@@ -111,7 +106,13 @@ export class HttpClient {
       req = prepare(input, this.#o.origin)
       state = this.#origins.get(req.rawOrigin)
     } catch (error) {
-      return this.#reject(error as HttpError)
+      return this.#reject(
+        isHotpathError(error)
+          ? (error as HttpError)
+          : new InvalidRequestError('HOTPATH_HTTP_INVALID_REQUEST', `invalid request: ${String(error)}`, {
+              cause: error,
+            }),
+      )
     }
     const store = this.#store
     if (
@@ -120,7 +121,7 @@ export class HttpClient {
       req.method === 'GET' &&
       (req.headers === undefined || !hasAny(req.headers, CONDITIONAL))
     ) {
-      const t0 = requestChannel.hasSubscribers ? performance.now() : 0
+      const t0 = requestChannel.hasSubscribers ? this.#clock.now() : 0
       const hit = store.peekFresh(state.origin, req.path, req.headers)
       if (hit !== undefined) return Promise.resolve(this.#fromCache(req, state, hit, t0))
     }
@@ -165,7 +166,7 @@ export class HttpClient {
     this.#cacheOutcomes.hit++
     const headers: ResponseHeaders = {
       ...hit.headers,
-      age: String(Math.max(0, Math.round((Date.now() - hit.cachedAt) / 1000))),
+      age: String(Math.max(0, Math.round((this.#clock.epoch() - hit.cachedAt) / 1000))),
     }
     const res = new HttpResponse(hit.statusCode, headers, 'hit', req.method === 'HEAD' ? undefined : hit.body)
     res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
@@ -175,7 +176,7 @@ export class HttpClient {
 
   async #run(req: Prepared, state: OriginState): Promise<HttpResponse> {
     const observed = requestChannel.hasSubscribers
-    const start = observed ? performance.now() : 0
+    const start = observed ? this.#clock.now() : 0
     const retry = this.#o.retry
     const maxRetries =
       retry === false
@@ -197,7 +198,7 @@ export class HttpClient {
         state.breaker?.release(probe)
         throw this.#finishError(req, state, error as HttpError, attempt, start, observed)
       }
-      const collector = new Collector(req.signal)
+      const collector = new Collector(req.signal, req.method, state.origin)
       const opts: DispatchOpts = {
         origin: state.origin,
         path: req.path,
@@ -207,18 +208,19 @@ export class HttpClient {
         headersTimeout: req.headersTimeout,
         bodyTimeout: req.bodyTimeout,
       }
-      if (useCache) {
-        if (this.#credentialKey !== undefined && req.headers !== undefined)
-          partitionCredentials(opts, req, state.origin, this.#credentialKey)
-        opts[kCollector] = collector
-        ;(collector as ObservedCollector).request = {
-          origin: state.origin,
-          method: req.method,
-          path: req.path,
-          headers: req.headers,
-        }
-      }
       try {
+        if (useCache) {
+          // credentialKey is the caller's function: a throw fails this attempt like any dispatch error
+          if (this.#credentialKey !== undefined && req.headers !== undefined)
+            partitionCredentials(opts, req, state.origin, this.#credentialKey)
+          opts[kCollector] = collector
+          ;(collector as ObservedCollector).request = {
+            origin: state.origin,
+            method: req.method,
+            path: req.path,
+            headers: req.headers,
+          }
+        }
         dispatcher.dispatch(opts, collector)
       } catch (error) {
         collector.onResponseError(null, error as Error)
@@ -254,7 +256,10 @@ export class HttpClient {
       }
       if (attempt < maxRetries && this.#retryStatuses.has(status) && this.#closed === undefined) {
         const r = retry as Required<Exclude<ResolvedOptions['retry'], false>>
-        const after = parseRetryAfter((collector.headers as ResponseHeaders)['retry-after'])
+        const after = parseRetryAfter(
+          (collector.headers as ResponseHeaders)['retry-after'],
+          this.#clock.epoch(),
+        )
         if (after === undefined || after <= r.maxRetryAfter) {
           const delay = after ?? backoffDelay(attempt, r.minDelay, r.maxDelay)
           if (await this.#retryWait(req, state, attempt + 1, delay, `status ${status}`)) {
@@ -297,7 +302,7 @@ export class HttpClient {
   }
 
   /** Waits before a retry; false when the wait was cut short (client closed or request aborted). */
-  async #retryWait(
+  #retryWait(
     req: Prepared,
     state: OriginState,
     attempt: number,
@@ -317,13 +322,7 @@ export class HttpClient {
     }
     const signal =
       req.signal === undefined ? this.#closing.signal : AbortSignal.any([req.signal, this.#closing.signal])
-    try {
-      // ref'd on purpose: the caller awaits this request (close() aborts the wait)
-      await sleep(delayMs, undefined, { signal })
-      return true
-    } catch {
-      return false
-    }
+    return pause(delayMs, signal)
   }
 
   /** One `hotpath:http:request` event (the caller has checked that someone subscribes). */
@@ -342,7 +341,7 @@ export class HttpClient {
       origin: state.origin,
       path: pathOnly(req.path),
       ...(statusCode === undefined ? {} : { statusCode }),
-      durationMs: performance.now() - start,
+      durationMs: this.#clock.now() - start,
       cache,
       ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
       retries,

@@ -1,6 +1,7 @@
 // A minimal undici DispatchHandler that buffers the response and settles one promise.
 // One object per attempt, no closures per chunk: this is the hot path of every uncached request.
 import type { Dispatcher } from 'undici'
+import { UpstreamError } from './errors.ts'
 import type { ResponseHeaders } from './response.ts'
 
 /** Marks a headers object handed out by our cache store (object spread keeps symbol keys). */
@@ -24,12 +25,17 @@ export class Collector implements Dispatcher.DispatchHandler {
   #first: Buffer | undefined = undefined
   #controller: Dispatcher.DispatchController | undefined = undefined
   #signal: AbortSignal | undefined
+  // method and origin of the request, for the abort error's message
+  readonly #method: string
+  readonly #origin: string
   #onAbort: (() => void) | undefined = undefined
   #resolve!: (collector: Collector) => void
   readonly promise: Promise<Collector>
 
-  constructor(signal: AbortSignal | undefined) {
+  constructor(signal: AbortSignal | undefined, method: string, origin: string) {
     this.#signal = signal
+    this.#method = method
+    this.#origin = origin
     this.promise = new Promise<Collector>((resolve) => {
       this.#resolve = resolve
     })
@@ -40,10 +46,10 @@ export class Collector implements Dispatcher.DispatchHandler {
     const signal = this.#signal
     if (signal !== undefined && this.#onAbort === undefined) {
       if (signal.aborted) {
-        controller.abort(abortReason(signal))
+        controller.abort(abortError(signal, this.#method, this.#origin))
         return
       }
-      this.#onAbort = () => this.#controller?.abort(abortReason(signal))
+      this.#onAbort = () => this.#controller?.abort(abortError(signal, this.#method, this.#origin))
       signal.addEventListener('abort', this.#onAbort, { once: true })
     }
   }
@@ -90,9 +96,9 @@ export class Collector implements Dispatcher.DispatchHandler {
   }
 }
 
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason
-  const error = new Error('request aborted by its signal', { cause: reason }) as Error & { code: string }
-  error.code = 'UND_ERR_ABORTED'
-  return error
+/** The coded error a caller sees when its signal aborts the request (cause: the signal's reason). */
+function abortError(signal: AbortSignal, method: string, origin: string): UpstreamError {
+  return new UpstreamError('HOTPATH_HTTP_ABORTED', `${method} ${origin}: request aborted by its signal`, {
+    cause: signal.reason,
+  })
 }

@@ -51,7 +51,8 @@ export function buildDispatchers(o: ResolvedOptions, options: HttpClientOptions 
   const store = new HotpathCacheStore(backend, {
     maxEntrySize: o.maxEntrySize,
     credentialKey: options?.credentialKey,
-    tags: options?.cacheTags,
+    cacheTags: options?.cacheTags,
+    clock: o.clock,
   })
   const cache = interceptors.cache({
     store,

@@ -1,10 +1,8 @@
 // Stored responses: storage keys, tags, Vary matching and conversion to undici's GetResult.
-import type CacheInterceptor from 'undici/types/cache-interceptor.js'
 import { kFromCache } from './collector.ts'
-import { pathOnly } from './diagnostics.ts'
+import { pathOnly } from './channels.ts'
+import type { CacheControlDirectives, CacheValue, GetResult } from './undici-types.ts'
 
-type CacheValue = CacheInterceptor.default.CacheValue
-type GetResult = CacheInterceptor.default.GetResult
 type Headers = Record<string, string | string[]>
 type VaryValues = Record<string, string | string[] | null>
 
@@ -15,7 +13,7 @@ export interface StoredResponse {
   headers: Headers
   vary: VaryValues | undefined
   etag: string | undefined
-  cacheControlDirectives: CacheInterceptor.default.CacheControlDirectives
+  cacheControlDirectives: CacheControlDirectives
   cachedAt: number
   staleAt: number
   deleteAt: number

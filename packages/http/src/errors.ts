@@ -1,81 +1,33 @@
-// Coded errors of @hotpath/http. Every error carries a stable `code` and, for upstream faults, the `cause`.
+// Coded errors of @hotpath/http, on @hotpath/core's one error identity. Every error carries a stable `code`
+// (see error-codes.ts) and, for upstream faults, the original error as `cause`.
+import {
+  type ErrorCodeOf,
+  HotpathError,
+  type HotpathErrorOptions,
+  isHotpathError,
+  nameErrorClass,
+} from '@hotpath/core'
+import type { errorCodes } from './error-codes.ts'
 
-export type HttpErrorCode =
-  | 'HOTPATH_HTTP_INVALID_OPTION'
-  | 'HOTPATH_HTTP_INVALID_URL'
-  | 'HOTPATH_HTTP_UNSUPPORTED_PROTOCOL'
-  | 'HOTPATH_HTTP_INVALID_REQUEST'
-  | 'HOTPATH_HTTP_BODY_NOT_ALLOWED'
-  | 'HOTPATH_HTTP_CLOSED'
-  | 'HOTPATH_HTTP_ABORTED'
-  | 'HOTPATH_HTTP_CONNECT_TIMEOUT'
-  | 'HOTPATH_HTTP_HEADERS_TIMEOUT'
-  | 'HOTPATH_HTTP_BODY_TIMEOUT'
-  | 'HOTPATH_HTTP_CONNECTION_FAILED'
-  | 'HOTPATH_HTTP_CONNECTION_RESET'
-  | 'HOTPATH_HTTP_TRUNCATED_BODY'
-  | 'HOTPATH_HTTP_RESPONSE_TOO_LARGE'
-  | 'HOTPATH_HTTP_INVALID_JSON'
-  | 'HOTPATH_HTTP_CIRCUIT_OPEN'
-  | 'HOTPATH_HTTP_RATE_LIMIT_QUEUE_FULL'
-  | 'HOTPATH_HTTP_RATE_LIMIT_TIMEOUT'
-  | 'HOTPATH_HTTP_QUEUE_TIMEOUT'
-  | 'HOTPATH_HTTP_REQUEST_FAILED'
+/** Every code @hotpath/http throws. */
+export type HttpErrorCode = ErrorCodeOf<typeof errorCodes>
 
-export interface HotpathErrorOptions {
-  cause?: unknown
-  details?: Record<string, unknown>
-}
-
-/** `Symbol.for('hotpath.error')`: set to true on every hotpath error, whichever package threw it. */
-export const kHotpathError: unique symbol = Symbol.for('hotpath.error')
-
-/** Base class of every error thrown by hotpath packages; recognise it with `Symbol.for('hotpath.error')`. */
-export interface HotpathError {
-  readonly [kHotpathError]: true
-}
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the marker is declared on the interface (isolatedDeclarations) and set in the constructor
-export class HotpathError extends Error {
-  readonly code: string
-  readonly details: Record<string, unknown> | undefined
-
-  constructor(code: string, message: string, options?: HotpathErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.name = 'HotpathError'
-    ;(this as { [kHotpathError]: true })[kHotpathError] = true
-    this.code = code
-    this.details = options?.details
-  }
-}
-
-/** Any error of @hotpath/http. */
+/** Any error of @hotpath/http except a bad option (that one is core's `InvalidOptionError`). */
 export class HttpError extends HotpathError {
   declare readonly code: HttpErrorCode
   constructor(code: HttpErrorCode, message: string, options?: HotpathErrorOptions) {
     super(code, message, options)
-    this.name = 'HttpError'
   }
-}
 
-/** A bad option at construction: names the option, the value received and what is allowed. */
-export class InvalidOptionError extends HttpError {
-  constructor(option: string, value: unknown, allowed: string) {
-    super(
-      'HOTPATH_HTTP_INVALID_OPTION',
-      `invalid option ${option}: received ${describe(value)}, expected ${allowed}`,
-      {
-        details: { option, value },
-      },
-    )
-    this.name = 'InvalidOptionError'
+  static {
+    nameErrorClass(HttpError, 'HttpError')
   }
 }
 
 /** A request that can never be sent (bad URL, protocol, body on GET, ...). */
 export class InvalidRequestError extends HttpError {
-  constructor(code: HttpErrorCode, message: string, options?: HotpathErrorOptions) {
-    super(code, message, options)
-    this.name = 'InvalidRequestError'
+  static {
+    nameErrorClass(InvalidRequestError, 'InvalidRequestError')
   }
 }
 
@@ -83,15 +35,17 @@ export class InvalidRequestError extends HttpError {
 export class ClosedError extends HttpError {
   constructor() {
     super('HOTPATH_HTTP_CLOSED', 'the HTTP client is closed')
-    this.name = 'ClosedError'
+  }
+
+  static {
+    nameErrorClass(ClosedError, 'ClosedError')
   }
 }
 
 /** An upstream fault: timeout, reset, truncated body, ... `cause` is undici's error. */
 export class UpstreamError extends HttpError {
-  constructor(code: HttpErrorCode, message: string, options?: HotpathErrorOptions) {
-    super(code, message, options)
-    this.name = 'UpstreamError'
+  static {
+    nameErrorClass(UpstreamError, 'UpstreamError')
   }
 }
 
@@ -101,11 +55,12 @@ export class CircuitOpenError extends HttpError {
     super(
       'HOTPATH_HTTP_CIRCUIT_OPEN',
       `circuit breaker for ${origin} is open; next probe in ${Math.max(0, Math.round(retryInMs))} ms`,
-      {
-        details: { origin, retryInMs },
-      },
+      { details: { origin, retryInMs } },
     )
-    this.name = 'CircuitOpenError'
+  }
+
+  static {
+    nameErrorClass(CircuitOpenError, 'CircuitOpenError')
   }
 }
 
@@ -117,7 +72,10 @@ export class RateLimitError extends HttpError {
     origin: string,
   ) {
     super(code, message, { details: { origin } })
-    this.name = 'RateLimitError'
+  }
+
+  static {
+    nameErrorClass(RateLimitError, 'RateLimitError')
   }
 }
 
@@ -128,26 +86,10 @@ export class InvalidJsonError extends HttpError {
       cause,
       details: { statusCode },
     })
-    this.name = 'InvalidJsonError'
   }
-}
 
-export function isHotpathError(error: unknown): error is HotpathError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[Symbol.for('hotpath.error')] === true
-  )
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (value === null || typeof value !== 'object') return String(value)
-  try {
-    return JSON.stringify(value)
-  } catch {
-    return Object.prototype.toString.call(value)
+  static {
+    nameErrorClass(InvalidJsonError, 'InvalidJsonError')
   }
 }
 

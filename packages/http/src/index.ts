@@ -1,38 +1,43 @@
 // Public API of @hotpath/http.
+export {
+  type Clock,
+  HotpathError,
+  type HotpathErrorOptions,
+  InvalidOptionError,
+  isHotpathError,
+} from '@hotpath/core'
 export type { BatchOptions, BatchResult } from './batch.ts'
 export type { BreakerOptions } from './breaker.ts'
-export {
-  createHttpClient,
-  HttpClient,
-} from './client.ts'
-export { collectionOf } from './keys.ts'
 export type {
   BreakerEvent,
   BreakerState,
   CacheOutcome,
+  HttpChannelPayloads,
   RateLimitEvent,
   RequestEvent,
   RetryEvent,
-} from './diagnostics.ts'
+} from './channels.ts'
+export {
+  createHttpClient,
+  HttpClient,
+} from './client.ts'
+export { errorCodes } from './error-codes.ts'
 export {
   CircuitOpenError,
   ClosedError,
-  HotpathError,
-  type HotpathErrorOptions,
   HttpError,
   type HttpErrorCode,
   InvalidJsonError,
-  InvalidOptionError,
   InvalidRequestError,
-  isHotpathError,
   RateLimitError,
   UpstreamError,
 } from './errors.ts'
+export { collectionOf } from './keys.ts'
 export type { HttpClientOptions, RetryOptions } from './options.ts'
 export type { RequestInput, RequestOptions } from './prepare.ts'
-export type { HttpClientStats, PoolStatsSnapshot } from './stats.ts'
 export type { RateLimitOptions } from './rate-limiter.ts'
 export { HttpResponse, type ResponseHeaders } from './response.ts'
+export type { HttpClientStats, PoolStatsSnapshot } from './stats.ts'
 export {
   type CacheKeyInfo,
   collectionTag,

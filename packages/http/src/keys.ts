@@ -1,7 +1,7 @@
 // Small per-request helpers: coalescing key, cache outcome, write collections, credential partitions.
 import type { Dispatcher } from 'undici'
 import { type Collector, kAuthorization, kFromCache, PARTITION_HEADER } from './collector.ts'
-import { type CacheOutcome, pathOnly } from './diagnostics.ts'
+import { type CacheOutcome, pathOnly } from './channels.ts'
 import type { Prepared } from './prepare.ts'
 import type { ResponseHeaders } from './response.ts'
 import { type CacheKeyInfo, hasCredentials } from './store.ts'

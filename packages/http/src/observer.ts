@@ -1,10 +1,10 @@
 // Innermost interceptor (cache mode only): sees what the origin really answered for one of our requests, so the
 // client can tell hit/stale/revalidated/miss apart, and applies a 304 Not Modified to the stored entry.
 import type { Dispatcher } from 'undici'
-import type CacheInterceptor from 'undici/types/cache-interceptor.js'
 import { type Collector, kAuthorization, kCollector, PARTITION_HEADER } from './collector.ts'
 import type { ResponseHeaders } from './response.ts'
 import type { HotpathCacheStore } from './store.ts'
+import type { CacheControlDirectives } from './undici-types.ts'
 
 type CacheKeyLike = Parameters<HotpathCacheStore['refresh']>[0]
 
@@ -112,7 +112,7 @@ class ObserverHandler implements Dispatcher.DispatchHandler {
 }
 
 /** Small Cache-Control parser (delta-seconds and flags), enough to refresh an entry on a 304. */
-export function parseCacheControl(value: string): CacheInterceptor.default.CacheControlDirectives {
+export function parseCacheControl(value: string): CacheControlDirectives {
   const out: Record<string, unknown> = {}
   for (const part of value.split(',')) {
     const eq = part.indexOf('=')
@@ -129,5 +129,5 @@ export function parseCacheControl(value: string): CacheInterceptor.default.Cache
     const n = Number(raw)
     out[name] = /^\d+$/.test(raw) && Number.isFinite(n) ? n : raw.split(/\s*,\s*/)
   }
-  return out as CacheInterceptor.default.CacheControlDirectives
+  return out as CacheControlDirectives
 }

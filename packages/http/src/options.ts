@@ -1,6 +1,6 @@
 // Client options: types, defaults and validation (once, at construction).
+import { type Clock, optionChecks } from '@hotpath/core'
 import type { BreakerOptions } from './breaker.ts'
-import { InvalidOptionError } from './errors.ts'
 import type { RateLimitOptions } from './rate-limiter.ts'
 import type { CacheKeyInfo, ResponseCacheBackend } from './store.ts'
 
@@ -26,18 +26,19 @@ export interface HttpClientOptions {
   origin?: string
   /** Connections per origin. Default 30. */
   connections?: number
-  /** Requests in flight over all origins (caps the sockets in use). Default 100. */
-  maxConnections?: number
+  /** Requests in flight over all origins (more wait, FIFO, up to `queueTimeout`). Default 100. */
+  maxInFlight?: number
   /** Requests pipelined per connection. Default 1 (no pipelining). */
   pipelining?: number
   /** Idle keep-alive time of a socket in ms. Default 4_000. */
   keepAliveTimeout?: number
+  /** Time to establish a connection in ms. Default 10_000. */
   connectTimeout?: number
   /** Time to wait for response headers in ms. Default 30_000. */
   headersTimeout?: number
   /** Longest gap between body chunks in ms. Default 30_000. */
   bodyTimeout?: number
-  /** Longest wait for a free slot under maxConnections in ms. Default 30_000. */
+  /** Longest wait for a free slot under maxInFlight in ms. Default 30_000. */
   queueTimeout?: number
   /** Largest response body in bytes (-1: unlimited). Default 64 MiB. */
   maxResponseSize?: number
@@ -62,17 +63,22 @@ export interface HttpClientOptions {
   retry?: RetryOptions | false
   /** Token bucket per origin; off unless given. */
   rateLimit?: RateLimitOptions | false
-  /** Circuit breaker per origin. Default { threshold: 5, resetTimeout: 10_000 }; `false` disables. */
+  /** Circuit breaker per origin. Default { threshold: 5, halfOpenAfter: 10_000 }; `false` disables. */
   breaker?: BreakerOptions | false
   /** Overrides of `rateLimit` / `breaker` for some origins, e.g. `{ 'https://api.example.com': { rateLimit: { rps: 5 } } }`. */
   perOrigin?: Record<string, { rateLimit?: RateLimitOptions | false; breaker?: BreakerOptions | false }>
+  /**
+   * Time source of the breaker, rate limiter, cache freshness and durations (`now()` monotonic ms, `epoch()`
+   * wall-clock ms). Default `systemClock` of @hotpath/core (Vitest fake timers drive it).
+   */
+  clock?: Clock
 }
 
 export interface ResolvedOptions {
   name: string
   origin: string | undefined
   connections: number
-  maxConnections: number
+  maxInFlight: number
   pipelining: number
   keepAliveTimeout: number
   connectTimeout: number
@@ -91,6 +97,7 @@ export interface ResolvedOptions {
   breaker: Required<BreakerOptions> | false
   /** Canonical origin -> resolved overrides. */
   perOrigin: Map<string, OriginOverrides>
+  clock: Clock
 }
 
 export interface OriginOverrides {
@@ -98,11 +105,13 @@ export interface OriginOverrides {
   breaker: Required<BreakerOptions> | false
 }
 
-const KNOWN = new Set([
+const check = optionChecks('HOTPATH_HTTP_INVALID_OPTION')
+
+const KNOWN: readonly string[] = [
   'name',
   'origin',
   'connections',
-  'maxConnections',
+  'maxInFlight',
   'pipelining',
   'keepAliveTimeout',
   'connectTimeout',
@@ -123,78 +132,76 @@ const KNOWN = new Set([
   'rateLimit',
   'breaker',
   'perOrigin',
-])
+  'clock',
+]
+/** Options renamed in 0.x: the error says what to write instead. */
+const RENAMED: Readonly<Record<string, string>> = { maxConnections: 'maxInFlight' }
+const RETRY_KEYS: readonly string[] = [
+  'retries',
+  'minDelay',
+  'maxDelay',
+  'maxRetryAfter',
+  'statusCodes',
+  'withIdempotencyKey',
+]
+const RATE_LIMIT_KEYS: readonly string[] = ['rps', 'burst', 'maxQueue', 'maxWait']
+const BREAKER_KEYS: readonly string[] = ['threshold', 'halfOpenAfter']
 
-function int(
+/** Unknown keys are misspellings: reject them, pointing at the new name of a renamed option. */
+function rejectUnknown(
+  prefix: string,
+  value: Record<string, unknown>,
+  known: readonly string[],
+  renamed: Readonly<Record<string, string>> = {},
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    const to = renamed[key]
+    check.fail(
+      `${prefix}${key}`,
+      value[key],
+      to === undefined
+        ? `no such option (known: ${known.join(', ')})`
+        : `no such option (renamed to "${to}")`,
+    )
+  }
+}
+
+/** A plain object whose keys are all known. */
+function object(
   name: string,
   value: unknown,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, value, `an integer between ${min} and ${max}`)
-  }
-  return value
+  known?: readonly string[],
+  renamed?: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const o = check.object(name, value)
+  if (o === undefined) return check.fail(name, value, 'an object')
+  if (known !== undefined) rejectUnknown(`${name}.`, o, known, renamed)
+  return o
 }
 
-function bool(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'a boolean')
-  return value
-}
-
-function positiveNumber(name: string, value: unknown, fallback: number | undefined): number {
-  if (value === undefined && fallback !== undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOptionError(name, value, 'a finite number > 0')
-  }
-  return value
-}
-
-function obj(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(name, value, 'an object')
-  }
-  return value as Record<string, unknown>
+/** An integer >= min (a duration in ms, a count); `fallback` when undefined. */
+function int(name: string, value: unknown, fallback: number, min: number, max?: number): number {
+  return check.integer(name, value, fallback, min, max)
 }
 
 export function validateOrigin(name: string, value: unknown): string {
-  if (typeof value !== 'string' && !(value instanceof URL))
-    throw new InvalidOptionError(name, value, 'an http(s) URL')
+  if (typeof value !== 'string' && !(value instanceof URL)) return check.fail(name, value, 'an http(s) URL')
   let url: URL
   try {
     url = new URL(String(value))
   } catch {
-    throw new InvalidOptionError(name, value, 'an http(s) URL')
+    return check.fail(name, value, 'an http(s) URL')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidOptionError(name, value, 'an http: or https: URL')
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') check.fail(name, value, 'an http: or https: URL')
   return url.origin
 }
 
 export function resolveOptions(options: HttpClientOptions | undefined): ResolvedOptions {
-  const o = options === undefined ? {} : (obj('options', options) as HttpClientOptions)
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key))
-      throw new InvalidOptionError(
-        key,
-        (o as Record<string, unknown>)[key],
-        `one of the known options (${[...KNOWN].join(', ')})`,
-      )
-  }
-  if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '')) {
-    throw new InvalidOptionError('name', o.name, 'a non-empty string')
-  }
-  if (o.invalidate !== undefined && o.invalidate !== 'path' && o.invalidate !== 'collection') {
-    throw new InvalidOptionError('invalidate', o.invalidate, "'path' or 'collection'")
-  }
-  for (const fn of ['credentialKey', 'cacheTags'] as const) {
-    if (o[fn] !== undefined && typeof o[fn] !== 'function')
-      throw new InvalidOptionError(fn, o[fn], 'a function')
-  }
+  const o = (check.object('options', options) ?? {}) as HttpClientOptions
+  rejectUnknown('', o as Record<string, unknown>, KNOWN, RENAMED)
+  check.func('credentialKey', o.credentialKey)
+  check.func('cacheTags', o.cacheTags)
   if (o.cache !== undefined && o.cache !== false) {
     const c = o.cache as unknown as Record<string, unknown>
     if (
@@ -204,27 +211,23 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
       typeof c.set !== 'function' ||
       typeof c.invalidateTags !== 'function'
     ) {
-      throw new InvalidOptionError('cache', o.cache, 'a @hotpath/cache instance (createCache()) or false')
+      check.fail('cache', o.cache, 'a @hotpath/cache instance (createCache()) or false')
     }
   }
 
   let dns: ResolvedOptions['dns'] = { maxTTL: 10_000 }
   if (o.dns === false) dns = false
   else if (o.dns !== undefined && o.dns !== true) {
-    const d = obj('dns', o.dns)
+    const d = object('dns', o.dns, ['maxTTL'])
     dns = { maxTTL: int('dns.maxTTL', d.maxTTL, 10_000, 0) }
   }
 
   let retry: ResolvedOptions['retry'] = false
   if (o.retry !== false) {
-    const r = o.retry === undefined ? {} : obj('retry', o.retry)
+    const r = o.retry === undefined ? {} : object('retry', o.retry, RETRY_KEYS)
     const statusCodes = r.statusCodes ?? [408, 429, 500, 502, 503, 504]
     if (!Array.isArray(statusCodes) || statusCodes.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
-      throw new InvalidOptionError(
-        'retry.statusCodes',
-        r.statusCodes,
-        'an array of HTTP status codes (100-599)',
-      )
+      check.fail('retry.statusCodes', r.statusCodes, 'an array of HTTP status codes (100-599)')
     }
     const minDelay = int('retry.minDelay', r.minDelay, 100, 0)
     retry = {
@@ -233,7 +236,7 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
       maxDelay: int('retry.maxDelay', r.maxDelay, Math.max(5_000, minDelay), minDelay),
       maxRetryAfter: int('retry.maxRetryAfter', r.maxRetryAfter, 30_000, 0),
       statusCodes: statusCodes as number[],
-      withIdempotencyKey: bool('retry.withIdempotencyKey', r.withIdempotencyKey, false),
+      withIdempotencyKey: check.boolean('retry.withIdempotencyKey', r.withIdempotencyKey, false),
     }
   }
 
@@ -241,42 +244,29 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
   const breaker = resolveBreaker('breaker', o.breaker)
   const perOrigin = new Map<string, OriginOverrides>()
   if (o.perOrigin !== undefined) {
-    const p = obj('perOrigin', o.perOrigin)
+    const p = object('perOrigin', o.perOrigin)
     for (const [key, value] of Object.entries(p)) {
-      const origin = validateOrigin(`perOrigin[${JSON.stringify(key)}]`, key)
-      const v = obj(`perOrigin[${JSON.stringify(key)}]`, value)
-      for (const name of Object.keys(v)) {
-        if (name !== 'rateLimit' && name !== 'breaker') {
-          throw new InvalidOptionError(
-            `perOrigin[${JSON.stringify(key)}].${name}`,
-            v[name],
-            'rateLimit or breaker',
-          )
-        }
-      }
+      const name = `perOrigin[${JSON.stringify(key)}]`
+      const origin = validateOrigin(name, key)
+      const v = object(name, value, ['rateLimit', 'breaker'])
       perOrigin.set(origin, {
         rateLimit:
           v.rateLimit === undefined
             ? rateLimit
-            : resolveRateLimit(
-                `perOrigin[${JSON.stringify(key)}].rateLimit`,
-                v.rateLimit as RateLimitOptions | false,
-              ),
+            : resolveRateLimit(`${name}.rateLimit`, v.rateLimit as RateLimitOptions | false),
         breaker:
           v.breaker === undefined
             ? breaker
-            : v.breaker === false
-              ? false
-              : resolveBreaker(`perOrigin[${JSON.stringify(key)}].breaker`, v.breaker as BreakerOptions),
+            : resolveBreaker(`${name}.breaker`, v.breaker as BreakerOptions | false),
       })
     }
   }
 
   return {
-    name: o.name ?? 'http',
+    name: check.string('name', o.name, 'http'),
     origin: o.origin === undefined ? undefined : validateOrigin('origin', o.origin),
     connections: int('connections', o.connections, 30, 1),
-    maxConnections: int('maxConnections', o.maxConnections, 100, 1),
+    maxInFlight: int('maxInFlight', o.maxInFlight, 100, 1),
     pipelining: int('pipelining', o.pipelining, 1, 1, 128),
     keepAliveTimeout: int('keepAliveTimeout', o.keepAliveTimeout, 4_000, 1),
     connectTimeout: int('connectTimeout', o.connectTimeout, 10_000, 1),
@@ -287,14 +277,15 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
       o.maxResponseSize === -1 ? -1 : int('maxResponseSize', o.maxResponseSize, 64 * 1024 * 1024, 1),
     dns,
     defaultTtl: int('defaultTtl', o.defaultTtl, 300_000, 0),
-    shared: bool('shared', o.shared, true),
+    shared: check.boolean('shared', o.shared, true),
     maxEntrySize: int('maxEntrySize', o.maxEntrySize, 5 * 1024 * 1024, 0),
-    invalidate: o.invalidate ?? 'path',
-    coalesce: bool('coalesce', o.coalesce, true),
+    invalidate: check.oneOf('invalidate', o.invalidate, ['path', 'collection'], 'path'),
+    coalesce: check.boolean('coalesce', o.coalesce, true),
     retry,
     rateLimit,
     breaker,
     perOrigin,
+    clock: check.clock('clock', o.clock),
   }
 }
 
@@ -303,8 +294,9 @@ function resolveRateLimit(
   value: RateLimitOptions | false | undefined,
 ): Required<RateLimitOptions> | false {
   if (value === undefined || value === false) return false
-  const r = obj(name, value)
-  const rps = positiveNumber(`${name}.rps`, r.rps, undefined)
+  const r = object(name, value, RATE_LIMIT_KEYS)
+  if (r.rps === undefined) check.fail(`${name}.rps`, r.rps, 'a finite number > 0 (tokens per second)')
+  const rps = check.positive(`${name}.rps`, r.rps, 1)
   return {
     rps,
     burst: int(`${name}.burst`, r.burst, Math.max(1, Math.ceil(rps)), 1),
@@ -318,9 +310,9 @@ function resolveBreaker(
   value: BreakerOptions | false | undefined,
 ): Required<BreakerOptions> | false {
   if (value === false) return false
-  const b = value === undefined ? {} : obj(name, value)
+  const b = value === undefined ? {} : object(name, value, BREAKER_KEYS, { resetTimeout: 'halfOpenAfter' })
   return {
     threshold: int(`${name}.threshold`, b.threshold, 5, 1),
-    resetTimeout: int(`${name}.resetTimeout`, b.resetTimeout, 10_000, 1),
+    halfOpenAfter: int(`${name}.halfOpenAfter`, b.halfOpenAfter, 10_000, 1),
   }
 }

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
 import { CircuitBreaker } from './breaker.ts'
-import { type BreakerState, breakerChannel } from './diagnostics.ts'
+import { type BreakerState, breakerChannel } from './channels.ts'
 import type { Dispatchers } from './dispatchers.ts'
 import { InvalidRequestError } from './errors.ts'
 import type { ResolvedOptions } from './options.ts'
@@ -58,8 +58,11 @@ export class Origins {
         origin,
         direct: ip ? this.#d.plain : this.#d.plainDns,
         cached: ip ? this.#d.cached : this.#d.cachedDns,
-        breaker: o.breaker === false ? undefined : new CircuitBreaker(origin, o.breaker, this.#onBreaker),
-        limiter: o.rateLimit === false ? undefined : new TokenBucket(origin, o.rateLimit),
+        breaker:
+          o.breaker === false
+            ? undefined
+            : new CircuitBreaker(origin, o.breaker, this.#onBreaker, this.#o.clock),
+        limiter: o.rateLimit === false ? undefined : new TokenBucket(origin, o.rateLimit, this.#o.clock),
       }
       this.#map.set(origin, state)
     }

@@ -175,7 +175,15 @@ export function prepare(input: RequestInput, base: string | undefined): Prepared
   if (input.json !== undefined) {
     if (body !== undefined)
       throw new InvalidRequestError('HOTPATH_HTTP_INVALID_REQUEST', 'give either body or json, not both')
-    body = JSON.stringify(input.json)
+    try {
+      body = JSON.stringify(input.json)
+    } catch (error) {
+      throw new InvalidRequestError(
+        'HOTPATH_HTTP_INVALID_REQUEST',
+        `invalid json: ${(error as Error).message} (JSON.stringify failed)`,
+        { cause: error },
+      )
+    }
     headers = { 'content-type': 'application/json', ...headers }
   }
   if (body !== undefined && body !== null) {

@@ -1,4 +1,5 @@
 // Per-origin token bucket that queues (bounded, with a deadline) instead of failing.
+import type { Clock } from '@hotpath/core'
 import { RateLimitError } from './errors.ts'
 
 export interface RateLimitOptions {
@@ -25,19 +26,21 @@ export class TokenBucket {
   readonly #burst: number
   readonly #maxQueue: number
   readonly #maxWait: number
+  readonly #clock: Clock
   #tokens: number
   #last: number
   #queue: Waiter[] = []
   #timer: NodeJS.Timeout | undefined
 
-  constructor(origin: string, options: Required<RateLimitOptions>) {
+  constructor(origin: string, options: Required<RateLimitOptions>, clock: Clock) {
     this.#origin = origin
     this.#rate = options.rps / 1000
     this.#burst = options.burst
     this.#maxQueue = options.maxQueue
     this.#maxWait = options.maxWait
+    this.#clock = clock
     this.#tokens = options.burst
-    this.#last = performance.now()
+    this.#last = clock.now()
   }
 
   get queued(): number {
@@ -53,7 +56,7 @@ export class TokenBucket {
   /** Takes a token now (returns true) or says the caller must `wait()`. */
   tryTake(): boolean {
     if (this.#queue.length > 0) return false
-    this.#refill(performance.now())
+    this.#refill(this.#clock.now())
     if (this.#tokens >= 1) {
       this.#tokens -= 1
       return true
@@ -73,7 +76,7 @@ export class TokenBucket {
       )
     }
     return new Promise<number>((resolve, reject) => {
-      const now = performance.now()
+      const now = this.#clock.now()
       this.#queue.push({ resolve, reject, enqueuedAt: now, deadline: now + this.#maxWait })
       this.#schedule()
     })
@@ -89,7 +92,7 @@ export class TokenBucket {
 
   #drain(): void {
     this.#timer = undefined
-    const now = performance.now()
+    const now = this.#clock.now()
     this.#refill(now)
     while (this.#queue.length > 0) {
       const head = this.#queue[0] as Waiter

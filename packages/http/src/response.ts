@@ -1,5 +1,5 @@
 // The response a request resolves with: status, headers, cache outcome and the buffered body.
-import type { CacheOutcome } from './diagnostics.ts'
+import type { CacheOutcome } from './channels.ts'
 import { InvalidJsonError } from './errors.ts'
 
 /** Response headers, lowercase names (as undici parses them). */

@@ -32,11 +32,27 @@ export function backoffDelay(attempt: number, minDelay: number, maxDelay: number
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
 }
 
+/**
+ * Waits `ms` (global setTimeout, so fake timers drive it); resolves false when `signal` aborts first.
+ * The timer is ref'd on purpose: the caller awaits the request (close() aborts the wait).
+ */
+export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise<boolean>((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
 /** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date); undefined when absent or invalid. */
-export function parseRetryAfter(
-  value: string | string[] | undefined,
-  now: number = Date.now(),
-): number | undefined {
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
   if (value === undefined) return undefined
   const v = (Array.isArray(value) ? value[0] : value)?.trim()
   if (v === undefined || v === '') return undefined

@@ -37,7 +37,7 @@ export class Slots {
           reject(
             new HttpError(
               'HOTPATH_HTTP_QUEUE_TIMEOUT',
-              `no free slot under maxConnections within queueTimeout (${this.#timeout} ms)`,
+              `no free slot under maxInFlight within queueTimeout (${this.#timeout} ms)`,
             ),
           )
         }, this.#timeout),

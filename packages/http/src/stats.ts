@@ -1,6 +1,6 @@
 // The shape of HttpClient#stats() (see docs/diagnostics-channels.md) and the pool figures from undici.
 import type { Agent } from 'undici'
-import type { BreakerState, CacheOutcome } from './diagnostics.ts'
+import type { BreakerState, CacheOutcome } from './channels.ts'
 
 export interface PoolStatsSnapshot {
   connected: number

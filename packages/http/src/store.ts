@@ -2,7 +2,7 @@
 // the cache bus. Usable on its own with plain undici or global fetch:
 //   interceptors.cache({ store: createUndiciCacheStore(cache) })
 import { Writable } from 'node:stream'
-import type CacheInterceptor from 'undici/types/cache-interceptor.js'
+import { type Clock, optionChecks } from '@hotpath/core'
 import { PARTITION_HEADER } from './collector.ts'
 import {
   collectionTag,
@@ -17,11 +17,17 @@ import {
   urlTag,
   varyMatches,
 } from './entries.ts'
-import { InvalidOptionError } from './errors.ts'
+import type { CacheControlDirectives, CacheKey, CacheStore, CacheValue, GetResult } from './undici-types.ts'
 
-type CacheKey = CacheInterceptor.default.CacheKey
-type CacheValue = CacheInterceptor.default.CacheValue
-type GetResult = CacheInterceptor.default.GetResult
+const check = optionChecks('HOTPATH_HTTP_INVALID_OPTION')
+const STORE_OPTIONS: readonly string[] = [
+  'maxEntrySize',
+  'maxVariants',
+  'credentialKey',
+  'cacheTags',
+  'onlySuccessByDefault',
+  'clock',
+]
 type Headers = Record<string, string | string[]>
 
 /** The part of the @hotpath/cache API the store needs (a `Cache` from `createCache()` fits). */
@@ -54,9 +60,15 @@ export interface UndiciCacheStoreOptions {
    */
   credentialKey?: (key: CacheKeyInfo) => string | undefined
   /** Extra tags stored with an entry (see `invalidateTags`). */
-  tags?: (key: CacheKeyInfo) => string[]
+  cacheTags?: (key: CacheKeyInfo) => string[]
   /** Only responses with 2xx status are stored unless they carry explicit freshness. Default true. */
   onlySuccessByDefault?: boolean
+  /**
+   * Wall-clock source (`epoch()`) the store compares entry lifetimes with. undici's cache interceptor stamps
+   * `cachedAt` / `staleAt` / `deleteAt` with `Date.now()`, so give a clock that agrees with it (fake timers do).
+   * Default `systemClock`.
+   */
+  clock?: Clock
 }
 
 export interface StoreStats {
@@ -65,45 +77,55 @@ export interface StoreStats {
   rejected: number
   deletes: number
   errors: number
+  /** Store operations in progress: responses being written, 304 refreshes, deletes not yet applied. */
+  pendingWrites: number
 }
 
 /** An undici `CacheStore` on top of a @hotpath/cache instance. */
-export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
+export class HotpathCacheStore implements CacheStore {
   readonly cache: ResponseCacheBackend
   readonly #maxEntrySize: number
   readonly #maxVariants: number
   readonly #credentialKey: ((key: CacheKeyInfo) => string | undefined) | undefined
   readonly #tags: ((key: CacheKeyInfo) => string[]) | undefined
   readonly #onlySuccess: boolean
+  readonly #clock: Clock
   #pendingTags: Set<string> | undefined = undefined
-  readonly #stats: StoreStats = { writes: 0, tooLarge: 0, rejected: 0, deletes: 0, errors: 0 }
+  readonly #stats: StoreStats = {
+    writes: 0,
+    tooLarge: 0,
+    rejected: 0,
+    deletes: 0,
+    errors: 0,
+    pendingWrites: 0,
+  }
 
-  constructor(cache: ResponseCacheBackend, options: UndiciCacheStoreOptions = {}) {
+  constructor(cache: ResponseCacheBackend, options?: UndiciCacheStoreOptions) {
     if (
       typeof cache !== 'object' ||
       cache === null ||
       typeof cache.peek !== 'function' ||
       typeof cache.invalidateTags !== 'function'
     ) {
-      throw new InvalidOptionError('cache', cache, 'a @hotpath/cache instance (createCache())')
+      check.fail('cache', cache, 'a @hotpath/cache instance (createCache())')
     }
-    const max = options.maxEntrySize ?? 5 * 1024 * 1024
-    if (!Number.isInteger(max) || max < 0)
-      throw new InvalidOptionError('maxEntrySize', max, 'an integer >= 0 (bytes)')
-    const variants = options.maxVariants ?? 8
-    if (!Number.isInteger(variants) || variants < 1)
-      throw new InvalidOptionError('maxVariants', variants, 'an integer >= 1')
-    if (options.credentialKey !== undefined && typeof options.credentialKey !== 'function') {
-      throw new InvalidOptionError('credentialKey', options.credentialKey, 'a function')
+    const o = (check.object('options', options) ?? {}) as UndiciCacheStoreOptions
+    for (const key of Object.keys(o)) {
+      if (!STORE_OPTIONS.includes(key)) {
+        const hint =
+          key === 'tags'
+            ? 'no such option (renamed to "cacheTags")'
+            : `no such option (known: ${STORE_OPTIONS.join(', ')})`
+        check.fail(key, (o as Record<string, unknown>)[key], hint)
+      }
     }
-    if (options.tags !== undefined && typeof options.tags !== 'function')
-      throw new InvalidOptionError('tags', options.tags, 'a function')
     this.cache = cache
-    this.#maxEntrySize = max
-    this.#maxVariants = variants
-    this.#credentialKey = options.credentialKey
-    this.#tags = options.tags
-    this.#onlySuccess = options.onlySuccessByDefault ?? true
+    this.#maxEntrySize = check.integer('maxEntrySize', o.maxEntrySize, 5 * 1024 * 1024, 0)
+    this.#maxVariants = check.integer('maxVariants', o.maxVariants, 8, 1)
+    this.#credentialKey = check.func('credentialKey', o.credentialKey)
+    this.#tags = check.func('cacheTags', o.cacheTags)
+    this.#onlySuccess = check.boolean('onlySuccessByDefault', o.onlySuccessByDefault, true)
+    this.#clock = check.clock('clock', o.clock)
   }
 
   stats(): StoreStats {
@@ -131,7 +153,7 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
     let pending: Promise<StoredResponse[] | undefined>
     try {
       list = this.cache.peek<StoredResponse[]>(k)
-      if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, Date.now()))
+      if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, this.#clock.epoch()))
       pending = this.cache.get<StoredResponse[]>(k)
     } catch {
       // a closed or failing cache is a miss: the request still reaches the origin
@@ -140,7 +162,7 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
     }
     return pending.then(
       (found) =>
-        found === undefined ? undefined : toResult(pick(found, key.headers, publicOnly, Date.now())),
+        found === undefined ? undefined : toResult(pick(found, key.headers, publicOnly, this.#clock.epoch())),
       () => {
         this.#stats.errors++
         return undefined
@@ -161,7 +183,7 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
       return undefined
     }
     if (list === undefined) return undefined
-    const now = Date.now()
+    const now = this.#clock.epoch()
     for (let i = 0; i < list.length; i++) {
       const v = list[i] as StoredResponse
       if (v.deleteAt > now && varyMatches(v.vary, headers)) {
@@ -191,12 +213,19 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
       this.#stats.rejected++
       return undefined
     }
-    if (value.deleteAt <= Date.now()) return undefined
+    if (value.deleteAt <= this.#clock.epoch()) return undefined
     const store = this
     const max = this.#maxEntrySize
     const chunks: Buffer[] = []
     let size = 0
     let tooLarge = false
+    let settled = false
+    const settle = (): void => {
+      if (settled) return
+      settled = true
+      store.#stats.pendingWrites--
+    }
+    this.#stats.pendingWrites++
     return new Writable({
       write(chunk: Buffer | string, encoding, callback) {
         if (tooLarge) return callback()
@@ -213,21 +242,33 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
         callback()
       },
       final(callback) {
-        if (tooLarge) return callback()
+        if (tooLarge) {
+          settle()
+          return callback()
+        }
         const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
         store.#commit(key, part ?? '', value, body).then(
-          () => callback(),
+          () => {
+            settle()
+            callback()
+          },
           () => {
             store.#stats.errors++
+            settle()
             callback()
           },
         )
+      },
+      destroy(error, callback) {
+        // a response that failed mid-body is dropped (never stored)
+        settle()
+        callback(error)
       },
     })
   }
 
   async #commit(key: CacheKey, part: string, value: CacheValue, body: Buffer): Promise<void> {
-    const now = Date.now()
+    const now = this.#clock.epoch()
     if (value.deleteAt <= now) return
     const k = storageKey(key.origin, key.method, key.path, part)
     const variant: StoredResponse = {
@@ -274,10 +315,21 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
    * Applies a 304 Not Modified to the stored variant that matches the request: new freshness (from the 304's
    * Cache-Control or the entry's previous lifetime) and updated validators/headers.
    */
-  async refresh(
+  refresh(
     key: CacheKey,
     headers304: Record<string, string | string[] | undefined>,
-    directives: CacheInterceptor.default.CacheControlDirectives | undefined,
+    directives: CacheControlDirectives | undefined,
+  ): Promise<void> {
+    this.#stats.pendingWrites++
+    return this.#refresh(key, headers304, directives).finally(() => {
+      this.#stats.pendingWrites--
+    })
+  }
+
+  async #refresh(
+    key: CacheKey,
+    headers304: Record<string, string | string[] | undefined>,
+    directives: CacheControlDirectives | undefined,
   ): Promise<void> {
     const part = this.#partition(key)
     if (part === undefined) return
@@ -286,7 +338,7 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
       this.cache.peek<StoredResponse[]>(k) ??
       (await this.cache.get<StoredResponse[]>(k).catch(() => undefined))
     if (list === undefined) return
-    const now = Date.now()
+    const now = this.#clock.epoch()
     const index = list.findIndex((v) => v.deleteAt > now && varyMatches(v.vary, key.headers))
     const old = list[index]
     if (old === undefined) return
@@ -322,14 +374,18 @@ export class HotpathCacheStore implements CacheInterceptor.default.CacheStore {
     const tag = urlTag(key.origin, key.path)
     if (this.#pendingTags === undefined) {
       this.#pendingTags = new Set([tag])
+      this.#stats.pendingWrites++
       queueMicrotask(() => {
-        const tags = this.#pendingTags
+        const tags = this.#pendingTags as Set<string>
         this.#pendingTags = undefined
-        if (tags !== undefined) {
-          this.cache.invalidateTags([...tags]).catch(() => {
+        // a cache that throws synchronously (closed) must not throw inside this microtask
+        new Promise<void>((resolve) => resolve(this.cache.invalidateTags([...tags])))
+          .catch(() => {
             this.#stats.errors++
           })
-        }
+          .finally(() => {
+            this.#stats.pendingWrites--
+          })
       })
     } else {
       this.#pendingTags.add(tag)

@@ -6,33 +6,36 @@ import {
   redisUrl,
   requireRedis,
   startHttpServer,
+  eventually,
   startPrivateRedis,
   type TestServer,
 } from '@hotpath/test-helpers'
 import KeyvRedis from '@keyv/redis'
 import { Agent, fetch, interceptors, request } from 'undici'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   createHttpClient,
   createUndiciCacheStore,
   type HttpClient,
   type HttpClientOptions,
 } from '../src/index.ts'
+import { manualClock } from './helpers.ts'
 
 const servers: TestServer[] = []
 const closers: (() => Promise<unknown>)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   await Promise.all(closers.splice(0).map((c) => c()))
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-async function eventually(check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return
-    await sleep(10)
-  }
-  throw new Error('condition not met in time')
+/** Waits until the store has no write, refresh or delete in progress. */
+async function settled(c: HttpClient): Promise<void> {
+  await eventually(() => (c.store?.stats().pendingWrites ?? 0) === 0, { what: 'the cache writes' })
+}
+/** Freshness is computed from Date.now() (undici's stamps and the store's clock): fake only Date. */
+function fakeDate(): void {
+  vi.useFakeTimers({ toFake: ['Date'] })
 }
 
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<TestServer> {
@@ -47,10 +50,10 @@ function client(options: HttpClientOptions = {}): HttpClient {
   closers.push(() => c.close())
   return c
 }
-/** Requests and waits a moment so the cache write (a stream end) has landed. */
+/** Requests and waits until the cache write (a stream end, a 304 refresh, a delete) has landed. */
 async function get(c: HttpClient, url: string, headers?: Record<string, string>) {
   const res = await c.request({ url, headers })
-  await sleep(5)
+  await settled(c)
   return res
 }
 
@@ -95,6 +98,7 @@ describe('cache by default and Cache-Control', () => {
   })
 
   it('honours max-age and Vary', async () => {
+    fakeDate()
     const s = await server((req, res) => {
       res.sendDate = false // a whole-second Date would eat up to 1 s of the 1 s freshness
       res.setHeader('cache-control', 'max-age=1')
@@ -109,12 +113,15 @@ describe('cache by default and Cache-Control', () => {
     expect(await en.text()).toBe('lang=en')
     expect(await (await get(c, `${s.origin}/v`)).text()).toBe('lang=none')
     expect(s.requests).toBe(3)
-    await sleep(1100)
+    vi.advanceTimersByTime(999)
+    expect((await get(c, `${s.origin}/v`, { 'accept-language': 'en' })).cache).toBe('hit')
+    vi.advanceTimersByTime(101)
     expect((await get(c, `${s.origin}/v`, { 'accept-language': 'en' })).cache).toBe('miss')
     expect(s.requests).toBe(4)
   })
 
   it('revalidates an ETag entry with a conditional request; a 304 refreshes it', async () => {
+    fakeDate()
     let notModified = 0
     const s = await server((req, res) => {
       res.sendDate = false
@@ -129,13 +136,12 @@ describe('cache by default and Cache-Control', () => {
     })
     const c = client()
     expect((await get(c, `${s.origin}/e`)).cache).toBe('miss')
-    await sleep(1100)
+    vi.advanceTimersByTime(1100)
     const revalidated = await get(c, `${s.origin}/e`)
     expect(revalidated.cache).toBe('revalidated')
     expect(revalidated.statusCode).toBe(200)
     expect(await revalidated.text()).toBe('body-v1')
     expect(notModified).toBe(1)
-    await sleep(20)
     const fresh = await get(c, `${s.origin}/e`)
     expect(fresh.cache).toBe('hit') // the 304 gave the entry a new max-age
     expect(await fresh.text()).toBe('body-v1')
@@ -158,10 +164,11 @@ describe('cache by default and Cache-Control', () => {
       res.setHeader('cache-control', 'max-age=1, stale-while-revalidate=60')
       res.end(`v${version}`)
     })
+    fakeDate()
     const c = client({ breaker: false })
     await get(c, `${s.origin}/sie`)
     await get(c, `${s.origin}/swr`)
-    await sleep(1100)
+    vi.advanceTimersByTime(1100)
     broken = true
     version = 2
     const stale = await get(c, `${s.origin}/sie`)
@@ -232,7 +239,7 @@ describe('invalidation', () => {
     await get(pathMode, `${s.origin}/orders`)
     expect(s.requests).toBe(before)
     await pathMode.request({ url: `${s.origin}/orders`, method: 'POST', body: '{}' })
-    await sleep(10)
+    await settled(pathMode)
     expect((await get(pathMode, `${s.origin}/orders`)).cache).toBe('miss')
     expect((await get(pathMode, `${s.origin}/orders?page=2`)).cache).toBe('hit')
 
@@ -272,7 +279,7 @@ describe('coalescing and faults with the cache on', () => {
     const all = await Promise.all(Array.from({ length: 1000 }, () => c.request(`${s.origin}/hot`)))
     expect(s.requests).toBe(1)
     expect(all.every((r) => r.body.toString() === 'once')).toBe(true)
-    await sleep(5)
+    await settled(c)
     expect((await c.request(`${s.origin}/hot`)).cache).toBe('hit')
     expect(c.stats().coalesced).toBe(999)
   })
@@ -294,7 +301,7 @@ describe('coalescing and faults with the cache on', () => {
     const error = await c.request(`${s.origin}/t`).catch((e: unknown) => e)
     expect((error as { code: string }).code).toBe('HOTPATH_HTTP_TRUNCATED_BODY')
     truncate = false
-    await sleep(10)
+    await settled(c)
     const ok = await get(c, `${s.origin}/t`)
     expect(ok.cache).toBe('miss')
     expect(await ok.text()).toBe('complete')
@@ -318,7 +325,7 @@ describe('invalid JSON never poisons the cache', () => {
       code: 'HOTPATH_HTTP_INVALID_JSON',
     })
     good = true
-    await sleep(10)
+    await settled(c)
     const again = await get(c, `${s.origin}/j`)
     expect(again.cache).toBe('miss')
     expect(await again.json()).toEqual({ ok: true })
@@ -334,13 +341,14 @@ describe('the store on its own (plain undici)', () => {
     })
     const cache = createCache({ namespace: 'plain-undici' })
     closers.push(() => cache.close())
-    const store = createUndiciCacheStore(cache)
+    const clock = manualClock()
+    const store = createUndiciCacheStore(cache, { clock })
     const agent = new Agent().compose(interceptors.cache({ store }))
     closers.push(() => (agent as unknown as Agent).close())
     for (let i = 0; i < 3; i++) {
       const { body } = await request(`${s.origin}/p`, { dispatcher: agent })
       expect(await body.text()).toBe('plain')
-      await sleep(5)
+      await eventually(() => store.stats().pendingWrites === 0, { what: 'the cache write' })
     }
     expect(s.requests).toBe(1)
     // fetch through the same dispatcher is served from the store too
@@ -349,21 +357,23 @@ describe('the store on its own (plain undici)', () => {
     expect(s.requests).toBe(1)
 
     const key = { origin: s.origin, method: 'GET', path: '/short', headers: {} }
-    const now = Date.now()
+    const now = clock.epoch()
     const ws = store.createWriteStream(key, {
       statusCode: 200,
       statusMessage: 'OK',
       headers: {},
       cacheControlDirectives: {},
       cachedAt: now,
-      staleAt: now + 30,
-      deleteAt: now + 60,
+      staleAt: now + 30_000,
+      deleteAt: now + 60_000,
     })
     await new Promise<void>((r) => ws?.end(Buffer.from('x'), () => r()))
     expect(await store.get(key)).toBeDefined()
-    await sleep(80)
+    clock.advance(59_999)
+    expect(await store.get(key)).toBeDefined()
+    clock.advance(1) // deleteAt: the store's clock says the entry is gone, whatever L1 still holds
     expect(await store.get(key)).toBeUndefined()
-    expect(() => createUndiciCacheStore({} as never)).toThrowError(/HOTPATH|invalid option cache/)
+    expect(() => createUndiciCacheStore({} as never)).toThrowError(/invalid option "cache"/)
   })
 })
 

@@ -1,13 +1,21 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { freePort, startHttpServer, type TestServer } from '@hotpath/test-helpers'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createHttpClient, type HttpClient, HttpError, isHotpathError } from '../src/index.ts'
+import { capture, eventually, freePort, startHttpServer, type TestServer } from '@hotpath/test-helpers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  createHttpClient,
+  type HttpClient,
+  HttpError,
+  InvalidOptionError,
+  type RetryEvent,
+} from '../src/index.ts'
+import { codeOf, fakeTimeouts, manualClock } from './helpers.ts'
 
 const servers: TestServer[] = []
 const clients: HttpClient[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   await Promise.all(clients.splice(0).map((c) => c.close()))
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
@@ -24,33 +32,38 @@ function client(options: Parameters<typeof createHttpClient>[0] = {}): HttpClien
   clients.push(c)
   return c
 }
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    expect(isHotpathError(error)).toBe(true)
-    return (error as HttpError).code
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('options and input validation', () => {
   it('rejects bad options at construction, naming option, value and what is allowed', () => {
     expect(() => createHttpClient({ connections: -1 })).toThrowError(
-      /invalid option connections: received -1, expected an integer/,
+      'invalid option "connections": received -1, expected an integer >= 1',
     )
-    expect(() => createHttpClient({ maxConnections: 0 })).toThrowError(/maxConnections/)
-    expect(() => createHttpClient({ rateLimit: { rps: -5 } })).toThrowError(/rateLimit.rps: received -5/)
-    expect(() => createHttpClient({ breaker: { threshold: 0 } })).toThrowError(/breaker.threshold/)
-    expect(() => createHttpClient({ origin: 'ftp://x' })).toThrowError(/origin/)
-    expect(() => createHttpClient({ retry: { retries: -1 } })).toThrowError(/retry.retries/)
-    expect(() => createHttpClient({ bogus: 1 } as never)).toThrowError(/invalid option bogus/)
-    try {
-      createHttpClient({ headersTimeout: -10 })
-    } catch (error) {
-      expect((error as HttpError).code).toBe('HOTPATH_HTTP_INVALID_OPTION')
-      expect(isHotpathError(error)).toBe(true)
-    }
+    expect(() => createHttpClient({ maxInFlight: 0 })).toThrowError(/"maxInFlight": received 0/)
+    expect(() => createHttpClient({ rateLimit: { rps: -5 } })).toThrowError(/"rateLimit.rps": received -5/)
+    expect(() => createHttpClient({ rateLimit: {} as never })).toThrowError(/"rateLimit.rps"/)
+    expect(() => createHttpClient({ breaker: { threshold: 0 } })).toThrowError(/"breaker.threshold"/)
+    expect(() => createHttpClient({ breaker: { halfOpenAfter: 0 } })).toThrowError(/"breaker.halfOpenAfter"/)
+    expect(() => createHttpClient({ origin: 'ftp://x' })).toThrowError(/"origin"/)
+    expect(() => createHttpClient({ retry: { retries: -1 } })).toThrowError(/"retry.retries"/)
+    expect(() => createHttpClient({ retry: { retry: 1 } as never })).toThrowError(/"retry.retry".*no such option/)
+    expect(() => createHttpClient({ invalidate: 'all' as never })).toThrowError(/"invalidate"/)
+    expect(() => createHttpClient({ clock: { now: () => 0 } as never })).toThrowError(/"clock"/)
+    expect(() => createHttpClient({ bogus: 1 } as never)).toThrowError(/invalid option "bogus".*no such option/)
+    // renamed in 0.x: the error names the new option
+    expect(() => createHttpClient({ maxConnections: 5 } as never)).toThrowError(
+      /"maxConnections".*renamed to "maxInFlight"/,
+    )
+    expect(() => createHttpClient({ breaker: { resetTimeout: 5 } as never })).toThrowError(
+      /"breaker.resetTimeout".*renamed to "halfOpenAfter"/,
+    )
+    // every bad option is core's InvalidOptionError with the http code
+    expect(() => createHttpClient({ headersTimeout: -10 })).toThrowError(InvalidOptionError)
+    expect(() => createHttpClient({ headersTimeout: -10 })).toThrowError(
+      expect.objectContaining({
+        code: 'HOTPATH_HTTP_INVALID_OPTION',
+        details: { option: 'headersTimeout', received: -10, expected: 'an integer >= 1' },
+      }),
+    )
   })
 
   it('rejects bad requests with coded errors and never sends them', async () => {
@@ -203,8 +216,16 @@ describe('upstream faults surface as coded errors with the cause', () => {
     const c = client()
     const ac = new AbortController()
     const p = c.request({ url: `${s.origin}/`, signal: ac.signal })
-    setTimeout(() => ac.abort(new Error('user gave up')), 50)
-    expect(await codeOf(p)).toBe('HOTPATH_HTTP_ABORTED')
+    await eventually(() => s.requests === 1, { what: 'the request to reach the server' })
+    const reason = new Error('user gave up')
+    ac.abort(reason)
+    const error = (await p.catch((e: unknown) => e)) as HttpError
+    expect(error).toBeInstanceOf(HttpError)
+    expect(error.code).toBe('HOTPATH_HTTP_ABORTED')
+    expect(error.cause).toBe(reason)
+    // aborted before it is sent: the same coded error
+    const early = await c.request({ url: `${s.origin}/`, signal: AbortSignal.abort() }).catch((e: unknown) => e)
+    expect((early as HttpError).code).toBe('HOTPATH_HTTP_ABORTED')
   })
 })
 
@@ -219,13 +240,23 @@ describe('retries', () => {
       }
       res.end('done')
     })
+    fakeTimeouts()
     const c = client({ retry: { retries: 2, minDelay: 1 } })
-    const started = Date.now()
-    const res = await c.request(`${s.origin}/`)
-    expect(await res.text()).toBe('done')
-    expect(res.retries).toBe(1)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
-    expect(s.requests).toBe(2)
+    const retries = capture<RetryEvent>('hotpath:http:retry')
+    try {
+      const p = c.request(`${s.origin}/`)
+      const event = await retries.next((e) => e.client === c.name)
+      expect(event).toMatchObject({ attempt: 1, delayMs: 1000, reason: 'status 503' })
+      await vi.advanceTimersByTimeAsync(999)
+      expect(s.requests).toBe(1) // still waiting out Retry-After
+      await vi.advanceTimersByTimeAsync(1)
+      const res = await p
+      expect(await res.text()).toBe('done')
+      expect(res.retries).toBe(1)
+      expect(s.requests).toBe(2)
+    } finally {
+      retries.stop()
+    }
   })
 
   it('gives up after `retries` and returns the last response; backs off with jitter on 500', async () => {
@@ -233,8 +264,25 @@ describe('retries', () => {
       res.writeHead(500)
       res.end('boom')
     })
-    const c = client({ retry: { retries: 2, minDelay: 10, maxDelay: 20 }, breaker: false })
-    const res = await c.request(`${s.origin}/`)
+    fakeTimeouts()
+    const c = client({ retry: { retries: 2, minDelay: 100, maxDelay: 150 }, breaker: false })
+    const retries = capture<RetryEvent>('hotpath:http:retry')
+    const p = c.request(`${s.origin}/`)
+    try {
+      // backoff d = min(maxDelay, minDelay * 2^attempt), waited: random in [d/2, d]
+      for (const [attempt, d] of [
+        [1, 100],
+        [2, 150],
+      ] as const) {
+        const event = await retries.next((e) => e.attempt === attempt)
+        expect(event.delayMs).toBeGreaterThanOrEqual(d / 2)
+        expect(event.delayMs).toBeLessThanOrEqual(d)
+        await vi.advanceTimersByTimeAsync(event.delayMs)
+      }
+    } finally {
+      retries.stop()
+    }
+    const res = await p
     expect(res.statusCode).toBe(500)
     expect(res.retries).toBe(2)
     expect(s.requests).toBe(3)
@@ -263,33 +311,35 @@ describe('retries', () => {
 })
 
 describe('circuit breaker', () => {
-  it('opens after consecutive failures, fails fast, half-opens after resetTimeout and closes on a good probe', async () => {
+  it('opens after consecutive failures, fails fast, half-opens after halfOpenAfter and closes on a good probe', async () => {
     let healthy = false
     const s = await server((_req, res) => {
       res.writeHead(healthy ? 200 : 500)
       res.end()
     })
-    const c = client({ retry: false, breaker: { threshold: 3, resetTimeout: 200 } })
-    const { subscribe, unsubscribe } = await import('node:diagnostics_channel')
-    const states: string[] = []
-    const onBreaker = (m: unknown) => states.push((m as { state: string }).state)
-    subscribe('hotpath:http:breaker', onBreaker)
+    const clock = manualClock()
+    const c = client({ retry: false, breaker: { threshold: 3, halfOpenAfter: 200 }, clock, name: 'breaker' })
+    const events = capture<{ client: string; state: string }>('hotpath:http:breaker')
     try {
       for (let i = 0; i < 3; i++) expect((await c.request(`${s.origin}/`)).statusCode).toBe(500)
       expect(c.stats().breakers[s.origin]).toBe('open')
       expect(await codeOf(c.request(`${s.origin}/`))).toBe('HOTPATH_HTTP_CIRCUIT_OPEN')
+      clock.advance(199)
+      const error = await c.request(`${s.origin}/`).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'HOTPATH_HTTP_CIRCUIT_OPEN', details: { retryInMs: 1 } })
       expect(s.requests).toBe(3)
-      await new Promise((r) => setTimeout(r, 250))
+      clock.advance(1)
       // probe fails -> open again
       expect((await c.request(`${s.origin}/`)).statusCode).toBe(500)
       expect(c.stats().breakers[s.origin]).toBe('open')
-      await new Promise((r) => setTimeout(r, 250))
+      clock.advance(200)
       healthy = true
       expect((await c.request(`${s.origin}/`)).statusCode).toBe(200)
       expect(c.stats().breakers[s.origin]).toBe('closed')
+      const states = events.messages.filter((m) => m.client === 'breaker').map((m) => m.state)
       expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed'])
     } finally {
-      unsubscribe('hotpath:http:breaker', onBreaker)
+      events.stop()
     }
   })
 })
@@ -297,16 +347,29 @@ describe('circuit breaker', () => {
 describe('rate limiting', () => {
   it('queues requests beyond the bucket instead of failing; a full queue is a coded error', async () => {
     const s = await server((_req, res) => res.end('ok'))
-    const c = client({ rateLimit: { rps: 20, burst: 2, maxQueue: 10 } })
-    const started = Date.now()
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => c.request({ url: `${s.origin}/${i}` })),
-    )
-    expect(results.every((r) => r.statusCode === 200)).toBe(true)
-    // 2 immediately, 4 more at 20/s -> at least ~150 ms
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
-    expect(c.stats().rateLimitWaits).toBe(4)
-    const tight = client({ rateLimit: { rps: 1, burst: 1, maxQueue: 1, maxWait: 5_000 } })
+    const clock = manualClock()
+    const c = client({ name: 'limited', clock, rateLimit: { rps: 20, burst: 2, maxQueue: 10 } })
+    const waits = capture<{ client: string; waitMs: number }>('hotpath:http:ratelimit')
+    try {
+      const all = Promise.all(Array.from({ length: 6 }, (_, i) => c.request({ url: `${s.origin}/${i}` })))
+      // 2 go at once (burst), 4 wait; each 50 ms of the clock (20/s) lets exactly one more go
+      expect(c.stats().rateLimitWaits).toBe(4)
+      await eventually(() => s.requests === 2, { what: 'the burst' })
+      for (let released = 1; released <= 4; released++) {
+        clock.advance(50)
+        await eventually(() => waits.messages.filter((m) => m.client === 'limited').length === released, {
+          what: `waiter ${released}`,
+        })
+      }
+      const results = await all
+      expect(results.every((r) => r.statusCode === 200)).toBe(true)
+      expect(waits.messages.filter((m) => m.client === 'limited').map((m) => m.waitMs)).toEqual([
+        50, 100, 150, 200,
+      ])
+    } finally {
+      waits.stop()
+    }
+    const tight = client({ clock, rateLimit: { rps: 1, burst: 1, maxQueue: 1, maxWait: 5_000 } })
     const first = tight.request(`${s.origin}/a`)
     const second = tight.request(`${s.origin}/b`)
     expect(await codeOf(tight.request(`${s.origin}/c`))).toBe('HOTPATH_HTTP_RATE_LIMIT_QUEUE_FULL')
@@ -346,25 +409,25 @@ describe('batching', () => {
   })
 
   it('respects concurrency and delayBetweenBatches', async () => {
-    let active = 0
-    let peak = 0
-    const s = await server(async (_req, res) => {
-      active++
-      peak = Math.max(peak, active)
-      await new Promise((r) => setTimeout(r, 20))
-      active--
-      res.end()
-    })
+    const s = await server((_req, res) => res.end())
+    fakeTimeouts()
     const c = client()
-    const started = Date.now()
-    const results = await c.batch(
+    const done: number[] = []
+    const p = c.batch(
       Array.from({ length: 6 }, (_, i) => `${s.origin}/${i}`),
-      { concurrency: 2, delayBetweenBatches: 50 },
+      { concurrency: 2, delayBetweenBatches: 50, onProgress: (x) => done.push(x.done) },
     )
+    for (const batch of [1, 2]) {
+      await eventually(() => done.length === batch * 2, { what: `batch ${batch}` })
+      await vi.advanceTimersByTimeAsync(49)
+      expect(s.requests).toBe(batch * 2) // the next batch waits out the pause
+      await vi.advanceTimersByTimeAsync(1)
+    }
+    const results = await p
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true)
-    expect(peak).toBeLessThanOrEqual(2)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(100)
-    await expect(c.batch([], { concurrency: 0 })).rejects.toThrowError(/concurrency/)
+    expect(s.requests).toBe(6)
+    await expect(c.batch([], { concurrency: 0 })).rejects.toThrowError(/"concurrency"/)
+    await expect(c.batch([], { concurency: 2 } as never)).rejects.toThrowError(InvalidOptionError)
   })
 })
 
@@ -381,7 +444,7 @@ describe('coalescing, pooling, stats, diagnostics, close', () => {
     expect(c.stats().coalesced).toBe(999)
   })
 
-  it('caps requests in flight at maxConnections and reports pool stats', async () => {
+  it('caps requests in flight at maxInFlight and reports pool stats', async () => {
     let active = 0
     let peak = 0
     const s = await server(async (_req, res) => {
@@ -391,7 +454,7 @@ describe('coalescing, pooling, stats, diagnostics, close', () => {
       active--
       res.end()
     })
-    const c = client({ maxConnections: 2, connections: 10 })
+    const c = client({ maxInFlight: 2, connections: 10 })
     await Promise.all(Array.from({ length: 8 }, (_, i) => c.request(`${s.origin}/${i}`)))
     expect(peak).toBe(2)
     const stats = c.stats()

@@ -1,8 +1,13 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
+import { capture, eventually, startHttpServer, type TestServer } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHttpClient, type HttpClient, type HttpClientOptions, type HttpError } from '../src/index.ts'
+import {
+  createHttpClient,
+  type HttpChannelPayloads,
+  type HttpClient,
+  type HttpClientOptions,
+} from '../src/index.ts'
+import { codeOf, manualClock } from './helpers.ts'
 
 const servers: TestServer[] = []
 const clients: HttpClient[] = []
@@ -10,7 +15,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()))
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<TestServer> {
   const s = await startHttpServer(async (req, res) => {
     await handler(req, res)
@@ -22,20 +26,6 @@ function client(options: HttpClientOptions = {}): HttpClient {
   const c = createHttpClient(options)
   clients.push(c)
   return c
-}
-function capture(channel: string): { events: Record<string, unknown>[]; stop: () => void } {
-  const events: Record<string, unknown>[] = []
-  const on = (m: unknown) => events.push(m as Record<string, unknown>)
-  subscribe(channel, on)
-  return { events, stop: () => unsubscribe(channel, on) }
-}
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    return (error as HttpError).code
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('pool options and limits', () => {
@@ -57,13 +47,18 @@ describe('pool options and limits', () => {
   })
 
   it('a request waiting longer than queueTimeout for a slot fails with HOTPATH_HTTP_QUEUE_TIMEOUT', async () => {
+    let release!: () => void
+    const held = new Promise<void>((r) => {
+      release = r
+    })
     const s = await server(async (_req, res) => {
-      await sleep(400)
+      await held // the first request holds the only slot until the test lets it go
       res.end()
     })
-    const c = client({ maxConnections: 1, queueTimeout: 100, cache: false })
+    const c = client({ maxInFlight: 1, queueTimeout: 100, cache: false })
     const first = c.request(`${s.origin}/1`)
     expect(await codeOf(c.request(`${s.origin}/2`))).toBe('HOTPATH_HTTP_QUEUE_TIMEOUT')
+    release()
     expect((await first).statusCode).toBe(200)
     expect(c.stats().errors.HOTPATH_HTTP_QUEUE_TIMEOUT).toBe(1)
   })
@@ -82,15 +77,22 @@ describe('per-origin overrides', () => {
       res.writeHead(500)
       res.end()
     })
+    const clock = manualClock()
     const c = client({
       cache: false,
       retry: false,
-      breaker: { threshold: 1, resetTimeout: 60_000 },
+      clock,
+      breaker: { threshold: 1, halfOpenAfter: 60_000 },
       perOrigin: { [slow.origin]: { rateLimit: { rps: 10, burst: 1 } }, [fast.origin]: { breaker: false } },
     })
-    const started = Date.now()
-    await Promise.all([1, 2, 3].map((i) => c.request(`${slow.origin}/${i}`)))
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150) // 1 now, then 10/s
+    const all = Promise.all([1, 2, 3].map((i) => c.request(`${slow.origin}/${i}`)))
+    expect(c.stats().rateLimitWaits).toBe(2) // 1 now, then 10/s
+    await eventually(() => slow.requests === 1, { what: 'the first request' })
+    clock.advance(100)
+    await eventually(() => slow.requests === 2, { what: 'the second request' })
+    clock.advance(100)
+    await all
+    expect(slow.requests).toBe(3)
     for (let i = 0; i < 3; i++) expect((await c.request(`${fast.origin}/`)).statusCode).toBe(500) // breaker off here
     expect(c.stats().breakers[fast.origin]).toBeUndefined()
     expect(c.stats().breakers[slow.origin]).toBe('closed')
@@ -114,42 +116,57 @@ describe('diagnostics channels', () => {
       }
       res.end('ok')
     })
-    const c = client({ name: 'diag2', rateLimit: { rps: 50, burst: 1 }, retry: { retries: 1, minDelay: 1 } })
-    const requests = capture('hotpath:http:request')
-    const retries = capture('hotpath:http:retry')
-    const waits = capture('hotpath:http:ratelimit')
+    // the limiter's clock moves only when told: whether a request waits for a token never depends on load
+    const clock = manualClock()
+    const c = client({
+      name: 'diag2',
+      clock,
+      rateLimit: { rps: 50, burst: 1 },
+      retry: { retries: 1, minDelay: 1 },
+    })
+    type P = HttpChannelPayloads
+    const requests = capture<P['hotpath:http:request']>('hotpath:http:request')
+    const retries = capture<P['hotpath:http:retry']>('hotpath:http:retry')
+    const waits = capture<P['hotpath:http:ratelimit']>('hotpath:http:ratelimit')
     try {
+      await c.request(`${s.origin}/cached`) // takes the only token
+      await eventually(() => c.store?.stats().writes === 1, { what: 'the cache write' })
+      clock.advance(10) // a hit never waits for a token
       await c.request(`${s.origin}/cached`)
-      await sleep(10)
-      await c.request(`${s.origin}/cached`)
-      await c.request(`${s.origin}/flaky`)
+      const flaky = c.request(`${s.origin}/flaky`) // half a token: waits
+      expect(c.stats().rateLimitWaits).toBe(1)
+      clock.advance(10)
+      await eventually(() => c.stats().rateLimitWaits === 2, { what: 'the retry to wait for a token' })
+      clock.advance(20)
+      await flaky
     } finally {
       requests.stop()
       retries.stop()
       waits.stop()
     }
-    expect(requests.events.map((e) => e.cache)).toEqual(['miss', 'hit', 'miss'])
-    expect(requests.events[1]).toMatchObject({
+    const mine = <T extends { client: string }>(events: T[]): T[] => events.filter((e) => e.client === 'diag2')
+    expect(mine(requests.messages).map((e) => e.cache)).toEqual(['miss', 'hit', 'miss'])
+    expect(mine(requests.messages)[1]).toMatchObject({
       client: 'diag2',
       method: 'GET',
       origin: s.origin,
       path: '/cached',
       statusCode: 200,
     })
-    expect(requests.events[2]).toMatchObject({ retries: 1, statusCode: 200 })
-    expect(retries.events[0]).toMatchObject({
+    expect(mine(requests.messages)[2]).toMatchObject({ retries: 1, statusCode: 200 })
+    expect(mine(retries.messages)[0]).toMatchObject({
       client: 'diag2',
       method: 'GET',
       attempt: 1,
       delayMs: 0,
       reason: 'status 503',
     })
-    expect(waits.events.length).toBeGreaterThanOrEqual(1)
-    expect(typeof waits.events[0]?.waitMs).toBe('number')
+    // waited from t=10 to t=20 (first try), then the retry from t=20 to t=40
+    expect(mine(waits.messages).map((e) => e.waitMs)).toEqual([10, 20])
     const stats = c.stats()
     expect(stats.cache.hit).toBe(1)
     expect(stats.retries).toBe(1)
-    expect(stats.rateLimitWaits).toBeGreaterThanOrEqual(1)
+    expect(stats.rateLimitWaits).toBe(2)
   })
 })
 
@@ -170,9 +187,11 @@ describe('close', () => {
       res.writeHead(503, { 'retry-after': '20' })
       res.end()
     })
-    const c = createHttpClient({ retry: { retries: 3, maxRetryAfter: 60_000 }, cache: false })
+    const c = createHttpClient({ name: 'closing', retry: { retries: 3, maxRetryAfter: 60_000 }, cache: false })
+    const retries = capture<HttpChannelPayloads['hotpath:http:retry']>('hotpath:http:retry')
     const p = c.request(`${s.origin}/`)
-    await sleep(50)
+    await retries.next((e) => e.client === 'closing') // in the 20 s Retry-After wait
+    retries.stop()
     const started = Date.now()
     await c.close()
     const res = await p
@@ -187,11 +206,14 @@ describe('abort during a retry wait', () => {
       res.writeHead(503, { 'retry-after': '5' })
       res.end()
     })
-    const c = client({ cache: false, breaker: false })
+    const c = client({ name: 'aborting', cache: false, breaker: false })
+    const retries = capture<HttpChannelPayloads['hotpath:http:retry']>('hotpath:http:retry')
     const ac = new AbortController()
-    const started = Date.now()
     const p = c.request({ url: `${s.origin}/`, signal: ac.signal })
-    setTimeout(() => ac.abort(), 100)
+    await retries.next((e) => e.client === 'aborting') // in the 5 s Retry-After wait
+    retries.stop()
+    const started = Date.now()
+    ac.abort()
     expect(await codeOf(p)).toBe('HOTPATH_HTTP_ABORTED')
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(s.requests).toBe(1)

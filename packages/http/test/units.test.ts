@@ -1,17 +1,32 @@
-import { describe, expect, it } from 'vitest'
-import { collectionOf, collectionTag, createUndiciCacheStore, urlTag } from '../src/index.ts'
-import { backoffDelay, isRetryableMethod, parseRetryAfter } from '../src/retry.ts'
+import { systemClock } from '@hotpath/core'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { CircuitBreaker } from '../src/breaker.ts'
+import {
+  collectionOf,
+  collectionTag,
+  createUndiciCacheStore,
+  HotpathError,
+  InvalidOptionError,
+  urlTag,
+} from '../src/index.ts'
+import { TokenBucket } from '../src/rate-limiter.ts'
+import { backoffDelay, isRetryableMethod, parseRetryAfter, pause } from '../src/retry.ts'
+import { codeOf, manualClock } from './helpers.ts'
+
+afterEach(() => {
+  vi.useRealTimers()
+})
 
 describe('retry policy helpers', () => {
   it('parses Retry-After as seconds or an HTTP date; ignores junk', () => {
-    expect(parseRetryAfter('3')).toBe(3000)
-    expect(parseRetryAfter(['0'])).toBe(0)
     const now = Date.parse('Sun, 22 Nov 2026 20:00:00 GMT')
+    expect(parseRetryAfter('3', now)).toBe(3000)
+    expect(parseRetryAfter(['0'], now)).toBe(0)
     expect(parseRetryAfter('Sun, 22 Nov 2026 20:00:05 GMT', now)).toBe(5000)
     expect(parseRetryAfter('Sun, 22 Nov 2026 19:00:00 GMT', now)).toBe(0)
-    expect(parseRetryAfter('soon')).toBeUndefined()
-    expect(parseRetryAfter(undefined)).toBeUndefined()
-    expect(parseRetryAfter('')).toBeUndefined()
+    expect(parseRetryAfter('soon', now)).toBeUndefined()
+    expect(parseRetryAfter(undefined, now)).toBeUndefined()
+    expect(parseRetryAfter('', now)).toBeUndefined()
   })
 
   it('backs off exponentially with jitter in [d/2, d], capped by maxDelay', () => {
@@ -52,8 +67,81 @@ describe('collections and tags', () => {
 
   it('validates store options', () => {
     const fake = { get() {}, set() {}, peek() {}, delete() {}, invalidateTags() {}, close() {} } as never
-    expect(() => createUndiciCacheStore(fake, { maxEntrySize: -1 })).toThrowError(/maxEntrySize: received -1/)
+    expect(() => createUndiciCacheStore(fake, { maxEntrySize: -1 })).toThrowError(/"maxEntrySize": received -1/)
     expect(() => createUndiciCacheStore(fake, { maxVariants: 0 })).toThrowError(/maxVariants/)
     expect(() => createUndiciCacheStore(fake, { credentialKey: 'x' as never })).toThrowError(/credentialKey/)
+    expect(() => createUndiciCacheStore(fake, { cacheTags: 'x' as never })).toThrowError(/"cacheTags"/)
+    expect(() => createUndiciCacheStore(fake, { tags: () => [] } as never)).toThrowError(
+      /"tags".*renamed to "cacheTags"/,
+    )
+    expect(() => createUndiciCacheStore(fake, { clock: Date } as never)).toThrowError(InvalidOptionError)
+    expect(() => createUndiciCacheStore({} as never)).toThrowError(
+      expect.objectContaining({ code: 'HOTPATH_HTTP_INVALID_OPTION' }),
+    )
+  })
+})
+
+describe('time-driven logic under fake timers', () => {
+  it('the token bucket queues, times out after maxWait and rejects a full queue', async () => {
+    vi.useFakeTimers() // systemClock reads the faked performance.now()
+    const bucket = new TokenBucket(
+      'http://x',
+      { rps: 10, burst: 1, maxQueue: 2, maxWait: 250 },
+      systemClock,
+    )
+    expect(bucket.tryTake()).toBe(true)
+    expect(bucket.tryTake()).toBe(false)
+    const waited = bucket.wait()
+    const late = bucket.wait()
+    expect(await codeOf(bucket.wait())).toBe('HOTPATH_HTTP_RATE_LIMIT_QUEUE_FULL')
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await waited).toBe(100)
+    await vi.advanceTimersByTimeAsync(100) // its token comes at 200 ms, before its 250 ms deadline
+    expect(await late).toBe(200)
+    const third = bucket.wait()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await third).toBe(100)
+    // a waiter whose turn comes after maxWait fails with RATE_LIMIT_TIMEOUT
+    const slow = new TokenBucket('http://y', { rps: 1, burst: 1, maxQueue: 5, maxWait: 250 }, systemClock)
+    slow.tryTake()
+    const timedOut = codeOf(slow.wait())
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(await timedOut).toBe('HOTPATH_HTTP_RATE_LIMIT_TIMEOUT')
+  })
+
+  it('the breaker opens at the threshold and lets one probe through after halfOpenAfter', () => {
+    const clock = manualClock()
+    const states: string[] = []
+    const breaker = new CircuitBreaker(
+      'http://x',
+      { threshold: 2, halfOpenAfter: 1_000 },
+      (_o, s) => states.push(s),
+      clock,
+    )
+    expect(breaker.enter()).toBe(false)
+    breaker.failure(false)
+    breaker.failure(false)
+    expect(breaker.state).toBe('open')
+    expect(() => breaker.enter()).toThrowError(expect.objectContaining({ code: 'HOTPATH_HTTP_CIRCUIT_OPEN' }))
+    clock.advance(999)
+    expect(() => breaker.enter()).toThrowError(HotpathError)
+    clock.advance(1)
+    expect(breaker.enter()).toBe(true) // the probe
+    expect(() => breaker.enter()).toThrowError(/is open/) // only one probe at a time
+    breaker.success(true)
+    expect(breaker.state).toBe('closed')
+    expect(states).toEqual(['open', 'half-open', 'closed'])
+  })
+
+  it('pause() waits on a fake timer and resolves false when aborted', async () => {
+    vi.useFakeTimers()
+    const ac = new AbortController()
+    const done = pause(1_000, ac.signal)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(await done).toBe(true)
+    const cut = pause(1_000, ac.signal)
+    ac.abort()
+    expect(await cut).toBe(false)
+    expect(await pause(10, ac.signal)).toBe(false)
   })
 })
