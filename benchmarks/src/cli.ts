@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // pnpm bench [suite ...] — runs suites from benchmarks/suites, writes results/<suite>.json and RESULTS.md.
+// Exits 1 when a suite fails (a contender's check, a crash) so a broken benchmark cannot look green.
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { renderSuite, writeResultsMarkdown } from './report.ts'
@@ -17,12 +18,22 @@ if (unknown.length > 0) {
 }
 
 let failedTargets = 0
+const failedSuites: string[] = []
 for (const name of wanted.length > 0 ? wanted : available) {
   console.log(`\n# suite ${name}`)
-  const result = await runSuite(join(suitesDir, `${name}.ts`))
-  await saveResult(benchDir, result)
-  console.log(renderSuite(result))
-  failedTargets += result.targets.filter((t) => !t.pass).length
+  try {
+    const result = await runSuite(join(suitesDir, `${name}.ts`))
+    await saveResult(benchDir, result)
+    console.log(renderSuite(result))
+    failedTargets += result.targets.filter((t) => !t.pass).length
+  } catch (error) {
+    console.error(`suite ${name} failed: ${(error as Error).message}`)
+    failedSuites.push(name)
+  }
 }
 const md = await writeResultsMarkdown(benchDir)
 console.log(`\nwrote ${md}${failedTargets ? ` (${failedTargets} target(s) missed)` : ''}`)
+if (failedSuites.length > 0) {
+  console.error(`failed suites: ${failedSuites.join(', ')}`)
+  process.exitCode = 1
+}

@@ -1,45 +1,50 @@
 import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { basename, join } from 'node:path'
 import { evaluateTargets, summarize } from './stats.ts'
-import type { Suite, SuiteResult } from './suite.ts'
+import type { RawRun, SuiteResult } from './suite.ts'
 
 const childScript = new URL('./child.ts', import.meta.url).pathname
 
-/** Runs a suite file in a child process (fresh heap, --expose-gc) and returns its summarized result. */
-export async function runSuite(suitePath: string, timeoutMs = 15 * 60_000): Promise<SuiteResult> {
-  const suite = (await import(pathToFileURL(suitePath).href)).default as Suite
+/**
+ * Runs a suite file in a child process (fresh heap, --expose-gc) and summarizes what it reports.
+ * The parent never imports suite code: a suite that opens clients at load cannot keep it alive.
+ */
+export async function runSuite(
+  suitePath: string,
+  options: { seed?: number; timeoutMs?: number } = {},
+): Promise<SuiteResult> {
+  const seed = (options.seed ?? (Number(process.env.HOTPATH_BENCH_SEED) || Date.now())) >>> 0
   const tmp = await mkdtemp(join(tmpdir(), 'hp-bench-'))
   const out = join(tmp, 'samples.json')
+  const name = basename(suitePath).replace(/\.ts$/, '')
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--expose-gc', childScript, suitePath, out], {
+      const child = spawn(process.execPath, ['--expose-gc', childScript, suitePath, out, String(seed)], {
         stdio: 'inherit',
       })
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20 * 60_000)
       child.once('error', reject)
       child.once('exit', (code, signal) => {
         clearTimeout(timer)
         if (code === 0) resolve()
-        else reject(new Error(`suite ${suite.name} exited with ${signal ?? code}`))
+        else reject(new Error(`suite ${name} (seed ${seed}) exited with ${signal ?? code}`))
       })
     })
-    const raw = JSON.parse(await readFile(out, 'utf8')) as {
-      rounds: number
-      samples: Record<string, number[]>
-    }
-    const rows = summarize(suite, new Map(Object.entries(raw.samples)))
+    const raw = JSON.parse(await readFile(out, 'utf8')) as RawRun
+    const rows = summarize(raw)
     return {
-      suite: suite.name,
-      title: suite.title,
+      suite: raw.meta.name,
+      title: raw.meta.title,
       node: process.version,
       cpu: `${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}`,
       date: new Date().toISOString(),
       rounds: raw.rounds,
+      seed: raw.seed,
+      command: `HOTPATH_BENCH_SEED=${raw.seed} HOTPATH_BENCH_ROUNDS=${raw.rounds} pnpm bench ${raw.meta.name}`,
       results: rows,
-      targets: evaluateTargets(suite.targets ?? [], rows),
+      targets: evaluateTargets(raw.meta.targets, raw.samples),
     }
   } finally {
     await rm(tmp, { recursive: true, force: true })
