@@ -39,7 +39,7 @@ async function hotpath(options: Record<string, unknown>, seconds: number): Promi
   const out = await run(process.execPath, [
     `${dir}hotpath-child.mjs`,
     url,
-    JSON.stringify({ ...options, durationMs: seconds * 1000 }),
+    JSON.stringify({ ...options, duration: seconds * 1000 }),
   ])
   return JSON.parse(out) as ChildResult
 }

@@ -73,7 +73,7 @@ async function runMode(mode: Mode, sqliteFile: string, options: Required<DemoOpt
       scenario: { requests: [{ path: `/orders/{{int 1 ${options.hotSet}}}`, expect: { status: 200 } }] },
       model: 'closed',
       connections: options.connections,
-      durationMs: options.durationMs,
+      duration: options.durationMs,
     })
     const report = await services.metrics.report()
     const cacheRow = report.caches[0]

@@ -1,8 +1,10 @@
 // The hotpath-load CLI. Exit codes: 0 all thresholds pass, 1 a threshold failed (or the run failed), 2 invalid usage.
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { isHotpathError } from '@hotpath/core'
 import { compareResults, formatComparison, readResultFile } from './compare.ts'
-import { HotpathError } from './errors.ts'
+import type { LoadErrorCode } from './error-codes.ts'
+import { LoadUsageError } from './errors.ts'
 import { renderHtmlReport } from './html.ts'
 import type { LoadOptions } from './options.ts'
 import { createProgressWriter } from './progress.ts'
@@ -38,12 +40,10 @@ Output:
   -h, --help                this help
 `
 
-class UsageError extends Error {}
-
 function cliDuration(name: string, text: string): number {
   const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text)
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new UsageError(
+    throw new LoadUsageError(
       `invalid --${name} "${text}": expected a duration like 10s, 500ms, 2m or a number of seconds`,
     )
   }
@@ -53,7 +53,7 @@ function cliDuration(name: string, text: string): number {
 function cliInt(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   if (!/^\d+$/.test(text.trim()))
-    throw new UsageError(`invalid --${name} "${text}": expected a positive integer`)
+    throw new LoadUsageError(`invalid --${name} "${text}": expected a positive integer`)
   return Number(text)
 }
 
@@ -61,61 +61,101 @@ function cliNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = Number(text)
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new UsageError(`invalid --${name} "${text}": expected a number > 0`)
+    throw new LoadUsageError(`invalid --${name} "${text}": expected a number > 0`)
   return n
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const out = process.stdout
-  const err = process.stderr
+/** Where the CLI writes and how it learns of Ctrl-C (the process by default; tests pass their own). */
+export interface CliIo {
+  stdout: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean }
+  stderr: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean }
+  /** Environment read for `CI` (no live progress under CI). */
+  env?: NodeJS.ProcessEnv
+  /** Calls `abort` on Ctrl-C; returns the function that stops listening. Default: process SIGINT. */
+  onInterrupt?: (abort: () => void) => () => void
+}
+
+/** The real process: its streams, its environment and SIGINT. */
+function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    onInterrupt: (abort) => {
+      process.once('SIGINT', abort)
+      return () => process.off('SIGINT', abort)
+    },
+  }
+}
+
+/** Runs parseArgs, turning its own errors (unknown flag, missing value) into the CLI's usage error. */
+function parsing<T>(parse: () => T): T {
   try {
-    if (argv[0] === 'compare') return await compareCommand(argv.slice(1))
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        connections: { type: 'string', short: 'c' },
-        pipelining: { type: 'string', short: 'p' },
-        rate: { type: 'string', short: 'R' },
-        model: { type: 'string' },
-        stages: { type: 'string' },
-        duration: { type: 'string', short: 'd' },
-        amount: { type: 'string', short: 'n' },
-        workers: { type: 'string', short: 'w' },
-        method: { type: 'string', short: 'm' },
-        header: { type: 'string', short: 'H', multiple: true },
-        body: { type: 'string', short: 'b' },
-        scenario: { type: 'string' },
-        transport: { type: 'string' },
-        timeout: { type: 'string', short: 't' },
-        json: { type: 'string' },
-        html: { type: 'string' },
-        threshold: { type: 'string', multiple: true },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
+    return parse()
+  } catch (error) {
+    if (String((error as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS')) {
+      throw new LoadUsageError((error as Error).message, error)
+    }
+    throw error
+  }
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script); resolves with the exit code (0 pass, 1 threshold failed or
+ * run failed, 2 invalid usage). Never rejects: every failure is written to `io.stderr`.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const out = io.stdout
+  const err = io.stderr
+  try {
+    if (argv[0] === 'compare') return await compareCommand(argv.slice(1), out)
+    const { values, positionals } = parsing(() =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          connections: { type: 'string', short: 'c' },
+          pipelining: { type: 'string', short: 'p' },
+          rate: { type: 'string', short: 'R' },
+          model: { type: 'string' },
+          stages: { type: 'string' },
+          duration: { type: 'string', short: 'd' },
+          amount: { type: 'string', short: 'n' },
+          workers: { type: 'string', short: 'w' },
+          method: { type: 'string', short: 'm' },
+          header: { type: 'string', short: 'H', multiple: true },
+          body: { type: 'string', short: 'b' },
+          scenario: { type: 'string' },
+          transport: { type: 'string' },
+          timeout: { type: 'string', short: 't' },
+          json: { type: 'string' },
+          html: { type: 'string' },
+          threshold: { type: 'string', multiple: true },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    )
     if (values.help) {
       out.write(usage)
       return 0
     }
     if (positionals.length !== 1)
-      throw new UsageError(
+      throw new LoadUsageError(
         positionals.length === 0 ? 'missing <url>' : `expected one <url>, got: ${positionals.join(' ')}`,
       )
     const headers: Record<string, string> = {}
     for (const h of values.header ?? []) {
       const i = h.indexOf(':')
-      if (i <= 0) throw new UsageError(`invalid --header "${h}": expected "name: value"`)
+      if (i <= 0) throw new LoadUsageError(`invalid --header "${h}": expected "name: value"`)
       headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim()
     }
     if (values.model !== undefined && values.model !== 'open' && values.model !== 'closed') {
-      throw new UsageError(`invalid --model "${values.model}": expected open or closed`)
+      throw new LoadUsageError(`invalid --model "${values.model}": expected open or closed`)
     }
     const controller = new AbortController()
-    const progress = createProgressWriter(err, !values.quiet)
+    const progress = createProgressWriter(err, !values.quiet, io.env ?? process.env)
     const options: LoadOptions = {
       url: positionals[0]!,
       method: values.method,
@@ -128,23 +168,22 @@ export async function main(argv: string[]): Promise<number> {
       pipelining: cliInt('pipelining', values.pipelining),
       rate: cliNumber('rate', values.rate),
       stages: values.stages,
-      durationMs: values.duration === undefined ? undefined : cliDuration('duration', values.duration),
+      duration: values.duration === undefined ? undefined : cliDuration('duration', values.duration),
       amount: cliInt('amount', values.amount),
       workers: cliInt('workers', values.workers),
-      timeoutMs: values.timeout === undefined ? undefined : cliDuration('timeout', values.timeout),
+      timeout: values.timeout === undefined ? undefined : cliDuration('timeout', values.timeout),
       thresholds: values.threshold,
       signal: controller.signal,
       onProgress: (p) => progress.update(p),
     }
     for (const [k, v] of Object.entries(options))
       if (v === undefined) delete (options as unknown as Record<string, unknown>)[k]
-    const onSigint = () => controller.abort()
-    process.once('SIGINT', onSigint)
+    const stopListening = io.onInterrupt?.(() => controller.abort())
     let result: Awaited<ReturnType<typeof runLoad>>
     try {
       result = await runLoad(options)
     } finally {
-      process.off('SIGINT', onSigint)
+      stopListening?.()
       progress.done()
     }
     out.write(`${formatResult(result)}\n`)
@@ -157,39 +196,39 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0
   } catch (error) {
-    if (error instanceof UsageError || isUsage(error)) {
-      err.write(`hotpath-load: ${(error as Error).message}\nRun "hotpath-load --help" for usage.\n`)
+    if (isHotpathError(error) && usageCodes.has(error.code)) {
+      err.write(`hotpath-load: ${error.message}\nRun "hotpath-load --help" for usage.\n`)
       return 2
     }
     err.write(
-      `hotpath-load: ${error instanceof HotpathError ? `${error.code}: ` : ''}${(error as Error)?.message ?? String(error)}\n`,
+      `hotpath-load: ${isHotpathError(error) ? `${error.code}: ` : ''}${(error as Error)?.message ?? String(error)}\n`,
     )
     return 1
   }
 }
 
-function isUsage(error: unknown): boolean {
-  const code = (error as { code?: string })?.code ?? ''
-  return (
-    code === 'HOTPATH_LOAD_INVALID_OPTION' ||
-    code === 'HOTPATH_LOAD_INVALID_THRESHOLD' ||
-    code === 'HOTPATH_LOAD_INVALID_SCENARIO' ||
-    code === 'HOTPATH_LOAD_INVALID_RESULT' ||
-    code.startsWith('ERR_PARSE_ARGS')
-  )
-}
+/** Codes that mean the user asked for something invalid: exit code 2. */
+const usageCodes: ReadonlySet<string> = new Set([
+  'HOTPATH_LOAD_USAGE',
+  'HOTPATH_LOAD_INVALID_OPTION',
+  'HOTPATH_LOAD_INVALID_THRESHOLD',
+  'HOTPATH_LOAD_INVALID_SCENARIO',
+  'HOTPATH_LOAD_INVALID_RESULT',
+] satisfies LoadErrorCode[])
 
-async function compareCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: { markdown: { type: 'boolean' } },
-  })
+async function compareCommand(argv: string[], out: CliIo['stdout']): Promise<number> {
+  const { values, positionals } = parsing(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { markdown: { type: 'boolean' } },
+    }),
+  )
   if (positionals.length !== 2)
-    throw new UsageError('compare needs two files: compare <before.json> <after.json>')
+    throw new LoadUsageError('compare needs two files: compare <before.json> <after.json>')
   const [a, b] = positionals as [string, string]
   const rows = compareResults(await readResultFile(a), await readResultFile(b))
-  process.stdout.write(`${formatComparison(rows, { markdown: values.markdown === true })}\n`)
+  out.write(`${formatComparison(rows, { markdown: values.markdown === true })}\n`)
   return 0
 }

@@ -2,7 +2,7 @@
 // closed or open model, per-second snapshots.
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
 import { type Connection, createConnection } from './connection.ts'
-import { errorCode } from './error-codes.ts'
+import { errorCode } from './failure-codes.ts'
 import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import { type Stage, valueAt } from './stages.ts'
@@ -19,11 +19,15 @@ export interface EngineConfig {
   pipelining: number
   rate: number | undefined
   stages: Stage[] | undefined
-  durationMs: number
+  /** Sending window, ms. */
+  duration: number
   amount: number | undefined
-  timeoutMs: number
-  gracefulStopMs: number
-  lateMs: number
+  /** Per-request deadline, ms. */
+  timeout: number
+  /** Grace period for in-flight requests after the window, ms. */
+  gracefulStop: number
+  /** Open model: a send this many ms behind its intended time is late. */
+  lateThreshold: number
   workerIndex: number
   workerCount: number
   /** Encode histograms (worker threads) instead of passing the objects. */
@@ -93,17 +97,17 @@ export class Engine {
       this.finish = resolve
       const begin = () => {
         this.start = now()
-        this.sendEnd = this.start + c.durationMs
+        this.sendEnd = this.start + c.duration
         this.sending = true
         if (c.amount !== undefined) this.iterationLimit = shareOf(c.amount, c.workerIndex, c.workerCount)
         this.scheduleTick()
-        this.later(() => this.windowEnd(), c.durationMs)
+        this.later(() => this.windowEnd(), c.duration)
         if (c.transport === 'raw') this.sweep()
         if (c.model === 'open') {
           this.schedule = createOpenSchedule({
             rate: c.rate,
             stages: c.stages,
-            durationMs: c.durationMs,
+            duration: c.duration,
             amount: c.amount,
           })
           this.localTotal = shareOf(this.schedule.total, c.workerIndex, c.workerCount)
@@ -135,7 +139,7 @@ export class Engine {
   private sweep(): void {
     const t = performance.now()
     for (const conn of this.conns) conn?.sweep?.(t)
-    this.later(() => this.sweep(), Math.min(250, Math.max(10, this.config.timeoutMs / 4)), false)
+    this.later(() => this.sweep(), Math.min(250, Math.max(10, this.config.timeout / 4)), false)
   }
 
   // The run's own clock (second ticks, window end, graceful stop) keeps the process alive while the awaited run
@@ -153,7 +157,7 @@ export class Engine {
     let conn = this.conns[connection]
     if (!conn) {
       const c = this.config
-      conn = createConnection(c.transport, c.origin, c.pipelining, c.timeoutMs)
+      conn = createConnection(c.transport, c.origin, c.pipelining, c.timeout)
       this.conns[connection] = conn
     }
     const slot = new Slot(this, conn, connection)
@@ -203,12 +207,12 @@ export class Engine {
       const intended = this.start + schedule.timeOf(this.localSent * n + c.workerIndex)
       this.localSent++
       const lag = t - intended
-      if (lag > c.timeoutMs) {
+      if (lag > c.timeout) {
         this.tickDropped++
         this.addError('DROPPED')
         continue
       }
-      if (lag > c.lateMs) this.tickLate++
+      if (lag > c.lateThreshold) this.tickLate++
       const slot = this.free.pop()!
       slot.steps = this.source.next()
       slot.step = 0
@@ -328,7 +332,7 @@ export class Engine {
     if (this.schedule !== null && this.sending && this.localSent < this.localTotal) {
       this.pump()
       if (this.sending) {
-        this.later(() => this.stop(true), this.config.gracefulStopMs)
+        this.later(() => this.stop(true), this.config.gracefulStop)
         return
       }
     }
@@ -341,7 +345,7 @@ export class Engine {
     this.sendWindowMs = Math.min(now(), this.sendEnd) - this.start
     this.disarm()
     this.stopTicker()
-    if (this.inFlight > 0) this.later(() => this.stop(false), this.config.gracefulStopMs)
+    if (this.inFlight > 0) this.later(() => this.stop(false), this.config.gracefulStop)
     this.maybeFinish()
   }
 

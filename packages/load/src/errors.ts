@@ -1,98 +1,110 @@
-// Errors of @hotpath/load. Every error carries a stable `code` and the cross-package brand.
+// Errors of @hotpath/load: coded HotpathError subclasses from @hotpath/core (one identity across packages).
+// A bad option is core's InvalidOptionError with the code HOTPATH_LOAD_INVALID_OPTION (see options.ts).
+import { HotpathError, type HotpathErrorOptions, nameErrorClass } from '@hotpath/core'
+import type { LoadErrorCode } from './error-codes.ts'
 
-export class HotpathError extends Error {
-  readonly code: string
-  readonly details: Readonly<Record<string, unknown>> | undefined
-
-  constructor(
-    code: string,
-    message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.name = new.target.name
-    // Brand shared by every hotpath package's errors: error[Symbol.for('hotpath.error')] === true.
-    // (Defined at runtime: a computed class field cannot be declared under isolatedDeclarations.)
-    Object.defineProperty(this, Symbol.for('hotpath.error'), { value: true, enumerable: false })
-    this.code = code
-    this.details = options?.details
+/** Base of the package's own error classes: accepts only the codes of the registry. */
+export abstract class LoadError extends HotpathError {
+  constructor(code: LoadErrorCode, message: string, options?: HotpathErrorOptions) {
+    super(code, message, options)
   }
-}
 
-/** A bad option: names the option, the value received and what is allowed. */
-export class LoadInvalidOptionError extends HotpathError {
-  constructor(option: string, received: unknown, allowed: string) {
-    super(
-      'HOTPATH_LOAD_INVALID_OPTION',
-      `invalid option "${option}": received ${show(received)}; ${allowed}`,
-      {
-        details: { option, received, allowed },
-      },
-    )
+  static {
+    nameErrorClass(LoadError, 'LoadError')
   }
 }
 
 /** A threshold expression that cannot be parsed; the message points at the mistake. */
-export class LoadInvalidThresholdError extends HotpathError {
+export class LoadInvalidThresholdError extends LoadError {
   constructor(expression: string, position: number, reason: string) {
     const pointer = `${' '.repeat(Math.max(0, position))}^`
     super(
       'HOTPATH_LOAD_INVALID_THRESHOLD',
       `invalid threshold "${expression}": ${reason}\n  ${expression}\n  ${pointer}`,
-      {
-        details: { expression, position, reason },
-      },
+      { details: { expression, position, reason } },
     )
+  }
+
+  static {
+    nameErrorClass(LoadInvalidThresholdError, 'LoadInvalidThresholdError')
   }
 }
 
 /** A scenario file that cannot be loaded or does not have the documented shape. */
-export class LoadInvalidScenarioError extends HotpathError {
+export class LoadInvalidScenarioError extends LoadError {
   constructor(file: string, reason: string, cause?: unknown) {
     super('HOTPATH_LOAD_INVALID_SCENARIO', `invalid scenario ${file}: ${reason}`, {
       cause,
       details: { file, reason },
     })
   }
+
+  static {
+    nameErrorClass(LoadInvalidScenarioError, 'LoadInvalidScenarioError')
+  }
 }
 
 /** A result file given to `compare` that is not a hotpath-load JSON result of a known schema version. */
-export class LoadInvalidResultError extends HotpathError {
+export class LoadInvalidResultError extends LoadError {
   constructor(file: string, reason: string, cause?: unknown) {
     super('HOTPATH_LOAD_INVALID_RESULT', `invalid result file ${file}: ${reason}`, {
       cause,
       details: { file, reason },
     })
   }
+
+  static {
+    nameErrorClass(LoadInvalidResultError, 'LoadInvalidResultError')
+  }
+}
+
+/** Invalid CLI usage (bad flag, flag value or arguments): the CLI prints it and exits with code 2. */
+export class LoadUsageError extends LoadError {
+  constructor(message: string, cause?: unknown) {
+    super('HOTPATH_LOAD_USAGE', message, { cause })
+  }
+
+  static {
+    nameErrorClass(LoadUsageError, 'LoadUsageError')
+  }
 }
 
 /** The run was aborted through its AbortSignal before it produced a result. */
-export class LoadAbortedError extends HotpathError {
+export class LoadAbortedError extends LoadError {
   constructor(cause?: unknown) {
     super('HOTPATH_LOAD_ABORTED', 'load run aborted', { cause })
   }
-}
 
-/** A worker thread failed (crashed or could not start). */
-export class LoadWorkerError extends HotpathError {
-  constructor(index: number, cause: unknown) {
-    super(
-      'HOTPATH_LOAD_WORKER_FAILED',
-      `load worker ${index} failed: ${String((cause as Error)?.message ?? cause)}`,
-      {
-        cause,
-        details: { worker: index },
-      },
-    )
+  static {
+    nameErrorClass(LoadAbortedError, 'LoadAbortedError')
   }
 }
 
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
-  try {
-    return JSON.stringify(value) ?? typeof value
-  } catch {
-    return typeof value
+/**
+ * A worker thread failed: it crashed, exited before finishing or did not start in time. `worker` is its
+ * index (undefined when no single worker is to blame, e.g. the start-up deadline); `exitCode` is set when it exited.
+ */
+export class LoadWorkerError extends LoadError {
+  constructor(
+    worker: number | undefined,
+    reason: string,
+    options: { cause?: unknown; exitCode?: number } = {},
+  ) {
+    super(
+      'HOTPATH_LOAD_WORKER_FAILED',
+      worker === undefined ? `load workers failed: ${reason}` : `load worker ${worker} failed: ${reason}`,
+      {
+        cause: options.cause,
+        details: {
+          worker,
+          reason,
+          ...(options.exitCode === undefined ? {} : { exitCode: options.exitCode }),
+        },
+      },
+    )
+  }
+
+  static {
+    nameErrorClass(LoadWorkerError, 'LoadWorkerError')
   }
 }

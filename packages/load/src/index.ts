@@ -1,14 +1,22 @@
 // Public API of @hotpath/load.
+export { HotpathError, InvalidOptionError, isHotpathError } from '@hotpath/core'
+export type {
+  LoadChannelPayloads,
+  LoadEndEvent,
+  LoadProgressEvent,
+  LoadStartEvent,
+} from './channels.ts'
+export { compareResults, type CompareRow, formatComparison } from './compare.ts'
+export { errorCodes, type LoadErrorCode } from './error-codes.ts'
 export {
-  HotpathError,
   LoadAbortedError,
-  LoadInvalidOptionError,
+  LoadError,
   LoadInvalidResultError,
   LoadInvalidScenarioError,
   LoadInvalidThresholdError,
+  LoadUsageError,
   LoadWorkerError,
 } from './errors.ts'
-export { compareResults, type CompareRow, formatComparison } from './compare.ts'
 export { decodeHistogram } from './histogram.ts'
 export { renderHtmlReport } from './html.ts'
 export type { LoadOptions } from './options.ts'

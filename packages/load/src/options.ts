@@ -1,5 +1,6 @@
-// Options of runLoad(), validated once: a bad option throws LoadInvalidOptionError naming it.
-import { LoadInvalidOptionError } from './errors.ts'
+// Options of runLoad(), validated once with @hotpath/core's optionChecks: a bad option throws
+// InvalidOptionError (code HOTPATH_LOAD_INVALID_OPTION) naming it, the value and what is allowed.
+import { check } from './check.ts'
 import type { LoadProgress } from './result.ts'
 import type { Scenario } from './scenario.ts'
 import { parseStages, type Stage, stagesDuration, validateStages } from './stages.ts'
@@ -24,7 +25,7 @@ export interface LoadOptions {
   /** Ramping stages (open: target rate; closed: target connections), from 0. A string like "10s:100,30s:1000". */
   stages?: Stage[] | string
   /** Length of the run in ms. Default: the stages' total, else 10 000 (600 000 cap when only amount is set). */
-  durationMs?: number
+  duration?: number
   /** Maximum number of iterations (requests, or sequences in a scenario). */
   amount?: number
   /** Worker threads (default 1 = in the calling thread). Histograms merge exactly. */
@@ -35,11 +36,11 @@ export interface LoadOptions {
    */
   transport?: 'raw' | 'undici'
   /** Per-request deadline (connect, headers, body) in ms (default 10 000). */
-  timeoutMs?: number
-  /** How long in-flight requests may finish after the sending window (default 2 000 ms); then they are cancelled. */
-  gracefulStopMs?: number
-  /** Open model: a send dispatched more than this after its intended time counts as late (default 5 ms). */
-  lateMs?: number
+  timeout?: number
+  /** How long in-flight requests may finish after the sending window, in ms (default 2 000); then they are cancelled. */
+  gracefulStop?: number
+  /** Open model: a send dispatched more than this many ms after its intended time counts as late (default 5). */
+  lateThreshold?: number
   /** Stops the run early; the result covers what ran and has `aborted: true`. */
   signal?: AbortSignal
   /** Called once per second with live figures. */
@@ -62,58 +63,76 @@ export interface ResolvedOptions {
   pipelining: number
   rate: number | undefined
   stages: Stage[] | undefined
-  durationMs: number
+  duration: number
   amount: number | undefined
   workers: number
-  timeoutMs: number
-  gracefulStopMs: number
-  lateMs: number
+  timeout: number
+  gracefulStop: number
+  lateThreshold: number
 }
 
-export const DEFAULT_DURATION_MS = 10_000
-export const AMOUNT_ONLY_CAP_MS = 600_000
+export const DEFAULT_DURATION = 10_000
+export const AMOUNT_ONLY_CAP = 600_000
 
-function int(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new LoadInvalidOptionError(name, value, `expected an integer from ${min} to ${max}`)
-  }
-  return value
-}
+/** Every option runLoad() knows: anything else (a misspelling, an old name like durationMs) is rejected. */
+const KNOWN: readonly (keyof LoadOptions)[] = [
+  'url',
+  'method',
+  'headers',
+  'body',
+  'scenario',
+  'model',
+  'connections',
+  'pipelining',
+  'rate',
+  'stages',
+  'duration',
+  'amount',
+  'workers',
+  'transport',
+  'timeout',
+  'gracefulStop',
+  'lateThreshold',
+  'signal',
+  'onProgress',
+  'thresholds',
+]
 
-function positive(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new LoadInvalidOptionError(name, value, `expected a number > 0 and <= ${max}`)
-  }
-  return value
+/** A finite number > 0 and <= max (or the fallback when undefined). */
+function positive(
+  name: string,
+  value: unknown,
+  fallback: number | undefined,
+  max: number,
+): number | undefined {
+  const v = check.positive(name, value, fallback)
+  if (v !== undefined && v > max) check.fail(name, value, `a finite number > 0 and <= ${max}`)
+  return v
 }
 
 export function resolveOptions(o: LoadOptions): ResolvedOptions {
-  if (!o || typeof o !== 'object') throw new LoadInvalidOptionError('options', o, 'expected an object')
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) check.fail('options', o, 'an object')
+  check.object('options', o, KNOWN)
   let url: URL
   try {
     url = new URL(o.url)
   } catch {
-    throw new LoadInvalidOptionError(
-      'url',
-      o.url,
-      'expected an absolute http: or https: URL, e.g. http://127.0.0.1:3000/',
-    )
+    return check.fail('url', o.url, 'an absolute http: or https: URL, e.g. http://127.0.0.1:3000/')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LoadInvalidOptionError('url', o.url, 'expected an http: or https: URL')
+    check.fail('url', o.url, 'an http: or https: URL')
   }
-  const method = (o.method ?? 'GET').toUpperCase()
-  if (!/^[A-Z]+$/.test(method))
-    throw new LoadInvalidOptionError('method', o.method, 'expected an HTTP method like GET or POST')
-  if (o.headers !== undefined && (typeof o.headers !== 'object' || o.headers === null)) {
-    throw new LoadInvalidOptionError('headers', o.headers, 'expected an object of header names to values')
+  const method = check.string('method', o.method, 'GET').toUpperCase()
+  if (!/^[A-Z]+$/.test(method)) check.fail('method', o.method, 'an HTTP method like GET or POST')
+  if (o.headers !== undefined) {
+    const headers = check.object('headers', o.headers) as Record<string, unknown>
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') check.fail(`headers.${name}`, value, 'a string')
+    }
   }
-  if (o.body !== undefined && typeof o.body !== 'string')
-    throw new LoadInvalidOptionError('body', o.body, 'expected a string')
-  if (o.model !== undefined && o.model !== 'open' && o.model !== 'closed') {
-    throw new LoadInvalidOptionError('model', o.model, 'expected "open" or "closed"')
-  }
-  const rate = o.rate === undefined ? undefined : positive('rate', o.rate, 10_000_000)
+  if (o.body !== undefined && typeof o.body !== 'string') check.fail('body', o.body, 'a string')
+  const modelOption = check.oneOf('model', o.model, ['open', 'closed'])
+  const rate = positive('rate', o.rate, undefined, 10_000_000)
   const stages =
     o.stages === undefined
       ? undefined
@@ -121,68 +140,53 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
         ? parseStages(o.stages)
         : validateStages(o.stages)
   if (rate !== undefined && stages !== undefined) {
-    throw new LoadInvalidOptionError(
+    check.fail(
       'rate',
       rate,
-      'rate and stages are exclusive: stages ramp the rate from 0 (model "open")',
+      'either rate or stages, not both (stages ramp the rate from 0 in the open model)',
     )
   }
-  const model = o.model ?? (rate !== undefined ? 'open' : 'closed')
+  const model = modelOption ?? (rate !== undefined ? 'open' : 'closed')
   if (model === 'open' && rate === undefined && stages === undefined) {
-    throw new LoadInvalidOptionError('rate', o.rate, 'the open model needs a rate (requests/s) or stages')
+    check.fail('rate', o.rate, 'a rate (requests/s) or stages: the open model needs one')
   }
   if (model === 'closed' && rate !== undefined) {
-    throw new LoadInvalidOptionError('model', o.model, 'a rate implies the open model')
+    check.fail('model', o.model, '"open" or no model: a rate implies the open model')
   }
-  const amount = o.amount === undefined ? undefined : int('amount', o.amount, 1, Number.MAX_SAFE_INTEGER)
-  let durationMs: number
-  if (o.durationMs !== undefined) durationMs = positive('durationMs', o.durationMs, 7 * 24 * 3_600_000)
-  else if (stages) durationMs = stagesDuration(stages)
+  const amount = check.integer('amount', o.amount, undefined, 1)
+  let duration: number
+  if (o.duration !== undefined) duration = positive('duration', o.duration, undefined, 7 * 24 * 3_600_000)!
+  else if (stages) duration = stagesDuration(stages)
   else if (amount !== undefined)
-    durationMs = model === 'open' ? Math.ceil((amount / rate!) * 1000) + 1 : AMOUNT_ONLY_CAP_MS
-  else durationMs = DEFAULT_DURATION_MS
-  let connections = o.connections === undefined ? 10 : int('connections', o.connections, 1, 100_000)
+    duration = model === 'open' ? Math.ceil((amount / rate!) * 1000) + 1 : AMOUNT_ONLY_CAP
+  else duration = DEFAULT_DURATION
+  let connections = check.integer('connections', o.connections, 10, 1, 100_000)
   if (model === 'closed' && stages && o.connections === undefined) {
     connections = Math.max(1, Math.ceil(Math.max(...stages.map((s) => s.target))))
   }
-  const workers = o.workers === undefined ? 1 : int('workers', o.workers, 1, 256)
+  const workers = check.integer('workers', o.workers, 1, 1, 256)
   if (workers > connections) {
-    throw new LoadInvalidOptionError(
-      'workers',
-      workers,
-      `expected at most one worker per connection (connections: ${connections})`,
-    )
+    check.fail('workers', workers, `at most one worker per connection (connections: ${connections})`)
   }
-  if (workers > 1 && o.scenario !== undefined && typeof o.scenario !== 'string') {
-    throw new LoadInvalidOptionError(
-      'scenario',
-      '[object]',
-      'with workers > 1 the scenario must be a file path',
-    )
+  if (o.scenario !== undefined && typeof o.scenario !== 'string') {
+    check.object('scenario', o.scenario)
+    if (workers > 1)
+      check.fail('scenario', o.scenario, 'a file path: with workers > 1 the scenario must be a file')
   }
-  if (
-    o.scenario !== undefined &&
-    typeof o.scenario !== 'string' &&
-    (typeof o.scenario !== 'object' || o.scenario === null)
-  ) {
-    throw new LoadInvalidOptionError('scenario', o.scenario, 'expected a file path or a scenario object')
-  }
-  const transport = o.transport ?? (url.protocol === 'https:' ? 'undici' : 'raw')
-  if (transport !== 'raw' && transport !== 'undici') {
-    throw new LoadInvalidOptionError('transport', o.transport, 'expected "raw" or "undici"')
-  }
+  const transport = check.oneOf(
+    'transport',
+    o.transport,
+    ['raw', 'undici'],
+    url.protocol === 'https:' ? 'undici' : 'raw',
+  )
   if (transport === 'raw' && url.protocol === 'https:') {
-    throw new LoadInvalidOptionError(
-      'transport',
-      transport,
-      'the raw transport speaks plain http: only; use "undici" for https:',
-    )
+    check.fail('transport', transport, '"undici" for https: (the raw transport speaks plain http: only)')
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new LoadInvalidOptionError('signal', o.signal, 'expected an AbortSignal')
-  }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw new LoadInvalidOptionError('onProgress', o.onProgress, 'expected a function')
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    check.fail('signal', o.signal, 'an AbortSignal')
+  check.func('onProgress', o.onProgress)
+  if (o.thresholds !== undefined && !Array.isArray(o.thresholds)) {
+    check.fail('thresholds', o.thresholds, 'an array of threshold expressions like "p99<50ms"')
   }
   return {
     url,
@@ -195,21 +199,14 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     model,
     transport,
     connections,
-    pipelining: o.pipelining === undefined ? 1 : int('pipelining', o.pipelining, 1, 1024),
+    pipelining: check.integer('pipelining', o.pipelining, 1, 1, 1024),
     rate,
     stages,
-    durationMs,
+    duration,
     amount,
     workers,
-    timeoutMs: o.timeoutMs === undefined ? 10_000 : positive('timeoutMs', o.timeoutMs, 3_600_000),
-    gracefulStopMs: o.gracefulStopMs === undefined ? 2_000 : nonNegative('gracefulStopMs', o.gracefulStopMs),
-    lateMs: o.lateMs === undefined ? 5 : nonNegative('lateMs', o.lateMs),
+    timeout: positive('timeout', o.timeout, 10_000, 3_600_000)!,
+    gracefulStop: check.nonNegative('gracefulStop', o.gracefulStop, 2_000),
+    lateThreshold: check.nonNegative('lateThreshold', o.lateThreshold, 5),
   }
-}
-
-function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new LoadInvalidOptionError(name, value, 'expected a number >= 0')
-  }
-  return value
 }

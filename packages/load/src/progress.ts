@@ -17,7 +17,7 @@ export interface ProgressWriter {
 
 /** Writes progress to a TTY stream, or nothing when the stream is not a TTY or CI is set. */
 export function createProgressWriter(
-  stream: NodeJS.WriteStream,
+  stream: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean },
   enabled: boolean,
   env: NodeJS.ProcessEnv = process.env,
 ): ProgressWriter {

@@ -94,11 +94,18 @@ interface InFlight {
   head: boolean
 }
 
-export class HttpError extends Error {
+/**
+ * A transport failure of the raw client (ECONNRESET, ETIMEDOUT, HPE_*). Internal: it is never thrown, only handed
+ * to `handler.onError` and counted by `code` in `result.errors` (see failure-codes.ts). Not an Error subclass, so
+ * it costs no stack capture when a dead target fails thousands of requests a second.
+ */
+export class RawFailure implements Error {
+  readonly name = 'RawFailure'
   readonly code: string
+  readonly message: string
   constructor(code: string, message: string) {
-    super(message)
     this.code = code
+    this.message = message
   }
 }
 
@@ -141,7 +148,7 @@ export class RawConnection {
 
   dispatch(step: Step, handler: RawHandler): void {
     if (this.destroyed) {
-      handler.onError(new HttpError('ECONNRESET', 'connection closed'))
+      handler.onError(new RawFailure('ECONNRESET', 'connection closed'))
       return
     }
     const bytes = step.raw ?? serialize(step, this.hostHeader)
@@ -154,7 +161,7 @@ export class RawConnection {
 
   destroy(): void {
     this.destroyed = true
-    this.drop(new HttpError('ECONNRESET', 'connection destroyed'))
+    this.drop(new RawFailure('ECONNRESET', 'connection destroyed'))
   }
 
   private open(): Socket {
@@ -178,7 +185,7 @@ export class RawConnection {
         this.complete()
         return
       }
-      this.drop(new HttpError('ECONNRESET', 'other side closed'))
+      this.drop(new RawFailure('ECONNRESET', 'other side closed'))
     })
     this.socket = socket
     this.state = HEAD
@@ -192,7 +199,7 @@ export class RawConnection {
       this.seen = this.progress
       this.idleSince = now
     } else if (now - this.idleSince >= this.timeoutMs) {
-      this.drop(new HttpError('ETIMEDOUT', `no response data for ${this.timeoutMs} ms`))
+      this.drop(new RawFailure('ETIMEDOUT', `no response data for ${this.timeoutMs} ms`))
     }
   }
 
@@ -222,7 +229,7 @@ export class RawConnection {
       socket?.destroy()
       done.handler.onEnd()
       for (const f of rest)
-        f.handler.onError(new HttpError('ECONNRESET', 'server closed a pipelined connection'))
+        f.handler.onError(new RawFailure('ECONNRESET', 'server closed a pipelined connection'))
       return
     }
     done.handler.onEnd()
@@ -247,7 +254,7 @@ export class RawConnection {
         const headEnd = data.indexOf(CRLFCRLF, pos)
         if (headEnd < 0 || headEnd >= end) {
           if (end - pos > MAX_HEAD) {
-            this.drop(new HttpError('HPE_HEADER_OVERFLOW', 'response head larger than 64 KiB'))
+            this.drop(new RawFailure('HPE_HEADER_OVERFLOW', 'response head larger than 64 KiB'))
             return false
           }
           this.leftover = Buffer.from(data.subarray(pos, end))
@@ -256,7 +263,10 @@ export class RawConnection {
         const current = this.inflight[0]
         if (data[pos] !== 0x48 || data[pos + 4] !== 0x2f || current === undefined) {
           this.drop(
-            new HttpError('HPE_INVALID_RESPONSE', current ? 'invalid HTTP response' : 'unsolicited response'),
+            new RawFailure(
+              'HPE_INVALID_RESPONSE',
+              current ? 'invalid HTTP response' : 'unsolicited response',
+            ),
           )
           return false
         }
@@ -303,7 +313,7 @@ export class RawConnection {
         const size = Number.parseInt(data.toString('latin1', pos, lineEnd), 16)
         pos = lineEnd + 2
         if (!Number.isFinite(size) || size < 0) {
-          this.drop(new HttpError('HPE_INVALID_CHUNK_SIZE', 'invalid chunk size'))
+          this.drop(new RawFailure('HPE_INVALID_CHUNK_SIZE', 'invalid chunk size'))
           return false
         }
         if (size === 0) this.state = TRAILERS

@@ -1,6 +1,5 @@
 // The result object: what runLoad() returns and what --json writes. Stable, versioned schema (see README).
 import type { LatencySummary } from './histogram.ts'
-import type { Stage } from './stages.ts'
 
 /** Bumped on any incompatible change of LoadResult. */
 export const RESULT_SCHEMA_VERSION = 1 as const
@@ -46,10 +45,13 @@ export interface LoadResult {
     connections: number
     pipelining: number
     rate: number | null
-    stages: Stage[] | null
+    /** The stages as run (schema 1 names: `durationMs` per stage). */
+    stages: Array<{ durationMs: number; target: number }> | null
+    /** The `duration` option as resolved, ms. */
     durationMs: number
     amount: number | null
     workers: number
+    /** The `timeout` option as resolved, ms. */
     timeoutMs: number
   }
   /** Wall time from the first send to the last completion, ms. */
@@ -63,7 +65,7 @@ export interface LoadResult {
     ok: number
     /** Transport errors, timeouts, failed checks, HTTP >= 400 without an explicit expected status, dropped sends. */
     errors: number
-    /** Open model: sends dispatched more than lateMs after their intended time. */
+    /** Open model: sends dispatched more than `lateThreshold` ms after their intended time. */
     late: number
     /** Open model: scheduled sends never sent (older than the timeout when a connection freed up, or still unsent when the graceful stop ended). */
     dropped: number

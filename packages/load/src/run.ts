@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import { endChannel, progressChannel, startChannel } from './channels.ts'
 import { Collector } from './collector.ts'
 import { Engine, type EngineConfig } from './engine.ts'
-import { HotpathError, LoadAbortedError, LoadWorkerError } from './errors.ts'
+import { LoadAbortedError, LoadInvalidScenarioError, LoadWorkerError } from './errors.ts'
 import { encodeHistogram, summarize } from './histogram.ts'
 import { type LoadOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import type { PlainRequest } from './requests.ts'
@@ -26,7 +26,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (progressChannel.hasSubscribers) progressChannel.publish({ url: o.url.href, ...p })
     userProgress?.(p)
   }
-  const collector = new Collector(o.workers, o.durationMs, onProgress)
+  const collector = new Collector(o.workers, o.duration, onProgress)
   const request: PlainRequest = { method: o.method, path: o.path, headers: o.headers, body: o.body }
   if (startChannel.hasSubscribers) {
     startChannel.publish({
@@ -35,7 +35,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       transport: o.transport,
       connections: o.connections,
       rate: o.rate,
-      durationMs: o.durationMs,
+      durationMs: o.duration,
     })
   }
   const startedAt = new Date()
@@ -72,22 +72,45 @@ function engineConfig(o: ResolvedOptions, index: number, encode: boolean): Engin
     pipelining: o.pipelining,
     rate: o.rate,
     stages: o.stages,
-    durationMs: o.durationMs,
+    duration: o.duration,
     amount: o.amount,
-    timeoutMs: o.timeoutMs,
-    gracefulStopMs: o.gracefulStopMs,
-    lateMs: o.lateMs,
+    timeout: o.timeout,
+    gracefulStop: o.gracefulStop,
+    lateThreshold: o.lateThreshold,
     workerIndex: index,
     workerCount: o.workers,
     encode,
   }
 }
 
-type WorkerMessage =
+/** What a worker thread posts (see worker.ts). A failure carries the code and details of a coded error. */
+export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'tick'; snap: TickSnapshot }
   | { type: 'done' }
-  | { type: 'error'; message: string; code?: string }
+  | { type: 'error'; message: string; code?: string; details?: Record<string, unknown> }
+
+/**
+ * The error a worker's failure message becomes in the main thread: a scenario a worker could not load is the
+ * same LoadInvalidScenarioError as in-process; anything else is a LoadWorkerError naming the worker.
+ */
+export function workerFailure(
+  index: number,
+  msg: Extract<WorkerMessage, { type: 'error' }>,
+): LoadWorkerError | LoadInvalidScenarioError {
+  const d = msg.details
+  if (
+    msg.code === 'HOTPATH_LOAD_INVALID_SCENARIO' &&
+    typeof d?.file === 'string' &&
+    typeof d.reason === 'string'
+  ) {
+    return new LoadInvalidScenarioError(d.file, d.reason)
+  }
+  return new LoadWorkerError(index, msg.message, { cause: { code: msg.code, message: msg.message } })
+}
+
+/** Milliseconds a run waits for every worker thread to report ready. */
+const WORKER_STARTUP_MS = 30_000
 
 async function runWorkers(
   o: ResolvedOptions,
@@ -104,17 +127,17 @@ async function runWorkers(
   }
   try {
     await new Promise<void>((resolve, reject) => {
-      const fail = (index: number, cause: unknown) => {
+      // Whatever a worker reports or however it dies, the run rejects with a coded error.
+      const fail = (error: LoadWorkerError | LoadInvalidScenarioError) => {
         if (failed) return
         failed = true
-        reject(
-          cause instanceof HotpathError || (cause as { code?: string })?.code?.startsWith('HOTPATH_')
-            ? cause
-            : new LoadWorkerError(index, cause),
-        )
+        reject(error)
       }
-      // Startup deadline: a worker that does not report ready in time fails the run.
-      const startup = setTimeout(() => fail(-1, new Error('workers did not start within 30 s')), 30_000)
+      // Startup deadline: workers that do not all report ready in time fail the run.
+      const startup = setTimeout(
+        () => fail(new LoadWorkerError(undefined, `did not start within ${WORKER_STARTUP_MS / 1000} s`)),
+        WORKER_STARTUP_MS,
+      )
       startup.unref()
       for (let i = 0; i < o.workers; i++) {
         const worker = new Worker(new URL(workerFile, import.meta.url), {
@@ -125,6 +148,7 @@ async function runWorkers(
           },
         })
         workers.push(worker)
+        let finished = false
         worker.on('message', (msg: WorkerMessage) => {
           if (msg.type === 'ready') {
             if (++ready === o.workers) {
@@ -134,15 +158,23 @@ async function runWorkers(
             }
           } else if (msg.type === 'tick') collector.add(msg.snap)
           else if (msg.type === 'done') {
+            finished = true
             if (++done === o.workers) resolve()
-          } else if (msg.type === 'error') {
-            const error = msg.code ? new HotpathError(msg.code, msg.message) : new Error(msg.message)
-            fail(i, error)
-          }
+          } else if (msg.type === 'error') fail(workerFailure(i, msg))
         })
-        worker.on('error', (error) => fail(i, error))
+        // An uncaught exception in the worker (its error is not ours: keep it as the cause).
+        worker.on('error', (error) =>
+          fail(
+            new LoadWorkerError(i, `crashed: ${(error as Error)?.message ?? String(error)}`, {
+              cause: error,
+            }),
+          ),
+        )
         worker.on('exit', (code) => {
-          if (done < o.workers && code !== 0) fail(i, new Error(`exited with code ${code}`))
+          if (!finished) {
+            clearTimeout(startup)
+            fail(new LoadWorkerError(i, `exited with code ${code} before finishing`, { exitCode: code }))
+          }
         })
       }
       signal?.addEventListener('abort', onAbort, { once: true })
@@ -182,11 +214,12 @@ function buildResult(
       connections: o.connections,
       pipelining: o.pipelining,
       rate: o.rate ?? null,
-      stages: o.stages ?? null,
-      durationMs: o.durationMs,
+      // Schema 1 of the JSON result keeps its field names (see README, "JSON result").
+      stages: o.stages?.map((st) => ({ durationMs: st.duration, target: st.target })) ?? null,
+      durationMs: o.duration,
       amount: o.amount ?? null,
       workers: o.workers,
-      timeoutMs: o.timeoutMs,
+      timeoutMs: o.timeout,
     },
     durationMs: round(durationMs),
     requests: {

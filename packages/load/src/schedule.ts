@@ -26,16 +26,16 @@ const EPS = 1e-7
 
 /**
  * Builds the schedule for a constant `rate` (requests/s) or for ramping `stages` starting at `rate ?? 0`.
- * `durationMs` bounds the window; `amount` caps the number of sends.
+ * `duration` (ms) bounds the window; `amount` caps the number of sends.
  */
 export function createOpenSchedule(config: {
   rate?: number | undefined
   stages?: readonly Stage[] | undefined
-  durationMs: number
+  duration: number
   amount?: number | undefined
 }): OpenSchedule {
   const segments: Segment[] = []
-  const durationMs = config.durationMs
+  const durationMs = config.duration
   let cum = 0
   const push = (start: number, length: number, r0: number, r1: number) => {
     if (length <= 0 || start >= durationMs) return
@@ -51,8 +51,8 @@ export function createOpenSchedule(config: {
     let t = 0
     let from = config.rate ?? 0
     for (const s of config.stages) {
-      push(t, s.durationMs, from, s.target)
-      t += s.durationMs
+      push(t, s.duration, from, s.target)
+      t += s.duration
       from = s.target
     }
   } else {

@@ -1,10 +1,10 @@
 // Ramping stages: `10s:100,30s:1000,10s:0` = ramp linearly to 100 over 10 s, to 1000 over 30 s, to 0 over 10 s.
-import { LoadInvalidOptionError } from './errors.ts'
+import { check } from './check.ts'
 import { parseDuration } from './units.ts'
 
 export interface Stage {
   /** Length of the stage in milliseconds. */
-  durationMs: number
+  duration: number
   /** Value reached at the end of the stage: requests/s (open model) or connections (closed model). */
   target: number
 }
@@ -13,40 +13,39 @@ export function parseStages(text: string): Stage[] {
   const parts = text.split(',').map((p) => p.trim())
   return parts.map((part) => {
     const m = /^([^:]+):\s*(\d+(?:\.\d+)?)$/.exec(part)
-    const durationMs = m ? parseDuration(m[1]!.trim()) : Number.NaN
-    if (!m || !Number.isFinite(durationMs) || durationMs <= 0) {
-      throw new LoadInvalidOptionError(
+    const duration = m ? parseDuration(m[1]!.trim()) : Number.NaN
+    if (!m || !Number.isFinite(duration) || duration <= 0) {
+      check.fail(
         'stages',
         text,
-        `each stage is <duration>:<target>, comma separated, e.g. "10s:100,30s:1000,10s:0" (bad stage "${part}")`,
+        `<duration>:<target> stages, comma separated, e.g. "10s:100,30s:1000,10s:0" (bad stage "${part}")`,
       )
     }
-    return { durationMs, target: Number(m[2]) }
+    return { duration, target: Number(m![2]) }
   })
 }
 
 export function validateStages(stages: readonly Stage[]): Stage[] {
   if (!Array.isArray(stages) || stages.length === 0) {
-    throw new LoadInvalidOptionError('stages', stages, 'expected a non-empty array of { durationMs, target }')
+    check.fail(
+      'stages',
+      stages,
+      'a non-empty array of { duration, target } (or a string like "10s:100,30s:1000")',
+    )
   }
   return stages.map((s, i) => {
-    if (
-      !s ||
-      !(s.durationMs > 0) ||
-      !Number.isFinite(s.durationMs) ||
-      !(s.target >= 0) ||
-      !Number.isFinite(s.target)
-    ) {
-      throw new LoadInvalidOptionError(`stages[${i}]`, s, 'expected { durationMs > 0, target >= 0 }')
+    check.object(`stages[${i}]`, s, ['duration', 'target'])
+    return {
+      duration: check.positive(`stages[${i}].duration`, s.duration ?? Number.NaN) as number,
+      target: check.nonNegative(`stages[${i}].target`, s.target ?? Number.NaN) as number,
     }
-    return { durationMs: s.durationMs, target: s.target }
   })
 }
 
 /** Total length of the stages in milliseconds. */
 export function stagesDuration(stages: readonly Stage[]): number {
   let total = 0
-  for (const s of stages) total += s.durationMs
+  for (const s of stages) total += s.duration
   return total
 }
 
@@ -55,9 +54,9 @@ export function valueAt(stages: readonly Stage[], start: number, t: number): num
   let from = start
   let t0 = 0
   for (const s of stages) {
-    if (t < t0 + s.durationMs) return from + ((s.target - from) * (t - t0)) / s.durationMs
+    if (t < t0 + s.duration) return from + ((s.target - from) * (t - t0)) / s.duration
     from = s.target
-    t0 += s.durationMs
+    t0 += s.duration
   }
   return from
 }

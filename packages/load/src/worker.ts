@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { Engine, type EngineConfig } from './engine.ts'
 import type { PlainRequest } from './requests.ts'
+import type { WorkerMessage } from './run.ts'
 import { buildSource } from './source.ts'
 
 interface WorkerInput {
@@ -25,14 +26,23 @@ try {
           port.postMessage({ type: 'done' })
           port.close()
         },
-        (error: unknown) =>
-          port.postMessage({ type: 'error', message: String((error as Error)?.message ?? error) }),
+        (error: unknown) => port.postMessage(failure(error)),
       )
     }
   })
   port.postMessage({ type: 'ready' })
 } catch (error) {
-  const e = error as { message?: string; code?: string }
-  port.postMessage({ type: 'error', message: String(e?.message ?? error), code: e?.code })
+  port.postMessage(failure(error))
   port.close()
+}
+
+/** A failure as a plain message (errors do not cross threads with their class): code and details kept. */
+function failure(error: unknown): WorkerMessage {
+  const e = error as { message?: unknown; code?: unknown; details?: unknown }
+  return {
+    type: 'error',
+    message: String(e?.message ?? error),
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    details: e?.details !== null && typeof e?.details === 'object' ? { ...(e.details as object) } : undefined,
+  }
 }

@@ -1,33 +1,104 @@
 // Accuracy against a local server process with a known, seeded delay distribution, in both models.
+//
+// The reported percentiles are judged against the target server's own record of each request's service time
+// (request arrival to response written), never against a fixed wall-clock bound: on a busy machine the server's
+// timers fire late too, and that lateness is in its record. For every request, reported latency = service time
+// + overhead, with 0 <= overhead <= allowance, where the allowance is the bare round trip (measured at the same
+// load) plus the worst event-loop delays the generator and the server themselves saw during the run. Since the
+// generator completed exactly the requests the server served, every order statistic then obeys
+//   true p <= reported p <= true p + allowance
+// (give or take the histogram's 3 significant digits).
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { LoadOptions } from '../src/options.ts'
+import type { LoadResult } from '../src/result.ts'
 import { runLoad } from '../src/run.ts'
-import { startTarget, type TargetProcess } from './servers.ts'
+import { percentile, startTarget, type TargetConfig, type TargetProcess } from './servers.ts'
 
-// Timing tests on a shared machine: a test may retry (up to 2 times) when another process stole the CPU.
 let target: TargetProcess | undefined
 afterEach(async () => {
   await target?.close()
   target = undefined
 })
-/** A fresh target per attempt (a retried test must not leak the previous attempt's server process). */
-async function restart(config: Parameters<typeof startTarget>[0]): Promise<TargetProcess> {
-  await target?.close()
-  return startTarget(config)
+
+interface Judged {
+  r: LoadResult
+  /** Percentiles of the server's own record of the same requests, ms. */
+  truth: Record<'p50' | 'p90' | 'p99' | 'p99_9' | 'max', number>
+  /** Most a request's reported latency may exceed its service time, ms. */
+  allowance: number
+  info: string
+}
+
+/** Runs the generator while both sides watch their event loops; returns the result and the server's record. */
+async function judged(
+  config: TargetConfig,
+  options: Omit<LoadOptions, 'url'>,
+  roundTrip: number,
+): Promise<Judged> {
+  target = await startTarget(config)
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
+  let r: LoadResult
+  try {
+    r = await runLoad({ url: target.origin, ...options })
+  } finally {
+    loop.disable()
+  }
+  const stats = await target.stats()
+  const generatorDelay = loop.max / 1e6
+  // Open model: a send can be held back by one stall of the generator and its response by another.
+  const generatorStalls = options.rate !== undefined ? 2 : 1
+  const allowance = roundTrip + generatorStalls * generatorDelay + stats.loopDelayMaxMs
+  const s = stats.serviceMs
+  const truth = {
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    p99_9: percentile(s, 99.9),
+    max: percentile(s, 100),
+  }
+  const info = JSON.stringify({
+    reported: r.latency,
+    truth,
+    allowance,
+    roundTrip,
+    generatorDelay,
+    serverDelay: stats.loopDelayMaxMs,
+    requests: r.requests,
+    served: stats.served,
+    errors: r.errors,
+  })
+  expect(r.errors, info).toEqual({})
+  // The same requests on both sides: what makes the order statistics comparable.
+  expect(r.requests.completed, info).toBe(stats.served)
+  expect(s.length, info).toBe(stats.served)
+  return { r, truth, allowance, info }
+}
+
+/** true p <= reported p <= true p + allowance, for p50 .. max (3 significant digits of the histogram). */
+function expectFaithful({ r, truth, allowance, info }: Judged): void {
+  for (const p of ['p50', 'p90', 'p99', 'p99_9', 'max'] as const) {
+    const reported = r.latency[p]
+    expect(reported, `${p} below the server's own service time: ${info}`).toBeGreaterThanOrEqual(
+      truth[p] * 0.999 - 0.001,
+    )
+    expect(reported, `${p} more than the allowance above the server's record: ${info}`).toBeLessThanOrEqual(
+      truth[p] * 1.001 + allowance,
+    )
+  }
 }
 
 /**
- * p50 of the bare round trip (server without delay) at the same load: on a shared 2-core machine the loopback
- * round trip through two busy event loops alone can cost 0.3-1 ms, which is not an error of the measurement.
+ * The bare round trip at the same load: reported p50 minus the server's p50 against a server without delay
+ * (on a shared 2-core machine the loopback trip through two busy event loops costs 0.3-1 ms).
  */
-async function baselineP50(model: 'open' | 'closed'): Promise<number> {
+async function roundTrip(options: Omit<LoadOptions, 'url'>): Promise<number> {
   const t = await startTarget({ mode: 'none' })
   try {
-    const r = await runLoad(
-      model === 'open'
-        ? { url: t.origin, rate: 200, connections: 20, durationMs: 500 }
-        : { url: t.origin, connections: 10, durationMs: 500 },
-    )
-    return r.latency.p50
+    const r = await runLoad({ url: t.origin, ...options, duration: 500 })
+    const { serviceMs } = await t.stats()
+    return Math.max(0, r.latency.p50 - percentile(serviceMs, 50))
   } finally {
     await t.close()
   }
@@ -36,53 +107,35 @@ async function baselineP50(model: 'open' | 'closed'): Promise<number> {
 const bimodal = (seed: number) =>
   ({ mode: 'bimodal', seed, fastMs: 1, slowMs: 100, slowFraction: 0.01 }) as const
 
-describe('latency accuracy', () => {
-  it('constant 10 ms, closed model: p50 within 5%', { retry: 2 }, async () => {
-    const rtt = await baselineP50('closed')
-    target = await restart({ mode: 'constant', ms: 10 })
-    const r = await runLoad({ url: target.origin, connections: 10, durationMs: 2000 })
-    expect(r.errors).toEqual({})
-    expect(r.requests.completed).toBe((await target.stats()).served)
-    expect(r.requests.completed).toBeGreaterThan(1000)
-    expect(r.latency.min).toBeGreaterThanOrEqual(9.9)
-    expect(r.latency.p50).toBeGreaterThanOrEqual(9.5)
-    expect(r.latency.p50 - rtt, `p50 ${r.latency.p50} ms, round trip ${rtt} ms`).toBeLessThanOrEqual(10.5)
+const closed = { connections: 10, duration: 2000 }
+const open = (rate: number) => ({ rate, connections: 20, duration: 2000 })
+
+describe('latency accuracy: reported percentiles against the server record', () => {
+  it('constant 10 ms, closed model', async () => {
+    const j = await judged({ mode: 'constant', ms: 10 }, closed, await roundTrip(closed))
+    expect(j.r.requests.completed).toBeGreaterThan(500)
+    expect(j.truth.p50, j.info).toBeGreaterThanOrEqual(10)
+    expectFaithful(j)
   })
 
-  it('constant 10 ms, open model (from intended send time): p50 within 5%', { retry: 2 }, async () => {
-    const rtt = await baselineP50('open')
-    target = await restart({ mode: 'constant', ms: 10 })
-    const r = await runLoad({ url: target.origin, rate: 200, connections: 20, durationMs: 2000 })
-    expect(r.errors).toEqual({})
-    expect(r.requests.sent).toBe(400)
-    expect(r.latency.p50).toBeGreaterThanOrEqual(9.5)
-    expect(r.latency.p50 - rtt, `p50 ${r.latency.p50} ms, round trip ${rtt} ms`).toBeLessThanOrEqual(10.5)
+  it('constant 10 ms, open model (latency from the intended send time)', async () => {
+    const j = await judged({ mode: 'constant', ms: 10 }, open(200), await roundTrip(open(200)))
+    expect(j.r.requests.sent).toBe(400)
+    expectFaithful(j)
   })
 
-  it('bimodal 99% at 1 ms / 1% at 100 ms, closed model: p50 near 1 ms, p99.9 near 100 ms', {
-    retry: 2,
-  }, async () => {
-    target = await restart(bimodal(42))
-    const r = await runLoad({ url: target.origin, connections: 10, durationMs: 2000 })
-    expect(r.errors).toEqual({})
-    // The server's 1 ms waits are plain timers (+0..1 ms): "near 1 ms" means 1 to 2.5 ms here.
-    expect(r.latency.p50).toBeGreaterThanOrEqual(0.95)
-    expect(r.latency.p50).toBeLessThan(2.5)
-    expect(r.latency.p99_9).toBeGreaterThanOrEqual(95)
-    expect(r.latency.p99_9).toBeLessThan(120)
+  it('bimodal 99% at 1 ms / 1% at 100 ms, closed model: both modes seen where the server put them', async () => {
+    const j = await judged(bimodal(42), closed, await roundTrip(closed))
+    // The slow mode is in the server's record (p99.9 is one of the 100 ms requests) and in the report.
+    expect(j.truth.p99_9, j.info).toBeGreaterThanOrEqual(100)
+    expect(j.truth.p50, j.info).toBeLessThan(j.truth.p99_9 / 10)
+    expectFaithful(j)
   })
 
-  it('bimodal 99% at 1 ms / 1% at 100 ms, open model: p50 near 1 ms, p99.9 near 100 ms', {
-    retry: 2,
-  }, async () => {
-    target = await restart(bimodal(7))
-    const r = await runLoad({ url: target.origin, rate: 500, connections: 20, durationMs: 2000 })
-    const info = JSON.stringify({ latency: r.latency, requests: r.requests, errors: r.errors })
-    expect(r.errors, info).toEqual({})
-    expect(r.requests.sent, info).toBe(1000)
-    expect(r.latency.p50, info).toBeGreaterThanOrEqual(0.95)
-    expect(r.latency.p50, info).toBeLessThan(2.5)
-    expect(r.latency.p99_9).toBeGreaterThanOrEqual(95)
-    expect(r.latency.p99_9).toBeLessThan(120)
+  it('bimodal 99% at 1 ms / 1% at 100 ms, open model: both modes seen where the server put them', async () => {
+    const j = await judged(bimodal(7), open(500), await roundTrip(open(500)))
+    expect(j.r.requests.sent, j.info).toBe(1000)
+    expect(j.truth.p99_9, j.info).toBeGreaterThanOrEqual(100)
+    expectFaithful(j)
   })
 })

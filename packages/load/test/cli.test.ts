@@ -1,10 +1,15 @@
-// The CLI as a real process: thresholds and exit codes 0/1/2, --json schema, --html, compare (text and Markdown).
-import { execFile } from 'node:child_process'
+// The CLI: thresholds and exit codes 0/1/2, --json schema, --html, compare (text and Markdown). main(argv, io) runs
+// in-process with captured streams; only the process boundary itself (the bin launcher, Ctrl-C) spawns a process.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isHotpathError } from '@hotpath/core'
+import { eventually } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../src/cli.ts'
+import { LoadUsageError } from '../src/errors.ts'
 import { startTarget, type TargetProcess } from './servers.ts'
 
 const cliFile = new URL('./fixtures/cli.ts', import.meta.url).pathname
@@ -17,18 +22,26 @@ interface Run {
   stderr: string
 }
 
-function cli(args: string[], timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliFile, ...args],
-      { timeout: timeoutMs, env: { ...process.env, CI: 'true' } },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? -1) : 0
-        resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr })
-      },
-    )
+/** Runs main() in-process, capturing what it writes; CI is set, so no live progress. */
+async function cli(args: string[]): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  const sink = (append: (text: string) => void) => ({
+    write: (chunk: string | Uint8Array): boolean => {
+      append(String(chunk))
+      return true
+    },
   })
+  const code = await main(args, {
+    stdout: sink((t) => {
+      stdout += t
+    }),
+    stderr: sink((t) => {
+      stderr += t
+    }),
+    env: { CI: 'true' },
+  })
+  return { code, stdout, stderr }
 }
 
 beforeAll(async () => {
@@ -40,7 +53,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('hotpath-load CLI', () => {
+describe('hotpath-load CLI (main in-process)', () => {
   it('exit 0 when every threshold passes; writes the JSON result with its schema version', async () => {
     const json = join(dir, 'pass.json')
     const r = await cli([
@@ -144,24 +157,13 @@ describe('hotpath-load CLI', () => {
     expect(stages.stderr).toContain('bad stage "oops"')
   })
 
-  it('the published bin launcher runs the built CLI', async (ctx) => {
-    const bin = new URL('../bin/hotpath-load.js', import.meta.url).pathname
-    if (!existsSync(new URL('../dist/cli.mjs', import.meta.url))) {
-      console.warn('skipping: dist/cli.mjs not built (pnpm --filter @hotpath/load build)')
-      ctx.skip()
-      return
-    }
-    const r = await new Promise<Run>((resolve) => {
-      execFile(
-        process.execPath,
-        [bin, '-c', '2', '-d', '0.3', '--threshold', 'errors<1%', target.origin],
-        (error, stdout, stderr) => {
-          resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr })
-        },
-      )
-    })
-    expect(r.code).toBe(0)
-    expect(r.stdout).toContain('PASS  errors<1%')
+  it('usage mistakes are coded errors (LoadUsageError), never plain ones', async () => {
+    const error = new LoadUsageError('missing <url>')
+    expect(isHotpathError(error)).toBe(true)
+    expect(error.code).toBe('HOTPATH_LOAD_USAGE')
+    const r = await cli(['--connections'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("Option '-c, --connections <value>' argument missing")
   })
 
   it('--help prints usage and exits 0', async () => {
@@ -209,9 +211,60 @@ describe('hotpath-load CLI', () => {
   })
 
   it('a refused connection is reported as errors, not a crash or a hang; thresholds then fail with exit 1', async () => {
-    const r = await cli(['-c', '2', '-d', '0.5', '--threshold', 'errors<1%', 'http://127.0.0.1:9/'], 15_000)
+    const r = await cli(['-c', '2', '-d', '0.5', '--threshold', 'errors<1%', 'http://127.0.0.1:9/'])
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/Errors {4}ECONNREFUSED: \d+/)
     expect(r.stdout).toContain('FAIL  errors<1%')
+  })
+})
+
+describe('hotpath-load as a real process', () => {
+  it('the published bin launcher runs the built CLI', async (ctx) => {
+    const bin = new URL('../bin/hotpath-load.js', import.meta.url).pathname
+    if (!existsSync(new URL('../dist/cli.mjs', import.meta.url))) {
+      console.warn('skipping: dist/cli.mjs not built (pnpm --filter @hotpath/load build)')
+      ctx.skip()
+      return
+    }
+    const r = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, '-c', '2', '-d', '0.3', '--threshold', 'errors<1%', target.origin],
+        (error, stdout, stderr) => {
+          resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr })
+        },
+      )
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('PASS  errors<1%')
+  })
+
+  it('Ctrl-C (SIGINT) stops the run early; the partial result is printed and written, marked aborted', async () => {
+    const json = join(dir, 'aborted.json')
+    const { received: before } = await target.stats()
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [cliFile, '-c', '2', '-d', '60s', '--json', json, target.origin],
+      {
+        env: { ...process.env, CI: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    child.stdout!.on('data', (d) => {
+      stdout += d
+    })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    // Interrupt once the run demonstrably sends (start-up time varies on a busy machine).
+    await eventually(async () => (await target.stats()).received > before + 10, {
+      timeoutMs: 20_000,
+      what: 'the CLI to send requests',
+    })
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(stdout).toContain('(aborted)')
+    const result = JSON.parse(await readFile(json, 'utf8'))
+    expect(result.aborted).toBe(true)
+    expect(result.requests.completed).toBeGreaterThan(0)
   })
 })

@@ -20,7 +20,7 @@ beforeAll(async () => {
   result = await runLoad({
     url: target.origin,
     connections: 4,
-    durationMs: 2200,
+    duration: 2200,
     thresholds: ['p99<1s', 'rps>1000000'],
   })
 })

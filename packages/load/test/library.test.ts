@@ -3,7 +3,8 @@ import diagnostics_channel from 'node:diagnostics_channel'
 import { getEventListeners } from 'node:events'
 import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
-import { LoadAbortedError, LoadInvalidOptionError } from '../src/errors.ts'
+import { HotpathError, InvalidOptionError } from '@hotpath/core'
+import { LoadAbortedError } from '../src/errors.ts'
 import { createHistogram, decodeHistogram, encodeHistogram } from '../src/histogram.ts'
 import { runLoad } from '../src/run.ts'
 import type { LoadProgress } from '../src/result.ts'
@@ -25,7 +26,7 @@ describe('options', () => {
     [
       'connections',
       { url: 'http://127.0.0.1/', connections: 0 },
-      'invalid option "connections": received 0; expected an integer from 1',
+      'invalid option "connections": received 0, expected an integer from 1 to 100000',
     ],
     [
       'pipelining',
@@ -33,10 +34,15 @@ describe('options', () => {
       'invalid option "pipelining": received 1.5',
     ],
     ['rate', { url: 'http://127.0.0.1/', rate: -1 }, 'invalid option "rate": received -1'],
-    ['rate', { url: 'http://127.0.0.1/', rate: 10, stages: '1s:10' }, 'rate and stages are exclusive'],
-    ['rate', { url: 'http://127.0.0.1/', model: 'open' }, 'the open model needs a rate'],
-    ['model', { url: 'http://127.0.0.1/', model: 'fast' }, 'expected "open" or "closed"'],
-    ['durationMs', { url: 'http://127.0.0.1/', durationMs: 0 }, 'invalid option "durationMs": received 0'],
+    ['rate', { url: 'http://127.0.0.1/', rate: 10, stages: '1s:10' }, 'expected either rate or stages'],
+    ['rate', { url: 'http://127.0.0.1/', model: 'open' }, 'the open model needs one'],
+    ['model', { url: 'http://127.0.0.1/', model: 'fast' }, "expected one of 'open', 'closed'"],
+    ['duration', { url: 'http://127.0.0.1/', duration: 0 }, 'invalid option "duration": received 0'],
+    [
+      'durationMs (the old name)',
+      { url: 'http://127.0.0.1/', durationMs: 1000 },
+      'invalid option "options.durationMs": received 1000, expected no such option',
+    ],
     ['amount', { url: 'http://127.0.0.1/', amount: 0 }, 'invalid option "amount"'],
     [
       'workers',
@@ -46,15 +52,26 @@ describe('options', () => {
     ['stages', { url: 'http://127.0.0.1/', stages: '10s:100,30x:1' }, 'bad stage "30x:1"'],
     ['stages', { url: 'http://127.0.0.1/', stages: [] }, 'non-empty array'],
     ['method', { url: 'http://127.0.0.1/', method: 'GE T' }, 'expected an HTTP method'],
-    ['timeoutMs', { url: 'http://127.0.0.1/', timeoutMs: Number.NaN }, 'invalid option "timeoutMs"'],
+    ['timeout', { url: 'http://127.0.0.1/', timeout: Number.NaN }, 'invalid option "timeout": received NaN'],
+    [
+      'stages[0].duration',
+      { url: 'http://127.0.0.1/', stages: [{ duration: -1, target: 5 }] },
+      'invalid option "stages[0].duration": received -1, expected a finite number > 0',
+    ],
+    [
+      'lateThreshold',
+      { url: 'http://127.0.0.1/', rate: 5, lateThreshold: -1 },
+      'invalid option "lateThreshold": received -1',
+    ],
+    ['gracefulStop', { url: 'http://127.0.0.1/', gracefulStop: '2s' }, 'invalid option "gracefulStop"'],
   ]
   for (const [option, opts, message] of bad) {
     it(`rejects a bad ${option}: ${message}`, async () => {
       const error = await runLoad(opts as never).catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(LoadInvalidOptionError)
-      expect((error as LoadInvalidOptionError).code).toBe('HOTPATH_LOAD_INVALID_OPTION')
+      expect(error).toBeInstanceOf(InvalidOptionError)
+      expect(error).toBeInstanceOf(HotpathError)
+      expect((error as InvalidOptionError).code).toBe('HOTPATH_LOAD_INVALID_OPTION')
       expect((error as Error).message).toContain(message)
-      expect((error as Record<symbol, unknown>)[Symbol.for('hotpath.error')]).toBe(true)
     })
   }
 
@@ -62,7 +79,7 @@ describe('options', () => {
     server = await startHttpServer((_req, res) => {
       res.end('ok')
     })
-    const error = await runLoad({ url: server.origin, durationMs: 200, thresholds: ['p42<1ms'] }).catch(
+    const error = await runLoad({ url: server.origin, duration: 200, thresholds: ['p42<1ms'] }).catch(
       (e: unknown) => e,
     )
     expect((error as { code?: string }).code).toBe('HOTPATH_LOAD_INVALID_THRESHOLD')
@@ -73,7 +90,7 @@ describe('options', () => {
 describe('failure paths produce errors, not crashes or hangs', () => {
   it('connections refused: ECONNREFUSED errors, bounded by the duration', async () => {
     const started = performance.now()
-    const r = await runLoad({ url: 'http://127.0.0.1:9/', connections: 3, durationMs: 500 })
+    const r = await runLoad({ url: 'http://127.0.0.1:9/', connections: 3, duration: 500 })
     expect(performance.now() - started).toBeLessThan(3000)
     expect(r.errors.ECONNREFUSED).toBeGreaterThan(0)
     expect(r.requests.ok).toBe(0)
@@ -84,7 +101,7 @@ describe('failure paths produce errors, not crashes or hangs', () => {
     server = await startHttpServer((req) => {
       req.socket.destroy()
     })
-    const r = await runLoad({ url: server.origin, connections: 2, durationMs: 500 })
+    const r = await runLoad({ url: server.origin, connections: 2, duration: 500 })
     expect(r.errors.ECONNRESET).toBeGreaterThan(0)
     expect(r.requests.ok).toBe(0)
   })
@@ -94,7 +111,7 @@ describe('failure paths produce errors, not crashes or hangs', () => {
       res.setHeader('connection', 'close')
       res.end('bye')
     })
-    const r = await runLoad({ url: server.origin, connections: 2, durationMs: 500 })
+    const r = await runLoad({ url: server.origin, connections: 2, duration: 500 })
     expect(r.requests.ok).toBeGreaterThan(10)
     expect(r.statusCodes['200']).toBe(r.requests.ok)
   })
@@ -106,9 +123,9 @@ describe('failure paths produce errors, not crashes or hangs', () => {
       url: server.origin,
       rate: 20,
       connections: 20,
-      durationMs: 600,
-      timeoutMs: 150,
-      gracefulStopMs: 3000,
+      duration: 600,
+      timeout: 150,
+      gracefulStop: 3000,
     })
     // undici enforces sub-second timeouts with a coarse timer: allow for it, but never hang.
     expect(performance.now() - started).toBeLessThan(4000)
@@ -126,8 +143,8 @@ describe('failure paths produce errors, not crashes or hangs', () => {
       url: server.origin,
       rate: 100,
       connections: 1,
-      durationMs: 500,
-      gracefulStopMs: 300,
+      duration: 500,
+      gracefulStop: 300,
     })
     expect(short.requests.sent + short.requests.dropped).toBe(50)
     expect(short.requests.dropped).toBeGreaterThan(0)
@@ -139,8 +156,8 @@ describe('failure paths produce errors, not crashes or hangs', () => {
       url: server.origin,
       rate: 100,
       connections: 1,
-      durationMs: 500,
-      gracefulStopMs: 5000,
+      duration: 500,
+      gracefulStop: 5000,
     })
     expect(patient.requests.sent).toBe(50)
     expect(patient.requests.dropped).toBe(0)
@@ -149,7 +166,7 @@ describe('failure paths produce errors, not crashes or hangs', () => {
 
   it('in-flight requests at the end of the graceful stop are cancelled, not errors', async () => {
     server = await startHttpServer(() => {})
-    const r = await runLoad({ url: server.origin, connections: 3, durationMs: 200, gracefulStopMs: 100 })
+    const r = await runLoad({ url: server.origin, connections: 3, duration: 200, gracefulStop: 100 })
     expect(r.requests.cancelled).toBe(3)
     expect(r.requests.errors).toBe(0)
   })
@@ -177,7 +194,7 @@ describe('abort, limits, progress', () => {
     const r = await runLoad({
       url: server.origin,
       connections: 2,
-      durationMs: 10_000,
+      duration: 10_000,
       signal: controller.signal,
     })
     expect(performance.now() - started).toBeLessThan(2000)
@@ -228,7 +245,7 @@ describe('abort, limits, progress', () => {
       await runLoad({
         url: server.origin,
         connections: 2,
-        durationMs: 2100,
+        duration: 2100,
         onProgress: (p) => progress.push(p),
       })
     } finally {
@@ -270,7 +287,7 @@ describe('abort, limits, progress', () => {
 describe('worker threads', () => {
   it('-w 2 closed model: counts add up and histograms merge exactly', async () => {
     target = await startTarget({ mode: 'none' })
-    const r = await runLoad({ url: target.origin, connections: 4, workers: 2, durationMs: 1000 })
+    const r = await runLoad({ url: target.origin, connections: 4, workers: 2, duration: 1000 })
     const { served } = await target.stats()
     expect(r.options.workers).toBe(2)
     expect(r.requests.completed).toBe(served)
@@ -281,7 +298,7 @@ describe('worker threads', () => {
 
   it('-w 2 open model: the schedule is split exactly', async () => {
     target = await startTarget({ mode: 'none' })
-    const r = await runLoad({ url: target.origin, rate: 300, connections: 4, workers: 2, durationMs: 1000 })
+    const r = await runLoad({ url: target.origin, rate: 300, connections: 4, workers: 2, duration: 1000 })
     expect(r.requests.sent).toBe(300)
     expect((await target.stats()).received).toBe(300)
   })
@@ -294,7 +311,7 @@ describe('worker threads', () => {
       url: target.origin,
       connections: 4,
       workers: 2,
-      durationMs: 20_000,
+      duration: 20_000,
       signal: controller.signal,
       // Abort once the workers demonstrably run (worker start-up time varies on a busy machine).
       onProgress: () => {

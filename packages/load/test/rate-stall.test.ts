@@ -4,22 +4,16 @@ import { decodeHistogram } from '../src/histogram.ts'
 import { runLoad } from '../src/run.ts'
 import { startTarget, type TargetProcess } from './servers.ts'
 
-// Timing tests on a shared machine: a test may retry (up to 2 times) when another process stole the CPU.
 let target: TargetProcess | undefined
 afterEach(async () => {
   await target?.close()
   target = undefined
 })
-/** A fresh target per attempt (a retried test must not leak the previous attempt's server process). */
-async function restart(config: Parameters<typeof startTarget>[0]): Promise<TargetProcess> {
-  await target?.close()
-  return startTarget(config)
-}
 
 describe('open model rate', () => {
-  it('500 req/s for 4 s: the server counts 2000 +- 1%', { retry: 2 }, async () => {
-    target = await restart({ mode: 'none' })
-    const r = await runLoad({ url: target.origin, rate: 500, connections: 10, durationMs: 4000 })
+  it('500 req/s for 4 s: the server counts 2000 +- 1%', async () => {
+    target = await startTarget({ mode: 'none' })
+    const r = await runLoad({ url: target.origin, rate: 500, connections: 10, duration: 4000 })
     const { received } = await target.stats()
     expect(received).toBeGreaterThanOrEqual(1980)
     expect(received).toBeLessThanOrEqual(2020)
@@ -36,11 +30,11 @@ describe('stall (server frozen for 1 s)', () => {
   const S = 1000
   const R = 200
 
-  it('open model: p99 reflects the stall as the arithmetic predicts (within 15%)', { retry: 2 }, async () => {
-    target = await restart({ mode: 'none' })
+  it('open model: p99 reflects the stall as the arithmetic predicts (within 15%)', async () => {
+    target = await startTarget({ mode: 'none' })
     const t = target
     setTimeout(() => void t.freeze(S), 1500)
-    const r = await runLoad({ url: t.origin, rate: R, connections: 10, durationMs: D })
+    const r = await runLoad({ url: t.origin, rate: R, connections: 10, duration: D })
     // Sends intended during the stall wait until it ends: latencies spread uniformly over (0, S].
     // P(latency > L) = (S - L) / D, so p99 = S - 0.01 * D = 960 ms.
     const predicted = S - 0.01 * D
@@ -53,12 +47,12 @@ describe('stall (server frozen for 1 s)', () => {
     expect(r.requests.late).toBeGreaterThan((S * R * 0.5) / 1000)
   })
 
-  it('closed model: only the few requests in flight during the stall are slow', { retry: 2 }, async () => {
-    target = await restart({ mode: 'none' })
+  it('closed model: only the few requests in flight during the stall are slow', async () => {
+    target = await startTarget({ mode: 'none' })
     const t = target
     setTimeout(() => void t.freeze(S), 1500)
     const connections = 10
-    const r = await runLoad({ url: t.origin, connections, durationMs: D })
+    const r = await runLoad({ url: t.origin, connections, duration: D })
     const { held } = await t.stats()
     // Each connection waited on one held request; the generator then simply did not send: the stall hides.
     expect(held).toBeLessThanOrEqual(connections)

@@ -112,7 +112,7 @@ describe('scenarios', () => {
     const r = await runLoad({
       url: server.origin,
       rate: 100,
-      durationMs: 1000,
+      duration: 1000,
       connections: 10,
       scenario: { requests: [{ sequence: [{ path: '/login' }, { path: '/orders' }] }] },
     })

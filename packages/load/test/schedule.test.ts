@@ -16,7 +16,7 @@ function drive(schedule: ReturnType<typeof createOpenSchedule>, stepMs: number, 
 
 describe('open schedule (pure function of time)', () => {
   it('constant rate: 500 req/s for 4 s is exactly 2000 sends, 2 ms apart, first at t=0', () => {
-    const s = createOpenSchedule({ rate: 500, durationMs: 4000 })
+    const s = createOpenSchedule({ rate: 500, duration: 4000 })
     expect(s.total).toBe(2000)
     expect(s.due(0)).toBe(1)
     expect(s.due(1.999)).toBe(1)
@@ -29,7 +29,7 @@ describe('open schedule (pure function of time)', () => {
   })
 
   it('is independent of how often the clock is read', () => {
-    const s = createOpenSchedule({ rate: 733, durationMs: 3000 })
+    const s = createOpenSchedule({ rate: 733, duration: 3000 })
     const fine = drive(s, 0.1, 3000)
     const coarse = drive(s, 17, 3000)
     expect(fine).toEqual(coarse)
@@ -38,7 +38,7 @@ describe('open schedule (pure function of time)', () => {
   })
 
   it('every send is due exactly from its intended time on (fake clock)', () => {
-    const s = createOpenSchedule({ stages: parseStages('1s:100,2s:1000,1s:0'), durationMs: 4000 })
+    const s = createOpenSchedule({ stages: parseStages('1s:100,2s:1000,1s:0'), duration: 4000 })
     for (let i = 0; i < s.total; i += 7) {
       const t = s.timeOf(i)
       expect(s.due(t)).toBeGreaterThanOrEqual(i + 1)
@@ -48,7 +48,7 @@ describe('open schedule (pure function of time)', () => {
 
   it('ramping stages: the count is the area under the rate profile', () => {
     // 0 -> 100 over 1 s (50 sends), 100 -> 1000 over 2 s (1100), 1000 -> 0 over 1 s (500).
-    const s = createOpenSchedule({ stages: parseStages('1s:100,2s:1000,1s:0'), durationMs: 4000 })
+    const s = createOpenSchedule({ stages: parseStages('1s:100,2s:1000,1s:0'), duration: 4000 })
     expect(s.total).toBe(1650)
     expect(s.due(1000)).toBe(51)
     expect(s.due(3000)).toBe(1151)
@@ -58,9 +58,9 @@ describe('open schedule (pure function of time)', () => {
   })
 
   it('a shorter duration cuts the stages; amount caps the sends', () => {
-    expect(createOpenSchedule({ stages: parseStages('2s:100'), durationMs: 1000 }).total).toBe(25)
-    expect(createOpenSchedule({ rate: 1000, durationMs: 10_000, amount: 123 }).total).toBe(123)
-    expect(createOpenSchedule({ rate: 1000, durationMs: 10_000, amount: 123 }).due(1e6)).toBe(123)
+    expect(createOpenSchedule({ stages: parseStages('2s:100'), duration: 1000 }).total).toBe(25)
+    expect(createOpenSchedule({ rate: 1000, duration: 10_000, amount: 123 }).total).toBe(123)
+    expect(createOpenSchedule({ rate: 1000, duration: 10_000, amount: 123 }).due(1e6)).toBe(123)
   })
 
   it('shareOf partitions the sends among workers exactly', () => {

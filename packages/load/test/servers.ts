@@ -10,6 +10,10 @@ export interface TargetStats {
   served: number
   held: number
   received: number
+  /** The server's own record: service time of each response (request arrival to response written), ms. */
+  serviceMs: number[]
+  /** The server's worst event-loop delay so far, ms (time a request could wait before its arrival was seen). */
+  loopDelayMaxMs: number
 }
 
 export interface TargetProcess {
@@ -46,8 +50,8 @@ export async function startTarget(config: TargetConfig = { mode: 'none' }): Prom
     async stats() {
       const s = reply<TargetStats & { type: string }>(child, 'stats')
       child.send({ cmd: 'stats' })
-      const { served, held, received } = await s
-      return { served, held, received }
+      const { served, held, received, serviceMs, loopDelayMaxMs } = await s
+      return { served, held, received, serviceMs, loopDelayMaxMs }
     },
     async freeze(ms: number) {
       const done = reply(child, 'frozen')
@@ -62,4 +66,15 @@ export async function startTarget(config: TargetConfig = { mode: 'none' }): Prom
       })
     },
   }
+}
+
+/**
+ * The value at percentile `p` of `values`, ranked the way HdrHistogram's getValueAtPercentile ranks them
+ * (`count = ceil(p / 100 * n)` less one ulp, at least 1), so that the k-th value here is compared with the k-th there.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (sorted.length === 0) return 0
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length - 1e-9))
+  return sorted[Math.min(sorted.length, rank) - 1]!
 }

@@ -180,7 +180,7 @@ describe('raw transport: protocol edge cases', () => {
   it('a garbage response is an error, not a hang', async () => {
     const url = await rawServer('SSH-2.0-OpenSSH\r\n\r\n')
     const started = performance.now()
-    const r = await runLoad({ url, connections: 1, durationMs: 300 })
+    const r = await runLoad({ url, connections: 1, duration: 300 })
     expect(performance.now() - started).toBeLessThan(3000)
     expect(r.errors.HPE_INVALID_RESPONSE).toBeGreaterThan(0)
     expect(r.requests.ok).toBe(0)

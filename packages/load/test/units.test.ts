@@ -115,9 +115,9 @@ describe('stages and durations', () => {
   it('stage profiles ramp linearly from 0', () => {
     const stages = parseStages('10s:100,30s:1000,10s:0')
     expect(stages).toEqual([
-      { durationMs: 10_000, target: 100 },
-      { durationMs: 30_000, target: 1000 },
-      { durationMs: 10_000, target: 0 },
+      { duration: 10_000, target: 100 },
+      { duration: 30_000, target: 1000 },
+      { duration: 10_000, target: 0 },
     ])
     expect(valueAt(stages, 0, 5_000)).toBe(50)
     expect(valueAt(stages, 0, 25_000)).toBe(550)
