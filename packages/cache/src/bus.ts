@@ -2,10 +2,10 @@
 // or a clear (never values) and the sender's id; pub/sub is at-most-once, so after a reconnect the
 // receiver flushes its L1 and forgets synced invalidation stamps.
 import { randomUUID } from 'node:crypto'
-import { busChannel } from './channels.ts'
+import { type BusMessageType, busChannel } from './channels.ts'
 import { createRedisClient, type RedisClientLike } from './l2/redis.ts'
 
-export type BusMessageType = 'key' | 'tags' | 'clear'
+export type { BusMessageType }
 
 export interface BusMessage {
   v: 1
@@ -77,8 +77,8 @@ export class Bus {
   }
 
   async #start(): Promise<void> {
-    const pub = await createRedisClient(this.#url, this.#onError)
-    const sub = await createRedisClient(this.#url, this.#onError)
+    const pub = await createRedisClient(this.#url, this.#onError, 'bus')
+    const sub = await createRedisClient(this.#url, this.#onError, 'bus')
     this.#pub = pub
     this.#sub = sub
     if (this.#closed) {

@@ -2,12 +2,13 @@
 // across instances by the bus. Hot path: an L1 hit is one lru-cache lookup (lru-cache checks the TTL)
 // and, only once some entry needed a wrapper (grace, tags, adaptive TTL), one instanceof check.
 import { randomUUID } from 'node:crypto'
+import type { Clock } from '@hotpath/core'
 import { Bus, type BusMessage } from './bus.ts'
 import { deleteChannel, getChannel, setChannel } from './channels.ts'
-import { fromWall, now, stamp, toWall } from './clock.ts'
+import { Stamps } from './clock.ts'
 import { type Envelope, encodeEnvelope } from './codec.ts'
 import { checkKey, checkTags, RESERVED, resolveCall } from './call-options.ts'
-import { CacheClosedError, InvalidKeyError, InvalidOptionError, InvalidValueError } from './errors.ts'
+import { CacheClosedError, InvalidKeyError, InvalidValueError } from './errors.ts'
 import { Producer, type ResolvedCall } from './getorset.ts'
 import { buildStats } from './stats.ts'
 import { wrapFunction } from './wrap.ts'
@@ -19,7 +20,7 @@ import { openL2 } from './l2/open.ts'
 import { createL1, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
 import {
   type CacheOptions,
-  checkPositive,
+  checks,
   type GetOrSetOptions,
   type ResolvedOptions,
   resolveOptions,
@@ -41,6 +42,10 @@ export class LayeredCache implements Cache {
   readonly inv: Invalidations
   readonly bus: Bus | undefined
   readonly instanceId: string = randomUUID()
+  /** Where every time read of this instance goes (the `clock` option). */
+  readonly clock: Clock
+  /** Invalidation / creation stamps (wall clock, strictly increasing in this instance). */
+  readonly stamps: Stamps
   closed = false
   /** Bumped by clear(): work that started before a clear does not write its result into L1. */
   epoch = 0
@@ -68,15 +73,18 @@ export class LayeredCache implements Cache {
     const o = resolveOptions(options)
     this.o = o
     this.namespace = o.namespace
+    this.clock = o.clock
+    this.stamps = new Stamps(o.clock)
     this.#prefix = `${o.namespace}:`
-    this.l1 = o.l1 ? createL1(o.l1, o.namespace) : undefined
+    this.l1 = o.l1 ? createL1(o.l1, o.namespace, o.clock) : undefined
     this.#lru = this.l1?.lru
-    this.inv = new Invalidations(o.invalidationSyncInterval)
+    this.inv = new Invalidations(o.invalidationSyncInterval, o.clock, this.stamps)
     this.guard = new L2Guard({
       namespace: o.namespace,
       timeout: o.l2Timeout,
       threshold: o.breakerThreshold,
       halfOpenAfter: o.breakerHalfOpenAfter,
+      clock: o.clock,
     })
     this.l2 = o.l2 === undefined ? undefined : openL2(o.l2, () => {})
     this.#producer = new Producer(this)
@@ -112,7 +120,10 @@ export class LayeredCache implements Cache {
 
   /** Whether a Wrapped entry is fresh and survived every tag invalidation known here. */
   #freshWrapped(w: Wrapped): boolean {
-    return w.exp > now() && (w.tags === undefined || !this.inv.any || this.inv.valid(w.createdAt, w.tags))
+    return (
+      w.exp > this.clock.now() &&
+      (w.tags === undefined || !this.inv.any || this.inv.valid(w.createdAt, w.tags))
+    )
   }
 
   /** @internal Fresh L1 value (tags checked) or NONE. */
@@ -122,6 +133,11 @@ export class LayeredCache implements Cache {
     // Until a Wrapped entry exists, every L1 value is a plain, fresh one: skip the instanceof.
     if (!this.#wrapped || !(v instanceof Wrapped)) return v
     return this.#freshWrapped(v) ? v.value : NONE
+  }
+
+  /** @internal Whether an L2 envelope is fresh now (its times are wall clock: compared with epoch()). */
+  fresh(env: Envelope): boolean {
+    return env.expiresAt > this.clock.epoch()
   }
 
   /** A fresh L1 value, counted and published as an L1 hit; NONE (nothing counted) otherwise. */
@@ -202,7 +218,7 @@ export class LayeredCache implements Cache {
   #onEnvelope(key: string, env: Envelope | undefined, epoch: number): unknown {
     if (env === undefined) return this.#miss(key)
     if (this.#lru !== undefined) this.backfill(key, env, epoch)
-    if (fromWall(env.expiresAt) > now()) {
+    if (this.fresh(env)) {
       this.l2Hits++
       if (getChannel.hasSubscribers)
         getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l2' })
@@ -220,7 +236,7 @@ export class LayeredCache implements Cache {
     const env = await readL2(this, key)
     if (env === undefined) return false
     this.backfill(key, env, epoch)
-    return fromWall(env.expiresAt) > now()
+    return this.fresh(env)
   }
 
   /**
@@ -243,16 +259,16 @@ export class LayeredCache implements Cache {
     return v
   }
 
-  /** Puts an L2 envelope into L1 with its *remaining* TTL. */
+  /** Puts an L2 envelope into L1 with its *remaining* TTL (envelope times are wall clock). */
   backfill(key: string, env: Envelope, epoch: number): void {
     if (this.#lru === undefined || epoch !== this.epoch || this.closed) return
-    const t = now()
-    const exp = fromWall(env.expiresAt)
-    const staleUntil = fromWall(env.graceUntil)
-    if (staleUntil > exp || env.tags !== undefined || this.o.adaptiveTtl !== undefined) {
-      this.put(key, toWrapped(env), this.#keepFor(staleUntil - t, env.expiresAt - env.createdAt))
-    } else if (exp > t) {
-      this.put(key, env.value as L1Value, exp - t)
+    const wall = this.clock.epoch()
+    const fresh = env.expiresAt - wall
+    const untilStale = env.graceUntil - wall
+    if (untilStale > fresh || env.tags !== undefined || this.o.adaptiveTtl !== undefined) {
+      this.put(key, toWrapped(this, env), this.#keepFor(untilStale, env.expiresAt - env.createdAt))
+    } else if (fresh > 0) {
+      this.put(key, env.value as L1Value, fresh)
     }
   }
 
@@ -283,8 +299,8 @@ export class LayeredCache implements Cache {
     let grace = this.o.grace
     let tags: string[] | undefined
     if (options !== undefined) {
-      if (options.ttl !== undefined) ttl = checkPositive('ttl', options.ttl)
-      if (options.grace !== undefined) grace = checkPositive('grace', options.grace, true)
+      ttl = checks.positive('ttl', options.ttl, ttl)
+      grace = checks.nonNegative('grace', options.grace, grace)
       tags = checkTags('tags', options.tags)
     }
     await this.store(key, value, ttl, grace, tags, this.epoch)
@@ -301,19 +317,19 @@ export class LayeredCache implements Cache {
     grace: number,
     tags: string[] | undefined,
     epoch: number,
-    createdAt: number = stamp(),
+    createdAt: number = this.stamps.next(),
   ): Promise<void> {
     if (value === undefined) throw new InvalidValueError(key, value)
-    const t = now()
-    const exp = t + ttl
+    const exp = this.clock.now() + ttl
     const staleUntil = exp + grace
     let encoded: string | undefined
     if (this.l2 !== undefined) {
+      const expiresAt = this.clock.epoch() + ttl
       encoded = encodeEnvelope(key, {
         value,
         createdAt,
-        expiresAt: toWall(exp),
-        graceUntil: toWall(staleUntil),
+        expiresAt,
+        graceUntil: expiresAt + grace,
         tags,
       })
     }
@@ -376,7 +392,7 @@ export class LayeredCache implements Cache {
     this.assertOpen()
     this.epoch++
     this.#lru?.clear()
-    const at = stamp()
+    const at = this.stamps.next()
     this.inv.invalidateAll(at)
     if (this.bus !== undefined) this.bus.publish('clear', { at })
     if (this.l2 !== undefined) await this.#writeStamp(null, at)
@@ -386,7 +402,7 @@ export class LayeredCache implements Cache {
     this.assertOpen()
     const list = checkTags('tags', tags)
     if (list === undefined) return
-    const at = stamp()
+    const at = this.stamps.next()
     for (const tag of list) this.inv.invalidateTag(tag, at)
     if (this.bus !== undefined) this.bus.publish('tags', { tags: list, at })
     if (this.l2 !== undefined) await Promise.all(list.map((tag) => this.#writeStamp(tag, at)))
@@ -412,14 +428,14 @@ export class LayeredCache implements Cache {
         break
       case 'tags':
         if (m.tags !== undefined) {
-          const at = Math.max(m.at ?? 0, stamp())
+          const at = Math.max(m.at ?? 0, this.stamps.next())
           for (const tag of m.tags) this.inv.invalidateTag(tag, at)
         }
         break
       case 'clear':
         this.epoch++
         lru?.clear()
-        this.inv.invalidateAll(Math.max(m.at ?? 0, stamp()))
+        this.inv.invalidateAll(Math.max(m.at ?? 0, this.stamps.next()))
         break
     }
   }
@@ -437,7 +453,7 @@ export class LayeredCache implements Cache {
     let call: ResolvedCall
     try {
       checkKey(key)
-      if (typeof factory !== 'function') throw new InvalidOptionError('factory', factory, 'a function')
+      if (typeof factory !== 'function') checks.fail('factory', factory, 'a function')
       call = resolveCall(this.o, options)
     } catch (error) {
       return Promise.reject(error)

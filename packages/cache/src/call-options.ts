@@ -1,7 +1,7 @@
 // Validation of keys, tags and per-call options (on every call: cheap checks only).
-import { InvalidKeyError, InvalidOptionError } from './errors.ts'
+import { InvalidKeyError } from './errors.ts'
 import type { ResolvedCall } from './getorset.ts'
-import { checkPositive, type GetOrSetOptions, type ResolvedOptions } from './options.ts'
+import { checks, type GetOrSetOptions, type ResolvedOptions } from './options.ts'
 
 /** Keys starting with this prefix are reserved for the cache's own records in L2. */
 export const RESERVED = '__hp:'
@@ -14,9 +14,9 @@ export function checkKey(key: unknown): asserts key is string {
 export function checkTags(name: string, tags: unknown): string[] | undefined {
   if (tags === undefined) return undefined
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length > 0)) {
-    throw new InvalidOptionError(name, tags, 'an array of non-empty strings')
+    checks.fail(name, tags, 'an array of non-empty strings')
   }
-  return tags.length === 0 ? undefined : tags
+  return (tags as string[]).length === 0 ? undefined : (tags as string[])
 }
 
 export function resolveCall(o: ResolvedOptions, options: GetOrSetOptions | undefined): ResolvedCall {
@@ -30,19 +30,12 @@ export function resolveCall(o: ResolvedOptions, options: GetOrSetOptions | undef
       lock: false,
     }
   }
-  const softTimeout =
-    options.softTimeout === undefined ? undefined : checkPositive('softTimeout', options.softTimeout)
-  const hardTimeout =
-    options.hardTimeout === undefined ? undefined : checkPositive('hardTimeout', options.hardTimeout)
-  if (options.lock !== undefined && typeof options.lock !== 'boolean') {
-    throw new InvalidOptionError('lock', options.lock, 'a boolean')
-  }
   return {
-    ttl: options.ttl === undefined ? o.ttl : checkPositive('ttl', options.ttl),
-    grace: options.grace === undefined ? o.grace : checkPositive('grace', options.grace, true),
+    ttl: checks.positive('ttl', options.ttl, o.ttl),
+    grace: checks.nonNegative('grace', options.grace, o.grace),
     tags: checkTags('tags', options.tags),
-    softTimeout,
-    hardTimeout,
-    lock: options.lock === true,
+    softTimeout: checks.positive('softTimeout', options.softTimeout),
+    hardTimeout: checks.positive('hardTimeout', options.hardTimeout),
+    lock: checks.boolean('lock', options.lock, false),
   }
 }

@@ -1,43 +1,40 @@
-// Time sources. The hot path reads a cached millisecond clock (refreshed at most once per ms, like
-// lru-cache's ttlResolution) relative to module load, so timestamps stay small integers (Smis).
+// Time of one cache instance: every read goes through its injected Clock (`clock` option, default
+// @hotpath/core's systemClock). `now()` (monotonic ms) measures TTLs, grace, deadlines and lock waits
+// of this process; `epoch()` (wall ms) is used for what is shared through Redis: envelope expiry
+// times and invalidation stamps.
+import type { Clock } from '@hotpath/core'
 
-const base = Date.now()
-let cached = -1
-const reset = (): void => {
-  cached = -1
-}
-
-/** Milliseconds since module load, cached for up to 1 ms. */
-export function now(): number {
-  if (cached < 0) {
-    cached = Date.now() - base
-    setTimeout(reset, 1).unref()
-  }
-  return cached
-}
-
-/** Converts a relative time of now() to wall-clock epoch milliseconds. */
-export function toWall(rel: number): number {
-  return rel + base
-}
-
-/** Converts wall-clock epoch milliseconds to a relative time comparable with now(). */
-export function fromWall(wall: number): number {
-  return wall - base
-}
-
-let lastStamp = 0
 /**
- * Strictly increasing wall-clock stamp (epoch ms, fractional when called more than once per ms):
- * an entry written after an invalidation in this process always has a later stamp.
+ * Strictly increasing wall-clock stamps of one cache instance (epoch ms, fractional when called
+ * more than once per ms): an entry written after an invalidation known here always has a later stamp.
  */
-export function stamp(): number {
-  const t = Date.now()
-  lastStamp = t > lastStamp ? t : lastStamp + 0.001
-  return lastStamp
+export class Stamps {
+  readonly #clock: Clock
+  #last = 0
+
+  constructor(clock: Clock) {
+    this.#clock = clock
+  }
+
+  /** The next stamp. */
+  next(): number {
+    const t = this.#clock.epoch()
+    this.#last = t > this.#last ? t : this.#last + 0.001
+    return this.#last
+  }
+
+  /** Makes later stamps greater than `wall` (an invalidation stamp learnt from elsewhere). */
+  observe(wall: number): void {
+    if (wall > this.#last) this.#last = wall
+  }
 }
 
-/** Makes later stamp() calls greater than `wall` (used when a remote invalidation arrives). */
-export function observeStamp(wall: number): void {
-  if (wall > lastStamp) lastStamp = wall
+/**
+ * The `perf` object handed to lru-cache so its per-entry TTLs follow the same clock. lru-cache treats
+ * a start time of 0 as "no TTL", so times are shifted to start at 1 when the cache is created
+ * (fake timers start performance.now() at 0).
+ */
+export function lruPerf(clock: Clock): { now(): number } {
+  const origin = clock.now() - 1
+  return { now: () => clock.now() - origin }
 }

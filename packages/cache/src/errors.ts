@@ -1,108 +1,147 @@
-// Coded errors of @hotpath/cache. Every error carries a stable `code` and the cross-package marker.
+// Coded errors of @hotpath/cache: subclasses of @hotpath/core's HotpathError, one code each (see
+// error-codes.ts). Option errors are core's InvalidOptionError with HOTPATH_CACHE_INVALID_OPTION.
+import { describe, HotpathError, type HotpathErrorOptions, nameErrorClass } from '@hotpath/core'
+import type { CacheErrorCode } from './error-codes.ts'
 
-export interface HotpathErrorOptions {
-  cause?: unknown
-  details?: Record<string, unknown>
-}
+/** The invalid-option code of this package (for core's InvalidOptionError / optionChecks). */
+export const INVALID_OPTION: CacheErrorCode = 'HOTPATH_CACHE_INVALID_OPTION'
 
-/** Base class of every error this package throws; `code` is stable, messages are not. */
-export class HotpathError extends Error {
-  readonly code: string
-  readonly details: Record<string, unknown> | undefined
-
-  constructor(code: string, message: string, options: HotpathErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.details = options.details
-    // The cross-package marker `[Symbol.for('hotpath.error')] === true`.
-    Object.defineProperty(this, Symbol.for('hotpath.error'), { value: true, enumerable: false })
+/** Base class of the errors of this package: accepts only the codes of its registry. */
+export class CacheError extends HotpathError {
+  declare readonly code: CacheErrorCode
+  constructor(code: CacheErrorCode, message: string, options?: HotpathErrorOptions) {
+    super(code, message, options)
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'symbol') return value.toString()
-  if (value === null || typeof value !== 'object') return String(value)
-  if (Array.isArray(value)) return `array(${value.length})`
-  return (value as object).constructor?.name ?? 'object'
-}
-
-/** A bad option: names the option, the value received and what is allowed. */
-export class InvalidOptionError extends HotpathError {
-  constructor(option: string, value: unknown, allowed: string) {
-    super(
-      'HOTPATH_CACHE_INVALID_OPTION',
-      `invalid option ${option}: received ${describe(value)}, expected ${allowed}`,
-      {
-        details: { option, allowed },
-      },
-    )
+  static {
+    nameErrorClass(CacheError, 'CacheError')
   }
 }
 
 /** A key that is not a non-empty string, or uses the reserved `__hp:` prefix. */
-export class InvalidKeyError extends HotpathError {
-  constructor(key: unknown, reason = 'expected a non-empty string') {
-    super('HOTPATH_CACHE_INVALID_KEY', `invalid cache key: received ${describe(key)}, ${reason}`)
+export class InvalidKeyError extends CacheError {
+  constructor(key: unknown, reason = 'expected a non-empty string', cause?: unknown) {
+    super('HOTPATH_CACHE_INVALID_KEY', `invalid cache key: received ${describe(key)}, ${reason}`, {
+      cause,
+      details: { reason },
+    })
+  }
+  static {
+    nameErrorClass(InvalidKeyError, 'InvalidKeyError')
   }
 }
 
 /** A value the cache cannot store (undefined). */
-export class InvalidValueError extends HotpathError {
+export class InvalidValueError extends CacheError {
   constructor(key: string, value: unknown) {
     super(
       'HOTPATH_CACHE_INVALID_VALUE',
-      `invalid value for key ${JSON.stringify(key)}: received ${describe(value)}, expected anything but undefined`,
+      `invalid value for key ${describe(key)}: received ${describe(value)}, expected anything but undefined`,
+      { details: { key } },
     )
+  }
+  static {
+    nameErrorClass(InvalidValueError, 'InvalidValueError')
   }
 }
 
 /** A value that cannot be serialized for L2 (functions, symbols, circular structures, ...). */
-export class UnserializableError extends HotpathError {
+export class UnserializableError extends CacheError {
   constructor(key: string, reason: string, cause?: unknown) {
     super(
       'HOTPATH_CACHE_UNSERIALIZABLE',
-      `value for key ${JSON.stringify(key)} cannot be serialized for L2: ${reason}`,
+      `value for key ${describe(key)} cannot be serialized for L2: ${reason}`,
       {
         cause,
+        details: { key, reason },
       },
     )
+  }
+  static {
+    nameErrorClass(UnserializableError, 'UnserializableError')
   }
 }
 
 /** Work submitted after close(). */
-export class CacheClosedError extends HotpathError {
+export class CacheClosedError extends CacheError {
   constructor(namespace: string) {
-    super('HOTPATH_CACHE_CLOSED', `cache ${JSON.stringify(namespace)} is closed`)
+    super('HOTPATH_CACHE_CLOSED', `cache ${describe(namespace)} is closed`, { details: { cache: namespace } })
+  }
+  static {
+    nameErrorClass(CacheClosedError, 'CacheClosedError')
   }
 }
 
 /** The factory of getOrSet did not settle within hardTimeout and there was no stale value to serve. */
-export class FactoryTimeoutError extends HotpathError {
-  constructor(key: string, timeoutMs: number) {
+export class FactoryTimeoutError extends CacheError {
+  constructor(key: string, timeout: number) {
+    super('HOTPATH_CACHE_FACTORY_TIMEOUT', `factory for key ${describe(key)} timed out after ${timeout} ms`, {
+      details: { key, timeout },
+    })
+  }
+  static {
+    nameErrorClass(FactoryTimeoutError, 'FactoryTimeoutError')
+  }
+}
+
+/** The factory of getOrSet threw or rejected with null / undefined (the thrown value is `details.thrown`). */
+export class FactoryNullishThrowError extends CacheError {
+  constructor(key: string, thrown: null | undefined) {
     super(
-      'HOTPATH_CACHE_FACTORY_TIMEOUT',
-      `factory for key ${JSON.stringify(key)} timed out after ${timeoutMs} ms`,
+      'HOTPATH_CACHE_FACTORY_NULLISH_THROW',
+      `factory for key ${describe(key)} threw ${describe(thrown)}`,
       {
-        details: { key, timeoutMs },
+        details: { key, thrown },
       },
     )
+  }
+  static {
+    nameErrorClass(FactoryNullishThrowError, 'FactoryNullishThrowError')
   }
 }
 
 /** An L2 call passed its deadline (internal: L2 failures never reach callers of get/set). */
-export class L2TimeoutError extends HotpathError {
-  constructor(operation: string, timeoutMs: number) {
-    super('HOTPATH_CACHE_L2_TIMEOUT', `L2 ${operation} timed out after ${timeoutMs} ms`)
+export class L2TimeoutError extends CacheError {
+  constructor(operation: string, timeout: number) {
+    super('HOTPATH_CACHE_L2_TIMEOUT', `L2 ${operation} timed out after ${timeout} ms`, {
+      details: { operation, timeout },
+    })
+  }
+  static {
+    nameErrorClass(L2TimeoutError, 'L2TimeoutError')
   }
 }
 
-/** The L2 circuit breaker is open (internal). */
-export class L2UnavailableError extends HotpathError {
-  constructor(operation: string) {
-    super('HOTPATH_CACHE_L2_UNAVAILABLE', `L2 ${operation} skipped: circuit breaker is open`)
+/** The L2 circuit breaker is open, or the cache is closing (internal). */
+export class L2UnavailableError extends CacheError {
+  constructor(operation: string, reason = 'circuit breaker is open') {
+    super('HOTPATH_CACHE_L2_UNAVAILABLE', `L2 ${operation} skipped: ${reason}`, {
+      details: { operation, reason },
+    })
+  }
+  static {
+    nameErrorClass(L2UnavailableError, 'L2UnavailableError')
+  }
+}
+
+/** The Redis client of L2 lost its connection and is reconnecting (internal). */
+export class L2NotReadyError extends CacheError {
+  constructor() {
+    super('HOTPATH_CACHE_L2_NOT_READY', 'Redis client is not connected (reconnecting)')
+  }
+  static {
+    nameErrorClass(L2NotReadyError, 'L2NotReadyError')
+  }
+}
+
+/** An optional peer dependency the configuration needs is not installed. */
+export class PeerMissingError extends CacheError {
+  constructor(peer: string, option: string, cause?: unknown) {
+    super('HOTPATH_CACHE_PEER_MISSING', `${option} needs ${peer}: npm i ${peer}`, {
+      cause,
+      details: { peer, option },
+    })
+  }
+  static {
+    nameErrorClass(PeerMissingError, 'PeerMissingError')
   }
 }

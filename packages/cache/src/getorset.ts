@@ -2,13 +2,12 @@
 // the distributed lock (SET NX PX) with waiters, and adaptive TTL.
 import { isDeepStrictEqual } from 'node:util'
 import type { LayeredCache } from './cache.ts'
-import { factoryChannel, getChannel } from './channels.ts'
-import { fromWall, now, stamp } from './clock.ts'
+import { type CacheFactoryEvent, factoryChannel, getChannel } from './channels.ts'
 import type { Envelope } from './codec.ts'
-import { CacheClosedError, FactoryTimeoutError } from './errors.ts'
+import { CacheClosedError, FactoryNullishThrowError, FactoryTimeoutError } from './errors.ts'
 import type { Wrapped } from './l1.ts'
 import { accept, readL2, toWrapped } from './l2/read.ts'
-import { checkPositive } from './options.ts'
+import { requirePositive } from './options.ts'
 import type { FactoryContext } from './types.ts'
 
 export interface ResolvedCall {
@@ -32,7 +31,7 @@ class Context implements FactoryContext {
     if (stale !== undefined) this.stale = stale.value
   }
   setTtl(ms: number): void {
-    this.ttl = checkPositive('ttl', ms)
+    this.ttl = requirePositive('ttl', ms)
   }
   skip(): void {
     this.skipped = true
@@ -76,7 +75,7 @@ export class Producer {
     const c = this.#c
     const prev = c.l1Any(key)
     if (prev !== undefined) {
-      const t = now()
+      const t = c.clock.now()
       if (prev.stale > t) {
         if (prev.exp > t) {
           c.l1Hits++
@@ -124,12 +123,12 @@ export class Producer {
       const env = await readL2(c, key)
       if (env !== undefined) {
         c.backfill(key, env, epoch)
-        if (fromWall(env.expiresAt) > now()) {
+        if (c.fresh(env)) {
           c.l2Hits++
           this.#publishGet(key, 'hit', 'l2')
           return env.value
         }
-        const e = toWrapped(env)
+        const e = toWrapped(c, env)
         this.#publishGet(key, 'stale', 'l2')
         if (call.softTimeout !== undefined) return this.#produce(key, factory, call, e, e)
         c.staleServed++
@@ -224,7 +223,7 @@ export class Producer {
 
   #publishFactory(key: string, durationMs: number, error: unknown, timedOut?: 'soft' | 'hard'): void {
     if (!factoryChannel.hasSubscribers) return
-    const payload: Record<string, unknown> = { cache: this.#c.namespace, key, durationMs }
+    const payload: CacheFactoryEvent = { cache: this.#c.namespace, key, durationMs }
     if (error !== undefined) payload.error = error
     if (timedOut !== undefined) payload.timedOut = timedOut
     factoryChannel.publish(payload)
@@ -252,22 +251,21 @@ export class Producer {
       const ctx = new Context(key, stale)
       // The value is as old as the moment the factory started: a tag invalidation or clear() that
       // happens while it runs makes it a miss, and a delete() drops it (cancel()).
-      const startedAt = stamp()
+      const startedAt = c.stamps.next()
       this.factoryCalls++
-      const started = performance.now()
+      const clock = c.clock
+      const started = clock.now()
       let value: unknown
       try {
         value = await factory(ctx)
-      } catch (error) {
+      } catch (thrown) {
         this.factoryErrors++
-        this.#publishFactory(
-          key,
-          performance.now() - started,
-          error ?? new Error('factory threw a nullish value'),
-        )
+        // `throw undefined` would reach callers as a bare undefined: give them a coded error instead.
+        const error = thrown ?? new FactoryNullishThrowError(key, thrown as null | undefined)
+        this.#publishFactory(key, clock.now() - started, error)
         throw error
       }
-      this.#publishFactory(key, performance.now() - started, undefined)
+      this.#publishFactory(key, clock.now() - started, undefined)
       let written: Promise<void> | undefined
       if (!ctx.skipped && value !== undefined && !c.closed && !this.#cancelled.has(key)) {
         const ttl = ctx.ttl ?? this.#adaptiveTtl(call.ttl, prev, value)
@@ -316,7 +314,7 @@ export class Producer {
     const lockKey = c.lockKey(key)
     const token = `${c.instanceId}:${++this.#lockSeq}`
     const lockTtl = c.o.lockTtl
-    const deadline = now() + lockTtl
+    const deadline = c.clock.now() + lockTtl
     let waited = false
     for (;;) {
       let acquired: boolean
@@ -331,7 +329,7 @@ export class Producer {
         if (waited) {
           // The previous holder may have written the value just before its lock expired.
           const env = await readL2(c, key)
-          if (env !== undefined && fromWall(env.expiresAt) > now()) {
+          if (env !== undefined && c.fresh(env)) {
             await c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, token)).catch(noop)
             return { found: env }
           }
@@ -343,7 +341,7 @@ export class Producer {
         this.locksWaited++
       }
       for (;;) {
-        if (now() >= deadline) {
+        if (c.clock.now() >= deadline) {
           this.locksFallback++
           return {}
         }
@@ -358,7 +356,7 @@ export class Producer {
         }
         if (pair[0] != null) {
           const env = await accept(c, key, pair[0])
-          if (env !== undefined && fromWall(env.expiresAt) > now()) return { found: env }
+          if (env !== undefined && c.fresh(env)) return { found: env }
         }
         if (pair[1] == null) break
       }

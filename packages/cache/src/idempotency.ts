@@ -1,8 +1,7 @@
 // Idempotency store on top of a cache: begin() marks a request in flight (atomically across instances
 // on Redis), complete() stores its response, a later duplicate gets the response back.
 import { LayeredCache } from './cache.ts'
-import { InvalidOptionError } from './errors.ts'
-import { checkPositive } from './options.ts'
+import { checks } from './options.ts'
 import { addIfAbsent, getShared } from './shared.ts'
 import type { Cache } from './types.ts'
 
@@ -41,26 +40,20 @@ export function createIdempotencyStore<R = unknown>(
   cache: Cache,
   options: IdempotencyOptions = {},
 ): IdempotencyStore<R> {
-  if (!(cache instanceof LayeredCache)) {
-    throw new InvalidOptionError('cache', cache, 'a cache created by createCache()')
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', options, 'an object { ttl, inFlightTtl }')
-  }
-  const c = cache
-  const ttl = options.ttl === undefined ? 24 * 3600_000 : checkPositive('ttl', options.ttl)
-  const inFlightTtl =
-    options.inFlightTtl === undefined ? 60_000 : checkPositive('inFlightTtl', options.inFlightTtl)
+  if (!(cache instanceof LayeredCache)) checks.fail('cache', cache, 'a cache created by createCache()')
+  const o = checks.object('options', options, ['ttl', 'inFlightTtl']) ?? {}
+  const c = cache as LayeredCache
+  const ttl = checks.positive('ttl', o.ttl, 24 * 3600_000)
+  const inFlightTtl = checks.positive('inFlightTtl', o.inFlightTtl, 60_000)
   const keyOf = (key: string): string => {
-    if (typeof key !== 'string' || key.length === 0)
-      throw new InvalidOptionError('key', key, 'a non-empty string')
+    if (typeof key !== 'string' || key.length === 0) checks.fail('key', key, 'a non-empty string')
     return `idempotency:${key}`
   }
   return {
     async begin(key) {
       const k = keyOf(key)
       for (let attempt = 0; attempt < 3; attempt++) {
-        const mark: Rec<R> = { s: 'in-flight', at: Date.now() }
+        const mark: Rec<R> = { s: 'in-flight', at: c.clock.epoch() }
         if (await addIfAbsent(c, k, mark, inFlightTtl)) return { status: 'started' }
         const rec = await getShared(c, k)
         if (isRec(rec))

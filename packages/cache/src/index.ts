@@ -9,15 +9,40 @@ export function createCache(options?: CacheOptions): Cache {
 }
 
 export {
-  CacheClosedError,
-  FactoryTimeoutError,
+  type Clock,
   HotpathError,
   type HotpathErrorOptions,
-  InvalidKeyError,
   InvalidOptionError,
+  isHotpathError,
+  systemClock,
+} from '@hotpath/core'
+export type {
+  BreakerState,
+  BusMessageType,
+  CacheBreakerEvent,
+  CacheBusEvent,
+  CacheChannelPayloads,
+  CacheDeleteEvent,
+  CacheEvictEvent,
+  CacheFactoryEvent,
+  CacheGetEvent,
+  CacheL2ErrorEvent,
+  CacheSetEvent,
+  CacheTier,
+  L2Operation,
+} from './channels.ts'
+export { type CacheErrorCode, errorCodes } from './error-codes.ts'
+export {
+  CacheClosedError,
+  CacheError,
+  FactoryNullishThrowError,
+  FactoryTimeoutError,
+  InvalidKeyError,
   InvalidValueError,
+  L2NotReadyError,
   L2TimeoutError,
   L2UnavailableError,
+  PeerMissingError,
   UnserializableError,
 } from './errors.ts'
 export {
@@ -26,7 +51,6 @@ export {
   type IdempotencyOptions,
   type IdempotencyStore,
 } from './idempotency.ts'
-export type { BreakerState } from './l2/guard.ts'
 export type {
   AdaptiveTtlOptions,
   BreakerOptions,

@@ -1,7 +1,8 @@
 // Lazy invalidation: tags and clear() are wall-clock stamps; an entry created at or before the stamp of
 // one of its tags (or of the last clear) is a miss. Stamps written by other instances live in L2 under
 // reserved keys and are read when an L2 entry needs them (cached locally; pushed by the bus when connected).
-import { now, observeStamp } from './clock.ts'
+import type { Clock } from '@hotpath/core'
+import type { Stamps } from './clock.ts'
 
 export class Invalidations {
   /** Tag -> latest invalidation stamp known here. */
@@ -12,11 +13,15 @@ export class Invalidations {
   /** While true (bus connected), stamps synced from L2 never go stale: the bus pushes changes. */
   pushed = false
   readonly #interval: number
+  readonly #clock: Clock
+  readonly #stamps: Stamps
   readonly #tagSynced = new Map<string, number>()
   #genSynced = Number.NEGATIVE_INFINITY
 
-  constructor(syncInterval: number) {
+  constructor(syncInterval: number, clock: Clock, stamps: Stamps) {
     this.#interval = syncInterval
+    this.#clock = clock
+    this.#stamps = stamps
   }
 
   /** Whether an entry created at `createdAt` with `tags` survived every invalidation known here. */
@@ -31,21 +36,21 @@ export class Invalidations {
   }
 
   invalidateTag(tag: string, at: number): void {
-    observeStamp(at)
+    this.#stamps.observe(at)
     const prev = this.tagTimes.get(tag)
     if (prev === undefined || at > prev) this.tagTimes.set(tag, at)
     this.any = true
   }
 
   invalidateAll(at: number): void {
-    observeStamp(at)
+    this.#stamps.observe(at)
     if (at > this.clearedAt) this.clearedAt = at
   }
 
   /** Which stamps (null = the clear generation) must be read from L2 before trusting an entry with `tags`. */
   stale(tags: readonly string[] | undefined): (string | null)[] | undefined {
     if (this.pushed && this.#genSynced !== Number.NEGATIVE_INFINITY && tags === undefined) return undefined
-    const limit = now() - this.#interval
+    const limit = this.#clock.now() - this.#interval
     let out: (string | null)[] | undefined
     if (!(this.pushed ? this.#genSynced !== Number.NEGATIVE_INFINITY : this.#genSynced > limit)) out = [null]
     if (tags !== undefined) {
@@ -58,7 +63,7 @@ export class Invalidations {
   }
 
   markSynced(names: readonly (string | null)[]): void {
-    const t = now()
+    const t = this.#clock.now()
     for (const name of names) {
       if (name === null) this.#genSynced = t
       else this.#tagSynced.set(name, t)

@@ -2,14 +2,16 @@
 // compact typed arrays: no wrapper object, no extra pointer chase on a hit). Entries that need more
 // (grace, tags, adaptive TTL) are stored as a Wrapped object; until the first such entry exists, the
 // hot path does not even check for wrappers.
+import { type Clock, systemClock } from '@hotpath/core'
 import { LRUCache } from 'lru-cache'
 import { evictChannel } from './channels.ts'
+import { lruPerf } from './clock.ts'
 
 export class Wrapped {
   value: unknown
-  /** Relative ms (clock.now()) until which the entry is fresh. */
+  /** Monotonic ms (the cache's clock.now()) until which the entry is fresh. */
   exp: number
-  /** Relative ms until which the entry may be served stale (grace). */
+  /** Monotonic ms until which the entry may be served stale (grace). */
   stale: number
   /** Wall-clock stamp of creation (compared with tag invalidation stamps). */
   createdAt: number
@@ -70,7 +72,7 @@ export interface L1Handle {
   flags: { expiring: boolean }
 }
 
-export function createL1(config: L1Config, namespace: string): L1Handle {
+export function createL1(config: L1Config, namespace: string, clock: Clock): L1Handle {
   const evictions: Evictions = { evict: 0, expire: 0, set: 0, delete: 0 }
   const flags = { expiring: false }
   const dispose = (_value: L1Value, key: string, reason: LRUCache.DisposeReason): void => {
@@ -79,11 +81,18 @@ export function createL1(config: L1Config, namespace: string): L1Handle {
     if (evictChannel.hasSubscribers) evictChannel.publish({ cache: namespace, key, reason: r })
   }
   const userSize = config.sizeCalculation
+  // lru-cache checks the TTLs of plain entries on the cache's clock. With the system clock it reads
+  // the time at most once per ms (lru-cache's ttlResolution, as before); an injected clock is read on
+  // every check, so a test that moves it sees the effect at once.
+  const perf = lruPerf(clock)
+  const ttlResolution = clock === systemClock ? 1 : 0
   const lru =
     config.maxBytes === undefined
-      ? new LRUCache<string, L1Value>({ max: config.max, dispose })
+      ? new LRUCache<string, L1Value>({ max: config.max, dispose, perf, ttlResolution })
       : new LRUCache<string, L1Value>({
           max: config.max,
+          perf,
+          ttlResolution,
           maxSize: config.maxBytes,
           sizeCalculation: (v, key) => {
             const value = v instanceof Wrapped ? v.value : v

@@ -1,6 +1,16 @@
-// Public option types and their validation (once, at construction).
+// Public option types and their validation (once, at construction), through @hotpath/core's optionChecks.
+import { type Clock, optionChecks, type OptionChecks } from '@hotpath/core'
 import type { Keyv, KeyvStoreAdapter } from 'keyv'
-import { InvalidOptionError } from './errors.ts'
+import { INVALID_OPTION } from './errors.ts'
+
+/** The option validators of this package (they throw InvalidOptionError HOTPATH_CACHE_INVALID_OPTION). */
+export const checks: OptionChecks = optionChecks(INVALID_OPTION)
+
+/** A required number > 0 (per-call values such as ctx.setTtl(ms), where undefined is no default). */
+export function requirePositive(option: string, value: unknown): number {
+  if (value === undefined) checks.fail(option, value, 'a finite number > 0')
+  return checks.positive(option, value) as number
+}
 
 /** L1 (in-process lru-cache) options. */
 export interface L1Options {
@@ -70,6 +80,13 @@ export interface CacheOptions {
    * read again, when no bus is connected (ms). Default 1_000. With a connected bus they are pushed.
    */
   invalidationSyncInterval?: number
+  /**
+   * Where the cache reads time: `now()` (monotonic ms) for TTLs, grace, deadlines and lock waits,
+   * `epoch()` (wall ms) for expiry times and invalidation stamps shared through L2. Default
+   * `systemClock` of @hotpath/core (Vitest fake timers drive it). Timers (timeouts, lock polls) are
+   * still `setTimeout`s: a manual clock suits tests that advance it between awaited calls.
+   */
+  clock?: Clock
 }
 
 export interface SetOptions {
@@ -110,47 +127,27 @@ export interface ResolvedOptions {
   lockTtl: number
   lockPollInterval: number
   invalidationSyncInterval: number
+  clock: Clock
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
-
-export function checkPositive(name: string, value: unknown, allowZero = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || (allowZero ? value < 0 : value <= 0)) {
-    throw new InvalidOptionError(name, value, allowZero ? 'a finite number >= 0' : 'a finite number > 0')
-  }
-  return value
-}
-
-function optPositive(name: string, value: unknown, fallback: number, allowZero = false): number {
-  return value === undefined ? fallback : checkPositive(name, value, allowZero)
-}
-
-function checkInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidOptionError(name, value, 'an integer >= 1')
-  }
-  return value
-}
+const REDIS_URL = 'a redis:// or rediss:// URL string'
 
 function checkUrl(name: string, value: unknown): string {
-  if (typeof value !== 'string')
-    throw new InvalidOptionError(name, value, 'a redis:// or rediss:// URL string')
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new InvalidOptionError(name, value, 'a redis:// or rediss:// URL string')
+  let url: URL | undefined
+  if (typeof value === 'string') {
+    try {
+      url = new URL(value)
+    } catch {
+      url = undefined
+    }
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new InvalidOptionError(name, value, 'a redis:// or rediss:// URL string')
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    checks.fail(name, value, REDIS_URL)
   }
-  return value
+  return value as string
 }
 
-const knownOptions = new Set([
+const knownOptions: readonly string[] = [
   'namespace',
   'ttl',
   'grace',
@@ -163,101 +160,97 @@ const knownOptions = new Set([
   'lockTtl',
   'lockPollInterval',
   'invalidationSyncInterval',
-])
+  'clock',
+]
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+function resolveL1(value: unknown): ResolvedOptions['l1'] {
+  if (value === false) return undefined
+  if (value === undefined) return { max: 10_000, maxBytes: undefined, sizeCalculation: undefined }
+  if (!isPlainObject(value)) checks.fail('l1', value, 'an object { max, maxBytes, sizeCalculation } or false')
+  const l1 = checks.object('l1', value, ['max', 'maxBytes', 'sizeCalculation'])!
+  return {
+    max: checks.integer('l1.max', l1.max, 10_000, 1),
+    maxBytes: checks.integer('l1.maxBytes', l1.maxBytes, undefined, 1),
+    sizeCalculation: checks.func<(value: unknown, key: string) => number>(
+      'l1.sizeCalculation',
+      l1.sizeCalculation,
+    ),
+  }
+}
+
+function resolveL2(s: unknown): L2Option | undefined {
+  if (s === undefined) return undefined
+  if (isPlainObject(s) && 'redisUrl' in s) {
+    checks.object('l2', s, ['redisUrl'])
+    checkUrl('l2.redisUrl', s.redisUrl)
+    return s as { redisUrl: string }
+  }
+  if (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof (s as MapLikeStore).get === 'function' &&
+    typeof (s as MapLikeStore).set === 'function' &&
+    typeof (s as MapLikeStore).delete === 'function'
+  ) {
+    return s as L2Option
+  }
+  return checks.fail('l2', s, 'a Keyv store adapter, a Keyv instance, a Map or { redisUrl }')
+}
 
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined) options = {}
-  if (!isPlainObject(options)) throw new InvalidOptionError('options', options, 'an object')
-  for (const k of Object.keys(options)) {
-    if (!knownOptions.has(k))
-      throw new InvalidOptionError(k, options[k], `a known option (${[...knownOptions].join(', ')})`)
+  if (!isPlainObject(options)) checks.fail('options', options, 'an object')
+  const o = options as Record<string, unknown>
+  for (const k of Object.keys(o)) {
+    if (!knownOptions.includes(k)) checks.fail(k, o[k], `a known option (${knownOptions.join(', ')})`)
   }
-  const o = options as CacheOptions
   const namespace = o.namespace ?? 'hotpath'
   if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(namespace)) {
-    throw new InvalidOptionError('namespace', namespace, 'a string of 1-64 characters [A-Za-z0-9_.-]')
-  }
-  const ttl = optPositive('ttl', o.ttl, 60_000)
-  const grace = optPositive('grace', o.grace, 0, true)
-
-  let l1: ResolvedOptions['l1']
-  if (o.l1 === false) l1 = undefined
-  else if (o.l1 === undefined) l1 = { max: 10_000, maxBytes: undefined, sizeCalculation: undefined }
-  else if (!isPlainObject(o.l1)) throw new InvalidOptionError('l1', o.l1, 'an object or false')
-  else {
-    const sizeCalculation = o.l1.sizeCalculation
-    if (sizeCalculation !== undefined && typeof sizeCalculation !== 'function') {
-      throw new InvalidOptionError('l1.sizeCalculation', sizeCalculation, 'a function (value, key) => bytes')
-    }
-    l1 = {
-      max: checkInteger('l1.max', o.l1.max, 10_000),
-      maxBytes: o.l1.maxBytes === undefined ? undefined : checkInteger('l1.maxBytes', o.l1.maxBytes, 1),
-      sizeCalculation: sizeCalculation as ((value: unknown, key: string) => number) | undefined,
-    }
-  }
-
-  let l2: L2Option | undefined
-  if (o.l2 !== undefined) {
-    const s = o.l2 as unknown
-    if (isPlainObject(s) && 'redisUrl' in s) {
-      checkUrl('l2.redisUrl', s.redisUrl)
-      l2 = s as { redisUrl: string }
-    } else if (
-      typeof s === 'object' &&
-      s !== null &&
-      typeof (s as MapLikeStore).get === 'function' &&
-      typeof (s as MapLikeStore).set === 'function' &&
-      typeof (s as MapLikeStore).delete === 'function'
-    ) {
-      l2 = s as L2Option
-    } else {
-      throw new InvalidOptionError('l2', s, 'a Keyv store adapter, a Keyv instance, a Map or { redisUrl }')
-    }
+    checks.fail('namespace', namespace, 'a string of 1-64 characters [A-Za-z0-9_.-]')
   }
 
   let bus: ResolvedOptions['bus']
-  if (o.bus !== undefined) {
-    if (!isPlainObject(o.bus)) throw new InvalidOptionError('bus', o.bus, 'an object { redisUrl }')
-    const channel = o.bus.channel ?? `hotpath:cache:bus:${namespace}`
-    if (typeof channel !== 'string' || channel.length === 0) {
-      throw new InvalidOptionError('bus.channel', channel, 'a non-empty string')
+  const busOption = checks.object('bus', o.bus, ['redisUrl', 'channel'])
+  if (busOption !== undefined) {
+    bus = {
+      redisUrl: checkUrl('bus.redisUrl', busOption.redisUrl),
+      channel: checks.string('bus.channel', busOption.channel, `hotpath:cache:bus:${namespace as string}`),
     }
-    bus = { redisUrl: checkUrl('bus.redisUrl', o.bus.redisUrl), channel }
   }
 
   let adaptiveTtl: AdaptiveTtlOptions | undefined
-  if (o.adaptiveTtl !== undefined) {
-    if (!isPlainObject(o.adaptiveTtl))
-      throw new InvalidOptionError('adaptiveTtl', o.adaptiveTtl, 'an object { min, max }')
-    const min = checkPositive('adaptiveTtl.min', o.adaptiveTtl.min)
-    const max = checkPositive('adaptiveTtl.max', o.adaptiveTtl.max)
-    if (max < min)
-      throw new InvalidOptionError('adaptiveTtl.max', max, `a number >= adaptiveTtl.min (${min})`)
+  const adaptive = checks.object('adaptiveTtl', o.adaptiveTtl, ['min', 'max'])
+  if (adaptive !== undefined) {
+    const min = requirePositive('adaptiveTtl.min', adaptive.min)
+    const max = requirePositive('adaptiveTtl.max', adaptive.max)
+    if (max < min) checks.fail('adaptiveTtl.max', max, `a number >= adaptiveTtl.min (${min})`)
     adaptiveTtl = { min, max }
   }
 
-  if (o.breaker !== undefined && !isPlainObject(o.breaker)) {
-    throw new InvalidOptionError('breaker', o.breaker, 'an object { threshold, halfOpenAfter }')
-  }
+  const breaker = checks.object('breaker', o.breaker, ['threshold', 'halfOpenAfter'])
 
   return {
-    namespace,
-    ttl,
-    grace,
-    l1,
-    l2,
-    l2Timeout: optPositive('l2Timeout', o.l2Timeout, 50),
-    breakerThreshold: checkInteger('breaker.threshold', o.breaker?.threshold, 5),
-    breakerHalfOpenAfter: optPositive('breaker.halfOpenAfter', o.breaker?.halfOpenAfter, 2_000),
+    namespace: namespace as string,
+    ttl: checks.positive('ttl', o.ttl, 60_000),
+    grace: checks.nonNegative('grace', o.grace, 0),
+    l1: resolveL1(o.l1),
+    l2: resolveL2(o.l2),
+    l2Timeout: checks.positive('l2Timeout', o.l2Timeout, 50),
+    breakerThreshold: checks.integer('breaker.threshold', breaker?.threshold, 5, 1),
+    breakerHalfOpenAfter: checks.positive('breaker.halfOpenAfter', breaker?.halfOpenAfter, 2_000),
     bus,
     adaptiveTtl,
-    lockTtl: optPositive('lockTtl', o.lockTtl, 10_000),
-    lockPollInterval: optPositive('lockPollInterval', o.lockPollInterval, 20),
-    invalidationSyncInterval: optPositive(
+    lockTtl: checks.positive('lockTtl', o.lockTtl, 10_000),
+    lockPollInterval: checks.positive('lockPollInterval', o.lockPollInterval, 20),
+    invalidationSyncInterval: checks.nonNegative(
       'invalidationSyncInterval',
       o.invalidationSyncInterval,
       1_000,
-      true,
     ),
+    clock: checks.clock('clock', o.clock),
   }
 }

@@ -1,6 +1,5 @@
 // Cross-instance primitives on top of a cache, used by the idempotency store: an atomic "add if absent"
 // (Redis SET NX PX) and a read that trusts L2 (shared by instances) before L1.
-import { fromWall, now, stamp, toWall } from './clock.ts'
 import { type LayeredCache, NONE } from './cache.ts'
 import { checkKey } from './call-options.ts'
 import { encodeEnvelope } from './codec.ts'
@@ -23,12 +22,12 @@ export async function addIfAbsent(
   if (l2 === undefined && c.freshValue(key) !== NONE) return false
   const epoch = c.epoch
   if (l2?.setIfAbsent !== undefined) {
-    const exp = now() + ttl
+    const exp = c.clock.epoch() + ttl
     const encoded = encodeEnvelope(key, {
       value,
-      createdAt: stamp(),
-      expiresAt: toWall(exp),
-      graceUntil: toWall(exp),
+      createdAt: c.stamps.next(),
+      expiresAt: exp,
+      graceUntil: exp,
       tags: undefined,
     })
     const full = c.l2Key(key)
@@ -36,7 +35,7 @@ export async function addIfAbsent(
       const ok = await c.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
       if (!ok) {
         const env = await readL2(c, key)
-        if (env !== undefined && fromWall(env.expiresAt) > now()) return false
+        if (env !== undefined && c.fresh(env)) return false
         // What blocks the key is stale, corrupt or invalidated (clear / tags): take it over.
         await c.guard.call('set', () => l2.set(full, encoded, ttl))
       }
@@ -49,7 +48,7 @@ export async function addIfAbsent(
     }
   } else if (l2 !== undefined) {
     const env = await readL2(c, key)
-    if (env !== undefined && fromWall(env.expiresAt) > now()) return false
+    if (env !== undefined && c.fresh(env)) return false
   }
   await c.store(key, value, ttl, 0, undefined, epoch)
   return true
@@ -61,7 +60,7 @@ export async function getShared(c: LayeredCache, key: string): Promise<unknown> 
   checkKey(key)
   if (c.l2 !== undefined) {
     const env = await readL2(c, key)
-    if (env !== undefined && fromWall(env.expiresAt) > now()) return env.value
+    if (env !== undefined && c.fresh(env)) return env.value
   }
   const v = c.freshValue(key)
   return v === NONE ? undefined : v

@@ -1,5 +1,5 @@
 // Public types of the cache object.
-import type { BreakerState } from './l2/guard.ts'
+import type { BreakerState } from './channels.ts'
 import type { GetOrSetOptions, SetOptions } from './options.ts'
 
 /** What a getOrSet factory receives. */

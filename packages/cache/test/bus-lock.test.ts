@@ -1,7 +1,14 @@
-import { type RedisNamespace, redisNamespace, redisUrl, requireRedis } from '@hotpath/test-helpers'
+import {
+  capture,
+  eventually,
+  type RedisNamespace,
+  redisNamespace,
+  redisUrl,
+  requireRedis,
+} from '@hotpath/test-helpers'
+import { createClient } from '@redis/client'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cache, type CacheOptions, createCache } from '../src/index.ts'
-import { capture, eventually, sleep } from './helpers.ts'
+import { type Cache, type CacheBusEvent, type CacheOptions, createCache } from '../src/index.ts'
 
 let available = false
 beforeAll(async () => {
@@ -15,14 +22,14 @@ function make(options: CacheOptions = {}): Cache {
     namespace: ns.prefix,
     l2: { redisUrl: redisUrl() },
     bus: { redisUrl: redisUrl() },
-    l2Timeout: 500,
+    l2Timeout: 10_000, // generous: these tests are about the bus and the lock, not deadlines
     ...options,
   })
   open.push(cache)
   return cache
 }
 async function connected(...caches: Cache[]): Promise<void> {
-  await eventually(() => caches.every((c) => c.stats().bus?.connected === true), 5000, 'bus connected')
+  await eventually(() => caches.every((c) => c.stats().bus?.connected === true), { what: 'bus connected' })
 }
 beforeEach((ctx) => {
   if (!available) ctx.skip()
@@ -38,30 +45,30 @@ describe('bus', () => {
     const a = make()
     const b = make()
     await connected(a, b)
-    const busDiag = capture('hotpath:cache:bus')
+    const busDiag = capture<CacheBusEvent>('hotpath:cache:bus')
     try {
       await a.set('k', 'v1', { tags: ['t'] })
       expect(await b.get('k')).toBe('v1') // via L2, now in b's L1
       expect(b.peek('k')).toBe('v1')
 
       await a.set('k', 'v2', { tags: ['t'] })
-      await eventually(() => b.peek('k') === undefined, 2000, 'b drops k after a set')
+      await eventually(() => b.peek('k') === undefined, { what: 'b drops k after a set' })
       expect(await b.get('k')).toBe('v2')
 
       await a.delete('k')
-      await eventually(() => b.peek('k') === undefined, 2000, 'b drops k after a delete')
+      await eventually(() => b.peek('k') === undefined, { what: 'b drops k after a delete' })
       expect(await b.get('k')).toBeUndefined()
 
       await a.set('tagged', 1, { tags: ['t'] })
       expect(await b.get('tagged')).toBe(1)
       await b.invalidateTags(['t'])
-      await eventually(() => a.peek('tagged') === undefined, 2000, 'a honours the tag invalidation')
+      await eventually(() => a.peek('tagged') === undefined, { what: 'a honours the tag invalidation' })
       expect(await a.get('tagged')).toBeUndefined()
 
       await b.set('c', 1)
       expect(await a.get('c')).toBe(1)
       await b.clear()
-      await eventually(() => a.peek('c') === undefined, 2000, 'a flushes on clear')
+      await eventually(() => a.peek('c') === undefined, { what: 'a flushes on clear' })
       expect(await a.get('c')).toBeUndefined()
     } finally {
       busDiag.stop()
@@ -75,9 +82,11 @@ describe('bus', () => {
 
   it('an instance ignores its own messages', async () => {
     const a = make()
-    await connected(a)
+    const b = make()
+    await connected(a, b)
     await a.set('k', 1)
-    await sleep(50)
+    // b received a's message, so a (subscribed to the same channel) has been sent it too
+    await eventually(() => b.stats().bus!.received === 1, { what: 'b receives the set' })
     expect(a.peek('k')).toBe(1)
     expect(a.stats().bus!.received).toBe(0)
     expect(a.stats().bus!.published).toBe(1)
@@ -88,9 +97,9 @@ describe('bus', () => {
     const b = make({ l2: undefined })
     await connected(a, b)
     await a.set('k', 'a')
-    await eventually(() => b.stats().bus!.received === 1, 2000, 'b receives a set')
+    await eventually(() => b.stats().bus!.received === 1, { what: 'b receives a set' })
     await b.set('k', 'b')
-    await eventually(() => a.peek('k') === undefined, 2000, 'a drops its copy')
+    await eventually(() => a.peek('k') === undefined, { what: 'a drops its copy' })
     expect(b.peek('k')).toBe('b')
     expect(a.stats().l2Errors).toBe(0)
   })
@@ -101,9 +110,12 @@ describe('distributed lock', () => {
     const a = make({ bus: undefined, lockPollInterval: 10 })
     const b = make({ bus: undefined, lockPollInterval: 10 })
     let calls = 0
+    // The factory holds the lock until the other instance is seen waiting on it (no guessed sleep).
     const factory = async () => {
       calls++
-      await sleep(150)
+      await eventually(() => a.stats().locks.waited + b.stats().locks.waited === 1, {
+        what: 'the other instance waits for the lock',
+      })
       return `v${calls}`
     }
     const results = await Promise.all([
@@ -120,16 +132,26 @@ describe('distributed lock', () => {
   })
 
   it('a waiter runs the factory itself when the lock holder dies (lock expires)', async () => {
+    // a's lock lives 300 ms; b would wait up to 30 s, so b can only get on by the lock expiring.
     const a = make({ bus: undefined, lockTtl: 300, lockPollInterval: 10 })
-    const b = make({ bus: undefined, lockTtl: 300, lockPollInterval: 10 })
+    const b = make({ bus: undefined, lockTtl: 30_000, lockPollInterval: 10 })
     // a takes the lock and "dies": its factory never settles
     const never = a.getOrSet('k', () => new Promise<string>(() => {}), { lock: true })
     never.catch(() => {})
-    await sleep(30)
-    const started = Date.now()
-    expect(await b.getOrSet('k', () => 'from-b', { lock: true })).toBe('from-b')
-    const waited = Date.now() - started
-    expect(waited).toBeGreaterThanOrEqual(200)
-    expect(waited).toBeLessThan(2_000)
+    // Wait until a really holds the lock (Redis says so), instead of guessing how long that takes.
+    const lockKey = `${ns.prefix}:__hp:lock:k`
+    const redis = createClient({ url: redisUrl() })
+    redis.on('error', () => {})
+    await redis.connect()
+    try {
+      await eventually(async () => (await redis.exists(lockKey)) === 1, { what: "a's lock in Redis" })
+      expect(a.stats().locks.acquired).toBe(1)
+      expect(await b.getOrSet('k', () => 'from-b', { lock: true })).toBe('from-b')
+      // b waited, then took the expired lock itself (not the no-lock fallback of a waiter's deadline)
+      expect(b.stats().locks).toEqual({ acquired: 1, waited: 1, fallback: 0 })
+      expect(b.peek('k')).toBe('from-b')
+    } finally {
+      redis.destroy()
+    }
   })
 })

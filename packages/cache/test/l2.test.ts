@@ -1,10 +1,17 @@
 import { createClient } from '@redis/client'
-import { type RedisNamespace, redisNamespace, redisUrl, requireRedis } from '@hotpath/test-helpers'
+import {
+  capture,
+  eventually,
+  type RedisNamespace,
+  redisNamespace,
+  redisUrl,
+  requireRedis,
+} from '@hotpath/test-helpers'
 import KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cache, createCache } from '../src/index.ts'
-import { capture, sleep } from './helpers.ts'
+import { type Cache, type CacheGetEvent, createCache } from '../src/index.ts'
+import { manualClock } from './manual-clock.ts'
 
 let available = false
 let raw: ReturnType<typeof createClient>
@@ -25,7 +32,9 @@ function make(options: Parameters<typeof createCache>[0] = {}): Cache {
   const cache = createCache({
     namespace: ns.prefix,
     l2: { redisUrl: redisUrl() },
-    l2Timeout: 500,
+    // Generous: these tests are about L2 behaviour, not deadlines (a cold connection on a busy
+    // machine must not turn a read into a timed-out miss). chaos.test.ts covers deadlines.
+    l2Timeout: 10_000,
     ...options,
   })
   open.push(cache)
@@ -42,36 +51,46 @@ afterEach(async () => {
 
 describe('L2 on Redis', () => {
   it('writes `<namespace>:<key>` with an envelope and TTL = ttl + grace', async () => {
-    const cache = make({ ttl: 5_000, grace: 1_000 })
+    const clock = manualClock(1_700_000_000_000)
+    const cache = make({ ttl: 5_000, grace: 1_000, clock })
+    const started = performance.now()
     await cache.set('user:1', { name: 'Ada' }, { tags: ['users'] })
     const stored = await raw.get(`${ns.prefix}:user:1`)
     // hp2 <mode> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <tags length>: <tags JSON> <payload>
     const m = /^hp2J(\d{13})(\d{13})(\d{16})(\d+):(.*)$/.exec(stored!)
     expect(m).not.toBeNull()
     const [, expiresAt, graceUntil, createdAt, tagsLength, rest] = m!
-    expect(Number(expiresAt) - Number(createdAt) / 1000).toBeCloseTo(5_000, -1)
-    expect(Number(graceUntil) - Number(expiresAt)).toBe(1_000)
+    // the envelope's times come from the cache's clock (epoch), exactly
+    expect(Number(createdAt)).toBe(1_700_000_000_000 * 1000)
+    expect(Number(expiresAt)).toBe(1_700_000_000_000 + 5_000)
+    expect(Number(graceUntil)).toBe(1_700_000_000_000 + 6_000)
     expect(JSON.parse(rest!.slice(0, Number(tagsLength)))).toEqual(['users'])
     expect(JSON.parse(rest!.slice(Number(tagsLength)))).toEqual({ name: 'Ada' })
     await cache.set('s', 'plain string')
     expect(await raw.get(`${ns.prefix}:s`)).toMatch(/^hp2S\d{42}0:plain string$/)
+    // Redis counts the key's TTL (ttl + grace) on its own clock from when it got the SET: at most
+    // 6,000 ms, minus however long this test took since (judged against the elapsed time, not a guess).
     const pttl = await raw.pTTL(`${ns.prefix}:user:1`)
-    expect(pttl).toBeGreaterThan(5_000)
+    const elapsed = performance.now() - started
     expect(pttl).toBeLessThanOrEqual(6_000)
+    expect(pttl).toBeGreaterThanOrEqual(6_000 - Math.ceil(elapsed) - 1)
   })
 
   it('an L2 hit backfills L1 with the remaining TTL, not the full one', async () => {
-    const a = make({ ttl: 1000 })
-    const b = make({ ttl: 1000 })
+    // One injected clock for both instances (Redis itself keeps the key for the real 60 s).
+    const clock = manualClock()
+    const a = make({ ttl: 60_000, clock })
+    const b = make({ ttl: 60_000, clock })
     await a.set('k', 'v')
-    const written = Date.now()
-    await sleep(600)
+    clock.advance(40_000)
     expect(b.peek('k')).toBeUndefined()
     expect(await b.get('k')).toBe('v')
     expect(b.peek('k')).toBe('v')
     expect(b.stats().l2Hits).toBe(1)
-    // 1,050 ms after the write: expired in b's L1 although b read it only ~450 ms ago
-    await sleep(Math.max(0, written + 1050 - Date.now()))
+    // b's L1 copy lives for the 20,000 ms the entry had left, not a fresh 60,000
+    clock.advance(19_999)
+    expect(b.peek('k')).toBe('v')
+    clock.advance(2)
     expect(b.peek('k')).toBeUndefined()
   })
 
@@ -128,9 +147,10 @@ describe('L2 on Redis', () => {
     expect(await cache.get('broken')).toBeUndefined()
     expect(await cache.getOrSet('wrongshape', () => 'fresh')).toBe('fresh')
     expect(cache.stats().l2Corrupt).toBe(3)
-    await sleep(20)
-    expect(await raw.exists(`${ns.prefix}:foreign`)).toBe(0)
-    expect(await raw.exists(`${ns.prefix}:broken`)).toBe(0)
+    // the deletes are fire and forget: wait for them (generous deadline, no guessed sleep)
+    await eventually(async () => (await raw.exists([`${ns.prefix}:foreign`, `${ns.prefix}:broken`])) === 0, {
+      what: 'corrupt values deleted',
+    })
     expect(await cache.get('wrongshape')).toBe('fresh')
   })
 
@@ -195,22 +215,25 @@ describe('L2 on Redis', () => {
     await adapter.disconnect()
 
     const memory = new Keyv()
-    const m1 = createCache({ l2: memory, l1: false, ttl: 40 })
+    const clock = manualClock()
+    const m1 = createCache({ l2: memory, l1: false, ttl: 40, clock })
     open.push(m1)
     await m1.set('a', { x: 1 })
+    clock.advance(39)
     expect(await m1.get('a')).toEqual({ x: 1 })
-    await sleep(60)
+    clock.advance(1)
     expect(await m1.get('a')).toBeUndefined() // envelope expiry also applies to stores without TTLs
   })
 })
 
 describe('L2 grace and diagnostics across instances', () => {
   it('serves a stale L2 value on factory error, and publishes l2 hits', async () => {
-    const a = make({ ttl: 50, grace: 10_000 })
-    const b = make({ ttl: 50, grace: 10_000 })
+    const clock = manualClock()
+    const a = make({ ttl: 50, grace: 10_000, clock })
+    const b = make({ ttl: 50, grace: 10_000, clock })
     await a.set('k', 'old')
-    await sleep(80)
-    const get = capture('hotpath:cache:get')
+    clock.advance(80)
+    const get = capture<CacheGetEvent>('hotpath:cache:get')
     try {
       // b has no L1 copy: it finds the stale envelope in L2 and serves it at once (refresh fails quietly)
       expect(await b.getOrSet('k', () => Promise.reject(new Error('down')))).toBe('old')
@@ -228,13 +251,14 @@ describe('L2 grace and diagnostics across instances', () => {
   })
 
   it('stats: entries, approximate bytes, expire evictions', async () => {
-    const cache = make({ ttl: 30 })
+    const clock = manualClock()
+    const cache = make({ ttl: 30, clock })
     await cache.set('a', 'x'.repeat(100))
     await cache.set('b', 'y'.repeat(100))
     const s = cache.stats()
     expect(s.entries).toBe(2)
     expect(s.bytes).toBeGreaterThanOrEqual(400)
-    await sleep(50)
+    clock.advance(31)
     expect(cache.peek('a')).toBeUndefined()
     expect(cache.stats().evictions.expire).toBe(1)
   })

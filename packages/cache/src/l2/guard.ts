@@ -1,12 +1,11 @@
 // Every L2 call goes through the guard: a deadline (l2Timeout) and a circuit breaker.
 // Deadlines share one timer: calls are queued in deadline order (one timeout for all), and a sweeper
 // rejects the overdue ones, so a call costs one small object instead of a timer of its own.
-import { breakerChannel, l2ErrorChannel } from '../channels.ts'
-import { now } from '../clock.ts'
+import type { Clock } from '@hotpath/core'
+import { type BreakerState, breakerChannel, type L2Operation, l2ErrorChannel } from '../channels.ts'
 import { L2TimeoutError, L2UnavailableError } from '../errors.ts'
 
-export type L2Operation = 'get' | 'set' | 'delete' | 'clear' | 'lock' | 'sync'
-export type BreakerState = 'closed' | 'open' | 'half-open'
+export type { BreakerState, L2Operation }
 
 /** One call under a deadline. `fail` runs when the deadline passes first. */
 export class Waiter {
@@ -26,6 +25,7 @@ export interface GuardOptions {
   timeout: number
   threshold: number
   halfOpenAfter: number
+  clock: Clock
 }
 
 export class L2Guard {
@@ -33,6 +33,7 @@ export class L2Guard {
   errors = 0
   timeouts = 0
   readonly #o: GuardOptions
+  readonly #clock: Clock
   #failures = 0
   #openedAt = 0
   #probing = false
@@ -42,13 +43,14 @@ export class L2Guard {
 
   constructor(options: GuardOptions) {
     this.#o = options
+    this.#clock = options.clock
   }
 
   /** Whether a call may go to L2 now (false while the breaker is open; one probe when half-open). */
   allow(): boolean {
     if (this.state === 'closed') return true
     if (this.state === 'open') {
-      if (now() - this.#openedAt < this.#o.halfOpenAfter) return false
+      if (this.#clock.now() - this.#openedAt < this.#o.halfOpenAfter) return false
       this.#setState('half-open')
       this.#probing = false
     }
@@ -94,7 +96,7 @@ export class L2Guard {
 
   /** Starts the deadline of a call; `fail` gets an L2TimeoutError if the deadline passes first. */
   track(op: L2Operation, fail: (error: unknown) => void): Waiter {
-    const w = new Waiter(now() + this.#o.timeout, op, fail)
+    const w = new Waiter(this.#clock.now() + this.#o.timeout, op, fail)
     this.#queue.push(w)
     if (this.#timer === undefined) this.#arm(this.#o.timeout)
     return w
@@ -134,7 +136,7 @@ export class L2Guard {
 
   #sweep = (): void => {
     this.#timer = undefined
-    const t = now()
+    const t = this.#clock.now()
     const q = this.#queue
     let head = this.#head
     while (head < q.length) {
@@ -182,7 +184,7 @@ export class L2Guard {
     this.#failures++
     this.#probing = false
     if (this.state === 'half-open' || (this.state === 'closed' && this.#failures >= this.#o.threshold)) {
-      this.#openedAt = now()
+      this.#openedAt = this.#clock.now()
       this.#setState('open')
     }
   }
@@ -200,7 +202,7 @@ export class L2Guard {
       const w = this.#queue[i]!
       if (!w.done) {
         w.done = true
-        w.fail(new L2UnavailableError(w.op))
+        w.fail(new L2UnavailableError(w.op, 'the cache is closing'))
       }
     }
     this.#queue = []

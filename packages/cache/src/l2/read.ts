@@ -1,7 +1,6 @@
 // Reading entries from L2: decode, count and delete corrupt values, check invalidation stamps (read
 // from L2 when they may be out of date), and turn envelopes into L1 entries.
 import type { LayeredCache } from '../cache.ts'
-import { fromWall, now } from '../clock.ts'
 import { decodeEnvelope, type Envelope } from '../codec.ts'
 import { Wrapped } from '../l1.ts'
 
@@ -47,8 +46,8 @@ function check(c: LayeredCache, env: Envelope): Envelope | undefined {
   if ((inv.clearedAt !== 0 || (env.tags !== undefined && inv.any)) && !inv.valid(env.createdAt, env.tags)) {
     return undefined
   }
-  const t = now()
-  if (fromWall(env.expiresAt) <= t && fromWall(env.graceUntil) <= t) return undefined
+  const wall = c.clock.epoch()
+  if (env.expiresAt <= wall && env.graceUntil <= wall) return undefined
   return env
 }
 
@@ -73,12 +72,16 @@ async function sync(c: LayeredCache, names: (string | null)[]): Promise<void> {
   c.inv.markSynced(names)
 }
 
-/** An L2 envelope as an L1 entry (the stale / previous value of a refresh). */
-export function toWrapped(env: Envelope): Wrapped {
+/**
+ * An L2 envelope as an L1 entry (the stale / previous value of a refresh): its wall-clock expiry
+ * times become times of the cache's monotonic clock (same distance from now).
+ */
+export function toWrapped(c: LayeredCache, env: Envelope): Wrapped {
+  const shift = c.clock.now() - c.clock.epoch()
   return new Wrapped(
     env.value,
-    fromWall(env.expiresAt),
-    fromWall(env.graceUntil),
+    env.expiresAt + shift,
+    env.graceUntil + shift,
     env.createdAt,
     env.tags,
     env.expiresAt - env.createdAt,

@@ -1,5 +1,6 @@
 // L2 backend talking to a @redis/client client directly: used for `{ redisUrl }` and for a
 // @keyv/redis adapter (its client, same keys and values), which keeps L2 hits close to raw GET speed.
+import { L2NotReadyError, PeerMissingError } from '../errors.ts'
 import type { L2Backend } from './backend.ts'
 
 /** The slice of @redis/client's client that the cache uses (kept structural: @redis/client is optional). */
@@ -24,13 +25,6 @@ export interface RedisClientLike {
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
-class NotReadyError extends Error {
-  override name = 'RedisNotReadyError'
-  constructor() {
-    super('Redis client is not connected')
-  }
-}
-
 /** Reconnect with capped exponential backoff; never give up (the breaker stops calls meanwhile). */
 export function reconnectStrategy(retries: number): number {
   return Math.min(25 * 2 ** Math.min(retries, 10), 1000) + Math.floor(Math.random() * 25)
@@ -39,9 +33,13 @@ export function reconnectStrategy(retries: number): number {
 export async function createRedisClient(
   url: string,
   onError: (error: unknown) => void,
+  option = 'l2',
 ): Promise<RedisClientLike> {
-  const mod = (await import('@redis/client')) as unknown as {
-    createClient(options: object): RedisClientLike
+  let mod: { createClient(options: object): RedisClientLike }
+  try {
+    mod = (await import('@redis/client')) as unknown as typeof mod
+  } catch (error) {
+    throw new PeerMissingError('@redis/client', `${option}: { redisUrl }`, error)
   }
   const client = mod.createClient({
     url,
@@ -81,7 +79,7 @@ export class RedisBackend implements L2Backend {
     const c = this.#client
     if (c?.isReady) return c
     if (!this.#everReady) return this.#ready
-    throw new NotReadyError()
+    throw new L2NotReadyError()
   }
 
   /** GET through sendCommand: the same command without the per-call parser object of `client.get`. */
