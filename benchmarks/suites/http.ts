@@ -35,8 +35,8 @@ export default defineSuite({
     url = `http://127.0.0.1:${Number(line.toString().trim())}/items`
     undiciAgent = new Agent({ connections: 50 })
     // Cache off and coalescing off: every request reaches the server, like raw undici.
-    cacheOff = createHttpClient({ cache: false, coalesce: false, connections: 50, maxConnections: 100 })
-    cacheOn = createHttpClient({ connections: 50, maxConnections: 100 })
+    cacheOff = createHttpClient({ cache: false, coalesce: false, connections: 50, maxInFlight: 100 })
+    cacheOn = createHttpClient({ connections: 50, maxInFlight: 100 })
     await cacheOn.request(url) // the server sends no Cache-Control: cached for defaultTtl (5 min)
     await new Promise((r) => setTimeout(r, 20))
     const warm = await cacheOn.request(url)

@@ -45,10 +45,14 @@ describe('options and input validation', () => {
     expect(() => createHttpClient({ breaker: { halfOpenAfter: 0 } })).toThrowError(/"breaker.halfOpenAfter"/)
     expect(() => createHttpClient({ origin: 'ftp://x' })).toThrowError(/"origin"/)
     expect(() => createHttpClient({ retry: { retries: -1 } })).toThrowError(/"retry.retries"/)
-    expect(() => createHttpClient({ retry: { retry: 1 } as never })).toThrowError(/"retry.retry".*no such option/)
+    expect(() => createHttpClient({ retry: { retry: 1 } as never })).toThrowError(
+      /"retry.retry".*no such option/,
+    )
     expect(() => createHttpClient({ invalidate: 'all' as never })).toThrowError(/"invalidate"/)
     expect(() => createHttpClient({ clock: { now: () => 0 } as never })).toThrowError(/"clock"/)
-    expect(() => createHttpClient({ bogus: 1 } as never)).toThrowError(/invalid option "bogus".*no such option/)
+    expect(() => createHttpClient({ bogus: 1 } as never)).toThrowError(
+      /invalid option "bogus".*no such option/,
+    )
     // renamed in 0.x: the error names the new option
     expect(() => createHttpClient({ maxConnections: 5 } as never)).toThrowError(
       /"maxConnections".*renamed to "maxInFlight"/,
@@ -224,7 +228,9 @@ describe('upstream faults surface as coded errors with the cause', () => {
     expect(error.code).toBe('HOTPATH_HTTP_ABORTED')
     expect(error.cause).toBe(reason)
     // aborted before it is sent: the same coded error
-    const early = await c.request({ url: `${s.origin}/`, signal: AbortSignal.abort() }).catch((e: unknown) => e)
+    const early = await c
+      .request({ url: `${s.origin}/`, signal: AbortSignal.abort() })
+      .catch((e: unknown) => e)
     expect((early as HttpError).code).toBe('HOTPATH_HTTP_ABORTED')
   })
 })

@@ -144,7 +144,8 @@ describe('diagnostics channels', () => {
       retries.stop()
       waits.stop()
     }
-    const mine = <T extends { client: string }>(events: T[]): T[] => events.filter((e) => e.client === 'diag2')
+    const mine = <T extends { client: string }>(events: T[]): T[] =>
+      events.filter((e) => e.client === 'diag2')
     expect(mine(requests.messages).map((e) => e.cache)).toEqual(['miss', 'hit', 'miss'])
     expect(mine(requests.messages)[1]).toMatchObject({
       client: 'diag2',
@@ -187,7 +188,11 @@ describe('close', () => {
       res.writeHead(503, { 'retry-after': '20' })
       res.end()
     })
-    const c = createHttpClient({ name: 'closing', retry: { retries: 3, maxRetryAfter: 60_000 }, cache: false })
+    const c = createHttpClient({
+      name: 'closing',
+      retry: { retries: 3, maxRetryAfter: 60_000 },
+      cache: false,
+    })
     const retries = capture<HttpChannelPayloads['hotpath:http:retry']>('hotpath:http:retry')
     const p = c.request(`${s.origin}/`)
     await retries.next((e) => e.client === 'closing') // in the 20 s Retry-After wait

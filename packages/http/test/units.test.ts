@@ -67,7 +67,9 @@ describe('collections and tags', () => {
 
   it('validates store options', () => {
     const fake = { get() {}, set() {}, peek() {}, delete() {}, invalidateTags() {}, close() {} } as never
-    expect(() => createUndiciCacheStore(fake, { maxEntrySize: -1 })).toThrowError(/"maxEntrySize": received -1/)
+    expect(() => createUndiciCacheStore(fake, { maxEntrySize: -1 })).toThrowError(
+      /"maxEntrySize": received -1/,
+    )
     expect(() => createUndiciCacheStore(fake, { maxVariants: 0 })).toThrowError(/maxVariants/)
     expect(() => createUndiciCacheStore(fake, { credentialKey: 'x' as never })).toThrowError(/credentialKey/)
     expect(() => createUndiciCacheStore(fake, { cacheTags: 'x' as never })).toThrowError(/"cacheTags"/)
@@ -84,11 +86,7 @@ describe('collections and tags', () => {
 describe('time-driven logic under fake timers', () => {
   it('the token bucket queues, times out after maxWait and rejects a full queue', async () => {
     vi.useFakeTimers() // systemClock reads the faked performance.now()
-    const bucket = new TokenBucket(
-      'http://x',
-      { rps: 10, burst: 1, maxQueue: 2, maxWait: 250 },
-      systemClock,
-    )
+    const bucket = new TokenBucket('http://x', { rps: 10, burst: 1, maxQueue: 2, maxWait: 250 }, systemClock)
     expect(bucket.tryTake()).toBe(true)
     expect(bucket.tryTake()).toBe(false)
     const waited = bucket.wait()
