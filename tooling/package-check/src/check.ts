@@ -56,7 +56,7 @@ function typesNodeDir(): string {
 }
 
 /** Internal dependencies (transitively) that must be packed with `pkg`, since they are not on the registry. */
-function internalClosure(pkg: WorkspacePackage, siblings: WorkspacePackage[]): WorkspacePackage[] {
+export function internalClosure(pkg: WorkspacePackage, siblings: WorkspacePackage[]): WorkspacePackage[] {
   const byName = new Map(siblings.map((s) => [s.manifest.name, s]))
   const seen = new Map<string, WorkspacePackage>()
   const visit = (p: WorkspacePackage) => {

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // pnpm check:packages — pack, install alone, import, type-check and check every publishable package.
 // `--only @hotpath/cache` (repeatable) checks just those.
+// `--report <file>` writes a Vitest-like JSON summary (one "test" per package) that .ci/run's closing line counts.
 // `--imports-only --node <path>` runs only the import step (all tarballs in one install) under that Node,
 // e.g. the floor of engines.node (.ci/run does this with Node 22.20.0).
+import { writeFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkPackage } from './check.ts'
 import { run } from './exec.ts'
 import { checkImportsOn } from './imports-on-node.ts'
 import { readManifest } from './manifest.ts'
-import { publishablePackages } from './workspace.ts'
+import { publishablePackages, type WorkspacePackage } from './workspace.ts'
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +20,8 @@ const { values } = parseArgs({
     only: { type: 'string', multiple: true },
     node: { type: 'string' },
     'imports-only': { type: 'boolean' },
+    concurrency: { type: 'string', default: '2' },
+    report: { type: 'string' },
   },
 })
 const root = resolve(values.root ?? '.')
@@ -49,13 +53,26 @@ if (!nodeFloor) {
   process.exit(1)
 }
 
+/** One "test" per package, in the shape of Vitest's JSON report that tooling/scripts/test-summary.ts totals. */
+async function report(passed: number, failedCount: number): Promise<void> {
+  if (!values.report) return
+  await writeFile(
+    resolve(values.report),
+    JSON.stringify({
+      numTotalTests: passed + failedCount,
+      numPassedTests: passed,
+      numFailedTests: failedCount,
+    }),
+  )
+}
+
 let failed = 0
 const selected = only.size > 0 ? packages.filter((p) => only.has(p.manifest.name)) : packages
 
 if (values['imports-only']) {
   const version = (await run(node, ['-v'], root)).stdout.trim()
   const started = performance.now()
-  const results = await checkImportsOn(node, selected, { keep: values.keep ?? false })
+  const results = await checkImportsOn(node, selected, { keep: values.keep ?? false, siblings: packages })
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   for (const result of results) {
     if (result.problems.length === 0) console.log(`ok   ${result.name} imports under Node ${version}`)
@@ -68,26 +85,41 @@ if (values['imports-only']) {
   console.log(
     `check:packages --imports-only: ${results.length - failed} of ${results.length} packages import under Node ${version} (${seconds}s)`,
   )
+  await report(results.length - failed, failed)
   process.exit(failed === 0 ? 0 : 1)
 }
 
-for (const pkg of selected) {
-  const started = performance.now()
-  const result = await checkPackage(pkg, {
-    siblings: packages,
-    keep: values.keep ?? false,
-    nodeFloor,
-    directory: relative(root, pkg.dir),
-    node,
-  })
-  const seconds = ((performance.now() - started) / 1000).toFixed(1)
-  if (result.problems.length === 0) {
-    console.log(`ok   ${result.name} (${result.installed.length} installed packages, ${seconds}s)`)
-  } else {
-    failed++
-    console.log(`FAIL ${result.name} (${seconds}s)`)
-    for (const problem of result.problems) console.log(`     - ${problem}`)
+// Packages are checked a few at a time (each mostly waits on pnpm pack, npm install and tsc); output keeps their order.
+const concurrency = Math.max(1, Number(values.concurrency) || 1)
+const outcomes = selected.map(() => Promise.withResolvers<string[]>())
+let next = 0
+async function worker(): Promise<void> {
+  while (next < selected.length) {
+    const index = next++
+    const pkg = selected[index] as WorkspacePackage
+    const started = performance.now()
+    const result = await checkPackage(pkg, {
+      siblings: packages,
+      keep: values.keep ?? false,
+      nodeFloor,
+      directory: relative(root, pkg.dir),
+      node,
+    }).catch((error: unknown) => ({ name: pkg.manifest.name, problems: [String(error)], installed: [] }))
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    outcomes[index]?.resolve(
+      result.problems.length === 0
+        ? [`ok   ${result.name} (${result.installed.length} installed packages, ${seconds}s)`]
+        : [`FAIL ${result.name} (${seconds}s)`, ...result.problems.map((p) => `     - ${p}`)],
+    )
   }
 }
+const workers = Array.from({ length: Math.min(concurrency, selected.length) }, () => worker())
+for (const outcome of outcomes) {
+  const lines = await outcome.promise
+  if (lines[0]?.startsWith('FAIL')) failed++
+  for (const line of lines) console.log(line)
+}
+await Promise.all(workers)
 console.log(`check:packages: ${selected.length - failed} of ${selected.length} packages clean`)
+await report(selected.length - failed, failed)
 process.exit(failed === 0 ? 0 : 1)

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { importProblems, lastLines, pack } from './check.ts'
+import { importProblems, internalClosure, lastLines, pack } from './check.ts'
 import { run } from './exec.ts'
 import { exportTargets, readManifest } from './manifest.ts'
 import type { WorkspacePackage } from './workspace.ts'
@@ -19,7 +19,7 @@ export interface ImportResult {
 export async function checkImportsOn(
   node: string,
   packages: WorkspacePackage[],
-  options: { keep?: boolean } = {},
+  options: { keep?: boolean; siblings?: WorkspacePackage[] } = {},
 ): Promise<ImportResult[]> {
   const work = await mkdtemp(join(tmpdir(), 'hp-pkgimports-'))
   try {
@@ -28,7 +28,11 @@ export async function checkImportsOn(
     await mkdir(tarballs)
     await mkdir(app)
     const files: string[] = []
-    for (const pkg of packages) files.push(await pack(pkg, tarballs))
+    // The selected packages plus the internal ones they need (not on the registry), each packed once.
+    const toPack = new Map(packages.map((p) => [p.manifest.name, p]))
+    for (const pkg of packages)
+      for (const dep of internalClosure(pkg, options.siblings ?? [])) toPack.set(dep.manifest.name, dep)
+    for (const pkg of toPack.values()) files.push(await pack(pkg, tarballs))
     await writeFile(
       join(app, 'package.json'),
       JSON.stringify({ name: 'hp-imports-app', private: true, type: 'module' }),
