@@ -1,9 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import cluster, { type Worker } from 'node:cluster'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { EventEmitter } from 'node:events'
+import { seededRandom } from '@hotpath/test-helpers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { gather, IPC_TAG, type Peer } from '../src/cluster.ts'
 import { createMetrics, type Metrics } from '../src/index.ts'
-import { exactPercentile, promtoolCheck, rng, samples } from './helpers.ts'
+import { exactPercentile, promtoolCheck, samples } from './helpers.ts'
 
 const script = fileURLToPath(new URL('./fixtures/cluster-worker.ts', import.meta.url))
 // The fixture is TypeScript run by Node itself: unflagged from Node 23.6, behind a flag on Node 22.
@@ -63,7 +66,7 @@ function forkWorker(index: number, durations: number[], env: Record<string, stri
 
 describe('cluster mode with real node:cluster workers', () => {
   it('the primary serves one /metrics and one report merging every worker', async () => {
-    const r = rng(3)
+    const r = seededRandom(3)
     const d1 = Array.from({ length: 400 }, () => 1 + r() * 50)
     const d2 = Array.from({ length: 600 }, () => 20 + r() * 200)
     metrics = createMetrics({
@@ -123,7 +126,9 @@ describe('cluster mode with real node:cluster workers', () => {
   })
 
   it('a worker that does not answer is left out after the deadline; nothing hangs', async () => {
-    metrics = createMetrics({ cluster: { timeout: 400 }, runtime: false })
+    // the deadline itself is tested exactly with fake time below; here a real worker must have time to
+    // answer on a loaded machine, so the deadline is the default
+    metrics = createMetrics({ cluster: { timeout: 2000 }, runtime: false })
     const good = forkWorker(1, [5, 6, 7])
     const mute = forkWorker(2, [], { HOTPATH_WORKER_SILENT: '1' })
     await Promise.all([ready(good), ready(mute)])
@@ -156,5 +161,77 @@ describe('cluster mode with real node:cluster workers', () => {
     expect((await metrics.report()).routes[0]?.count).toBe(3)
     detach()
     expect((await metrics.report()).routes).toEqual([])
+  })
+})
+
+/** A peer over an EventEmitter: answers the primary's collect request unless `mute`. */
+function fakePeer(mute: boolean): Peer & { requests: number } {
+  const bus = new EventEmitter()
+  const peer = {
+    requests: 0,
+    connected: true,
+    send(message: unknown): boolean {
+      peer.requests++
+      const m = message as { [IPC_TAG]: string; id: number }
+      if (!mute) {
+        queueMicrotask(() =>
+          bus.emit('message', {
+            [IPC_TAG]: 'snapshot',
+            id: m.id,
+            snapshot: { metrics: [], source: { worker: 'x' } },
+          }),
+        )
+      }
+      return true
+    },
+    on(event: 'message', listener: (message: unknown) => void) {
+      bus.on(event, listener)
+      return peer
+    },
+    off(event: 'message', listener: (message: unknown) => void) {
+      bus.off(event, listener)
+      return peer
+    },
+  }
+  return peer
+}
+
+describe("gather(): the primary's deadline per worker (fake time)", () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('answers at once when every worker answers, and leaves a mute one out exactly at the deadline', async () => {
+    vi.useFakeTimers()
+    const peers = new Map<string, Peer>([
+      ['good', fakePeer(false)],
+      ['mute', fakePeer(true)],
+    ])
+    let result: Awaited<ReturnType<typeof gather>> | undefined
+    const done = gather(peers, 400).then((r) => {
+      result = r
+    })
+    await vi.advanceTimersByTimeAsync(399)
+    expect(result).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(1)
+    await done
+    expect(result?.results.map((r) => r.worker)).toEqual(['good'])
+    expect(result?.missing).toEqual(['mute'])
+    expect(vi.getTimerCount()).toBe(0) // every deadline timer was cleared
+
+    const fast = gather(new Map([['good', fakePeer(false)]]), 60_000)
+    await vi.advanceTimersByTimeAsync(0)
+    await expect(fast).resolves.toMatchObject({ missing: [] })
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a disconnected worker is missing without waiting', async () => {
+    vi.useFakeTimers()
+    const gone = Object.assign(fakePeer(false), { connected: false })
+    await expect(gather(new Map([['gone', gone]]), 60_000)).resolves.toEqual({
+      results: [],
+      missing: ['gone'],
+    })
+    expect(gone.requests).toBe(0)
   })
 })

@@ -67,18 +67,6 @@ export function dbQuery(durationMs: number, over: Record<string, unknown> = {}):
   })
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Exact nearest-rank percentile of a sample. */
 export function exactPercentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)

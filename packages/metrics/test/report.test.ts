@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { seededRandom } from '@hotpath/test-helpers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createMetrics,
   DEFAULT_THRESHOLDS,
@@ -8,10 +9,11 @@ import {
   type RuntimeFigures,
 } from '../src/index.ts'
 import { recommend } from '../src/recommendations.ts'
-import { cacheGet, ch, dbQuery, exactPercentile, httpRequest, rng } from './helpers.ts'
+import { cacheGet, ch, dbQuery, exactPercentile, httpRequest } from './helpers.ts'
 
 let metrics: Metrics | undefined
 afterEach(async () => {
+  vi.useRealTimers()
   await metrics?.close()
   metrics = undefined
 })
@@ -44,7 +46,7 @@ describe('report() percentiles are within 5% of the exact percentile', () => {
   for (const [name, draw] of distributions) {
     it(`per route and per upstream: ${name}`, async () => {
       const m = make().instrument()
-      const r = rng(42)
+      const r = seededRandom(42)
       const values = Array.from({ length: 20_000 }, () => draw(r))
       for (const v of values) {
         m.recordServerRequest({ method: 'GET', route: '/orders/:id', statusCode: 200, durationMs: v })
@@ -70,7 +72,7 @@ describe('report() percentiles are within 5% of the exact percentile', () => {
 
   it('pool wait p95 and query p95 on a known distribution', async () => {
     const m = make().instrument()
-    const r = rng(7)
+    const r = seededRandom(7)
     const waits = Array.from({ length: 5000 }, () => -Math.log(1 - r()) * 5)
     for (const w of waits) ch.poolAcquire.publish({ pool: 'main', waitMs: w })
     const qs = Array.from({ length: 5000 }, () => 1 + r() * 99)
@@ -173,8 +175,11 @@ describe('report() figures', () => {
   })
 
   it('includes the runtime figures of the process', async () => {
+    // the sampler's windows are ours: fake intervals close two of them (the figures are real)
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
     const m = make({ runtime: { sampleInterval: 50 } })
-    await new Promise((r) => setTimeout(r, 120))
+    await vi.advanceTimersByTimeAsync(120)
+    vi.useRealTimers()
     const { runtime, workers } = await m.report()
     expect(runtime?.rssBytes).toBeGreaterThan(0)
     expect(runtime?.heapUsedBytes).toBeGreaterThan(0)
@@ -309,9 +314,9 @@ describe('recommendations: each rule with data that triggers it and data that do
   })
 
   it('event-loop-delay', async () => {
+    // live figures: a blocked loop fires the rule. (Below the threshold it does not: tested on given figures
+    // above; an idle check here would judge how the OS schedules this process on a loaded machine.)
     const m = make({ runtime: { sampleInterval: 1000, resolution: 5 } })
-    await new Promise((r) => setTimeout(r, 30))
-    expect(rules(await m.report(), 'event-loop-delay')).toEqual([])
     for (let i = 0; i < 3; i++) {
       block(120)
       await new Promise((r) => setImmediate(r))
