@@ -1,4 +1,4 @@
-// The dependency arrows of ARCHITECTURE.md, as data. A package missing here may import
+// The dependency arrows of docs/architecture.md, as data. A package missing here may import
 // any @hotpath package except @hotpath/metrics.
 export const allowedInternalImports: Readonly<Record<string, readonly string[]>> = {
   '@hotpath/core': [],

@@ -27,7 +27,7 @@ export class ServiceUnavailableError extends Error {
  */
 async function requireService(name: string, url: string, port: number): Promise<boolean> {
   if (await canConnect(url, port)) return true
-  const message = `${name} is not reachable at ${url}; start it (see DEVELOPERS.md) or set the URL env var`
+  const message = `${name} is not reachable at ${url}; start it (see CONTRIBUTING.md, "Services for the tests") or set the URL env var`
   if (isCI()) throw new ServiceUnavailableError(message)
   console.warn(`[test-helpers] SKIPPING: ${message}`)
   return false
