@@ -18,7 +18,8 @@ export interface DbQueryEvent {
   rows: number
   /** True when the rows came from the query cache (the statement did not run). */
   cached: boolean
-  error?: { code: string | undefined; message: string }
+  /** Present when the statement failed: the coded error's `code` (a `HOTPATH_DB_*` code) and message. */
+  error?: { code: string; message: string }
 }
 
 /** `hotpath:db:slow-query`: a statement at or over `slowQueryThreshold` (same payload as `hotpath:db:query`). */
@@ -57,7 +58,8 @@ export type DbPoolDestroyReason = 'destroyed' | 'error' | 'lifetime' | 'idle' | 
 export interface DbPoolDestroyEvent {
   pool: string
   reason: DbPoolDestroyReason
-  error: unknown
+  /** The error that broke the resource (`invalidate(resource, error)`, `lease.destroy(error)`), when there was one. */
+  error?: unknown
 }
 
 /** `hotpath:db:pool:error`: an idle resource failed, or `destroy` threw. */

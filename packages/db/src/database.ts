@@ -213,7 +213,8 @@ class DatabaseImpl implements Database {
       rows,
       cached,
     }
-    if (error !== undefined) p.error = { code: (error as { code?: string }).code, message: error.message }
+    if (error !== undefined)
+      p.error = { code: (error as { code?: string }).code ?? 'HOTPATH_DB_QUERY', message: error.message }
     return p
   }
 

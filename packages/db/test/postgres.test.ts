@@ -11,7 +11,7 @@ import {
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createDatabase, type Database, postgres } from '../src/index.ts'
-import { describeDriver } from './driver-suite.ts'
+import { describeDriver, settledStats } from './driver-suite.ts'
 
 let available = false
 let schema: FreshSchema
@@ -144,7 +144,7 @@ describe('postgres driver', () => {
     })
     await expect(db.query('select $1', { named: 1 })).rejects.toMatchObject({ code: 'HOTPATH_DB_BIND' })
     expect(await db.query('select 2 as two')).toEqual([{ two: 2 }])
-    expect(db.stats().pool).toMatchObject({ used: 0, destroyed: 0 })
+    expect((await settledStats(db)).pool).toMatchObject({ used: 0, destroyed: 0 })
   })
 
   it('gives up on a connection whose server stays silent past statementTimeout + margin', async () => {
@@ -222,7 +222,7 @@ describe('postgres driver', () => {
     for (const e of errors) expect(['HOTPATH_DB_CONNECTION', 'HOTPATH_DB_QUERY']).toContain(e.code)
     // Healed: fresh connections, and every query works again.
     expect(await db.query('select 1 as ok')).toEqual([{ ok: 1 }])
-    const stats = db.stats().pool
+    const stats = (await settledStats(db)).pool
     expect(stats.destroyed).toBeGreaterThan(0)
     expect(stats.used).toBe(0)
     expect(stats.size).toBeLessThanOrEqual(4)

@@ -121,6 +121,24 @@ describe('sqlite driver', () => {
     })
   })
 
+  it('gives its clock to the query cache it creates: cached rows expire on that clock', async () => {
+    let t = 1_000
+    const clock = { now: () => t, epoch: () => 1_700_000_000_000 + t }
+    const db = open('cache-clock', {}, { clock, queryCache: { ttl: 1_000 }, slowQueryThreshold: 1e9 })
+    await db.execute('create table c (v int)')
+    await db.execute('insert into c values (1)')
+    const read = () => db.query('select v from c', [], { cache: true })
+    expect(await read()).toEqual([{ v: 1 }])
+    expect(await read()).toEqual([{ v: 1 }])
+    expect(db.stats().queryCache).toEqual({ hits: 1, misses: 1 })
+    t += 999
+    await read()
+    expect(db.stats().queryCache.misses).toBe(1) // still fresh on the database clock
+    t += 2_000
+    await read()
+    expect(db.stats().queryCache.misses).toBe(2) // expired on the database clock, no real time passed
+  })
+
   it('uses a @hotpath/cache instance passed in, and can run without a cache', async () => {
     const { createCache } = await import('@hotpath/cache')
     const cache = createCache({ namespace: 'hp-db-test', ttl: 60_000 })
