@@ -47,7 +47,8 @@ export function buildDispatchers(o: ResolvedOptions, options: HttpClientOptions 
     }
   }
   const backend: ResponseCacheBackend =
-    cacheOption ?? (createCache({ namespace: `hotpath-http-${o.name}` }) as ResponseCacheBackend)
+    cacheOption ??
+    (createCache({ namespace: `hotpath-http-${o.name}`, clock: o.clock }) as ResponseCacheBackend)
   const store = new HotpathCacheStore(backend, {
     maxEntrySize: o.maxEntrySize,
     credentialKey: options?.credentialKey,

@@ -394,11 +394,17 @@ export class HotpathCacheStore implements CacheStore {
 
   /** Drops every entry of `origin` whose path starts with `pathname`'s segments (any query, any method). */
   invalidatePrefix(origin: string, pathname: string): Promise<void> {
-    return this.cache.invalidateTags([collectionTag(origin, pathname)])
+    return this.invalidateTags([collectionTag(origin, pathname)])
   }
 
+  /** Drops every entry carrying any of the tags (the URL tags, collection tags and the `cacheTags` ones). */
   invalidateTags(tags: string[]): Promise<void> {
-    return this.cache.invalidateTags(tags)
+    try {
+      return this.cache.invalidateTags(tags)
+    } catch (error) {
+      // the cache's own coded error, as a rejection (callers chain .catch on it)
+      return Promise.reject(error)
+    }
   }
 }
 
