@@ -1,6 +1,6 @@
 // createDatabase: query / execute / transaction / batch on a driver, with fingerprint statistics,
 // slow-query plans, analyze(), and a query cache invalidated by writes to the tables it read.
-import type { Clock } from '@hotpath/core'
+import { type Clock, isHotpathError } from '@hotpath/core'
 import { type Analysis, scanFindings, staticFindings } from './analyze.ts'
 import { type DbQueryEvent, queryChannel, slowQueryChannel } from './channels.ts'
 import { postgres } from './drivers/postgres.ts'
@@ -289,33 +289,48 @@ class DatabaseImpl implements Database {
     if (this.closed) throw new DatabaseClosedError(this.name)
     if (typeof fn !== 'function') check.fail('fn', fn, 'an async function (tx) => result')
     const written = new Set<string>()
-    const result = await this.driver.transaction(async (session) => {
-      const exec = async (sql: string, params: Params): Promise<ExecResult> => {
-        const e = this.entry(sql)
-        this.checkParams(e, params)
-        const t0 = this.clock.now()
-        let res: ExecResult
-        try {
-          res = await session.run(sql, params, e.info)
-        } catch (error) {
-          throw this.failed(e, error, t0)
+    // The callback's own errors pass through untouched; a failing BEGIN / COMMIT (a deferred constraint,
+    // a lost connection) is the driver's and gets coded like any statement error.
+    let userError: { error: unknown } | undefined
+    let result: R
+    try {
+      result = await this.driver.transaction(async (session) => {
+        const exec = async (sql: string, params: Params): Promise<ExecResult> => {
+          const e = this.entry(sql)
+          this.checkParams(e, params)
+          const t0 = this.clock.now()
+          let res: ExecResult
+          try {
+            res = await session.run(sql, params, e.info)
+          } catch (error) {
+            throw this.failed(e, error, t0)
+          }
+          if (!e.info.isRead) for (const t of e.tags) written.add(t)
+          const durationMs = this.clock.now() - t0
+          e.stats.record(durationMs, res.rowCount, false)
+          if (queryChannel.hasSubscribers)
+            queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
+          return res
         }
-        if (!e.info.isRead) for (const t of e.tags) written.add(t)
-        const durationMs = this.clock.now() - t0
-        e.stats.record(durationMs, res.rowCount, false)
-        if (queryChannel.hasSubscribers)
-          queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
-        return res
-      }
-      const tx: Transaction = {
-        query: async <T = Row>(sql: string, params: Params = EMPTY) => (await exec(sql, params)).rows as T[],
-        execute: async (sql: string, params: Params = EMPTY) => {
-          const r = await exec(sql, params)
-          return r.lastInsertId === undefined ? { rowCount: r.rowCount, rows: r.rows } : { ...r }
-        },
-      }
-      return fn(tx)
-    })
+        const tx: Transaction = {
+          query: async <T = Row>(sql: string, params: Params = EMPTY) =>
+            (await exec(sql, params)).rows as T[],
+          execute: async (sql: string, params: Params = EMPTY) => {
+            const r = await exec(sql, params)
+            return r.lastInsertId === undefined ? { rowCount: r.rowCount, rows: r.rows } : { ...r }
+          },
+        }
+        try {
+          return await fn(tx)
+        } catch (error) {
+          userError = { error }
+          throw error
+        }
+      })
+    } catch (error) {
+      if ((userError !== undefined && userError.error === error) || isHotpathError(error)) throw error
+      throw this.driver.mapError(error, this.entry('COMMIT').info)
+    }
     await this.invalidateWritten(written)
     return result
   }

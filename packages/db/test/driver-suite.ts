@@ -74,6 +74,21 @@ export function describeDriver(name: 'sqlite' | 'postgresql', harness: DriverHar
       expect((await settledStats(db)).pool.used).toBe(0)
     })
 
+    it('codes a constraint that fails at COMMIT (deferred foreign key) and rolls back', async () => {
+      await using db = open()
+      await db.execute('create table parent (id int primary key)')
+      await db.execute(
+        'create table child (id int primary key, parent_id int references parent (id) deferrable initially deferred)',
+      )
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.execute('insert into child (id, parent_id) values (1, 42)') // checked only at COMMIT
+        }),
+      ).rejects.toMatchObject({ code: 'HOTPATH_DB_CONSTRAINT' })
+      expect(await db.query('select id from child')).toEqual([])
+      expect((await settledStats(db)).pool.used).toBe(0)
+    })
+
     it('rejects statements on a finished transaction with a coded error', async () => {
       await using db = open()
       let escaped: Transaction | undefined
