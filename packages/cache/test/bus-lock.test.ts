@@ -132,26 +132,27 @@ describe('distributed lock', () => {
   })
 
   it('a waiter runs the factory itself when the lock holder dies (lock expires)', async () => {
-    // a's lock lives 300 ms; b would wait up to 30 s, so b can only get on by the lock expiring.
-    const a = make({ bus: undefined, lockTtl: 300, lockPollInterval: 10 })
-    const b = make({ bus: undefined, lockTtl: 30_000, lockPollInterval: 10 })
+    // Long lock TTLs, so nothing expires by the machine being slow; the test makes the holder's lock
+    // expire on the server (PEXPIRE 1) once b is seen waiting: exactly what its TTL running out does.
+    const a = make({ bus: undefined, lockTtl: 60_000, lockPollInterval: 10 })
+    const b = make({ bus: undefined, lockTtl: 60_000, lockPollInterval: 10 })
     // a takes the lock and "dies": its factory never settles
     const never = a.getOrSet('k', () => new Promise<string>(() => {}), { lock: true })
     never.catch(() => {})
-    // Wait until a really holds the lock (Redis says so), instead of guessing how long that takes.
-    const lockKey = `${ns.prefix}:__hp:lock:k`
+    await eventually(() => a.stats().locks.acquired === 1, { what: 'a holds the lock' })
+    const fromB = b.getOrSet('k', () => 'from-b', { lock: true })
+    await eventually(() => b.stats().locks.waited === 1, { what: 'b waits for the lock' })
     const redis = createClient({ url: redisUrl() })
     redis.on('error', () => {})
     await redis.connect()
     try {
-      await eventually(async () => (await redis.exists(lockKey)) === 1, { what: "a's lock in Redis" })
-      expect(a.stats().locks.acquired).toBe(1)
-      expect(await b.getOrSet('k', () => 'from-b', { lock: true })).toBe('from-b')
-      // b waited, then took the expired lock itself (not the no-lock fallback of a waiter's deadline)
-      expect(b.stats().locks).toEqual({ acquired: 1, waited: 1, fallback: 0 })
-      expect(b.peek('k')).toBe('from-b')
+      expect(await redis.pExpire(`${ns.prefix}:__hp:lock:k`, 1)).toBe(1)
     } finally {
       redis.destroy()
     }
+    expect(await fromB).toBe('from-b')
+    // b waited, then took the expired lock itself (not the no-lock fallback of a waiter's deadline)
+    expect(b.stats().locks).toEqual({ acquired: 1, waited: 1, fallback: 0 })
+    expect(b.peek('k')).toBe('from-b')
   })
 })

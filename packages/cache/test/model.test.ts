@@ -1,7 +1,9 @@
 // Property-based test: random get/set/delete/clear/tag sequences against a simple model.
 import { redisNamespace, redisUrl, requireRedis } from '@hotpath/test-helpers'
+import KeyvRedis from '@keyv/redis'
+import { createClient } from '@redis/client'
 import fc from 'fast-check'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, type CacheOptions, createCache } from '../src/index.ts'
 
 type Op =
@@ -91,8 +93,20 @@ async function check(ops: Op[], primary: Cache, reader: Cache | undefined, usesL
 const seed = Number(process.env.FC_SEED ?? 20_261_201)
 
 let redisAvailable = false
+// One connected Redis client shared by every run's caches (through a @keyv/redis adapter: the cache
+// uses its client and does not close it), so runs do not pay a connection each.
+let client: ReturnType<typeof createClient> | undefined
+let adapter: KeyvRedis<unknown> | undefined
 beforeAll(async () => {
   redisAvailable = await requireRedis()
+  if (!redisAvailable) return
+  client = createClient({ url: redisUrl(), disableOfflineQueue: true })
+  client.on('error', () => {})
+  await client.connect()
+  adapter = new KeyvRedis(client as never)
+})
+afterAll(() => {
+  client?.destroy()
 })
 
 describe('model-based', () => {
@@ -113,7 +127,7 @@ describe('model-based', () => {
         const ns = redisNamespace()
         // A generous l2Timeout: a timed-out L2 call is a designed divergence (L1-only write), not what
         // this model checks; chaos.test.ts covers deadlines.
-        const base: CacheOptions = { namespace: ns.prefix, l2: { redisUrl: redisUrl() }, l2Timeout: 10_000 }
+        const base: CacheOptions = { namespace: ns.prefix, l2: adapter!, l2Timeout: 10_000 }
         const primary = createCache({ ...base, l1: withL1 ? {} : false })
         // The reader has no L1 (no bus here) and re-reads invalidation stamps on every L2 hit.
         const reader = createCache({ ...base, l1: false, invalidationSyncInterval: 0 })
@@ -127,5 +141,5 @@ describe('model-based', () => {
       }),
       { numRuns: 40, seed: seed + 1 },
     )
-  })
+  }, 120_000) // a generous deadline for 40 runs against the real Redis on a busy machine
 })
