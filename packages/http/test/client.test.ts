@@ -8,6 +8,7 @@ import {
   type HttpClient,
   HttpError,
   InvalidOptionError,
+  type RequestEvent,
   type RetryEvent,
 } from '../src/index.ts'
 import { codeOf, fakeTimeouts, manualClock } from './helpers.ts'
@@ -475,16 +476,14 @@ describe('coalescing, pooling, stats, diagnostics, close', () => {
   it('publishes hotpath:http:request with method, origin, status, duration and cache outcome', async () => {
     const s = await server((_req, res) => res.end('x'))
     const c = client({ name: 'diag' })
-    const { subscribe, unsubscribe } = await import('node:diagnostics_channel')
-    const events: Record<string, unknown>[] = []
-    const on = (m: unknown) => events.push(m as Record<string, unknown>)
-    subscribe('hotpath:http:request', on)
+    const requests = capture<RequestEvent>('hotpath:http:request')
     try {
       await c.request(`${s.origin}/p?secret=1`)
       await c.request(`http://127.0.0.1:${await freePort()}/`).catch(() => {})
     } finally {
-      unsubscribe('hotpath:http:request', on)
+      requests.stop()
     }
+    const events = requests.messages.filter((e) => e.client === 'diag')
     expect(events[0]).toMatchObject({
       client: 'diag',
       method: 'GET',
@@ -505,7 +504,7 @@ describe('coalescing, pooling, stats, diagnostics, close', () => {
     })
     const c = createHttpClient({ cache: false })
     const inflight = c.request(`${s.origin}/`)
-    await new Promise((r) => setTimeout(r, 10))
+    await eventually(() => s.requests === 1, { what: 'the request to be in flight' })
     const p1 = c.close()
     const p2 = c.close()
     expect(p1).toBe(p2)
