@@ -267,8 +267,8 @@ class ResourcePool<T> implements Pool<T> {
       // A hung validate() counts as failed after half the caller's deadline (at most 5 s), which leaves
       // the other half to get a fresh resource.
       const timedOut = new Promise<boolean>((resolve) => {
+        // Referenced: a caller waits on this validation.
         timer = setTimeout(() => resolve(false), Math.max(1, Math.min(5_000, timeout / 2)))
-        timer.unref()
       })
       ok = (await Promise.race([Promise.resolve(this.o.validate!(slot.resource)), timedOut])) === true
     } catch {
@@ -422,7 +422,8 @@ class ResourcePool<T> implements Pool<T> {
       this.retryTimer = null
       this.fill()
     }, delay)
-    this.retryTimer.unref()
+    // Keeps the process alive only while a caller waits for the retry (unref'd for the idle `min` refill).
+    if (this.waiters.pending === 0 && this.readyWaiters.length === 0) this.retryTimer.unref()
   }
 
   // ---- destruction, errors, maintenance ------------------------------------------------------
@@ -527,7 +528,6 @@ class ResourcePool<T> implements Pool<T> {
           reject(new AcquireTimeoutError(this.name, this.o.acquireTimeout, this.lastCreateError))
         }, this.o.acquireTimeout),
       }
-      entry.timer.unref()
       this.readyWaiters.push(entry)
     })
   }
@@ -581,7 +581,6 @@ class ResourcePool<T> implements Pool<T> {
         this.drain(),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.o.closeTimeout)
-          timer.unref()
         }),
       ])
       clearTimeout(timer)
@@ -595,7 +594,6 @@ class ResourcePool<T> implements Pool<T> {
         Promise.all([...this.inFlight]),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.o.closeTimeout)
-          timer.unref()
         }),
       ])
       clearTimeout(timer)

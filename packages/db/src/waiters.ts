@@ -43,6 +43,8 @@ export class WaiterQueue<L> {
       if (w.settled) continue
       w.settled = true
       this.pending--
+      // Nobody waits any more: the deadline timer must not keep the process alive.
+      if (this.pending === 0) this.stop()
       return w
     }
     return undefined
@@ -70,8 +72,9 @@ export class WaiterQueue<L> {
   private arm(deadline: number, now: number): void {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timerAt = deadline
+    // Referenced on purpose: the timer exists only while someone waits, and a pending caller must keep
+    // the process alive until its promise settles (stop() clears it when the queue empties).
     this.timer = setTimeout(() => this.sweep(), Math.max(0, deadline - now) + 1)
-    this.timer.unref()
   }
 
   private sweep(): void {
