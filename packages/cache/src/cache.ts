@@ -299,6 +299,7 @@ export class LayeredCache implements Cache {
     let grace = this.o.grace
     let tags: string[] | undefined
     if (options !== undefined) {
+      checks.object('options', options)
       ttl = checks.positive('ttl', options.ttl, ttl)
       grace = checks.nonNegative('grace', options.grace, grace)
       tags = checkTags('tags', options.tags)

@@ -30,6 +30,7 @@ export function resolveCall(o: ResolvedOptions, options: GetOrSetOptions | undef
       lock: false,
     }
   }
+  checks.object('options', options) // null, a number, ...: a coded error, not a TypeError
   return {
     ttl: checks.positive('ttl', options.ttl, o.ttl),
     grace: checks.nonNegative('grace', options.grace, o.grace),

@@ -86,6 +86,10 @@ describe('every path a user can observe throws a coded error', () => {
       InvalidOptionError,
     )
     expect(() => cache.wrap(async function f() {}, { ttl: 0 })).toThrow(InvalidOptionError)
+    // per-call options that are not an object: coded, not a TypeError from reading `null.ttl`
+    await expect(cache.set('k', 1, null as never)).rejects.toBeInstanceOf(InvalidOptionError)
+    await expect(cache.getOrSet('k', () => 1, null as never)).rejects.toBeInstanceOf(InvalidOptionError)
+    expect(() => cache.wrap(async function f() {}, null as never)).toThrow(InvalidOptionError)
   })
 
   it('wrap() with arguments JSON cannot key (BigInt, cycles) rejects with InvalidKeyError', async () => {
