@@ -4,17 +4,32 @@ import type { BreakerState } from './channels.ts'
 import { CircuitOpenError } from './errors.ts'
 
 export interface BreakerOptions {
-  /** Consecutive failures (network errors, timeouts, 5xx) that open the breaker. Default 5. */
+  /**
+   * Consecutive failures that open the breaker: connect errors, resets, timeouts and responses whose status is
+   * in `failureStatusCodes`. Default 5.
+   */
   threshold?: number
   /** Time the breaker stays open before a probe is allowed, in ms. Default 10_000. */
   halfOpenAfter?: number
+  /** Response statuses that mean "origin unhealthy" (not 500/501: a bug of one route). Default [502, 503, 504]. */
+  failureStatusCodes?: number[]
 }
+
+/** Error codes that never count against the origin: the caller's abort, our own size limit, a bad request. */
+const NOT_ORIGIN_FAULT: ReadonlySet<string> = new Set([
+  'HOTPATH_HTTP_ABORTED',
+  'HOTPATH_HTTP_RESPONSE_TOO_LARGE',
+  'HOTPATH_HTTP_CIRCUIT_OPEN',
+  'HOTPATH_HTTP_INVALID_REQUEST',
+  'HOTPATH_HTTP_INVALID_URL',
+])
 
 export class CircuitBreaker {
   state: BreakerState = 'closed'
   readonly #origin: string
   readonly #threshold: number
   readonly #halfOpenAfter: number
+  readonly #failureStatuses: ReadonlySet<number>
   readonly #clock: Clock
   readonly #onChange: (origin: string, state: BreakerState) => void
   #failures = 0
@@ -30,6 +45,7 @@ export class CircuitBreaker {
     this.#origin = origin
     this.#threshold = options.threshold
     this.#halfOpenAfter = options.halfOpenAfter
+    this.#failureStatuses = new Set(options.failureStatusCodes)
     this.#clock = clock
     this.#onChange = onChange
   }
@@ -47,6 +63,18 @@ export class CircuitBreaker {
     if (this.#probing) throw new CircuitOpenError(this.#origin, 0)
     this.#probing = true
     return true
+  }
+
+  /** The verdict on one response: a failure when its status means "origin unhealthy", else a success. */
+  judgeStatus(status: number, probe: boolean): void {
+    if (this.#failureStatuses.has(status)) this.failure(probe)
+    else this.success(probe)
+  }
+
+  /** The verdict on one failed attempt: only faults of the origin (connect, reset, timeout, truncation) count. */
+  judgeError(code: string, probe: boolean): void {
+    if (NOT_ORIGIN_FAULT.has(code)) this.release(probe)
+    else this.failure(probe)
   }
 
   success(probe: boolean): void {

@@ -1,7 +1,7 @@
 import { type Clock, isHotpathError } from '@hotpath/core'
 import type { Agent, Dispatcher } from 'undici'
 import { type BatchOptions, type BatchResult, runBatch } from './batch.ts'
-import { Collector, type kAuthorization, kCollector } from './collector.ts'
+import { Collector, type kAuthorization, kBlocked, kCollector } from './collector.ts'
 import {
   type BreakerState,
   type CacheOutcome,
@@ -11,7 +11,14 @@ import {
   requestChannel,
   retryChannel,
 } from './channels.ts'
-import { ClosedError, type HttpError, InvalidRequestError, toUpstreamError, UpstreamError } from './errors.ts'
+import {
+  CircuitOpenError,
+  ClosedError,
+  type HttpError,
+  InvalidRequestError,
+  toUpstreamError,
+  UpstreamError,
+} from './errors.ts'
 import { cacheOutcome, coalesceKey, collectionOf, hasAny, partitionCredentials } from './keys.ts'
 import { buildDispatchers } from './dispatchers.ts'
 import { type OriginState, Origins } from './origins.ts'
@@ -38,6 +45,7 @@ const CONDITIONAL = [
 type DispatchOpts = Dispatcher.DispatchOptions & {
   [kCollector]?: Collector
   [kAuthorization]?: string | string[]
+  [kBlocked]?: Error
 }
 type ObservedCollector = Collector & {
   request?: { origin: string; method: string; path: string; headers: Prepared['headers'] }
@@ -189,11 +197,25 @@ export class HttpClient {
     let attempt = 0
     for (;;) {
       let probe = false
+      // The breaker sits behind the cache: while it is open a GET/HEAD still goes to the cache, which may
+      // answer with a fresh or usable-stale entry; whatever would reach the origin fails with CIRCUIT_OPEN.
+      let blocked: CircuitOpenError | undefined
       try {
-        if (state.breaker !== undefined) probe = state.breaker.enter()
-        if (state.limiter !== undefined && !state.limiter.tryTake()) await this.#waitToken(state)
+        if (state.breaker !== undefined) {
+          try {
+            probe = state.breaker.enter()
+          } catch (error) {
+            if (!(useCache && error instanceof CircuitOpenError && (req.method === 'GET' || req.method === 'HEAD')))
+              throw error
+            blocked = error
+          }
+        }
         if (this.#closed !== undefined) throw new ClosedError()
-        if (!this.#slots.tryAcquire()) await this.#slots.wait()
+        if (blocked === undefined) {
+          if (state.limiter !== undefined && !state.limiter.tryTake()) await this.#waitToken(state)
+          if (this.#closed !== undefined) throw new ClosedError()
+          if (!this.#slots.tryAcquire()) await this.#slots.wait()
+        }
       } catch (error) {
         state.breaker?.release(probe)
         throw this.#finishError(req, state, error as HttpError, attempt, start, observed)
@@ -214,6 +236,7 @@ export class HttpClient {
           if (this.#credentialKey !== undefined && req.headers !== undefined)
             partitionCredentials(opts, req, state.origin, this.#credentialKey)
           opts[kCollector] = collector
+          if (blocked !== undefined) opts[kBlocked] = blocked
           ;(collector as ObservedCollector).request = {
             origin: state.origin,
             method: req.method,
@@ -226,14 +249,15 @@ export class HttpClient {
         collector.onResponseError(null, error as Error)
       }
       await collector.promise
-      this.#slots.release()
+      if (blocked === undefined) this.#slots.release()
 
       if (collector.error !== undefined) {
         const error = toUpstreamError(collector.error, req.method, state.origin, collector.headersReceived)
+        if (blocked !== undefined)
+          throw this.#finishError(req, state, this.#abortedOr(req, error), attempt, start, observed)
         if (state.breaker !== undefined) {
-          if (error.code === 'HOTPATH_HTTP_ABORTED' || error instanceof InvalidRequestError)
-            state.breaker.release(probe)
-          else state.breaker.failure(probe)
+          if (error instanceof InvalidRequestError) state.breaker.release(probe)
+          else state.breaker.judgeError(error.code, probe)
         }
         if (attempt < maxRetries && isRetryableError(error.code) && this.#closed === undefined) {
           const delay = backoffDelay(
@@ -250,11 +274,23 @@ export class HttpClient {
       }
 
       const status = collector.statusCode
-      if (state.breaker !== undefined) {
-        if (status >= 500) state.breaker.failure(probe)
-        else state.breaker.success(probe)
+      if (state.breaker !== undefined && blocked === undefined) {
+        // judged on what the origin did: a response the cache answered alone says nothing about it
+        if (!useCache) state.breaker.judgeStatus(status, probe)
+        else if (collector.originStatus !== 0) state.breaker.judgeStatus(collector.originStatus, probe)
+        else if (collector.originError !== undefined)
+          state.breaker.judgeError(
+            toUpstreamError(collector.originError, req.method, state.origin, false).code,
+            probe,
+          )
+        else state.breaker.release(probe)
       }
-      if (attempt < maxRetries && this.#retryStatuses.has(status) && this.#closed === undefined) {
+      if (
+        blocked === undefined &&
+        attempt < maxRetries &&
+        this.#retryStatuses.has(status) &&
+        this.#closed === undefined
+      ) {
         const r = retry as Required<Exclude<ResolvedOptions['retry'], false>>
         const after = parseRetryAfter(
           (collector.headers as ResponseHeaders)['retry-after'],

@@ -10,6 +10,8 @@ export const kFromCache: unique symbol = Symbol('hotpath.http.fromCache')
 export const kCollector: unique symbol = Symbol('hotpath.http.collector')
 /** Authorization header held back from undici's cache interceptor (credential partitions), restored before sending. */
 export const kAuthorization: unique symbol = Symbol('hotpath.http.authorization')
+/** The open breaker's error: set when a request may only be answered by the cache (the observer refuses to send it). */
+export const kBlocked: unique symbol = Symbol('hotpath.http.blocked')
 /** Request header naming the credential partition while a request passes the cache interceptor; never sent. */
 export const PARTITION_HEADER = 'x-hotpath-cache-partition'
 
@@ -18,6 +20,10 @@ export class Collector implements Dispatcher.DispatchHandler {
   headers: ResponseHeaders | undefined = undefined
   /** Status the origin answered with, when the request reached it (set by the observer interceptor). */
   originStatus = 0
+  /** Headers object the origin's response came with (the observer saw it); a cached response has another one. */
+  originHeaders: ResponseHeaders | undefined = undefined
+  /** Error code of an origin failure the cache answered over (stale-if-error), for the breaker. */
+  originError: Error | undefined = undefined
   headersReceived = false
   error: Error | undefined = undefined
   body: Buffer | undefined = undefined

@@ -1,7 +1,7 @@
 // Innermost interceptor (cache mode only): sees what the origin really answered for one of our requests, so the
 // client can tell hit/stale/revalidated/miss apart, and applies a 304 Not Modified to the stored entry.
 import type { Dispatcher } from 'undici'
-import { type Collector, kAuthorization, kCollector, PARTITION_HEADER } from './collector.ts'
+import { type Collector, kAuthorization, kBlocked, kCollector, PARTITION_HEADER } from './collector.ts'
 import type { ResponseHeaders } from './response.ts'
 import type { HotpathCacheStore } from './store.ts'
 import type { CacheControlDirectives } from './undici-types.ts'
@@ -18,6 +18,7 @@ export interface ObservedRequest {
 type Opts = Dispatcher.DispatchOptions & {
   [kCollector]?: Collector & { request?: ObservedRequest }
   [kAuthorization]?: string | string[]
+  [kBlocked]?: Error
 }
 
 export function observerInterceptor(store: HotpathCacheStore): Dispatcher.DispatcherComposeInterceptor {
@@ -31,6 +32,13 @@ export function observerInterceptor(store: HotpathCacheStore): Dispatcher.Dispat
       }
       delete headers[PARTITION_HEADER]
       opts = { ...opts, headers, [kAuthorization]: undefined }
+    }
+    const blocked = opts[kBlocked]
+    if (blocked !== undefined) {
+      // The breaker is open: whatever the cache could not answer itself fails here, so undici's cache can
+      // still fall back on a stale entry (stale-if-error) and nothing reaches the origin.
+      handler.onResponseError?.(null as never, blocked)
+      return true
     }
     const collector = opts[kCollector]
     if (collector === undefined) return dispatch(opts, handler)
@@ -95,6 +103,7 @@ class ObserverHandler implements Dispatcher.DispatchHandler {
         delete up['cache-control']
       }
     }
+    this.#collector.originHeaders = up
     this.#handler.onResponseStart?.(controller, statusCode, up as never, statusMessage)
   }
 
@@ -107,6 +116,7 @@ class ObserverHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.#collector.originError = error
     this.#handler.onResponseError?.(controller, error)
   }
 }

@@ -63,7 +63,10 @@ export interface HttpClientOptions {
   retry?: RetryOptions | false
   /** Token bucket per origin; off unless given. */
   rateLimit?: RateLimitOptions | false
-  /** Circuit breaker per origin. Default { threshold: 5, halfOpenAfter: 10_000 }; `false` disables. */
+  /**
+   * Circuit breaker per origin, behind the cache (a fresh or usable-stale cached response is served while it is
+   * open). Default { threshold: 5, halfOpenAfter: 10_000, failureStatusCodes: [502, 503, 504] }; `false` disables.
+   */
   breaker?: BreakerOptions | false
   /** Overrides of `rateLimit` / `breaker` for some origins, e.g. `{ 'https://api.example.com': { rateLimit: { rps: 5 } } }`. */
   perOrigin?: Record<string, { rateLimit?: RateLimitOptions | false; breaker?: BreakerOptions | false }>
@@ -145,7 +148,7 @@ const RETRY_KEYS: readonly string[] = [
   'withIdempotencyKey',
 ]
 const RATE_LIMIT_KEYS: readonly string[] = ['rps', 'burst', 'maxQueue', 'maxWait']
-const BREAKER_KEYS: readonly string[] = ['threshold', 'halfOpenAfter']
+const BREAKER_KEYS: readonly string[] = ['threshold', 'halfOpenAfter', 'failureStatusCodes']
 
 /** Unknown keys are misspellings: reject them, pointing at the new name of a renamed option. */
 function rejectUnknown(
@@ -311,7 +314,15 @@ function resolveBreaker(
 ): Required<BreakerOptions> | false {
   if (value === false) return false
   const b = value === undefined ? {} : object(name, value, BREAKER_KEYS, { resetTimeout: 'halfOpenAfter' })
+  const failureStatusCodes = b.failureStatusCodes ?? [502, 503, 504]
+  if (
+    !Array.isArray(failureStatusCodes) ||
+    failureStatusCodes.some((s) => !Number.isInteger(s) || s < 100 || s > 599)
+  ) {
+    check.fail(`${name}.failureStatusCodes`, b.failureStatusCodes, 'an array of HTTP status codes (100-599)')
+  }
   return {
+    failureStatusCodes: failureStatusCodes as number[],
     threshold: int(`${name}.threshold`, b.threshold, 5, 1),
     halfOpenAfter: int(`${name}.halfOpenAfter`, b.halfOpenAfter, 10_000, 1),
   }

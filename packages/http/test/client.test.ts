@@ -321,14 +321,14 @@ describe('circuit breaker', () => {
   it('opens after consecutive failures, fails fast, half-opens after halfOpenAfter and closes on a good probe', async () => {
     let healthy = false
     const s = await server((_req, res) => {
-      res.writeHead(healthy ? 200 : 500)
+      res.writeHead(healthy ? 200 : 503)
       res.end()
     })
     const clock = manualClock()
     const c = client({ retry: false, breaker: { threshold: 3, halfOpenAfter: 200 }, clock, name: 'breaker' })
     const events = capture<{ client: string; state: string }>('hotpath:http:breaker')
     try {
-      for (let i = 0; i < 3; i++) expect((await c.request(`${s.origin}/`)).statusCode).toBe(500)
+      for (let i = 0; i < 3; i++) expect((await c.request(`${s.origin}/`)).statusCode).toBe(503)
       expect(c.stats().breakers[s.origin]).toBe('open')
       expect(await codeOf(c.request(`${s.origin}/`))).toBe('HOTPATH_HTTP_CIRCUIT_OPEN')
       clock.advance(199)
@@ -337,7 +337,7 @@ describe('circuit breaker', () => {
       expect(s.requests).toBe(3)
       clock.advance(1)
       // probe fails -> open again
-      expect((await c.request(`${s.origin}/`)).statusCode).toBe(500)
+      expect((await c.request(`${s.origin}/`)).statusCode).toBe(503)
       expect(c.stats().breakers[s.origin]).toBe('open')
       clock.advance(200)
       healthy = true

@@ -74,7 +74,7 @@ describe('per-origin overrides', () => {
   it('applies rateLimit / breaker overrides to one origin only; validates them', async () => {
     const slow = await server((_req, res) => res.end('slow'))
     const fast = await server((_req, res) => {
-      res.writeHead(500)
+      res.writeHead(503)
       res.end()
     })
     const clock = manualClock()
@@ -93,7 +93,7 @@ describe('per-origin overrides', () => {
     clock.advance(100)
     await all
     expect(slow.requests).toBe(3)
-    for (let i = 0; i < 3; i++) expect((await c.request(`${fast.origin}/`)).statusCode).toBe(500) // breaker off here
+    for (let i = 0; i < 3; i++) expect((await c.request(`${fast.origin}/`)).statusCode).toBe(503) // breaker off here
     expect(c.stats().breakers[fast.origin]).toBeUndefined()
     expect(c.stats().breakers[slow.origin]).toBe('closed')
     expect(() => createHttpClient({ perOrigin: { 'ftp://x': {} } })).toThrowError(/perOrigin\["ftp:\/\/x"\]/)

@@ -112,7 +112,7 @@ describe('time-driven logic under fake timers', () => {
     const states: string[] = []
     const breaker = new CircuitBreaker(
       'http://x',
-      { threshold: 2, halfOpenAfter: 1_000 },
+      { threshold: 2, halfOpenAfter: 1_000, failureStatusCodes: [503] },
       (_o, s) => states.push(s),
       clock,
     )
