@@ -33,6 +33,11 @@ export interface QueryOptions {
   tags?: string[]
 }
 
+export interface ReadyOptions {
+  /** Deadline of the start-up check in ms. Default: the pool's acquireTimeout. */
+  timeout?: number
+}
+
 export interface ExecuteResult {
   rowCount: number
   lastInsertId?: number | bigint
@@ -70,6 +75,12 @@ export interface Database {
   slowQueries(): Promise<SlowQuery[]>
   /** Invalidates cached queries carrying any of these tags (`table:<name>` for a table). */
   invalidateTags(tags: string[]): Promise<void>
+  /**
+   * Start-up check (HikariCP's initializationFailTimeout): resolves once a connection could be made and
+   * lent, retrying failing connects until `timeout` ms (default: the pool's acquireTimeout); then rejects
+   * with HOTPATH_DB_NOT_READY, `cause` the last connect error. A missing driver module rejects at once.
+   */
+  ready(options?: ReadyOptions): Promise<void>
   stats(): DatabaseStats
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>

@@ -16,7 +16,7 @@ import type {
   Row,
   Statement,
 } from './drivers/types.ts'
-import { DatabaseClosedError, QueryError, UnknownDriverError } from './errors.ts'
+import { DatabaseClosedError, DbError, QueryError, UnknownDriverError } from './errors.ts'
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
 import { type FingerprintStats, Insight, type SlowQuery } from './insight.ts'
 import type {
@@ -26,6 +26,7 @@ import type {
   DatabaseStats,
   ExecuteResult,
   QueryOptions,
+  ReadyOptions,
   Transaction,
 } from './database-types.ts'
 import { check, POOL_OPTION_KEYS, resolvePoolOptions } from './pool-options.ts'
@@ -76,6 +77,7 @@ class DatabaseImpl implements Database {
   private readonly clock: Clock
   private closePromise: Promise<void> | null = null
   private closed = false
+  private readonly acquireTimeout: number
 
   constructor(options: DatabaseOptions) {
     const o = (check.object('options', options, DATABASE_OPTION_KEYS) ?? {}) as DatabaseOptions
@@ -85,7 +87,7 @@ class DatabaseImpl implements Database {
     this.clock = check.clock('clock', o.clock)
     const pool = (check.object('pool', o.pool, POOL_SETTING_KEYS) ?? {}) as PoolSettings
     // Validated here once, whatever pools the driver makes of them (SQLite's writer is always max 1).
-    resolvePoolOptions({ ...pool, create: () => undefined })
+    this.acquireTimeout = resolvePoolOptions({ ...pool, create: () => undefined }).acquireTimeout
     this.insight = new Insight(this.clock)
     this.cache = new QueryCacheHolder(o.queryCache, o.clock)
     const driver = resolveDriver(o.driver)
@@ -414,6 +416,24 @@ class DatabaseImpl implements Database {
     }
     const cache = this.cache.cache
     if (cache !== undefined && tags.length > 0) await cache.invalidateTags(tags)
+  }
+
+  async ready(options?: ReadyOptions): Promise<void> {
+    if (this.closed) throw new DatabaseClosedError(this.name)
+    const o = (check.object('options', options, ['timeout']) ?? {}) as ReadyOptions
+    const timeout = check.positive('timeout', o.timeout, this.acquireTimeout)
+    try {
+      await this.driver.ready(timeout)
+    } catch (error) {
+      if (!isHotpathError(error) || error.code !== 'HOTPATH_DB_ACQUIRE_TIMEOUT') throw error
+      const cause = error.cause ?? error
+      throw new DbError(
+        'HOTPATH_DB_NOT_READY',
+        `database "${this.name}" is not ready: no connection within ${Math.round(timeout)} ms` +
+          (cause instanceof Error && cause !== error ? ` (${cause.message})` : ''),
+        { cause, details: { database: this.name, timeout } },
+      )
+    }
   }
 
   stats(): DatabaseStats {

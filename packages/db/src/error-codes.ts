@@ -9,6 +9,8 @@ export const errorCodes: {
   readonly HOTPATH_DB_POOL_CLOSED: string
   readonly HOTPATH_DB_ACQUIRE_TIMEOUT: string
   readonly HOTPATH_DB_POOL_QUEUE_FULL: string
+  readonly HOTPATH_DB_CREATE_FAILED: string
+  readonly HOTPATH_DB_NOT_READY: string
   readonly HOTPATH_DB_LEASE_RELEASED: string
   readonly HOTPATH_DB_CLOSED: string
   readonly HOTPATH_DB_TRANSACTION_FINISHED: string
@@ -28,6 +30,9 @@ export const errorCodes: {
   HOTPATH_DB_POOL_CLOSED: 'acquire() or ready() on a closed pool, or a waiter still queued when it closed',
   HOTPATH_DB_ACQUIRE_TIMEOUT: 'no resource within `acquireTimeout`; `cause` is the last create error',
   HOTPATH_DB_POOL_QUEUE_FULL: '`maxWaiting` callers already wait',
+  HOTPATH_DB_CREATE_FAILED:
+    '`failFast`: a create (connect) failed while the pool held no resource; `cause` is the connect error',
+  HOTPATH_DB_NOT_READY: '`db.ready()`: no connection within its deadline; `cause` is the last connect error',
   HOTPATH_DB_LEASE_RELEASED: 'a lease released or destroyed twice',
   HOTPATH_DB_CLOSED: 'work on a closed database',
   HOTPATH_DB_TRANSACTION_FINISHED:

@@ -76,6 +76,21 @@ export class AcquireTimeoutError extends HotpathError {
   }
 }
 
+/** failFast: a create failed while the pool held no resource; `cause` is the create error. */
+export class CreateFailedError extends HotpathError {
+  constructor(pool: string, cause: unknown) {
+    super(
+      'HOTPATH_DB_CREATE_FAILED' satisfies DbErrorCode,
+      `pool "${pool}": cannot create a resource and none exists` +
+        (cause instanceof Error ? `: ${cause.message}` : ''),
+      { cause, details: { pool } },
+    )
+  }
+  static {
+    nameErrorClass(CreateFailedError, 'CreateFailedError')
+  }
+}
+
 export class PoolQueueFullError extends HotpathError {
   constructor(pool: string, maxWaiting: number) {
     super(

@@ -8,6 +8,7 @@ export type {
   DatabaseStats,
   ExecuteResult,
   QueryOptions,
+  ReadyOptions,
   Transaction,
 } from './database-types.ts'
 export { type PostgresOptions, postgres } from './drivers/postgres.ts'
@@ -30,6 +31,7 @@ export type {
 export { type DbErrorCode, errorCodes } from './error-codes.ts'
 export {
   AcquireTimeoutError,
+  CreateFailedError,
   DatabaseClosedError,
   DbError,
   DriverMissingError,

@@ -34,6 +34,12 @@ export interface PoolOptions<T> {
   createRetry?: { initialDelay?: number; maxDelay?: number }
   /** How long close() waits for outstanding leases before destroying them (ms). Default 10 000. */
   closeTimeout?: number
+  /**
+   * When a create fails while the pool holds no resource (the server is down, refused, DNS fails), reject the
+   * waiting callers at once with HOTPATH_DB_CREATE_FAILED (cause: the create error) instead of letting them wait
+   * for acquireTimeout. Creates keep being retried in the background. Default true.
+   */
+  failFast?: boolean
   /** Time source of idle, lifetime, validateAfterIdle, leak, backoff and deadline decisions. Default systemClock. */
   clock?: Clock
 }
@@ -54,6 +60,7 @@ export interface ResolvedPoolOptions<T> {
   retryInitialDelay: number
   retryMaxDelay: number
   closeTimeout: number
+  failFast: boolean
   clock: Clock
 }
 
@@ -73,6 +80,7 @@ export const POOL_OPTION_KEYS: readonly string[] = [
   'leakDetection',
   'createRetry',
   'closeTimeout',
+  'failFast',
   'clock',
 ]
 
@@ -124,6 +132,7 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
     retryInitialDelay,
     retryMaxDelay,
     closeTimeout: check.nonNegative('closeTimeout', o.closeTimeout, 10_000),
+    failFast: check.boolean('failFast', o.failFast, true),
     clock: check.clock('clock', o.clock),
   }
 }

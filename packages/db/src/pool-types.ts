@@ -31,8 +31,10 @@ export interface Lease<T> {
 }
 
 export interface AcquireOptions {
-  /** Overrides the pool's acquireTimeout for this call (ms). */
+  /** Overrides the pool's acquireTimeout for this call (ms, a finite number > 0). */
   timeout?: number
+  /** Overrides the pool's failFast for this call (ready() waits through failing creates: false). */
+  failFast?: boolean
 }
 
 export interface Pool<T> {

@@ -11,7 +11,14 @@ import {
   releaseChannel,
   timeoutChannel,
 } from './channels.ts'
-import { AcquireTimeoutError, LeaseReleasedError, PoolClosedError, PoolQueueFullError } from './errors.ts'
+import { isHotpathError } from '@hotpath/core'
+import {
+  AcquireTimeoutError,
+  CreateFailedError,
+  LeaseReleasedError,
+  PoolClosedError,
+  PoolQueueFullError,
+} from './errors.ts'
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
 import type { AcquireOptions, Lease, Pool, PoolStats, TimeStats } from './pool-types.ts'
 import { type Waiter, WaiterQueue } from './waiters.ts'
@@ -116,7 +123,7 @@ class ResourcePool<T> implements Pool<T> {
         this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')),
       )
     }
-    return this.enqueue(t, options?.timeout ?? this.o.acquireTimeout)
+    return this.enqueue(t, options?.timeout ?? this.o.acquireTimeout, options?.failFast ?? this.o.failFast)
   }
 
   acquireThen(
@@ -149,8 +156,9 @@ class ResourcePool<T> implements Pool<T> {
     }
     const deadline = t + (options?.timeout ?? this.o.acquireTimeout)
     const origin = this.leases === null ? undefined : new Error('lease acquired here')
+    const failFast = options?.failFast ?? this.o.failFast
     this.waiters.add(
-      { resolve: onLease, reject: onError, enqueuedAt: t, deadline, settled: false, origin },
+      { resolve: onLease, reject: onError, enqueuedAt: t, deadline, settled: false, origin, failFast },
       t,
     )
     this.fill()
@@ -294,17 +302,17 @@ class ResourcePool<T> implements Pool<T> {
       this.timeouts++
       throw new AcquireTimeoutError(this.name, this.clock.now() - t, this.lastCreateError)
     }
-    return this.acquire({ timeout: remaining })
+    return this.acquire({ timeout: remaining, failFast: options?.failFast ?? this.o.failFast })
   }
 
-  private enqueue(t: number, timeout: number): Promise<Lease<T>> {
+  private enqueue(t: number, timeout: number, failFast: boolean): Promise<Lease<T>> {
     if (this.waiters.pending >= this.o.maxWaiting) {
       return Promise.reject(new PoolQueueFullError(this.name, this.o.maxWaiting))
     }
     return new Promise<Lease<T>>((resolve, reject) => {
       const deadline = t + timeout
       const origin = this.leases === null ? undefined : new Error('lease acquired here')
-      this.waiters.add({ resolve, reject, enqueuedAt: t, deadline, settled: false, origin }, t)
+      this.waiters.add({ resolve, reject, enqueuedAt: t, deadline, settled: false, origin, failFast }, t)
       this.fill()
     })
   }
@@ -410,8 +418,26 @@ class ResourcePool<T> implements Pool<T> {
     this.createFailures++
     this.lastCreateError = error
     if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name, error })
-    if (this.closed || this.retryTimer !== null) return
+    if (this.closed) return
     const size = this.idle.length + this.used
+    if (isHotpathError(error) && error.code === 'HOTPATH_DB_DRIVER_MISSING') {
+      // Not transient: nobody waits for a module that is not installed.
+      this.waiters.rejectWhere(() => true, error)
+      for (const r of this.readyWaiters.splice(0)) {
+        clearTimeout(r.timer)
+        r.reject(error)
+      }
+      if (this.drainers !== null) this.checkDrained()
+      return
+    }
+    if (size === 0 && this.creating === 0 && this.waiters.pending > 0) {
+      // Nothing to hand over and nothing else on the way: the server is down. Callers that fail fast
+      // learn it now, with the create error as cause; creates go on being retried for the others.
+      const failed = new CreateFailedError(this.name, error)
+      this.waiters.rejectWhere((w) => w.failFast, failed)
+      if (this.drainers !== null) this.checkDrained()
+    }
+    if (this.retryTimer !== null) return
     if (this.waiters.pending === 0 && size >= this.o.min) return
     const base = Math.min(
       this.o.retryMaxDelay,

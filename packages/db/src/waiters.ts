@@ -12,6 +12,8 @@ export interface Waiter<L> {
   settled: boolean
   /** Where acquire() was called (leak detection only). */
   origin: Error | undefined
+  /** Rejected at once when a create fails while the pool holds no resource (the pool's / the call's failFast). */
+  failFast: boolean
 }
 
 export class WaiterQueue<L> {
@@ -61,6 +63,21 @@ export class WaiterQueue<L> {
       }
       return false
     })
+  }
+
+  /** Settles the waiters `match` picks with `error` (oldest first); the others keep waiting. */
+  rejectWhere(match: (waiter: Waiter<L>) => boolean, error: unknown): void {
+    const rejected: Waiter<L>[] = []
+    this.ring.retain((w) => {
+      if (w.settled) return false
+      if (!match(w)) return true
+      w.settled = true
+      this.pending--
+      rejected.push(w)
+      return false
+    })
+    if (this.pending === 0) this.stop()
+    for (const w of rejected) w.reject(error)
   }
 
   stop(): void {

@@ -116,6 +116,7 @@ describe('pool behaviour', () => {
         return Promise.reject(boom)
       },
       acquireTimeout: 300,
+      failFast: false,
       createRetry: { initialDelay: 20, maxDelay: 100 },
     })
     const start = performance.now()
@@ -166,6 +167,7 @@ describe('pool behaviour', () => {
         throw new Error('nope')
       },
       acquireTimeout: 50,
+      failFast: false,
       createRetry: { initialDelay: 10, maxDelay: 10 },
     })
     const waiting = expect(pool.acquire()).rejects.toMatchObject({ code: 'HOTPATH_DB_ACQUIRE_TIMEOUT' })

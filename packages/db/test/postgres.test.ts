@@ -168,7 +168,7 @@ describe('postgres driver', () => {
         connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
         connectTimeout: 1000,
       }),
-      pool: { acquireTimeout: 300 },
+      pool: { acquireTimeout: 300, failFast: false },
     })
     opened.push(db)
     const started = performance.now()

@@ -367,6 +367,11 @@ export class PostgresInstance implements DriverInstance {
     return mapPgError(error, info.fingerprint)
   }
 
+  async ready(timeout: number): Promise<void> {
+    const lease = await this.pool.acquire({ timeout, failFast: false })
+    lease.release()
+  }
+
   poolStats(): ReturnType<DriverInstance['poolStats']> {
     return this.pool.stats()
   }

@@ -293,6 +293,18 @@ class SqliteInstance implements DriverInstance {
     return mapSqliteError(error, info.fingerprint)
   }
 
+  async ready(timeout: number): Promise<void> {
+    const pools: Pool<unknown>[] = [this.writer]
+    if (this.readers !== null) pools.push(this.readers)
+    if (this.workers !== null) pools.push(this.workers)
+    await Promise.all(
+      pools.map(async (pool) => {
+        const lease = await pool.acquire({ timeout, failFast: false })
+        lease.release()
+      }),
+    )
+  }
+
   poolStats(): ReturnType<DriverInstance['poolStats']> {
     return mergePoolStats(this.name, Object.values(this.pools()))
   }

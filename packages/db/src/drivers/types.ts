@@ -59,6 +59,8 @@ export interface DriverInstance {
   explain(sql: string, params: Params, info: SqlInfo): Promise<Plan>
   /** Maps a driver error to a coded QueryError naming the fingerprint. */
   mapError(error: unknown, info: SqlInfo): Error
+  /** Resolves once every pool of the driver lent a connection within `timeout` ms (creates retried meanwhile). */
+  ready(timeout: number): Promise<void>
   poolStats(): PoolStats
   pools(): Record<string, PoolStats>
   close(): Promise<void>
