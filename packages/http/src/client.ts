@@ -64,6 +64,7 @@ export class HttpClient {
   readonly #closing = new AbortController()
   readonly #slots: Slots
   readonly #clock: Clock
+  readonly #partitionToken: (part: string) => string
   #closed: Promise<void> | undefined = undefined
   // counters
   #requests = 0
@@ -92,6 +93,8 @@ export class HttpClient {
     this.#origins = new Origins(o, d)
     this.#store = d.store
     this.#ownsCache = d.ownsCache
+    const store = d.store
+    this.#partitionToken = (part) => (store as HotpathCacheStore).partitionToken(part)
   }
 
   /** The undici CacheStore the client uses (undefined when the cache is off). */
@@ -234,7 +237,7 @@ export class HttpClient {
         if (useCache) {
           // credentialKey is the caller's function: a throw fails this attempt like any dispatch error
           if (this.#credentialKey !== undefined && req.headers !== undefined)
-            partitionCredentials(opts, req, state.origin, this.#credentialKey)
+            partitionCredentials(opts, req, state.origin, this.#credentialKey, this.#partitionToken)
           opts[kCollector] = collector
           if (blocked !== undefined) opts[kBlocked] = blocked
           ;(collector as ObservedCollector).request = {

@@ -56,6 +56,7 @@ export function partitionCredentials(
   req: Prepared,
   origin: string,
   credentialKey: (key: CacheKeyInfo) => string | undefined,
+  token: (part: string) => string,
 ): void {
   let headers = req.headers as Record<string, string | string[] | undefined>
   if (headers[PARTITION_HEADER] !== undefined) {
@@ -67,7 +68,7 @@ export function partitionCredentials(
   if (headers.authorization === undefined) return
   const part = credentialKey({ origin, method: req.method, path: req.path, headers })
   if (part === undefined || part === '') return
-  const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: part }
+  const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: token(part) }
   delete shown.authorization
   opts.headers = shown as Record<string, string>
   opts[kAuthorization] = headers.authorization

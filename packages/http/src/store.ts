@@ -1,6 +1,7 @@
 // An undici CacheStore backed by @hotpath/cache: L1 in-process, optional shared L2 (Redis) kept coherent by
 // the cache bus. Usable on its own with plain undici or global fetch:
 //   interceptors.cache({ store: createUndiciCacheStore(cache) })
+import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { type Clock, optionChecks } from '@hotpath/core'
 import { PARTITION_HEADER } from './collector.ts'
@@ -90,6 +91,8 @@ export class HotpathCacheStore implements CacheStore {
   readonly #tags: ((key: CacheKeyInfo) => string[]) | undefined
   readonly #onlySuccess: boolean
   readonly #clock: Clock
+  /** Prefix of the partition header value only the client holding this store can write (see partitionToken). */
+  readonly #secret: string = `${randomUUID()}:`
   #pendingTags: Set<string> | undefined = undefined
   readonly #stats: StoreStats = {
     writes: 0,
@@ -136,13 +139,23 @@ export class HotpathCacheStore implements CacheStore {
   #partition(key: CacheKey): string | undefined {
     const headers = key.headers
     if (this.#credentialKey !== undefined) {
-      // set by the client when it moved Authorization out of undici's sight (see client.ts)
+      // set by the client when it moved Authorization out of undici's sight (see client.ts); a value without
+      // this store's secret came from a caller and names nothing
       const given = headers?.[PARTITION_HEADER]
-      if (typeof given === 'string' && given !== '') return `k:${given}`
+      if (typeof given === 'string' && given.length > this.#secret.length && given.startsWith(this.#secret))
+        return `k:${given.slice(this.#secret.length)}`
     }
     if (!hasCredentials(headers)) return ''
     const part = this.#credentialKey?.(key as CacheKeyInfo)
     return part === undefined || part === '' ? undefined : `k:${part}`
+  }
+
+  /**
+   * @internal The partition header value the client sets for a credential partition `part` (a per-store secret
+   * prefix: a client-supplied header can never name a partition).
+   */
+  partitionToken(part: string): string {
+    return this.#secret + part
   }
 
   get(key: CacheKey): GetResult | Promise<GetResult | undefined> | undefined {
