@@ -32,15 +32,8 @@ import { type HttpClientStats, poolStats } from './stats.ts'
 import type { HotpathCacheStore } from './store.ts'
 
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-const CONDITIONAL = [
-  'cache-control',
-  'pragma',
-  'if-none-match',
-  'if-modified-since',
-  'authorization',
-  'cookie',
-  'range',
-]
+/** Request headers that keep a GET off the fast path (plus the credential headers). */
+const CONDITIONAL = ['cache-control', 'pragma', 'if-none-match', 'if-modified-since', 'range']
 
 type DispatchOpts = Dispatcher.DispatchOptions & {
   [kCollector]?: Collector
@@ -65,6 +58,9 @@ export class HttpClient {
   readonly #slots: Slots
   readonly #clock: Clock
   readonly #partitionToken: (part: string) => string
+  /** CONDITIONAL + the credential headers: a GET carrying none of them may take the fast path. */
+  readonly #slowHeaders: readonly string[]
+  readonly #credentialHeaders: readonly string[]
   #closed: Promise<void> | undefined = undefined
   // counters
   #requests = 0
@@ -95,6 +91,8 @@ export class HttpClient {
     this.#ownsCache = d.ownsCache
     const store = d.store
     this.#partitionToken = (part) => (store as HotpathCacheStore).partitionToken(part)
+    this.#credentialHeaders = store?.credentialHeaders ?? []
+    this.#slowHeaders = [...CONDITIONAL, ...this.#credentialHeaders]
   }
 
   /** The undici CacheStore the client uses (undefined when the cache is off). */
@@ -130,7 +128,7 @@ export class HttpClient {
       store !== undefined &&
       !req.noCache &&
       req.method === 'GET' &&
-      (req.headers === undefined || !hasAny(req.headers, CONDITIONAL))
+      (req.headers === undefined || !hasAny(req.headers, this.#slowHeaders))
     ) {
       const t0 = requestChannel.hasSubscribers ? this.#clock.now() : 0
       const hit = store.peekFresh(state.origin, req.path, req.headers)
@@ -311,7 +309,7 @@ export class HttpClient {
         }
       }
       const headers = collector.headers as ResponseHeaders
-      const outcome = useCache ? cacheOutcome(req, collector, headers) : 'bypass'
+      const outcome = useCache ? cacheOutcome(req, collector, headers, this.#credentialHeaders) : 'bypass'
       this.#cacheOutcomes[outcome]++
       if (
         this.#o.invalidate === 'collection' &&

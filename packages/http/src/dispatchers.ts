@@ -52,6 +52,7 @@ export function buildDispatchers(o: ResolvedOptions, options: HttpClientOptions 
   const store = new HotpathCacheStore(backend, {
     maxEntrySize: o.maxEntrySize,
     credentialKey: options?.credentialKey,
+    ...(options?.credentialHeaders === undefined ? {} : { credentialHeaders: options.credentialHeaders }),
     cacheTags: options?.cacheTags,
     clock: o.clock,
   })

@@ -50,8 +50,37 @@ export function entryTags(origin: string, path: string): string[] {
   return tags
 }
 
-export function hasCredentials(headers: Record<string, unknown> | undefined): boolean {
-  return headers !== undefined && (headers.authorization !== undefined || headers.cookie !== undefined)
+/** Request headers that carry a credential unless `credentialHeaders` says otherwise (Authorization and Cookie always do). */
+export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'x-api-key',
+]
+
+/** A request carrying any of the credential headers (lowercase names). */
+export function hasCredentials(
+  headers: Record<string, unknown> | undefined,
+  names: readonly string[] = DEFAULT_CREDENTIAL_HEADERS,
+): boolean {
+  if (headers === undefined) return false
+  for (let i = 0; i < names.length; i++) if (headers[names[i] as string] !== undefined) return true
+  return false
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
+
+/** The credential header list of an option value (lowercased; Authorization and Cookie always in), or undefined if invalid. */
+export function credentialHeaderList(value: unknown): string[] | undefined {
+  if (value === undefined) return [...DEFAULT_CREDENTIAL_HEADERS]
+  if (!Array.isArray(value)) return undefined
+  const out = ['authorization', 'cookie']
+  for (const v of value) {
+    if (typeof v !== 'string' || !TOKEN.test(v.toLowerCase())) return undefined
+    const name = v.toLowerCase()
+    if (!out.includes(name)) out.push(name)
+  }
+  return out
 }
 
 export function headerEquals(

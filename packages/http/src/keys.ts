@@ -26,14 +26,19 @@ export function coalesceKey(origin: string, req: Prepared): string {
 }
 
 /** hit / stale / revalidated come from our store's marker and what the origin answered (observer). */
-export function cacheOutcome(req: Prepared, collector: Collector, headers: ResponseHeaders): CacheOutcome {
+export function cacheOutcome(
+  req: Prepared,
+  collector: Collector,
+  headers: ResponseHeaders,
+  credentialHeaders: readonly string[],
+): CacheOutcome {
   if ((headers as Record<symbol, unknown>)[kFromCache] === true) {
     if (collector.originStatus === 304) return 'revalidated'
     if (collector.originStatus !== 0 || headers.warning !== undefined) return 'stale'
     return 'hit'
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return 'bypass'
-  return hasCredentials(req.headers) ? 'bypass' : 'miss'
+  return hasCredentials(req.headers, credentialHeaders) ? 'bypass' : 'miss'
 }
 
 /** The collection a write touches: POST /orders -> /orders; PUT|PATCH|DELETE /orders/42 -> /orders. */

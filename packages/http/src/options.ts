@@ -1,6 +1,7 @@
 // Client options: types, defaults and validation (once, at construction).
 import { type Clock, optionChecks } from '@hotpath/core'
 import type { BreakerOptions } from './breaker.ts'
+import { credentialHeaderList } from './entries.ts'
 import type { RateLimitOptions } from './rate-limiter.ts'
 import type { CacheKeyInfo, ResponseCacheBackend } from './store.ts'
 
@@ -56,6 +57,12 @@ export interface HttpClientOptions {
   invalidate?: 'path' | 'collection'
   /** Opt-in key partition for requests with credentials (e.g. a hash of Authorization). See README. */
   credentialKey?: (key: CacheKeyInfo) => string | undefined
+  /**
+   * Request headers that carry a credential: a request with one is neither served from nor stored into the
+   * shared cache unless the response is public (or a `credentialKey` partitions it). Authorization and Cookie
+   * always count. Default ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'].
+   */
+  credentialHeaders?: string[]
   /** Extra tags for stored responses, for `invalidateTags()`. */
   cacheTags?: (key: CacheKeyInfo) => string[]
   /** Coalesce identical in-flight GET/HEAD requests. Default true. */
@@ -129,6 +136,7 @@ const KNOWN: readonly string[] = [
   'maxEntrySize',
   'invalidate',
   'credentialKey',
+  'credentialHeaders',
   'cacheTags',
   'coalesce',
   'retry',
@@ -205,6 +213,8 @@ export function resolveOptions(options: HttpClientOptions | undefined): Resolved
   rejectUnknown('', o as Record<string, unknown>, KNOWN, RENAMED)
   check.func('credentialKey', o.credentialKey)
   check.func('cacheTags', o.cacheTags)
+  if (credentialHeaderList(o.credentialHeaders) === undefined)
+    check.fail('credentialHeaders', o.credentialHeaders, 'an array of header names (e.g. ["x-api-key"])')
   if (o.cache !== undefined && o.cache !== false) {
     const c = o.cache as unknown as Record<string, unknown>
     if (

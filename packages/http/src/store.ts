@@ -7,6 +7,7 @@ import { type Clock, optionChecks } from '@hotpath/core'
 import { PARTITION_HEADER } from './collector.ts'
 import {
   collectionTag,
+  credentialHeaderList,
   entryTags,
   hasCredentials,
   hasExplicitFreshness,
@@ -27,6 +28,7 @@ const STORE_OPTIONS: readonly string[] = [
   'credentialKey',
   'cacheTags',
   'onlySuccessByDefault',
+  'credentialHeaders',
   'clock',
 ]
 type Headers = Record<string, string | string[]>
@@ -60,6 +62,12 @@ export interface UndiciCacheStoreOptions {
    * partition of their own instead.
    */
   credentialKey?: (key: CacheKeyInfo) => string | undefined
+  /**
+   * Request headers that carry a credential and isolate like Authorization (never shared unless the response
+   * is public; partitioned by `credentialKey`). Authorization and Cookie always count. Default
+   * ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'].
+   */
+  credentialHeaders?: string[]
   /** Extra tags stored with an entry (see `invalidateTags`). */
   cacheTags?: (key: CacheKeyInfo) => string[]
   /** Only responses with 2xx status are stored unless they carry explicit freshness. Default true. */
@@ -91,6 +99,8 @@ export class HotpathCacheStore implements CacheStore {
   readonly #tags: ((key: CacheKeyInfo) => string[]) | undefined
   readonly #onlySuccess: boolean
   readonly #clock: Clock
+  /** Lowercase names of the request headers that carry credentials. */
+  readonly credentialHeaders: readonly string[]
   /** Prefix of the partition header value only the client holding this store can write (see partitionToken). */
   readonly #secret: string = `${randomUUID()}:`
   #pendingTags: Set<string> | undefined = undefined
@@ -129,6 +139,10 @@ export class HotpathCacheStore implements CacheStore {
     this.#tags = check.func('cacheTags', o.cacheTags)
     this.#onlySuccess = check.boolean('onlySuccessByDefault', o.onlySuccessByDefault, true)
     this.#clock = check.clock('clock', o.clock)
+    const names = credentialHeaderList(o.credentialHeaders)
+    if (names === undefined)
+      check.fail('credentialHeaders', o.credentialHeaders, 'an array of header names (e.g. ["x-api-key"])')
+    this.credentialHeaders = names as string[]
   }
 
   stats(): StoreStats {
@@ -145,7 +159,7 @@ export class HotpathCacheStore implements CacheStore {
       if (typeof given === 'string' && given.length > this.#secret.length && given.startsWith(this.#secret))
         return `k:${given.slice(this.#secret.length)}`
     }
-    if (!hasCredentials(headers)) return ''
+    if (!hasCredentials(headers, this.credentialHeaders)) return ''
     const part = this.#credentialKey?.(key as CacheKeyInfo)
     return part === undefined || part === '' ? undefined : `k:${part}`
   }
