@@ -23,6 +23,8 @@ afterAll(async () => {
 })
 
 const floor = '>=22.20.0'
+// Cases about other checks pass `types: false`: the two tsc runs per case are the slow part, and the
+// cases that assert a complete result (good, bundled, type-only-src) and the type cases keep them.
 
 // Each case packs and installs into its own temporary project: they run side by side (npm and tsc wait on I/O).
 describe.concurrent('checkPackage', () => {
@@ -38,7 +40,7 @@ describe.concurrent('checkPackage', () => {
   it('fails a package that imports a sibling it must not (load -> cache)', async ({ expect }) => {
     const cache = await fixture('cache')
     const load = await fixture('load-imports-cache')
-    const result = await checkPackage(load, { siblings: [cache, load] })
+    const result = await checkPackage(load, { siblings: [cache, load], types: false })
     expect(result.problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
@@ -51,7 +53,7 @@ describe.concurrent('checkPackage', () => {
   it('fails any package that imports @hotpath/metrics', async ({ expect }) => {
     const metrics = await fixture('metrics')
     const cache = await fixture('cache-imports-metrics')
-    const result = await checkPackage(cache, { siblings: [metrics, cache] })
+    const result = await checkPackage(cache, { siblings: [metrics, cache], types: false })
     expect(result.problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/imports @hotpath\/metrics, which no package may import/),
@@ -60,7 +62,7 @@ describe.concurrent('checkPackage', () => {
   })
 
   it('fails a package whose tarball needs a dependency it does not declare', async ({ expect }) => {
-    const result = await checkPackage(await fixture('undeclared-import'))
+    const result = await checkPackage(await fixture('undeclared-import'), { types: false })
     expect(result.problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/dist\/index\.js imports ms, which package\.json does not declare/),
@@ -75,7 +77,7 @@ describe.concurrent('checkPackage', () => {
   })
 
   it('fails an export without types', async ({ expect }) => {
-    const result = await checkPackage(await fixture('no-types'))
+    const result = await checkPackage(await fixture('no-types'), { types: false })
     expect(result.problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/has no "types" condition/)]),
     )
@@ -84,6 +86,7 @@ describe.concurrent('checkPackage', () => {
     const result = await checkPackage(await fixture('bare-manifest'), {
       nodeFloor: floor,
       directory: 'packages/fixture-bare',
+      types: false,
     })
     expect(result.problems).toEqual(
       expect.arrayContaining([
