@@ -4,8 +4,6 @@ import type { Dispatcher } from 'undici'
 import { UpstreamError } from './errors.ts'
 import type { ResponseHeaders } from './response.ts'
 
-/** Marks a headers object handed out by our cache store (object spread keeps symbol keys). */
-export const kFromCache: unique symbol = Symbol('hotpath.http.fromCache')
 /** The collector of a request, carried on the dispatch options through undici's interceptors. */
 export const kCollector: unique symbol = Symbol('hotpath.http.collector')
 /** Authorization header held back from undici's cache interceptor (credential partitions), restored before sending. */

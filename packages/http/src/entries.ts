@@ -1,5 +1,4 @@
 // Stored responses: storage keys, tags, Vary matching and conversion to undici's GetResult.
-import { kFromCache } from './collector.ts'
 import { pathOnly } from './channels.ts'
 import type { CacheControlDirectives, CacheValue, GetResult } from './undici-types.ts'
 
@@ -138,11 +137,11 @@ export function pick(
 
 export function toResult(v: StoredResponse | undefined): GetResult | undefined {
   if (v === undefined) return undefined
-  const headers = { [kFromCache]: true, ...v.headers } as Headers
+  // undici copies the headers before it sends them (adding Age): the stored object is handed out as is
   return {
     statusCode: v.statusCode,
     statusMessage: v.statusMessage,
-    headers,
+    headers: v.headers,
     vary: v.vary,
     etag: v.etag,
     body: [v.body],

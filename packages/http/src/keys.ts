@@ -1,6 +1,6 @@
 // Small per-request helpers: coalescing key, cache outcome, write collections, credential partitions.
 import type { Dispatcher } from 'undici'
-import { type Collector, kAuthorization, kFromCache, PARTITION_HEADER } from './collector.ts'
+import { type Collector, kAuthorization, PARTITION_HEADER } from './collector.ts'
 import { type CacheOutcome, pathOnly } from './channels.ts'
 import type { Prepared } from './prepare.ts'
 import type { ResponseHeaders } from './response.ts'
@@ -25,14 +25,17 @@ export function coalesceKey(origin: string, req: Prepared): string {
   return key
 }
 
-/** hit / stale / revalidated come from our store's marker and what the origin answered (observer). */
+/**
+ * hit / stale / revalidated / miss from what the observer saw: a response whose headers object is not the one the
+ * origin sent came from the cache.
+ */
 export function cacheOutcome(
   req: Prepared,
   collector: Collector,
   headers: ResponseHeaders,
   credentialHeaders: readonly string[],
 ): CacheOutcome {
-  if ((headers as Record<symbol, unknown>)[kFromCache] === true) {
+  if (headers !== collector.originHeaders) {
     if (collector.originStatus === 304) return 'revalidated'
     if (collector.originStatus !== 0 || headers.warning !== undefined) return 'stale'
     return 'hit'

@@ -103,6 +103,10 @@ export class HotpathCacheStore implements CacheStore {
   readonly credentialHeaders: readonly string[]
   /** Prefix of the partition header value only the client holding this store can write (see partitionToken). */
   readonly #secret: string = `${randomUUID()}:`
+  /** The backend has no L2: an L1 miss is a miss, answered synchronously. */
+  readonly #memoryOnly: boolean
+  /** Storage keys whose write stream was ended and whose entry is not in L1 yet: a get() waits for them. */
+  readonly #ending = new Map<string, Promise<void>>()
   #pendingTags: Set<string> | undefined = undefined
   readonly #stats: StoreStats = {
     writes: 0,
@@ -133,6 +137,7 @@ export class HotpathCacheStore implements CacheStore {
       }
     }
     this.cache = cache
+    this.#memoryOnly = 'l2' in cache && (cache as { l2?: unknown }).l2 === undefined
     this.#maxEntrySize = check.integer('maxEntrySize', o.maxEntrySize, 5 * 1024 * 1024, 0)
     this.#maxVariants = check.integer('maxVariants', o.maxVariants, 8, 1)
     this.#credentialKey = check.func('credentialKey', o.credentialKey)
@@ -176,11 +181,17 @@ export class HotpathCacheStore implements CacheStore {
     const part = this.#partition(key)
     const k = storageKey(key.origin, key.method, key.path, part ?? '')
     const publicOnly = part === undefined
+    if (this.#ending.size !== 0) {
+      // a write of this key has ended (undici's next request may come before it lands): read after it
+      const ending = this.#ending.get(k)
+      if (ending !== undefined) return ending.then(() => this.get(key))
+    }
     let list: StoredResponse[] | undefined
     let pending: Promise<StoredResponse[] | undefined>
     try {
       list = this.cache.peek<StoredResponse[]>(k)
       if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, this.#clock.epoch()))
+      if (this.#memoryOnly) return undefined
       pending = this.cache.get<StoredResponse[]>(k)
     } catch {
       // a closed or failing cache is a miss: the request still reaches the origin
@@ -247,13 +258,24 @@ export class HotpathCacheStore implements CacheStore {
     let size = 0
     let tooLarge = false
     let settled = false
+    const k = storageKey(key.origin, key.method, key.path, part ?? '')
+    let visible: (() => void) | undefined
+    let ending: Promise<void> | undefined
+    /** The entry is in L1 (or will never be): get() of the key stops waiting. */
+    const shown = (): void => {
+      if (visible === undefined) return
+      visible()
+      visible = undefined
+      if (store.#ending.get(k) === ending) store.#ending.delete(k)
+    }
     const settle = (): void => {
+      shown()
       if (settled) return
       settled = true
       store.#stats.pendingWrites--
     }
     this.#stats.pendingWrites++
-    return new Writable({
+    const ws = new Writable({
       write(chunk: Buffer | string, encoding, callback) {
         if (tooLarge) return callback()
         const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
@@ -274,7 +296,7 @@ export class HotpathCacheStore implements CacheStore {
           return callback()
         }
         const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
-        store.#commit(key, part ?? '', value, body).then(
+        store.#commit(key, part ?? '', value, body, shown).then(
           () => {
             settle()
             callback()
@@ -292,9 +314,22 @@ export class HotpathCacheStore implements CacheStore {
         callback(error)
       },
     })
+    // Writable calls final() a tick after end(): mark the key at end() so a get() right after waits for it.
+    const end = ws.end
+    ws.end = function (this: Writable, ...args: unknown[]) {
+      if (ending === undefined && !settled) {
+        ending = new Promise<void>((resolve) => {
+          visible = resolve
+        })
+        store.#ending.set(k, ending)
+      }
+      return (end as (...a: unknown[]) => Writable).apply(this, args)
+    } as Writable['end']
+    return ws
   }
 
-  async #commit(key: CacheKey, part: string, value: CacheValue, body: Buffer): Promise<void> {
+  /** Stores one response; `shown()` is called as soon as L1 holds it (before any L2 round trip). */
+  async #commit(key: CacheKey, part: string, value: CacheValue, body: Buffer, shown: () => void): Promise<void> {
     const now = this.#clock.epoch()
     if (value.deleteAt <= now) return
     const k = storageKey(key.origin, key.method, key.path, part)
@@ -310,22 +345,52 @@ export class HotpathCacheStore implements CacheStore {
       deleteAt: value.deleteAt,
       body,
     }
-    const list: StoredResponse[] = [variant]
     // A response without Vary answers every request for the URL: it replaces the whole list, no read needed.
-    // With Vary, keep the other live variants (from L1, else L2).
-    const current =
-      variant.vary === undefined
+    // With Vary, keep the other live variants: from L1 at once; else from L2, but the new variant is written
+    // first (L1 synchronously) so the next request hits it while the L2 read is in flight.
+    const local = variant.vary === undefined ? undefined : this.cache.peek<StoredResponse[]>(k)
+    // the L2 read's answer backfills L1 with the older list: merge into L1 again in the same microtask run
+    const merged =
+      variant.vary === undefined || local !== undefined
         ? undefined
-        : (this.cache.peek<StoredResponse[]>(k) ??
-          (await this.cache.get<StoredResponse[]>(k).catch(() => undefined)))
+        : this.cache.get<StoredResponse[]>(k).then(
+            (current) => this.#mergeRemote(k, key, variant, current, now),
+            () => undefined,
+          )
+    const first = this.#write(k, key, this.#merge(variant, local, now), now)
+    shown()
+    await first
+    await merged
+    this.#stats.writes++
+  }
+
+  /** Adds the live variants read from L2 to the L1 list (which may have changed meanwhile) and writes it. */
+  #mergeRemote(
+    k: string,
+    key: CacheKey,
+    variant: StoredResponse,
+    current: StoredResponse[] | undefined,
+    now: number,
+  ): Promise<void> | undefined {
+    if (current === undefined || !current.some((v) => v.deleteAt > now && !sameVary(v.vary, variant.vary)))
+      return undefined
+    const list = this.#merge(variant, this.cache.peek<StoredResponse[]>(k), now)
+    for (const v of current) {
+      if (list.length >= this.#maxVariants) break
+      if (v.deleteAt > now && !list.some((w) => sameVary(w.vary, v.vary))) list.push(v)
+    }
+    return this.#write(k, key, list, now)
+  }
+
+  #merge(variant: StoredResponse, current: StoredResponse[] | undefined, now: number): StoredResponse[] {
+    const list: StoredResponse[] = [variant]
     if (current !== undefined) {
       for (const v of current) {
         if (list.length >= this.#maxVariants) break
         if (v.deleteAt > now && !sameVary(v.vary, variant.vary)) list.push(v)
       }
     }
-    await this.#write(k, key, list, now)
-    this.#stats.writes++
+    return list
   }
 
   async #write(k: string, key: CacheKey, list: StoredResponse[], now: number): Promise<void> {
