@@ -1,9 +1,9 @@
 // runLoad(): options validation, failure paths (refused, reset, timeouts, abort), workers, limits, progress.
-import diagnostics_channel from 'node:diagnostics_channel'
 import { getEventListeners } from 'node:events'
-import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
+import { capture, startHttpServer, type TestServer } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HotpathError, InvalidOptionError } from '@hotpath/core'
+import type { LoadEndEvent, LoadProgressEvent, LoadStartEvent } from '../src/channels.ts'
 import { LoadAbortedError } from '../src/errors.ts'
 import { createHistogram, decodeHistogram, encodeHistogram } from '../src/histogram.ts'
 import { runLoad } from '../src/run.ts'
@@ -235,33 +235,42 @@ describe('abort, limits, progress', () => {
     server = await startHttpServer((_req, res) => {
       res.end('ok')
     })
-    const seen: string[] = []
-    const onStart = () => seen.push('start')
-    const onProgress = () => seen.push('progress')
-    const onEnd = (m: unknown) => seen.push(`end:${(m as { requests: number }).requests > 0}`)
-    diagnostics_channel.subscribe('hotpath:load:start', onStart)
-    diagnostics_channel.subscribe('hotpath:load:progress', onProgress)
-    diagnostics_channel.subscribe('hotpath:load:end', onEnd)
+    const starts = capture<LoadStartEvent>('hotpath:load:start')
+    const progresses = capture<LoadProgressEvent>('hotpath:load:progress')
+    const ends = capture<LoadEndEvent>('hotpath:load:end')
     const progress: LoadProgress[] = []
+    let r: Awaited<ReturnType<typeof runLoad>>
     try {
-      await runLoad({
+      r = await runLoad({
         url: server.origin,
         connections: 2,
         duration: 2100,
         onProgress: (p) => progress.push(p),
       })
     } finally {
-      diagnostics_channel.unsubscribe('hotpath:load:start', onStart)
-      diagnostics_channel.unsubscribe('hotpath:load:progress', onProgress)
-      diagnostics_channel.unsubscribe('hotpath:load:end', onEnd)
+      starts.stop()
+      progresses.stop()
+      ends.stop()
     }
     expect(progress.length).toBeGreaterThanOrEqual(2)
     expect(progress[0]!.elapsedMs).toBe(1000)
     expect(progress[0]!.durationMs).toBe(2100)
     expect(progress[0]!.rps).toBeGreaterThan(0)
-    expect(seen[0]).toBe('start')
-    expect(seen.at(-1)).toBe('end:true')
-    expect(seen.filter((s) => s === 'progress').length).toBe(progress.length)
+    const url = `${server.origin}/`
+    expect(starts.messages).toEqual([
+      { url, model: 'closed', transport: 'raw', connections: 2, rate: undefined, durationMs: 2100 },
+    ])
+    expect(progresses.messages).toEqual(progress.map((p) => ({ url, ...p })))
+    expect(ends.messages).toEqual([
+      {
+        url,
+        durationMs: r.durationMs,
+        requests: r.requests.completed,
+        errors: r.requests.errors,
+        rps: r.throughput.rps,
+        aborted: false,
+      },
+    ])
   })
 
   it('closed-model stages ramp the connections', async () => {
