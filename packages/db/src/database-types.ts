@@ -31,6 +31,11 @@ export interface QueryOptions {
   cache?: boolean | number
   /** Extra tags for the cached rows (invalidate with db.invalidateTags(tags)). */
   tags?: string[]
+  /**
+   * Aborting rejects with HOTPATH_DB_ABORTED: a caller still waiting for a connection leaves the queue; on
+   * PostgreSQL a running statement is cancelled on the server (pg_cancel_backend). Not for cached reads.
+   */
+  signal?: AbortSignal
 }
 
 export interface ReadyOptions {

@@ -16,7 +16,7 @@ import type {
   Row,
   Statement,
 } from './drivers/types.ts'
-import { DatabaseClosedError, DbError, QueryError, UnknownDriverError } from './errors.ts'
+import { AbortedError, DatabaseClosedError, DbError, QueryError, UnknownDriverError } from './errors.ts'
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
 import { type FingerprintStats, Insight, type SlowQuery } from './insight.ts'
 import type {
@@ -141,14 +141,23 @@ class DatabaseImpl implements Database {
     if (options !== undefined && options.cache !== undefined && options.cache !== false && e.info.isRead) {
       return this.cachedQuery<T>(sql, params, options, e)
     }
-    return this.run(sql, params, e) as Promise<T[]>
+    const signal = options?.signal
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) {
+        return Promise.reject(check.fail('signal', signal, 'an AbortSignal'))
+      }
+      if (signal.aborted) return Promise.reject(new AbortedError(this.name, signal.reason))
+    }
+    return this.run(sql, params, e, signal) as Promise<T[]>
   }
 
-  private run(sql: string, params: Params, e: Entry): Promise<Row[]> {
+  private run(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
     const t0 = this.clock.now()
     let r: ExecResult | Promise<ExecResult>
     try {
-      r = e.info.isRead ? this.driver.read(sql, params, e.info) : this.driver.write(sql, params, e.info)
+      r = e.info.isRead
+        ? this.driver.read(sql, params, e.info, signal)
+        : this.driver.write(sql, params, e.info, signal)
     } catch (error) {
       return Promise.reject(this.failed(e, error, t0))
     }

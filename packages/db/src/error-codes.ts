@@ -11,6 +11,8 @@ export const errorCodes: {
   readonly HOTPATH_DB_POOL_QUEUE_FULL: string
   readonly HOTPATH_DB_CREATE_FAILED: string
   readonly HOTPATH_DB_NOT_READY: string
+  readonly HOTPATH_DB_CREATE_TIMEOUT: string
+  readonly HOTPATH_DB_ABORTED: string
   readonly HOTPATH_DB_LEASE_RELEASED: string
   readonly HOTPATH_DB_CLOSED: string
   readonly HOTPATH_DB_TRANSACTION_FINISHED: string
@@ -32,6 +34,10 @@ export const errorCodes: {
   HOTPATH_DB_POOL_QUEUE_FULL: '`maxWaiting` callers already wait',
   HOTPATH_DB_CREATE_FAILED:
     '`failFast`: a create (connect) failed while the pool held no resource; `cause` is the connect error',
+  HOTPATH_DB_CREATE_TIMEOUT:
+    "a create (connect) did not settle within `createTimeout` (the cause of the waiters' error; retried)",
+  HOTPATH_DB_ABORTED:
+    "the caller's `signal` aborted an acquire or a statement; `cause` is the signal's reason",
   HOTPATH_DB_NOT_READY: '`db.ready()`: no connection within its deadline; `cause` is the last connect error',
   HOTPATH_DB_LEASE_RELEASED: 'a lease released or destroyed twice',
   HOTPATH_DB_CLOSED: 'work on a closed database',

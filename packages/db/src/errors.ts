@@ -62,13 +62,23 @@ export class PoolClosedError extends HotpathError {
   }
 }
 
+/** A pool's state when an acquire timed out (HikariCP's "total, active, idle, waiting"). */
+export interface PoolState {
+  size: number
+  idle: number
+  used: number
+  waiting: number
+}
+
 export class AcquireTimeoutError extends HotpathError {
-  constructor(pool: string, waitMs: number, cause: unknown) {
+  constructor(pool: string, waitMs: number, cause: unknown, state: PoolState) {
+    const details = { pool, waitMs, ...state }
     super(
       'HOTPATH_DB_ACQUIRE_TIMEOUT' satisfies DbErrorCode,
-      `pool "${pool}": no resource became available within ${Math.round(waitMs)} ms` +
+      `pool "${pool}": no resource became available within ${Math.round(waitMs)} ms ` +
+        `(size ${state.size}, idle ${state.idle}, used ${state.used}, waiting ${state.waiting})` +
         (cause instanceof Error ? ` (last create error: ${cause.message})` : ''),
-      cause === undefined ? { details: { pool, waitMs } } : { cause, details: { pool, waitMs } },
+      cause === undefined ? { details } : { cause, details },
     )
   }
   static {
@@ -88,6 +98,19 @@ export class CreateFailedError extends HotpathError {
   }
   static {
     nameErrorClass(CreateFailedError, 'CreateFailedError')
+  }
+}
+
+/** An AbortSignal aborted the wait (acquire) or the statement (query); `cause` is the signal's reason. */
+export class AbortedError extends HotpathError {
+  constructor(where: string, reason: unknown) {
+    super('HOTPATH_DB_ABORTED' satisfies DbErrorCode, `"${where}": aborted by the caller's AbortSignal`, {
+      cause: reason,
+      details: { pool: where },
+    })
+  }
+  static {
+    nameErrorClass(AbortedError, 'AbortedError')
   }
 }
 

@@ -30,6 +30,7 @@ export type {
 } from './channels.ts'
 export { type DbErrorCode, errorCodes } from './error-codes.ts'
 export {
+  AbortedError,
   AcquireTimeoutError,
   CreateFailedError,
   DatabaseClosedError,
@@ -38,6 +39,7 @@ export {
   LeaseReleasedError,
   PoolClosedError,
   PoolQueueFullError,
+  type PoolState,
   QueryError,
   UnknownDriverError,
 } from './errors.ts'

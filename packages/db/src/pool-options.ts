@@ -40,6 +40,8 @@ export interface PoolOptions<T> {
    * for acquireTimeout. Creates keep being retried in the background. Default true.
    */
   failFast?: boolean
+  /** A create that has not settled after this many ms counts as failed (and is retried). Default 10 000. */
+  createTimeout?: number
   /** Time source of idle, lifetime, validateAfterIdle, leak, backoff and deadline decisions. Default systemClock. */
   clock?: Clock
 }
@@ -61,6 +63,7 @@ export interface ResolvedPoolOptions<T> {
   retryMaxDelay: number
   closeTimeout: number
   failFast: boolean
+  createTimeout: number
   clock: Clock
 }
 
@@ -81,6 +84,7 @@ export const POOL_OPTION_KEYS: readonly string[] = [
   'createRetry',
   'closeTimeout',
   'failFast',
+  'createTimeout',
   'clock',
 ]
 
@@ -133,6 +137,7 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
     retryMaxDelay,
     closeTimeout: check.nonNegative('closeTimeout', o.closeTimeout, 10_000),
     failFast: check.boolean('failFast', o.failFast, true),
+    createTimeout: check.positive('createTimeout', o.createTimeout, 10_000),
     clock: check.clock('clock', o.clock),
   }
 }

@@ -35,6 +35,8 @@ export interface AcquireOptions {
   timeout?: number
   /** Overrides the pool's failFast for this call (ready() waits through failing creates: false). */
   failFast?: boolean
+  /** Aborting it takes the caller out of the queue and rejects with HOTPATH_DB_ABORTED. */
+  signal?: AbortSignal
 }
 
 export interface Pool<T> {

@@ -13,13 +13,16 @@ import {
 } from './channels.ts'
 import { isHotpathError } from '@hotpath/core'
 import {
+  AbortedError,
   AcquireTimeoutError,
   CreateFailedError,
+  DbError,
   LeaseReleasedError,
   PoolClosedError,
+  type PoolState,
   PoolQueueFullError,
 } from './errors.ts'
-import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
+import { check, type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
 import type { AcquireOptions, Lease, Pool, PoolStats, TimeStats } from './pool-types.ts'
 import { type Waiter, WaiterQueue } from './waiters.ts'
 
@@ -59,9 +62,16 @@ class PoolLease<T> implements Lease<T> {
   }
 }
 
+interface CallOptions {
+  timeout: number
+  failFast: boolean
+  signal: AbortSignal | undefined
+}
+
 class ResourcePool<T> implements Pool<T> {
   readonly name: string
   private readonly o: ResolvedPoolOptions<T>
+  private readonly defaults: CallOptions
   private readonly idle: Slot<T>[] = []
   private readonly waiters: WaiterQueue<Lease<T>>
   /** The instance clock: every time read of the pool (idle, lifetime, leaks, deadlines) goes through it. */
@@ -92,6 +102,7 @@ class ResourcePool<T> implements Pool<T> {
     this.name = this.o.name
     this.clock = this.o.clock
     this.waiters = new WaiterQueue((w, t) => this.expire(w, t), this.clock)
+    this.defaults = { timeout: this.o.acquireTimeout, failFast: this.o.failFast, signal: undefined }
     this.leases = this.o.leakDetection > 0 ? new Set() : null
     const { idleTimeout, maxLifetime, leakDetection } = this.o
     const period = Math.min(idleTimeout || Infinity, maxLifetime || Infinity)
@@ -108,8 +119,29 @@ class ResourcePool<T> implements Pool<T> {
 
   // ---- acquire -------------------------------------------------------------------------------
 
+  /** Validates the per-call options (a NaN / Infinity / non-number timeout would wait forever). */
+  private callOptions(options: AcquireOptions | undefined): CallOptions {
+    if (options === undefined) return this.defaults
+    const o = check.object('options', options, ['timeout', 'failFast', 'signal']) as AcquireOptions
+    const signal = o.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      check.fail('signal', signal, 'an AbortSignal')
+    return {
+      timeout: check.positive('timeout', o.timeout, this.o.acquireTimeout),
+      failFast: check.boolean('failFast', o.failFast, this.o.failFast),
+      signal,
+    }
+  }
+
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
     if (this.closed) return Promise.reject(new PoolClosedError(this.name))
+    let call: CallOptions
+    try {
+      call = this.callOptions(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (call.signal?.aborted) return Promise.reject(new AbortedError(this.name, call.signal.reason))
     const t = this.clock.now()
     const idle = this.idle
     while (idle.length > 0) {
@@ -118,12 +150,54 @@ class ResourcePool<T> implements Pool<T> {
         this.destroySlot(slot, 'lifetime', undefined)
         continue
       }
-      if (t - slot.lastReleased >= this.o.validateAfterIdle) return this.validateThenLend(slot, t, options)
+      if (t - slot.lastReleased >= this.o.validateAfterIdle) return this.validateThenLend(slot, t, call)
       return Promise.resolve(
         this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')),
       )
     }
-    return this.enqueue(t, options?.timeout ?? this.o.acquireTimeout, options?.failFast ?? this.o.failFast)
+    if (this.waiters.pending >= this.o.maxWaiting) {
+      return Promise.reject(new PoolQueueFullError(this.name, this.o.maxWaiting))
+    }
+    return new Promise<Lease<T>>((resolve, reject) => this.wait(t, call, resolve, reject))
+  }
+
+  /** Queues a caller (FIFO); an AbortSignal takes it out of the queue again. */
+  private wait(
+    t: number,
+    call: CallOptions,
+    resolve: (lease: Lease<T>) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    const origin = this.leases === null ? undefined : new Error('lease acquired here')
+    const w: Waiter<Lease<T>> = {
+      resolve,
+      reject,
+      enqueuedAt: t,
+      deadline: t + call.timeout,
+      settled: false,
+      origin,
+      failFast: call.failFast,
+    }
+    const signal = call.signal
+    if (signal !== undefined) {
+      const onAbort = () => {
+        if (this.waiters.cancel(w)) {
+          reject(new AbortedError(this.name, signal.reason))
+          if (this.drainers !== null) this.checkDrained()
+        }
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      w.resolve = (lease) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(lease)
+      }
+      w.reject = (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+    }
+    this.waiters.add(w, t)
+    this.fill()
   }
 
   acquireThen(
@@ -135,6 +209,17 @@ class ResourcePool<T> implements Pool<T> {
       onError(new PoolClosedError(this.name))
       return
     }
+    let call: CallOptions
+    try {
+      call = this.callOptions(options)
+    } catch (error) {
+      onError(error)
+      return
+    }
+    if (call.signal?.aborted) {
+      onError(new AbortedError(this.name, call.signal.reason))
+      return
+    }
     const t = this.clock.now()
     const idle = this.idle
     while (idle.length > 0) {
@@ -144,7 +229,7 @@ class ResourcePool<T> implements Pool<T> {
         continue
       }
       if (t - slot.lastReleased >= this.o.validateAfterIdle) {
-        this.validateThenLend(slot, t, options).then(onLease, onError)
+        this.validateThenLend(slot, t, call).then(onLease, onError)
         return
       }
       onLease(this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')))
@@ -154,14 +239,7 @@ class ResourcePool<T> implements Pool<T> {
       onError(new PoolQueueFullError(this.name, this.o.maxWaiting))
       return
     }
-    const deadline = t + (options?.timeout ?? this.o.acquireTimeout)
-    const origin = this.leases === null ? undefined : new Error('lease acquired here')
-    const failFast = options?.failFast ?? this.o.failFast
-    this.waiters.add(
-      { resolve: onLease, reject: onError, enqueuedAt: t, deadline, settled: false, origin, failFast },
-      t,
-    )
-    this.fill()
+    this.wait(t, call, onLease, onError)
   }
 
   tryAcquire(): Lease<T> | undefined {
@@ -264,10 +342,10 @@ class ResourcePool<T> implements Pool<T> {
     return lease
   }
 
-  private async validateThenLend(slot: Slot<T>, t: number, options?: AcquireOptions): Promise<Lease<T>> {
+  private async validateThenLend(slot: Slot<T>, t: number, call: CallOptions): Promise<Lease<T>> {
     slot.leased = true
     this.used++ // counted as used while validating so size stays exact
-    const timeout = options?.timeout ?? this.o.acquireTimeout
+    const timeout = call.timeout
     const deadline = t + timeout
     let ok = false
     let timer: NodeJS.Timeout | undefined
@@ -300,21 +378,15 @@ class ResourcePool<T> implements Pool<T> {
     const remaining = deadline - this.clock.now()
     if (remaining <= 0) {
       this.timeouts++
-      throw new AcquireTimeoutError(this.name, this.clock.now() - t, this.lastCreateError)
+      throw new AcquireTimeoutError(this.name, this.clock.now() - t, this.lastCreateError, this.state())
     }
-    return this.acquire({ timeout: remaining, failFast: options?.failFast ?? this.o.failFast })
+    return this.acquire({ timeout: remaining, failFast: call.failFast, signal: call.signal })
   }
 
-  private enqueue(t: number, timeout: number, failFast: boolean): Promise<Lease<T>> {
-    if (this.waiters.pending >= this.o.maxWaiting) {
-      return Promise.reject(new PoolQueueFullError(this.name, this.o.maxWaiting))
-    }
-    return new Promise<Lease<T>>((resolve, reject) => {
-      const deadline = t + timeout
-      const origin = this.leases === null ? undefined : new Error('lease acquired here')
-      this.waiters.add({ resolve, reject, enqueuedAt: t, deadline, settled: false, origin, failFast }, t)
-      this.fill()
-    })
+  /** The pool's state for error messages (HikariCP style). */
+  private state(): PoolState {
+    const idle = this.idle.length
+    return { size: idle + this.used, idle, used: this.used, waiting: this.waiters.pending }
   }
 
   // ---- release -------------------------------------------------------------------------------
@@ -374,17 +446,54 @@ class ResourcePool<T> implements Pool<T> {
     } catch (error) {
       p = Promise.reject(error)
     }
+    // A create that never settles (a hung connect) counts as failed after createTimeout; if it settles
+    // later its resource is destroyed (it was never counted).
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      this.inFlight.delete(tracked)
+      this.onCreateFailed(
+        new DbError(
+          'HOTPATH_DB_CREATE_TIMEOUT',
+          `pool "${this.name}": create did not settle within ${this.o.createTimeout} ms`,
+          {
+            details: { pool: this.name, createTimeout: this.o.createTimeout },
+          },
+        ),
+      )
+    }, this.o.createTimeout)
+    timer.unref()
     const tracked: Promise<void> = p.then(
       (resource) => {
+        clearTimeout(timer)
+        if (timedOut) {
+          this.discardLate(resource)
+          return
+        }
         this.inFlight.delete(tracked)
         this.onCreated(resource)
       },
       (error: unknown) => {
+        clearTimeout(timer)
+        if (timedOut) return
         this.inFlight.delete(tracked)
         this.onCreateFailed(error)
       },
     )
     this.inFlight.add(tracked)
+  }
+
+  /** A resource whose create had already timed out: destroyed, never lent. */
+  private discardLate(resource: T): void {
+    const destroy = this.o.destroy
+    if (destroy === undefined) return
+    try {
+      Promise.resolve(destroy(resource)).catch((e: unknown) => {
+        if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.name, error: e })
+      })
+    } catch (e) {
+      if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.name, error: e })
+    }
   }
 
   private onCreated(resource: T): void {
@@ -536,7 +645,7 @@ class ResourcePool<T> implements Pool<T> {
     if (timeoutChannel.hasSubscribers) {
       timeoutChannel.publish({ pool: this.name, waitMs, pending: this.waiters.pending })
     }
-    w.reject(new AcquireTimeoutError(this.name, waitMs, this.lastCreateError))
+    w.reject(new AcquireTimeoutError(this.name, waitMs, this.lastCreateError, this.state()))
     if (this.drainers !== null) this.checkDrained()
   }
 
@@ -551,7 +660,9 @@ class ResourcePool<T> implements Pool<T> {
         reject,
         timer: setTimeout(() => {
           this.readyWaiters = this.readyWaiters.filter((r) => r !== entry)
-          reject(new AcquireTimeoutError(this.name, this.o.acquireTimeout, this.lastCreateError))
+          reject(
+            new AcquireTimeoutError(this.name, this.o.acquireTimeout, this.lastCreateError, this.state()),
+          )
         }, this.o.acquireTimeout),
       }
       this.readyWaiters.push(entry)

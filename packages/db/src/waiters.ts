@@ -65,6 +65,15 @@ export class WaiterQueue<L> {
     })
   }
 
+  /** Takes one waiter out (an aborted caller); false when it was already settled. */
+  cancel(waiter: Waiter<L>): boolean {
+    if (waiter.settled) return false
+    waiter.settled = true
+    this.pending--
+    if (this.pending === 0) this.stop()
+    return true
+  }
+
   /** Settles the waiters `match` picks with `error` (oldest first); the others keep waiting. */
   rejectWhere(match: (waiter: Waiter<L>) => boolean, error: unknown): void {
     const rejected: Waiter<L>[] = []

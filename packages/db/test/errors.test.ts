@@ -52,7 +52,11 @@ describe('error registry', () => {
       [new UnknownDriverError('mysql'), 'UnknownDriverError', 'HOTPATH_DB_UNKNOWN_DRIVER'],
       [new DriverMissingError('pg', new Error('x')), 'DriverMissingError', 'HOTPATH_DB_DRIVER_MISSING'],
       [new PoolClosedError('p'), 'PoolClosedError', 'HOTPATH_DB_POOL_CLOSED'],
-      [new AcquireTimeoutError('p', 5, undefined), 'AcquireTimeoutError', 'HOTPATH_DB_ACQUIRE_TIMEOUT'],
+      [
+        new AcquireTimeoutError('p', 5, undefined, { size: 1, idle: 0, used: 1, waiting: 1 }),
+        'AcquireTimeoutError',
+        'HOTPATH_DB_ACQUIRE_TIMEOUT',
+      ],
       [new PoolQueueFullError('p', 2), 'PoolQueueFullError', 'HOTPATH_DB_POOL_QUEUE_FULL'],
       [new LeaseReleasedError('p'), 'LeaseReleasedError', 'HOTPATH_DB_LEASE_RELEASED'],
       [new DatabaseClosedError('db'), 'DatabaseClosedError', 'HOTPATH_DB_CLOSED'],

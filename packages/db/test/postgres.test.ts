@@ -56,6 +56,35 @@ describeDriver('postgresql', {
 })
 
 describe('postgres driver', () => {
+  it('query({ signal }): an abort cancels the statement on the server (pg_sleep stops)', async () => {
+    const db = open({ applicationName: 'hp_abort' }, { pool: { max: 2 } })
+    const ac = new AbortController()
+    const p = db.query('SELECT pg_sleep(30) AS s', [], { signal: ac.signal }).catch((e: unknown) => e)
+    await eventually(
+      async () =>
+        (
+          await admin.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hp_abort' AND query LIKE 'SELECT pg_sleep%' AND state = 'active'",
+          )
+        ).rowCount === 1,
+      { what: 'pg_sleep running on the server' },
+    )
+    ac.abort(new Error('caller left'))
+    const error = (await p) as { code?: string; cause?: { message?: string } }
+    expect(error.code).toBe('HOTPATH_DB_ABORTED')
+    await eventually(
+      async () =>
+        (
+          await admin.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hp_abort' AND query LIKE 'SELECT pg_sleep%' AND state = 'active'",
+          )
+        ).rowCount === 0,
+      { what: 'the server to stop pg_sleep', timeoutMs: 5_000 },
+    )
+    // The connection is still good.
+    expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }])
+  })
+
   it('runs queries with prepared statements and reports rowCount', async () => {
     const db = open({}, { pool: { max: 1 } })
     // A script of several statements (simple protocol, no parameters) reports the last one.

@@ -1,7 +1,8 @@
 // An open PostgreSQL driver: a pool of pg Clients, each wrapped in a Conn that records what it is
 // running, so one sweeping timer (not one per query) can cut connections whose server went silent.
 import type { Clock } from '@hotpath/core'
-import { QueryError, transactionFinished } from '../errors.ts'
+import { poolErrorChannel } from '../channels.ts'
+import { AbortedError, QueryError, transactionFinished } from '../errors.ts'
 import { fingerprint, type SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
@@ -81,6 +82,7 @@ export class PostgresInstance implements DriverInstance {
   private guardTimer: NodeJS.Timeout | null = null
   private pg: PgModule | undefined
   private readonly clock: Clock
+  private readonly config: Record<string, unknown>
 
   constructor(o: ResolvedPostgresOptions, ctx: DriverContext) {
     this.prepare = o.prepare
@@ -91,6 +93,7 @@ export class PostgresInstance implements DriverInstance {
       connectionTimeoutMillis: o.connectTimeout,
       application_name: o.applicationName,
     }
+    this.config = config
     this.guardMs = 0
     if (o.statementTimeout > 0) {
       config.statement_timeout = o.statementTimeout
@@ -102,6 +105,8 @@ export class PostgresInstance implements DriverInstance {
       ...ctx.pool,
       name: ctx.name,
       clock: ctx.clock,
+      // A connect that hangs (SYN to a black hole) fails a little after pg's own connectTimeout.
+      createTimeout: ctx.pool.createTimeout ?? o.connectTimeout + 1_000,
       create: async () => {
         const pg = (this.pg ??= await loadPg())
         const client = new pg.Client(config)
@@ -203,12 +208,27 @@ export class PostgresInstance implements DriverInstance {
     else lease.release()
   }
 
-  read(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
-    return this.exec(sql, params, info, true, true)
+  read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {
+    return this.exec(sql, params, info, true, true, signal)
   }
 
-  write(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
-    return this.exec(sql, params, info, false, true)
+  write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {
+    return this.exec(sql, params, info, false, true, signal)
+  }
+
+  /** Cancels the statement a connection runs, from a separate short-lived connection (pg_cancel_backend). */
+  private cancel(conn: Conn): void {
+    const pid = (conn.client as unknown as { processID?: number }).processID
+    const pg = this.pg
+    if (pid === undefined || pg === undefined) return
+    const client = new pg.Client(this.config)
+    client
+      .connect()
+      .then(() => client.query({ text: 'SELECT pg_cancel_backend($1)', values: [pid] }))
+      .catch((error: unknown) => {
+        if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.pool.name, error })
+      })
+      .finally(() => client.end().catch(noop))
   }
 
   /**
@@ -222,13 +242,15 @@ export class PostgresInstance implements DriverInstance {
     info: SqlInfo,
     readRetry: boolean,
     planRetry: boolean,
+    signal?: AbortSignal,
   ): Promise<ExecResult> {
     // One promise per statement: the lease is taken (acquireThen: no promise of its own; a released
     // connection is handed over and reused synchronously) and the statement sent inside its executor.
     return new Promise((resolve, reject) => {
       this.pool.acquireThen(
-        (l) => this.execOn(l, sql, params, info, readRetry, planRetry, resolve, reject),
+        (l) => this.execOn(l, sql, params, info, readRetry, planRetry, resolve, reject, signal),
         reject,
+        signal === undefined ? undefined : { signal },
       )
     })
   }
@@ -242,20 +264,35 @@ export class PostgresInstance implements DriverInstance {
     planRetry: boolean,
     resolve: (result: ExecResult | Promise<ExecResult>) => void,
     reject: (error: unknown) => void,
+    signal?: AbortSignal,
   ): void {
     const conn = lease.resource
     let settled = false
+    let onAbort: (() => void) | undefined
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        lease.release()
+        reject(new AbortedError(this.pool.name, signal.reason))
+        return
+      }
+      onAbort = () => {
+        if (!settled) this.cancel(conn)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
     this.send(conn, sql, params, info, (error, r) => {
       if (settled) return
       settled = true
       conn.busyWith = null
+      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort)
       if (!error) {
         lease.release()
         resolve(toResult(r!))
         return
       }
       this.settle(lease, error)
-      if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
+      if (signal?.aborted) reject(new AbortedError(this.pool.name, signal.reason))
+      else if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
       else if (planRetry && isStalePlan(error) && this.names.delete(sql)) {
         resolve(this.exec(sql, params, info, readRetry, false))
       } else reject(error)

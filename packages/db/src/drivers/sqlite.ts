@@ -189,11 +189,11 @@ class SqliteInstance implements DriverInstance {
     }
   }
 
-  read(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult> {
-    if (this.workers !== null) return this.readOnWorker(sql, params)
+  read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult> {
+    if (this.workers !== null) return this.readOnWorker(sql, params, signal)
     const pool = this.readers ?? this.writer
     const result = pool.useSync(readAll, sql, params, undefined)
-    return result === undefined ? this.readAsync(pool, sql, params, info) : result
+    return result === undefined ? this.readAsync(pool, sql, params, info, signal) : result
   }
 
   private async readAsync(
@@ -201,8 +201,9 @@ class SqliteInstance implements DriverInstance {
     sql: string,
     params: Params,
     _info: SqlInfo,
+    signal?: AbortSignal,
   ): Promise<ExecResult> {
-    const lease = await pool.acquire()
+    const lease = await pool.acquire(signal === undefined ? undefined : { signal })
     try {
       return lease.resource.all(sql, params)
     } finally {
@@ -210,8 +211,8 @@ class SqliteInstance implements DriverInstance {
     }
   }
 
-  private async readOnWorker(sql: string, params: Params): Promise<ExecResult> {
-    const lease = await this.workers!.acquire()
+  private async readOnWorker(sql: string, params: Params, signal?: AbortSignal): Promise<ExecResult> {
+    const lease = await this.workers!.acquire(signal === undefined ? undefined : { signal })
     try {
       return await lease.resource.run(sql, params)
     } finally {
@@ -219,13 +220,18 @@ class SqliteInstance implements DriverInstance {
     }
   }
 
-  write(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult> {
+  write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult> {
     const result = this.writer.useSync(runWrite, sql, { params, info }, undefined)
-    return result === undefined ? this.writeAsync(sql, params, info) : result
+    return result === undefined ? this.writeAsync(sql, params, info, signal) : result
   }
 
-  private async writeAsync(sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
-    const lease = await this.writer.acquire()
+  private async writeAsync(
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    signal?: AbortSignal,
+  ): Promise<ExecResult> {
+    const lease = await this.writer.acquire(signal === undefined ? undefined : { signal })
     try {
       return lease.resource.run(sql, params, info)
     } finally {

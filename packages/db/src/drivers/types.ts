@@ -50,9 +50,9 @@ export type DbSystem = 'sqlite' | 'postgresql'
 export interface DriverInstance {
   readonly system: DbSystem
   /** A read outside a transaction. May return synchronously (main-thread SQLite). */
-  read(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult>
+  read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
   /** A write outside a transaction (serialised on SQLite). May return synchronously. */
-  write(sql: string, params: Params, info: SqlInfo): ExecResult | Promise<ExecResult>
+  write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
   transaction<R>(fn: (session: Session) => Promise<R>): Promise<R>
   /** All statements in one transaction (pipelined in one round trip on PostgreSQL). */
   batch(statements: Statement[]): Promise<ExecResult[]>
