@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { type Clock, optionChecks } from '@hotpath/core'
 import { PARTITION_HEADER } from './collector.ts'
+import { parseCacheControl } from './observer.ts'
 import {
   collectionTag,
   credentialHeaderList,
@@ -252,6 +253,16 @@ export class HotpathCacheStore implements CacheStore {
       return undefined
     }
     if (value.deleteAt <= this.#clock.epoch()) return undefined
+    if (!hasExplicitFreshness(value)) {
+      // Freshness undici derived without an explicit lifetime (cacheByDefault, heuristics) yields to what the
+      // response does say: CDN-Cache-Control (RFC 9213) and validators (revalidate on each use instead).
+      const staleAt = implicitStaleAt(value)
+      if (staleAt === null) {
+        this.#stats.rejected++
+        return undefined
+      }
+      if (staleAt !== undefined && staleAt < value.staleAt) value = { ...value, staleAt }
+    }
     const store = this
     const max = this.#maxEntrySize
     const chunks: Buffer[] = []
@@ -498,6 +509,24 @@ export class HotpathCacheStore implements CacheStore {
       return Promise.reject(error)
     }
   }
+}
+
+/**
+ * Stale time of a response without explicit Cache-Control/Expires freshness: CDN-Cache-Control's max-age /
+ * s-maxage; `cachedAt` (revalidate every use) for a response with only a validator; `null` when
+ * CDN-Cache-Control forbids storing; undefined when undici's own stale time stands.
+ */
+function implicitStaleAt(value: CacheValue): number | null | undefined {
+  const cdn = value.headers['cdn-cache-control']
+  if (cdn !== undefined) {
+    const d = parseCacheControl(Array.isArray(cdn) ? cdn.join(',') : cdn) as Record<string, unknown>
+    if (d['no-store'] === true || d.private !== undefined) return null
+    const age = d['s-maxage'] ?? d['max-age']
+    if (typeof age === 'number') return value.cachedAt + age * 1000
+    if (d['no-cache'] !== undefined) return value.cachedAt
+  }
+  if (value.headers.etag !== undefined || value.headers['last-modified'] !== undefined) return value.cachedAt
+  return undefined
 }
 
 /**
