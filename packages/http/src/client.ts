@@ -206,7 +206,13 @@ export class HttpClient {
           try {
             probe = state.breaker.enter()
           } catch (error) {
-            if (!(useCache && error instanceof CircuitOpenError && (req.method === 'GET' || req.method === 'HEAD')))
+            if (
+              !(
+                useCache &&
+                error instanceof CircuitOpenError &&
+                (req.method === 'GET' || req.method === 'HEAD')
+              )
+            )
               throw error
             blocked = error
           }

@@ -340,7 +340,13 @@ export class HotpathCacheStore implements CacheStore {
   }
 
   /** Stores one response; `shown()` is called as soon as L1 holds it (before any L2 round trip). */
-  async #commit(key: CacheKey, part: string, value: CacheValue, body: Buffer, shown: () => void): Promise<void> {
+  async #commit(
+    key: CacheKey,
+    part: string,
+    value: CacheValue,
+    body: Buffer,
+    shown: () => void,
+  ): Promise<void> {
     const now = this.#clock.epoch()
     if (value.deleteAt <= now) return
     const k = storageKey(key.origin, key.method, key.path, part)

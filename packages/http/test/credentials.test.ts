@@ -4,7 +4,12 @@ import { createCache } from '@hotpath/cache'
 import { eventually, startHttpServer, type TestServer } from '@hotpath/test-helpers'
 import { Agent, interceptors, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHttpClient, createUndiciCacheStore, type HttpClient, type HttpClientOptions } from '../src/index.ts'
+import {
+  createHttpClient,
+  createUndiciCacheStore,
+  type HttpClient,
+  type HttpClientOptions,
+} from '../src/index.ts'
 
 const servers: TestServer[] = []
 const closers: (() => Promise<unknown>)[] = []
@@ -82,7 +87,10 @@ describe('credentialHeaders', () => {
 
   it('are configurable, and a credentialKey partitions them', async () => {
     const s = await server((req, res) => res.end(`user=${who(req)}`))
-    const c = client({ credentialHeaders: ['x-tenant'], credentialKey: ({ headers }) => String(headers?.['x-tenant']) })
+    const c = client({
+      credentialHeaders: ['x-tenant'],
+      credentialKey: ({ headers }) => String(headers?.['x-tenant']),
+    })
     await get(c, `${s.origin}/t`, { 'x-tenant': 'one' })
     const again = await get(c, `${s.origin}/t`, { 'x-tenant': 'one' })
     expect(again.cache).toBe('hit')

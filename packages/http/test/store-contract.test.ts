@@ -1,7 +1,13 @@
 // Issue 18, defects 4 and 5: the CacheStore contract undici holds its own stores to (the behaviours of undici's
 // test/cache-interceptor/cache-store-test-utils.js, written in our style), run memory-only and over Redis.
 import { createCache } from '@hotpath/cache'
-import { eventually, type RedisNamespace, redisNamespace, redisUrl, requireRedis } from '@hotpath/test-helpers'
+import {
+  eventually,
+  type RedisNamespace,
+  redisNamespace,
+  redisUrl,
+  requireRedis,
+} from '@hotpath/test-helpers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createUndiciCacheStore, type HotpathCacheStore } from '../src/index.ts'
 import type { CacheKey, CacheValue, GetResult } from '../src/undici-types.ts'
@@ -23,7 +29,12 @@ const key = (path = '/', headers: Record<string, string> = {}): CacheKey => ({
   path,
   headers,
 })
-function value(headers: Record<string, string>, staleIn: number, deleteIn: number, vary?: Record<string, string>): CacheValue {
+function value(
+  headers: Record<string, string>,
+  staleIn: number,
+  deleteIn: number,
+  vary?: Record<string, string>,
+): CacheValue {
   const now = Date.now()
   return {
     statusCode: 200,
@@ -148,7 +159,10 @@ describe('Redis L2 and Vary', () => {
     closers.push(() => ns.cleanup())
     const writer = createCache({ namespace: ns.prefix, l2: { redisUrl: redisUrl() }, l2Timeout: 5_000 })
     const reader = createCache({ namespace: ns.prefix, l2: { redisUrl: redisUrl() }, l2Timeout: 5_000 })
-    closers.push(() => writer.close(), () => reader.close())
+    closers.push(
+      () => writer.close(),
+      () => reader.close(),
+    )
     await writer.get('warm-up') // connected: the L2 read below is judged, not the connect
     // the first variant is in Redis only (written by another instance), so #commit has to read L2
     const first = createUndiciCacheStore(reader)
