@@ -7,6 +7,9 @@ import { createRedisClient, type RedisClientLike } from './l2/redis.ts'
 
 export type { BusMessageType }
 
+/** Messages kept while the publisher is disconnected. */
+const QUEUE_MAX = 10_000
+
 export interface BusMessage {
   v: 1
   /** Sender id. */
@@ -29,6 +32,11 @@ export interface BusStats {
   received: number
   reconnects: number
   errors: number
+  /** Messages published after their L2 write failed (receivers may refetch the old L2 value). */
+  afterL2Failure: number
+  /** Messages queued while disconnected (sent on reconnect; oldest dropped past the bound). */
+  queued: number
+  dropped: number
   connected: boolean
 }
 
@@ -47,18 +55,40 @@ function isMessage(x: unknown): x is BusMessage {
 
 export class Bus {
   readonly id: string = randomUUID()
-  readonly stats: BusStats = { published: 0, received: 0, reconnects: 0, errors: 0, connected: false }
+  readonly stats: BusStats = {
+    published: 0,
+    received: 0,
+    reconnects: 0,
+    errors: 0,
+    afterL2Failure: 0,
+    queued: 0,
+    dropped: 0,
+    connected: false,
+  }
   readonly #url: string
   readonly #channel: string
   readonly #namespace: string
   readonly #handlers: BusHandlers
+  /** The publishing client: the L2 client when shared, else #ownPub. */
   #pub: RedisClientLike | undefined
+  #ownPub: RedisClientLike | undefined
+  readonly #shared: Promise<RedisClientLike | undefined> | undefined
   #sub: RedisClientLike | undefined
+  #queue: string[] = []
+  readonly #inFlight = new Set<Promise<void>>()
   #readyOnce = false
   #closed = false
   readonly started: Promise<void>
 
-  constructor(url: string, channel: string, namespace: string, handlers: BusHandlers) {
+  /** `shared`: a client (the L2 one, same server) to publish through instead of a connection of our own. */
+  constructor(
+    url: string,
+    channel: string,
+    namespace: string,
+    handlers: BusHandlers,
+    shared?: Promise<RedisClientLike | undefined>,
+  ) {
+    this.#shared = shared
     this.#url = url
     this.#channel = channel
     this.#namespace = namespace
@@ -76,16 +106,22 @@ export class Bus {
     this.#diag('error')
   }
 
+  /** Both clients are created and connected here; close() at any moment destroys what exists. */
   async #start(): Promise<void> {
-    const pub = await createRedisClient(this.#url, this.#onError, 'bus')
     const sub = await createRedisClient(this.#url, this.#onError, 'bus')
-    this.#pub = pub
     this.#sub = sub
+    let pub = await this.#shared?.catch(() => undefined)
+    if (pub === undefined) {
+      const own = await createRedisClient(this.#url, this.#onError, 'bus')
+      this.#ownPub = own
+      pub = own
+    }
+    this.#pub = pub
     if (this.#closed) {
-      pub.destroy()
-      sub.destroy()
+      this.#destroy()
       return
     }
+    pub.on('ready', this.#flush)
     sub.on('ready', () => {
       if (this.#closed) return
       this.#setConnected(true)
@@ -98,9 +134,14 @@ export class Bus {
     })
     sub.on('end', () => this.#setConnected(false))
     sub.on('reconnecting', () => this.#setConnected(false))
-    pub.connect().catch(() => {})
+    if (this.#ownPub !== undefined) this.#ownPub.connect().catch(() => {})
     await sub.connect()
     await sub.subscribe(this.#channel, (raw) => this.#receive(raw))
+    this.#flush()
+  }
+
+  #destroy(): void {
+    for (const c of [this.#ownPub, this.#sub]) if (c?.isOpen) c.destroy()
   }
 
   #setConnected(connected: boolean): void {
@@ -127,24 +168,71 @@ export class Bus {
     this.#handlers.onMessage(msg)
   }
 
-  /** Fire and forget: a failed publish is counted, never thrown (the client has no offline queue). */
-  publish(type: BusMessageType, fields: { keys?: string[]; tags?: string[]; at?: number }): void {
-    const pub = this.#pub
-    if (this.#closed || pub === undefined || !pub.isReady) {
+  /**
+   * Fire and forget: a failed publish is counted, never thrown. While the publisher is not connected,
+   * messages wait in a bounded queue (oldest dropped) and go out on (re)connect.
+   */
+  publish(
+    type: BusMessageType,
+    fields: { keys?: string[]; tags?: string[]; at?: number },
+    afterL2Failure = false,
+  ): void {
+    if (afterL2Failure) this.stats.afterL2Failure++
+    if (this.#closed) {
       this.#onError()
       return
     }
-    const msg: BusMessage = { v: 1, s: this.id, t: type, ...fields }
+    const msg = JSON.stringify({ v: 1, s: this.id, t: type, ...fields } satisfies BusMessage)
+    const pub = this.#pub
+    if (pub === undefined || !pub.isReady || this.#queue.length > 0) {
+      this.#enqueue(msg)
+      return
+    }
+    this.#send(pub, msg, type)
+  }
+
+  #send(pub: RedisClientLike, msg: string, type: BusMessageType | undefined): void {
     this.stats.published++
     this.#diag('publish', type)
-    pub.publish(this.#channel, JSON.stringify(msg)).catch(this.#onError)
+    const p = pub.publish(this.#channel, msg).then(
+      () => {
+        this.#inFlight.delete(p)
+      },
+      () => {
+        this.#inFlight.delete(p)
+        this.#onError()
+      },
+    )
+    this.#inFlight.add(p)
+  }
+
+  #enqueue(msg: string): void {
+    if (this.#queue.length >= QUEUE_MAX) {
+      this.#queue.shift()
+      this.stats.dropped++
+    }
+    this.#queue.push(msg)
+    this.stats.queued++
+  }
+
+  #flush = (): void => {
+    const pub = this.#pub
+    if (this.#closed || pub === undefined || !pub.isReady) return
+    const q = this.#queue
+    this.#queue = []
+    for (const msg of q) this.#send(pub, msg, (JSON.parse(msg) as BusMessage).t)
+  }
+
+  /** Waits (bounded by the caller) for queued and in-flight messages to be sent. */
+  async drain(): Promise<void> {
+    this.#flush()
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#setConnected(false)
-    this.#pub?.destroy()
-    this.#sub?.destroy()
+    this.#destroy()
   }
 }

@@ -8,7 +8,13 @@ import { deleteChannel, getChannel, setChannel } from './channels.ts'
 import { Stamps } from './clock.ts'
 import { type Envelope, encodeEnvelope } from './codec.ts'
 import { checkKey, checkTags, RESERVED, resolveCall } from './call-options.ts'
-import { CacheClosedError, InvalidKeyError, InvalidValueError } from './errors.ts'
+import {
+  CacheClosedError,
+  CacheNotReadyError,
+  InvalidKeyError,
+  InvalidValueError,
+  L2NotReadyError,
+} from './errors.ts'
 import { Producer, type ResolvedCall } from './getorset.ts'
 import { buildStats } from './stats.ts'
 import { wrapFunction } from './wrap.ts'
@@ -17,6 +23,7 @@ import { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
 import { L2Guard } from './l2/guard.ts'
 import { openL2 } from './l2/open.ts'
+import { RedisBackend } from './l2/redis.ts'
 import { createL1, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
 import {
   type CacheOptions,
@@ -32,6 +39,25 @@ import type { Cache, CacheStats, FactoryContext, WrapOptions } from './types.ts'
 const STAMP_TTL_MIN = 7 * 24 * 3600_000
 /** "No value" where undefined would be ambiguous. */
 export const NONE: unique symbol = Symbol('none')
+const noop = (): void => {}
+
+/** `p`, or a rejection after `ms` (an unref'd timer: never keeps the process alive). */
+function deadline<T>(p: Promise<T>, ms: number, _clock: Clock): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new L2NotReadyError()), ms)
+    timer.unref()
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+}
 
 export class LayeredCache implements Cache {
   readonly namespace: string
@@ -68,6 +94,10 @@ export class LayeredCache implements Cache {
   readonly #producer: Producer
   #maxLifetime = 0
   #closing: Promise<void> | undefined
+  /** While L2 has not connected the first time (bounded by connectTimeout). */
+  #connecting: Promise<void> | undefined
+  /** L2 writes (and the bus messages that follow them) not settled yet. */
+  readonly #pending = new Set<Promise<void>>()
 
   constructor(options?: CacheOptions) {
     const o = resolveOptions(options)
@@ -86,21 +116,66 @@ export class LayeredCache implements Cache {
       halfOpenAfter: o.breakerHalfOpenAfter,
       clock: o.clock,
     })
-    this.l2 = o.l2 === undefined ? undefined : openL2(o.l2, () => {})
+    const l2 = o.l2 === undefined ? undefined : openL2(o.l2, () => {})
+    this.l2 = l2
+    if (l2 instanceof RedisBackend) l2.onReady = () => this.guard.reconnected()
+    const pending = l2?.pending?.()
+    if (pending !== undefined) {
+      // Until the first connect (bounded by connectTimeout), L2 calls wait for it instead of failing.
+      const done = (): void => {
+        this.#connecting = undefined
+      }
+      this.#connecting = deadline(pending, o.connectTimeout, o.clock).then(done, done)
+      this.guard.gate = () => this.#connecting
+    }
     this.#producer = new Producer(this)
+    // One publisher connection less: the bus publishes through the L2 client of the same server.
+    const shared =
+      l2 instanceof RedisBackend &&
+      o.l2 !== undefined &&
+      'redisUrl' in o.l2 &&
+      o.bus !== undefined &&
+      o.l2.redisUrl === o.bus.redisUrl
+        ? l2.created
+        : undefined
     this.bus =
       o.bus === undefined
         ? undefined
-        : new Bus(o.bus.redisUrl, o.bus.channel, o.namespace, {
-            onMessage: (m) => this.#onBusMessage(m),
-            onReconnect: () => {
-              this.#lru?.clear()
-              this.inv.resetSynced()
+        : new Bus(
+            o.bus.redisUrl,
+            o.bus.channel,
+            o.namespace,
+            {
+              onMessage: (m) => this.#onBusMessage(m),
+              onReconnect: () => {
+                this.#lru?.clear()
+                this.inv.resetSynced()
+              },
+              onConnectedChange: (connected) => {
+                this.inv.pushed = connected
+              },
             },
-            onConnectedChange: (connected) => {
-              this.inv.pushed = connected
-            },
-          })
+            shared,
+          )
+  }
+
+  /**
+   * Resolves once L2 and the bus are connected; rejects with CacheNotReadyError when they are not
+   * within connectTimeout (the cache still works: L2 calls then fail fast and count as misses).
+   */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
+    const parts: Promise<unknown>[] = []
+    const l2 = this.l2
+    if (l2?.connected !== undefined) parts.push(l2.connected())
+    if (this.bus !== undefined) parts.push(this.bus.started)
+    if (parts.length === 0) return Promise.resolve()
+    return deadline(Promise.all(parts), this.o.connectTimeout, this.clock).then(
+      () => undefined,
+      (error) => {
+        throw new CacheNotReadyError(this.namespace, this.o.connectTimeout, error)
+      },
+    )
   }
 
   l2Key(key: string): string {
@@ -182,6 +257,7 @@ export class LayeredCache implements Cache {
   #getL2(key: string): Promise<unknown> {
     const l2 = this.l2!
     const guard = this.guard
+    if (this.#connecting !== undefined) return this.#connecting.then(() => this.#getL2(key))
     if (!guard.allow()) return Promise.resolve(this.#miss(key))
     let p: Promise<unknown>
     try {
@@ -349,24 +425,41 @@ export class LayeredCache implements Cache {
       if (setChannel.hasSubscribers)
         setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l1' })
     }
-    if (this.bus !== undefined) this.bus.publish('key', { keys: [key] })
-    if (encoded === undefined) return Promise.resolve()
+    const bus = this.bus
+    if (encoded === undefined) {
+      bus?.publish('key', { keys: [key] })
+      return Promise.resolve()
+    }
     const l2 = this.l2!
     const full = this.l2Key(key)
     const life = ttl + grace
     if (life > this.#maxLifetime) this.#maxLifetime = life
     const data = encoded
-    return this.guard
-      .call('set', () => l2.set(full, data, life))
-      .then(
-        () => {
-          if (setChannel.hasSubscribers)
-            setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l2' })
-        },
-        () => {
-          // counted by the guard; the value lives in L1 only
-        },
-      )
+    // The bus message goes out once the L2 write landed (or failed): a receiver that refetches then
+    // finds the new value, not the one being replaced.
+    return this.track(
+      this.guard
+        .call('set', () => l2.set(full, data, life))
+        .then(
+          () => {
+            bus?.publish('key', { keys: [key] })
+            if (setChannel.hasSubscribers)
+              setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l2' })
+          },
+          () => {
+            // counted by the guard; the value lives in L1 only
+            bus?.publish('key', { keys: [key] }, true)
+          },
+        ),
+    )
+  }
+
+  /** @internal Registers a pending L2 write (with its bus message): close() flushes them. */
+  track(p: Promise<void>): Promise<void> {
+    const pending = this.#pending
+    pending.add(p)
+    p.then(() => pending.delete(p))
+    return p
   }
 
   async delete(key: string): Promise<boolean> {
@@ -376,16 +469,19 @@ export class LayeredCache implements Cache {
     let existed = this.#lru?.delete(key) ?? false
     this.deletes++
     if (deleteChannel.hasSubscribers) deleteChannel.publish({ cache: this.namespace, key })
-    if (this.bus !== undefined) this.bus.publish('key', { keys: [key] })
+    let failed = false
     if (this.l2 !== undefined) {
       const l2 = this.l2
       const full = this.l2Key(key)
+      const p = this.guard.call('delete', () => l2.delete(full))
+      this.track(p.then(noop, noop))
       try {
-        existed = (await this.guard.call('delete', () => l2.delete(full))) || existed
+        existed = (await p) || existed
       } catch {
-        // counted by the guard
+        failed = true // counted by the guard
       }
     }
+    this.bus?.publish('key', { keys: [key] }, failed)
     return existed
   }
 
@@ -395,8 +491,8 @@ export class LayeredCache implements Cache {
     this.#lru?.clear()
     const at = this.stamps.next()
     this.inv.invalidateAll(at)
-    if (this.bus !== undefined) this.bus.publish('clear', { at })
-    if (this.l2 !== undefined) await this.#writeStamp(null, at)
+    const ok = this.l2 === undefined || (await this.#writeStamps([null], at))
+    this.bus?.publish('clear', { at }, !ok)
   }
 
   async invalidateTags(tags: string[]): Promise<void> {
@@ -405,20 +501,28 @@ export class LayeredCache implements Cache {
     if (list === undefined) return
     const at = this.stamps.next()
     for (const tag of list) this.inv.invalidateTag(tag, at)
-    if (this.bus !== undefined) this.bus.publish('tags', { tags: list, at })
-    if (this.l2 !== undefined) await Promise.all(list.map((tag) => this.#writeStamp(tag, at)))
+    const ok = this.l2 === undefined || (await this.#writeStamps(list, at))
+    this.bus?.publish('tags', { tags: list, at }, !ok)
   }
 
-  async #writeStamp(tag: string | null, at: number): Promise<void> {
+  /** Writes invalidation stamps (null = the clear generation); true when all landed. */
+  #writeStamps(names: (string | null)[], at: number): Promise<boolean> {
     const l2 = this.l2!
-    const key = this.stampKey(tag)
     const ttl = Math.max(STAMP_TTL_MIN, this.#maxLifetime * 2)
-    try {
-      await this.guard.call(tag === null ? 'clear' : 'set', () => l2.set(key, String(at), ttl))
-      this.inv.markSynced([tag])
-    } catch {
-      // counted by the guard
-    }
+    const value = String(at)
+    const entries = names.map((n) => this.stampKey(n))
+    const op = names.length === 1 && names[0] === null ? 'clear' : 'set'
+    let ok = false
+    const p = this.guard
+      .call(op, () => l2.setMany(entries, value, ttl), { size: entries.length })
+      .then(
+        () => {
+          ok = true
+          this.inv.markSynced(names)
+        },
+        noop, // counted by the guard
+      )
+    return this.track(p).then(() => ok)
   }
 
   #onBusMessage(m: BusMessage): void {
@@ -485,9 +589,19 @@ export class LayeredCache implements Cache {
     return this.#closing
   }
 
+  /**
+   * Refuses new work, flushes pending L2 writes and bus messages (bounded by closeTimeout), then
+   * disconnects. Safe at any moment, also while still connecting.
+   */
   async #close(): Promise<void> {
     this.closed = true
     this.#producer.close()
+    const flush = async (): Promise<void> => {
+      while (this.#pending.size > 0) await Promise.all(this.#pending)
+      await this.bus?.drain()
+    }
+    if (this.#pending.size > 0 || this.bus !== undefined)
+      await deadline(flush(), this.o.closeTimeout, this.clock).catch(noop)
     this.guard.close()
     await Promise.all([this.l2?.close(), this.bus?.close()])
   }

@@ -14,6 +14,9 @@ export const errorCodes: {
   readonly HOTPATH_CACHE_L2_UNAVAILABLE: string
   readonly HOTPATH_CACHE_L2_NOT_READY: string
   readonly HOTPATH_CACHE_PEER_MISSING: string
+  readonly HOTPATH_CACHE_NOT_READY: string
+  readonly HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE: string
+  readonly HOTPATH_CACHE_VALUE_TOO_LARGE: string
 } = {
   HOTPATH_CACHE_INVALID_OPTION:
     'a bad option of createCache, set, getOrSet, wrap, ctx.setTtl or createIdempotencyStore; bad tags; a non-function factory',
@@ -32,6 +35,11 @@ export const errorCodes: {
     'an L2 call while the Redis client is reconnecting (hotpath:cache:l2:error only)',
   HOTPATH_CACHE_PEER_MISSING:
     'l2 / bus `{ redisUrl }` without @redis/client installed (hotpath:cache:l2:error / bus error only)',
+  HOTPATH_CACHE_NOT_READY: 'ready(): L2 or the bus did not connect within connectTimeout',
+  HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE:
+    'idempotency begin() while L2 times out, the breaker is open or Redis is down (fail closed)',
+  HOTPATH_CACHE_VALUE_TOO_LARGE:
+    'an L2 value over maxValueBytes was skipped (hotpath:cache:l2:error only, never a breaker failure)',
 } satisfies ErrorRegistry
 
 /** A code @hotpath/cache throws. */

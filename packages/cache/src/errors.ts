@@ -145,3 +145,44 @@ export class PeerMissingError extends CacheError {
     nameErrorClass(PeerMissingError, 'PeerMissingError')
   }
 }
+
+/** ready(): L2 or the bus did not connect within connectTimeout. */
+export class CacheNotReadyError extends CacheError {
+  constructor(namespace: string, timeout: number, cause?: unknown) {
+    super('HOTPATH_CACHE_NOT_READY', `cache ${describe(namespace)} did not connect within ${timeout} ms`, {
+      cause,
+      details: { cache: namespace, timeout },
+    })
+  }
+  static {
+    nameErrorClass(CacheNotReadyError, 'CacheNotReadyError')
+  }
+}
+
+/** An idempotency begin() could not be decided (L2 timeout, breaker open, Redis down): fail closed. */
+export class IdempotencyUnavailableError extends CacheError {
+  constructor(key: string, cause?: unknown) {
+    super(
+      'HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE',
+      `idempotency key ${describe(key)}: L2 did not answer, the request's state is unknown (not started)`,
+      { cause, details: { key } },
+    )
+  }
+  static {
+    nameErrorClass(IdempotencyUnavailableError, 'IdempotencyUnavailableError')
+  }
+}
+
+/** An L2 value over maxValueBytes: skipped (not written / a miss), published on hotpath:cache:l2:error. */
+export class ValueTooLargeError extends CacheError {
+  constructor(key: string, bytes: number, limit: number) {
+    super(
+      'HOTPATH_CACHE_VALUE_TOO_LARGE',
+      `L2 value of key ${describe(key)} has ${bytes} bytes, over maxValueBytes (${limit})`,
+      { details: { key, bytes, limit } },
+    )
+  }
+  static {
+    nameErrorClass(ValueTooLargeError, 'ValueTooLargeError')
+  }
+}

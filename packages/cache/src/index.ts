@@ -35,6 +35,8 @@ export { type CacheErrorCode, errorCodes } from './error-codes.ts'
 export {
   CacheClosedError,
   CacheError,
+  CacheNotReadyError,
+  IdempotencyUnavailableError,
   FactoryNullishThrowError,
   FactoryTimeoutError,
   InvalidKeyError,
@@ -43,6 +45,7 @@ export {
   L2TimeoutError,
   L2UnavailableError,
   PeerMissingError,
+  ValueTooLargeError,
   UnserializableError,
 } from './errors.ts'
 export {

@@ -34,7 +34,7 @@ export type L2Option = KeyvStoreAdapter | Keyv | MapLikeStore | { redisUrl: stri
 export interface BreakerOptions {
   /** Consecutive L2 failures (errors or timeouts) that open the breaker. Default 5. */
   threshold?: number
-  /** How long the breaker stays open before one probe call is let through (ms). Default 2_000. */
+  /** How long the breaker stays open before a few trial calls are let through (ms). Default 500. */
   halfOpenAfter?: number
 }
 
@@ -65,6 +65,12 @@ export interface CacheOptions {
   l2?: L2Option
   /** Deadline of every L2 call (ms). Default 50. */
   l2Timeout?: number
+  /** Deadline of the first connect of L2 / the bus (ready(); calls made before it wait for it) (ms). Default 5_000. */
+  connectTimeout?: number
+  /** How long close() waits for pending L2 writes and bus messages before disconnecting (ms). Default 2_000. */
+  closeTimeout?: number
+  /** Largest L2 value written or read (bytes of its envelope); larger ones are skipped. Default 1 MiB. */
+  maxValueBytes?: number
   /** L2 circuit breaker. */
   breaker?: BreakerOptions
   /** Redis pub/sub invalidation bus shared by instances with the same namespace. */
@@ -120,6 +126,9 @@ export interface ResolvedOptions {
     | undefined
   l2: L2Option | undefined
   l2Timeout: number
+  connectTimeout: number
+  closeTimeout: number
+  maxValueBytes: number
   breakerThreshold: number
   breakerHalfOpenAfter: number
   bus: { redisUrl: string; channel: string } | undefined
@@ -154,6 +163,9 @@ const knownOptions: readonly string[] = [
   'l1',
   'l2',
   'l2Timeout',
+  'connectTimeout',
+  'closeTimeout',
+  'maxValueBytes',
   'breaker',
   'bus',
   'adaptiveTtl',
@@ -240,8 +252,11 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     l1: resolveL1(o.l1),
     l2: resolveL2(o.l2),
     l2Timeout: checks.positive('l2Timeout', o.l2Timeout, 50),
+    connectTimeout: checks.positive('connectTimeout', o.connectTimeout, 5_000),
+    closeTimeout: checks.nonNegative('closeTimeout', o.closeTimeout, 2_000),
+    maxValueBytes: checks.integer('maxValueBytes', o.maxValueBytes, 1024 * 1024, 1),
     breakerThreshold: checks.integer('breaker.threshold', breaker?.threshold, 5, 1),
-    breakerHalfOpenAfter: checks.positive('breaker.halfOpenAfter', breaker?.halfOpenAfter, 2_000),
+    breakerHalfOpenAfter: checks.positive('breaker.halfOpenAfter', breaker?.halfOpenAfter, 500),
     bus,
     adaptiveTtl,
     lockTtl: checks.positive('lockTtl', o.lockTtl, 10_000),

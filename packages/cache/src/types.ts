@@ -45,7 +45,18 @@ export interface CacheStats {
   adaptive: { grew: number; shrank: number }
   locks: { acquired: number; waited: number; fallback: number }
   bus:
-    | { connected: boolean; published: number; received: number; reconnects: number; errors: number }
+    | {
+        connected: boolean
+        published: number
+        received: number
+        reconnects: number
+        errors: number
+        /** Published after their L2 write failed. */
+        afterL2Failure: number
+        /** Queued while disconnected / dropped past the queue bound. */
+        queued: number
+        dropped: number
+      }
     | undefined
 }
 
@@ -73,6 +84,12 @@ export interface Cache {
   /** Every entry carrying one of the tags is a miss from now on, in every instance. */
   invalidateTags(tags: string[]): Promise<void>
   stats(): CacheStats
+  /**
+   * Resolves once L2 and the bus are connected; rejects with CacheNotReadyError (HOTPATH_CACHE_NOT_READY)
+   * when they are not within connectTimeout. Optional: calls made before the connection wait for it.
+   */
+  ready(): Promise<void>
+  /** Flushes pending L2 writes and bus messages (bounded by closeTimeout), then disconnects. */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }

@@ -6,6 +6,9 @@ import { describe, expect, it, vi } from 'vitest'
 import {
   CacheClosedError,
   CacheError,
+  CacheNotReadyError,
+  IdempotencyUnavailableError,
+  ValueTooLargeError,
   type CacheFactoryEvent,
   type CacheL2ErrorEvent,
   createCache,
@@ -58,6 +61,9 @@ describe('error registry', () => {
       [new L2UnavailableError('get'), 'L2UnavailableError'],
       [new L2NotReadyError(), 'L2NotReadyError'],
       [new PeerMissingError('@redis/client', 'l2: { redisUrl }'), 'PeerMissingError'],
+      [new CacheNotReadyError('ns', 5000), 'CacheNotReadyError'],
+      [new IdempotencyUnavailableError('k'), 'IdempotencyUnavailableError'],
+      [new ValueTooLargeError('k', 2, 1), 'ValueTooLargeError'],
     ]
     const seen = new Set<string>()
     for (const [error, name] of errors) {

@@ -5,7 +5,13 @@ export interface L2Backend {
   get(key: string): Promise<unknown>
   getMany(keys: string[]): Promise<unknown[]>
   set(key: string, value: string, ttlMs: number): Promise<void>
+  /** Sets every key to the same value (pipelined, chunked): invalidation stamps. */
+  setMany(keys: string[], value: string, ttlMs: number): Promise<void>
   delete(key: string): Promise<boolean>
+  /** A promise while the store has not connected yet (first connect); undefined once it has. */
+  pending?(): Promise<void> | undefined
+  /** The first successful connect. */
+  connected?(): Promise<void>
   /** Atomic set-if-absent with a TTL (Redis `SET NX PX`); only Redis backends have it. */
   setIfAbsent?(key: string, value: string, ttlMs: number): Promise<boolean>
   /** Deletes `key` only while it still holds `token` (lock release). */

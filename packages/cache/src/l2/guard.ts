@@ -1,6 +1,8 @@
 // Every L2 call goes through the guard: a deadline (l2Timeout) and a circuit breaker.
 // Deadlines share one timer: calls are queued in deadline order (one timeout for all), and a sweeper
 // rejects the overdue ones, so a call costs one small object instead of a timer of its own.
+// One turn of I/O is not time: the real setImmediate (fake timers replace only the global one).
+import { setImmediate as afterIo } from 'node:timers'
 import type { Clock } from '@hotpath/core'
 import { type BreakerState, breakerChannel, type L2Operation, l2ErrorChannel } from '../channels.ts'
 import { L2TimeoutError, L2UnavailableError } from '../errors.ts'
@@ -13,11 +15,42 @@ export class Waiter {
   op: L2Operation
   fail: (error: unknown) => void
   done = false
+  /** Whether passing the deadline counts as a breaker failure (only small commands do). */
+  counts = true
   constructor(deadline: number, op: L2Operation, fail: (error: unknown) => void) {
     this.deadline = deadline
     this.op = op
     this.fail = fail
   }
+}
+
+/** Per-call guard options: `size` = commands / entries in a bulk call (its deadline scales with it). */
+export interface CallOptions {
+  size?: number
+  /** Bytes of a large value: its deadline scales too, and its timeout never counts. */
+  bytes?: number
+}
+
+/** Half-open: this many trial calls may run at once. */
+const TRIALS = 3
+/** A call this large (entries or bytes) is "not small": its timeout does not count. */
+const SMALL_SIZE = 1
+const SMALL_BYTES = 64 * 1024
+
+/**
+ * Whether an error says the server answered (WRONGTYPE, OOM, a bad value ...): a data error of one
+ * key, not an outage. @redis/client reply errors are ErrorReply subclasses.
+ */
+export function isReplyError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  for (
+    let p = Object.getPrototypeOf(error);
+    p !== null && p !== Error.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
+    if (p.constructor?.name === 'ErrorReply') return true
+  }
+  return /^(WRONGTYPE|ERR|OOM|NOSCRIPT|EXECABORT) /.test(error.message)
 }
 
 export interface GuardOptions {
@@ -36,10 +69,13 @@ export class L2Guard {
   readonly #clock: Clock
   #failures = 0
   #openedAt = 0
-  #probing = false
+  #probing = 0
   #queue: Waiter[] = []
   #head = 0
   #timer: NodeJS.Timeout | undefined
+  /** The timer fired and the sweep waits for one turn of I/O (setImmediate). */
+  #sweeping = false
+  #closed = false
 
   constructor(options: GuardOptions) {
     this.#o = options
@@ -52,18 +88,28 @@ export class L2Guard {
     if (this.state === 'open') {
       if (this.#clock.now() - this.#openedAt < this.#o.halfOpenAfter) return false
       this.#setState('half-open')
-      this.#probing = false
+      this.#probing = 0
     }
-    if (this.#probing) return false
-    this.#probing = true
+    if (this.#probing >= TRIALS) return false
+    this.#probing++
     return true
+  }
+
+  /** The client (re)connected: Redis answers again, so the breaker closes at once. */
+  reconnected(): void {
+    if (this.state !== 'closed') this.#succeed()
   }
 
   /**
    * Runs `start` under the breaker and the deadline. Rejects with L2UnavailableError when the breaker is
    * open, L2TimeoutError after the deadline, or the store's error.
    */
-  call<T>(op: L2Operation, start: () => Promise<T>): Promise<T> {
+  call<T>(op: L2Operation, start: () => Promise<T>, options?: CallOptions): Promise<T> {
+    const gate = this.gate?.()
+    if (gate !== undefined) {
+      // Not connected yet (first connect): wait for it; the deadline starts once connected.
+      return gate.then(() => this.call(op, start, options))
+    }
     if (!this.allow()) return Promise.reject(new L2UnavailableError(op))
     let p: Promise<T>
     try {
@@ -72,13 +118,19 @@ export class L2Guard {
       this.failed(op, error)
       return Promise.reject(error)
     }
-    return this.wrap(op, p)
+    return this.wrap(op, p, options)
   }
 
+  /**
+   * Set by the cache: a promise while the L2 client has never connected yet (calls wait for it,
+   * bounded by the connect deadline), undefined once it has.
+   */
+  gate: (() => Promise<void> | undefined) | undefined
+
   /** Puts a started call (the caller checked allow()) under the deadline; records its outcome. */
-  wrap<T>(op: L2Operation, p: Promise<T>): Promise<T> {
+  wrap<T>(op: L2Operation, p: Promise<T>, options?: CallOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const w = this.track(op, reject)
+      const w = this.track(op, reject, options)
       p.then(
         (v) => {
           if (!this.settle(w)) return
@@ -95,10 +147,31 @@ export class L2Guard {
   }
 
   /** Starts the deadline of a call; `fail` gets an L2TimeoutError if the deadline passes first. */
-  track(op: L2Operation, fail: (error: unknown) => void): Waiter {
-    const w = new Waiter(this.#clock.now() + this.#o.timeout, op, fail)
-    this.#queue.push(w)
-    if (this.#timer === undefined) this.#arm(this.#o.timeout)
+  track(op: L2Operation, fail: (error: unknown) => void, options?: CallOptions): Waiter {
+    let timeout = this.#o.timeout
+    let counts = true
+    if (options !== undefined) {
+      const size = options.size ?? 1
+      const bytes = options.bytes ?? 0
+      if (size > SMALL_SIZE || bytes > SMALL_BYTES) {
+        counts = false
+        // One l2Timeout per 500 entries / per 256 KiB on top of the first.
+        timeout *= 1 + Math.ceil(size / 500) + Math.ceil(bytes / 262_144)
+      }
+    }
+    const w = new Waiter(this.#clock.now() + timeout, op, fail)
+    w.counts = counts
+    const q = this.#queue
+    // Keep the queue in deadline order (a bulk call's longer deadline goes after the ones it outlives).
+    let i = q.length
+    while (i > this.#head && q[i - 1]!.deadline > w.deadline) i--
+    if (i === q.length) q.push(w)
+    else q.splice(i, 0, w)
+    if (this.#timer === undefined) this.#arm(timeout)
+    else if (i === this.#head && !this.#sweeping) {
+      clearTimeout(this.#timer)
+      this.#arm(timeout)
+    }
     return w
   }
 
@@ -134,8 +207,19 @@ export class L2Guard {
     this.#timer.unref()
   }
 
+  /**
+   * The timer fired: first let the poll phase deliver replies already in the socket (after a stall of
+   * this process, timers run before I/O), then fail what is still overdue.
+   */
   #sweep = (): void => {
+    this.#sweeping = true
+    afterIo(this.#sweepNow)
+  }
+
+  #sweepNow = (): void => {
+    this.#sweeping = false
     this.#timer = undefined
+    if (this.#closed) return
     const t = this.#clock.now()
     const q = this.#queue
     let head = this.#head
@@ -149,7 +233,10 @@ export class L2Guard {
       head++
       w.done = true
       const error = new L2TimeoutError(w.op, this.#o.timeout)
-      this.#fail(w.op, error, true)
+      // A call found overdue by more than a whole l2Timeout means this process stalled (CPU
+      // starvation, a long synchronous task), not Redis: count it as a timeout, not a breaker failure.
+      const starved = t - w.deadline > this.#o.timeout
+      this.#fail(w.op, error, true, !w.counts || starved)
       w.fail(error)
     }
     if (head >= q.length) {
@@ -167,22 +254,34 @@ export class L2Guard {
 
   #succeed(): void {
     this.#failures = 0
-    this.#probing = false
+    this.#probing = 0
     if (this.state !== 'closed') this.#setState('closed')
   }
 
-  /** Records a failed call (error, not timeout). */
+  /**
+   * Records a failed call (error, not timeout). A reply error (the server answered: WRONGTYPE, ...)
+   * is a data error of one key and never a breaker failure.
+   */
   failed(op: L2Operation, error: unknown): void {
-    this.#fail(op, error, false)
+    this.#fail(op, error, false, isReplyError(error))
   }
 
-  #fail(op: L2Operation, error: unknown, timeout: boolean): void {
+  /** Records a failure that says nothing about the connection (published, never counted). */
+  ignored(op: L2Operation, error: unknown): void {
+    this.#fail(op, error, false, true)
+  }
+
+  #fail(op: L2Operation, error: unknown, timeout: boolean, harmless: boolean): void {
     if (timeout) this.timeouts++
     else this.errors++
     if (l2ErrorChannel.hasSubscribers)
       l2ErrorChannel.publish({ cache: this.#o.namespace, operation: op, error, timeout })
+    if (harmless) {
+      if (this.state === 'half-open' && this.#probing > 0) this.#probing--
+      return
+    }
     this.#failures++
-    this.#probing = false
+    this.#probing = 0
     if (this.state === 'half-open' || (this.state === 'closed' && this.#failures >= this.#o.threshold)) {
       this.#openedAt = this.#clock.now()
       this.#setState('open')
@@ -196,6 +295,7 @@ export class L2Guard {
 
   /** Rejects every pending call (used by close()). */
   close(): void {
+    this.#closed = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
     for (let i = this.#head; i < this.#queue.length; i++) {

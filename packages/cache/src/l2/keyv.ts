@@ -35,6 +35,10 @@ export class KeyvBackend implements L2Backend {
     await this.#store.set(key, value, ttlMs)
   }
 
+  async setMany(keys: string[], value: string, ttlMs: number): Promise<void> {
+    await Promise.all(keys.map((k) => this.#store.set(k, value, ttlMs)))
+  }
+
   async delete(key: string): Promise<boolean> {
     return Boolean(await this.#store.delete(key))
   }

@@ -22,6 +22,8 @@ export interface RedisClientLike {
   on(event: string, listener: (...args: unknown[]) => void): unknown
 }
 
+const noop = (): void => {}
+
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
@@ -57,21 +59,45 @@ export class RedisBackend implements L2Backend {
   readonly #ready: Promise<RedisClientLike>
   readonly #owned: boolean
   #everReady = false
+  #firstError = false
+  readonly #firstAttempt: Promise<void>
   #closed = false
 
   /** `source` is a client (not owned: the caller closes it) or a promise of one we created (owned). */
+  /** The client once created (owned ones only), e.g. to share its connection with the bus publisher. */
+  get created(): Promise<RedisClientLike | undefined> {
+    return this.#owned ? this.#created : Promise.resolve(undefined)
+  }
+
+  /** Called on every (re)connect of the client: Redis answers again. */
+  onReady: (() => void) | undefined
+
   constructor(source: RedisClientLike | Promise<RedisClientLike>, owned: boolean) {
     this.#owned = owned
+    let attempted: () => void = noop
+    this.#firstAttempt = new Promise((resolve) => {
+      attempted = resolve
+    })
     this.#created = Promise.resolve(source).then((client) => {
       this.#client = client
+      if (typeof client.on !== 'function') return client
+      client.on('ready', () => {
+        attempted()
+        this.onReady?.()
+      })
+      client.on('error', () => {
+        if (!this.#everReady) this.#firstError = true
+        attempted()
+      })
       return client
     })
     this.#ready = this.#created.then(async (client) => {
-      if (!client.isOpen && !this.#closed) await client.connect()
+      if (this.#closed) throw new L2NotReadyError()
+      if (!client.isOpen) await client.connect()
       this.#everReady = true
       return client
     })
-    this.#ready.catch(() => {})
+    this.#ready.then(() => attempted(), attempted)
   }
 
   /** The connected client, or a promise of it before the first connect (bounded by the caller's deadline). */
@@ -98,6 +124,27 @@ export class RedisBackend implements L2Backend {
     await c.set(key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })
   }
 
+  /** Commands written in the same tick go out as one pipeline; chunks keep the write buffer bounded. */
+  async setMany(keys: string[], value: string, ttlMs: number): Promise<void> {
+    const c = await this.#use()
+    const px = String(Math.max(1, Math.ceil(ttlMs)))
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000)
+      await Promise.all(chunk.map((k) => c.sendCommand(['SET', k, value, 'PX', px])))
+    }
+  }
+
+  /** Settles on the first connect, or on the first connection error before it (Redis is down). */
+  pending(): Promise<void> | undefined {
+    if (this.#everReady || this.#closed || this.#firstError) return undefined
+    return this.#firstAttempt
+  }
+
+  /** The first connect (rejects only when closed before it). */
+  connected(): Promise<void> {
+    return this.#ready.then(noop)
+  }
+
   async delete(key: string): Promise<boolean> {
     const c = await this.#use()
     return (await c.del(key)) > 0
@@ -117,10 +164,11 @@ export class RedisBackend implements L2Backend {
     await c.eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })
   }
 
+  /** Safe at any moment: a client still being created is destroyed as soon as it exists. */
   async close(): Promise<void> {
     this.#closed = true
     if (!this.#owned) return
     const c = this.#client ?? (await this.#created.catch(() => undefined))
-    c?.destroy()
+    if (c !== undefined && c.isOpen) c.destroy()
   }
 }
