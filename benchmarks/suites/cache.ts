@@ -1,5 +1,6 @@
 // @hotpath/cache against the libraries users compare it with: raw lru-cache, keyv (memory), cacheable,
-// cache-manager, Bentocache (memory); and on Redis: raw @redis/client GET and keyv + @keyv/redis.
+// cache-manager, Bentocache (memory, serialize: false beside its default); and on Redis: @redis/client
+// sendCommand (the floor) and client.get, keyv + @keyv/redis, cacheable + @keyv/redis. Every contender is checked.
 // 10k pre-generated keys, ~100-byte values, all hits. Targets encode the ratios of issue 3.
 import { createCache } from '@hotpath/cache'
 import KeyvRedis from '@keyv/redis'
@@ -11,6 +12,7 @@ import { Cacheable } from 'cacheable'
 import { Keyv } from 'keyv'
 import { LRUCache } from 'lru-cache'
 import { asyncOpsPerSecond, concurrentOpsPerSecond, opsPerSecond, retainedHeapBytes } from '../src/measure.ts'
+import { expectSame } from '../src/check.ts'
 import { defineSuite } from '../src/suite.ts'
 
 const N = 10_000
@@ -40,6 +42,11 @@ const bento = new BentoCache({
   default: 'memory',
   stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 20_000 })) },
 })
+// Bentocache's fastest documented L1 setting: no serialisation of entries (no JSON.parse per hit).
+const bentoRaw = new BentoCache({
+  default: 'memory',
+  stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 20_000, serialize: false })) },
+})
 const rawAsync = async (key: string): Promise<string | undefined> => lru.get(key)
 const factory = (): string => 'never called on a hit'
 
@@ -49,6 +56,11 @@ const raw = createClient({ url: redisUrl })
 raw.on('error', () => {})
 const oursL2 = createCache({ namespace: redisNs, ttl: HOUR, l1: false, l2: { redisUrl }, l2Timeout: 1000 })
 const keyvRedis = new Keyv(new KeyvRedis(redisUrl), { namespace: `${redisNs}-keyv` })
+// cacheable with @keyv/redis as its only store: every get is a Redis round trip, like ours.
+const cacheableRedis = new Cacheable({
+  primary: new Keyv(new KeyvRedis(redisUrl), { namespace: `${redisNs}-cacheable` }),
+})
+const rawGetArgs = keys.map((k) => ['GET', `${redisNs}-raw:${k}`])
 const IN_FLIGHT = 100
 const REDIS_MS = 700
 
@@ -65,8 +77,8 @@ export default defineSuite({
   baseline: {
     peek: 'lru-cache.get (sync)',
     get: 'await async fn returning lru-cache.get',
-    getOrSet: 'bentocache getOrSet',
-    redis: '@redis/client GET',
+    getOrSet: 'bentocache getOrSet (serialize: false)',
+    redis: '@redis/client sendCommand GET',
     memory: 'lru-cache 100k entries',
   },
   async setup() {
@@ -80,6 +92,7 @@ export default defineSuite({
       await cacheable.set(k, v, HOUR)
       await cacheManager.set(k, v, HOUR)
       await bento.set({ key: k, value: v, ttl: HOUR })
+      await bentoRaw.set({ key: k, value: v, ttl: HOUR })
     }
     await raw.connect()
     for (let i = 0; i < N; i += 500) {
@@ -87,23 +100,8 @@ export default defineSuite({
       await Promise.all(batch.map((k, j) => raw.set(`${redisNs}-raw:${k}`, values[i + j]!, { PX: HOUR })))
       await Promise.all(batch.map((k, j) => oursL2.set(k, values[i + j]!)))
       await Promise.all(batch.map((k, j) => keyvRedis.set(k, values[i + j]!, HOUR)))
+      await Promise.all(batch.map((k, j) => cacheableRedis.set(k, values[i + j]!, HOUR)))
     }
-    // sanity: every contender really hits
-    const k = keys[123]!
-    const expected = values[123]
-    const got = [
-      lru.get(k),
-      ours.peek(k),
-      await ours.get(k),
-      await keyvMemory.get(k),
-      await cacheable.get(k),
-      await cacheManager.get(k),
-      await bento.get({ key: k }),
-      await raw.get(`${redisNs}-raw:${k}`),
-      await oursL2.get(k),
-      await keyvRedis.get(k),
-    ]
-    if (!got.every((g) => g === expected)) throw new Error(`a contender misses: ${JSON.stringify(got)}`)
   },
   async teardown() {
     // honesty checks: every measured @hotpath/cache read was a hit of the tier it claims to measure
@@ -121,8 +119,10 @@ export default defineSuite({
       ours.close(),
       oursL2.close(),
       bento.disconnectAll(),
+      bentoRaw.disconnectAll(),
       keyvRedis.disconnect(),
       cacheable.disconnect(),
+      cacheableRedis.disconnect(),
     ])
   },
   contenders: [
@@ -130,17 +130,23 @@ export default defineSuite({
     {
       group: 'peek',
       name: 'lru-cache.get (sync)',
+      config: 'max 20k, no ttl',
       measure: () => opsPerSecond((i) => lru.get(keys[i & mask]!), 200),
+      check: () => expectSame(lru.get(keys[7]!), values[7], 'lru-cache.get'),
     },
     {
       group: 'peek',
       name: '@hotpath/cache peek',
+      config: 'L1 only, ttl 1 h',
       measure: () => opsPerSecond((i) => ours.peek(keys[i & mask]!), 200),
+      check: () => expectSame(ours.peek(keys[7]!), values[7], 'peek'),
     },
     {
       group: 'peek',
       name: 'lru-cache.get with ttl (context)',
+      config: 'max 20k, ttl 1 h',
       measure: () => opsPerSecond((i) => lruTtl.get(keys[i & mask]!), 200),
+      check: () => expectSame(lruTtl.get(keys[7]!), values[7], 'lru-cache.get with ttl'),
     },
 
     // awaited get: L1 hit
@@ -148,66 +154,120 @@ export default defineSuite({
       group: 'get',
       name: 'await async fn returning lru-cache.get',
       measure: () => asyncOpsPerSecond((i) => rawAsync(keys[i & mask]!)),
+      check: async () => expectSame(await rawAsync(keys[7]!), values[7], 'async lru-cache.get'),
     },
     {
       group: 'get',
       name: '@hotpath/cache get',
+      config: 'L1 only, ttl 1 h',
       measure: () => asyncOpsPerSecond((i) => ours.get(keys[i & mask]!)),
+      check: async () => expectSame(await ours.get(keys[7]!), values[7], 'get'),
     },
     {
       group: 'get',
       name: 'cache-manager get',
+      config: 'default (keyv memory)',
       measure: () => asyncOpsPerSecond((i) => cacheManager.get(keys[i & mask]!)),
+      check: async () => expectSame(await cacheManager.get(keys[7]!), values[7], 'cache-manager get'),
     },
     {
       group: 'get',
       name: 'bentocache get',
-      measure: () => asyncOpsPerSecond((i) => bento.get({ key: keys[i & mask]! })),
+      config: 'memory L1, serialize: false',
+      measure: () => asyncOpsPerSecond((i) => bentoRaw.get({ key: keys[i & mask]! })),
+      check: async () => expectSame(await bentoRaw.get({ key: keys[7]! }), values[7], 'bentocache get'),
     },
     {
       group: 'get',
       name: 'keyv (memory) get',
       measure: () => asyncOpsPerSecond((i) => keyvMemory.get(keys[i & mask]!)),
+      check: async () => expectSame(await keyvMemory.get(keys[7]!), values[7], 'keyv get'),
     },
     {
       group: 'get',
       name: 'cacheable get',
+      config: 'default memory primary',
       measure: () => asyncOpsPerSecond((i) => cacheable.get(keys[i & mask]!)),
+      check: async () => expectSame(await cacheable.get(keys[7]!), values[7], 'cacheable get'),
     },
 
     // getOrSet: L1 hit
     {
       group: 'getOrSet',
-      name: 'bentocache getOrSet',
+      name: 'bentocache getOrSet (serialize: false)',
+      config: 'memory L1, serialize: false (its fastest documented setting)',
+      measure: () =>
+        asyncOpsPerSecond((i) => bentoRaw.getOrSet({ key: keys[i & mask]!, factory, ttl: HOUR })),
+      check: async () =>
+        expectSame(
+          await bentoRaw.getOrSet({ key: keys[7]!, factory, ttl: HOUR }),
+          values[7],
+          'bentocache getOrSet',
+        ),
+    },
+    {
+      group: 'getOrSet',
+      name: 'bentocache getOrSet (default)',
+      config: 'memory L1, serialize: true (default: JSON per hit)',
       measure: () => asyncOpsPerSecond((i) => bento.getOrSet({ key: keys[i & mask]!, factory, ttl: HOUR })),
+      check: async () =>
+        expectSame(
+          await bento.getOrSet({ key: keys[7]!, factory, ttl: HOUR }),
+          values[7],
+          'bentocache getOrSet',
+        ),
     },
     {
       group: 'getOrSet',
       name: '@hotpath/cache getOrSet',
+      config: 'L1 only, ttl 1 h',
       measure: () => asyncOpsPerSecond((i) => ours.getOrSet(keys[i & mask]!, factory)),
+      check: async () => expectSame(await ours.getOrSet(keys[7]!, factory), values[7], 'getOrSet'),
     },
     {
       group: 'getOrSet',
       name: 'cache-manager wrap',
       measure: () => asyncOpsPerSecond((i) => cacheManager.wrap(keys[i & mask]!, factory, HOUR)),
+      check: async () =>
+        expectSame(await cacheManager.wrap(keys[7]!, factory, HOUR), values[7], 'cache-manager wrap'),
     },
 
     // Redis GET hit, 100 in flight
     {
       group: 'redis',
+      name: '@redis/client sendCommand GET',
+      config: 'one client, sendCommand (no reply transform): the floor of an L2 get',
+      measure: () =>
+        concurrentOpsPerSecond((i) => raw.sendCommand(rawGetArgs[i & mask]!), IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await raw.sendCommand(rawGetArgs[7]!), values[7], 'sendCommand GET'),
+    },
+    {
+      group: 'redis',
       name: '@redis/client GET',
+      config: 'one client, client.get',
       measure: () =>
         concurrentOpsPerSecond((i) => raw.get(`${redisNs}-raw:${keys[i & mask]!}`), IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await raw.get(`${redisNs}-raw:${keys[7]!}`), values[7], 'client.get'),
     },
     {
       group: 'redis',
       name: '@hotpath/cache get (L2 Redis only)',
+      config: 'l1: false, l2: { redisUrl }',
       measure: () => concurrentOpsPerSecond((i) => oursL2.get(keys[i & mask]!), IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await oursL2.get(keys[7]!), values[7], 'L2 get'),
     },
     {
       group: 'redis',
       name: 'keyv + @keyv/redis get',
       measure: () => concurrentOpsPerSecond((i) => keyvRedis.get(keys[i & mask]!), IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await keyvRedis.get(keys[7]!), values[7], 'keyv redis get'),
+    },
+    {
+      group: 'redis',
+      name: 'cacheable + @keyv/redis get',
+      config: 'primary: Keyv(@keyv/redis)',
+      measure: () => concurrentOpsPerSecond((i) => cacheableRedis.get(keys[i & mask]!), IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await cacheableRedis.get(keys[7]!), values[7], 'cacheable redis get'),
     },
 
     // memory: heap kept by 100k entries (values built inside, keys shared)
@@ -232,6 +292,8 @@ export default defineSuite({
         retainedHeapBytes(async () => {
           const c = createCache({ ttl: HOUR, l1: { max: MEM_N } })
           for (let i = 0; i < MEM_N; i++) await c.set(memKeys[i]!, makeValue(i))
+          if ((await c.get(memKeys[MEM_N - 1]!)) !== makeValue(MEM_N - 1))
+            throw new Error('100k cache lost an entry')
           return c
         }),
     },
@@ -240,8 +302,8 @@ export default defineSuite({
     { name: '@hotpath/cache peek', vs: 'lru-cache.get (sync)', atLeast: 0.8 },
     { name: '@hotpath/cache get', vs: 'await async fn returning lru-cache.get', atLeast: 0.5 },
     { name: '@hotpath/cache get', vs: 'cache-manager get', atLeast: 4 },
-    { name: '@hotpath/cache getOrSet', vs: 'bentocache getOrSet', atLeast: 5 },
-    { name: '@hotpath/cache get (L2 Redis only)', vs: '@redis/client GET', atLeast: 0.8 },
+    { name: '@hotpath/cache getOrSet', vs: 'bentocache getOrSet (serialize: false)', atLeast: 5 },
+    { name: '@hotpath/cache get (L2 Redis only)', vs: '@redis/client sendCommand GET', atLeast: 0.8 },
     { name: '@hotpath/cache get (L2 Redis only)', vs: 'keyv + @keyv/redis get', atLeast: 1.2 },
     { name: '@hotpath/cache 100k entries', vs: 'lru-cache 100k entries', atMost: 1.3 },
   ],

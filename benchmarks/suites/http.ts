@@ -1,88 +1,167 @@
-// @hotpath/http against raw undici, got and axios: 100 requests in flight to a trivial keep-alive server
+// @hotpath/http against undici, got and axios: 100 requests in flight to a trivial keep-alive server
 // running in its own process (so the server's CPU is not measured in the client's event loop).
+// Anchors in their best documented configuration: undici `dispatch` with the same buffering handler
+// hotpath uses (undici `request()` for context), and undici's own cache interceptor + MemoryCacheStore
+// for the cache-hit comparison. Every contender's status and body length are checked.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { Agent as HttpAgent } from 'node:http'
 import { once } from 'node:events'
+import { Agent as HttpAgent } from 'node:http'
 import { createHttpClient, type HttpClient } from '@hotpath/http'
 import axios, { type AxiosInstance } from 'axios'
 import got, { type Got } from 'got'
-import { Agent, request } from 'undici'
+import { Agent, cacheStores, type Dispatcher, interceptors, request } from 'undici'
+import { expectResponse, expectSame } from '../src/check.ts'
 import { concurrentOpsPerSecond } from '../src/measure.ts'
 import { defineSuite } from '../src/suite.ts'
+import { dispatchGet } from './http/buffering-handler.ts'
 
 const IN_FLIGHT = 100
+const CONNECTIONS = 50
 const MS = Number(process.env.HOTPATH_BENCH_HTTP_MS) || 1500
 const serverScript = new URL('./http/server.ts', import.meta.url).pathname
+const BODY = { status: 200, length: JSON.stringify({ ok: true, items: [1, 2, 3], name: 'hotpath' }).length }
 
 let server: ChildProcess | undefined
-let url = ''
+let origin = ''
+let items = ''
+let cached = ''
 let undiciAgent: Agent
+let undiciCached: Dispatcher
 let cacheOff: HttpClient
 let cacheOn: HttpClient
 let gotClient: Got
 let axiosClient: AxiosInstance
 let nodeAgent: HttpAgent
 
+async function serverCounts(): Promise<Record<string, number>> {
+  const { body } = await dispatchGet(undiciAgent, origin, '/count')
+  return JSON.parse(body.toString()) as Record<string, number>
+}
+
 export default defineSuite({
   name: 'http',
   title: 'HTTP client, 100 in flight, trivial keep-alive server in its own process',
   unit: 'req/s',
   rounds: 5,
-  baseline: 'undici request (50 conns)',
+  baseline: { 'no cache': 'undici dispatch', 'cache hit': 'undici cache interceptor hit' },
   async setup() {
     server = spawn(process.execPath, [serverScript], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
     const [line] = (await once(server.stdout!, 'data')) as [Buffer]
-    url = `http://127.0.0.1:${Number(line.toString().trim())}/items`
-    undiciAgent = new Agent({ connections: 50 })
+    origin = `http://127.0.0.1:${Number(line.toString().trim())}`
+    items = `${origin}/items`
+    cached = `${origin}/cached`
+    undiciAgent = new Agent({ connections: CONNECTIONS })
+    undiciCached = new Agent({ connections: CONNECTIONS }).compose(
+      interceptors.cache({ store: new cacheStores.MemoryCacheStore() }),
+    )
     // Cache off and coalescing off: every request reaches the server, like raw undici.
-    cacheOff = createHttpClient({ cache: false, coalesce: false, connections: 50, maxInFlight: 100 })
-    cacheOn = createHttpClient({ connections: 50, maxInFlight: 100 })
-    await cacheOn.request(url) // the server sends no Cache-Control: cached for defaultTtl (5 min)
-    await new Promise((r) => setTimeout(r, 20))
-    const warm = await cacheOn.request(url)
-    if (warm.cache !== 'hit') throw new Error(`expected an L1 cache hit, got ${warm.cache}`)
-    nodeAgent = new HttpAgent({ keepAlive: true, maxSockets: 50 })
+    cacheOff = createHttpClient({
+      cache: false,
+      coalesce: false,
+      connections: CONNECTIONS,
+      maxInFlight: IN_FLIGHT,
+    })
+    cacheOn = createHttpClient({ connections: CONNECTIONS, maxInFlight: IN_FLIGHT })
+    nodeAgent = new HttpAgent({ keepAlive: true, maxSockets: CONNECTIONS })
     gotClient = got.extend({ agent: { http: nodeAgent }, retry: { limit: 0 } })
     axiosClient = axios.create({ httpAgent: nodeAgent, responseType: 'text' })
   },
   async teardown() {
-    await Promise.all([undiciAgent?.close(), cacheOff?.close(), cacheOn?.close()])
+    // The cache-hit contenders must not have reached the server beyond their first (storing) requests.
+    const counts = await serverCounts()
+    if ((counts['/cached'] ?? 0) > 10)
+      throw new Error(`cache-hit contenders reached the server ${counts['/cached']} times`)
+    await Promise.all([undiciAgent?.close(), undiciCached?.close(), cacheOff?.close(), cacheOn?.close()])
     nodeAgent?.destroy()
     server?.kill('SIGTERM')
   },
   contenders: [
     {
-      name: 'undici request (50 conns)',
+      group: 'no cache',
+      name: 'undici dispatch',
+      config: `Agent({ connections: ${CONNECTIONS} }).dispatch + buffering handler (hotpath's mechanism)`,
+      measure: () => concurrentOpsPerSecond(() => dispatchGet(undiciAgent, origin, '/items'), IN_FLIGHT, MS),
+      check: async () => {
+        const r = await dispatchGet(undiciAgent, origin, '/items')
+        expectResponse(r.status, r.body, BODY, 'undici dispatch')
+      },
+    },
+    {
+      group: 'no cache',
+      name: 'undici request (context)',
+      config: 'request() + body.text(): a stream per response',
       measure: () =>
         concurrentOpsPerSecond(
-          async () => {
-            const { body } = await request(url, { dispatcher: undiciAgent })
-            return body.text()
-          },
+          async () => (await request(items, { dispatcher: undiciAgent })).body.text(),
           IN_FLIGHT,
           MS,
         ),
+      check: async () => {
+        const r = await request(items, { dispatcher: undiciAgent })
+        expectResponse(r.statusCode, await r.body.text(), BODY, 'undici request')
+      },
     },
     {
+      group: 'no cache',
       name: 'hotpath cache off',
-      measure: () => concurrentOpsPerSecond(async () => (await cacheOff.request(url)).text(), IN_FLIGHT, MS),
+      config: 'cache: false, coalesce: false',
+      measure: () =>
+        concurrentOpsPerSecond(async () => (await cacheOff.request(items)).text(), IN_FLIGHT, MS),
+      check: async () => {
+        const before = (await serverCounts())['/items'] ?? 0
+        const r = await cacheOff.request(items)
+        expectResponse(r.statusCode, await r.text(), BODY, 'hotpath cache off')
+        expectSame(((await serverCounts())['/items'] ?? 0) - before, 1, 'requests that reached the server')
+      },
     },
     {
-      name: 'hotpath L1 cache hit',
-      measure: () => concurrentOpsPerSecond(async () => (await cacheOn.request(url)).text(), IN_FLIGHT, MS),
-    },
-    {
+      group: 'no cache',
       name: 'got',
-      measure: () => concurrentOpsPerSecond(() => gotClient(url).text(), IN_FLIGHT, MS),
+      config: `keep-alive http.Agent, maxSockets ${CONNECTIONS}, retry off`,
+      measure: () => concurrentOpsPerSecond(() => gotClient(items).text(), IN_FLIGHT, MS),
+      check: async () => {
+        const r = await gotClient(items)
+        expectResponse(r.statusCode, r.body, BODY, 'got')
+      },
     },
     {
+      group: 'no cache',
       name: 'axios',
-      measure: () => concurrentOpsPerSecond(async () => (await axiosClient.get(url)).data, IN_FLIGHT, MS),
+      config: `keep-alive http.Agent, maxSockets ${CONNECTIONS}, responseType text`,
+      measure: () => concurrentOpsPerSecond(async () => (await axiosClient.get(items)).data, IN_FLIGHT, MS),
+      check: async () => {
+        const r = await axiosClient.get(items)
+        expectResponse(r.status, r.data as string, BODY, 'axios')
+      },
+    },
+    {
+      group: 'cache hit',
+      name: 'undici cache interceptor hit',
+      config: 'interceptors.cache + MemoryCacheStore, dispatch + buffering handler, max-age=300',
+      measure: () =>
+        concurrentOpsPerSecond(() => dispatchGet(undiciCached, origin, '/cached'), IN_FLIGHT, MS),
+      check: async () => {
+        const r = await dispatchGet(undiciCached, origin, '/cached')
+        expectResponse(r.status, r.body, BODY, 'undici cache hit')
+      },
+    },
+    {
+      group: 'cache hit',
+      name: 'hotpath L1 cache hit',
+      config: 'default client (L1 memory cache), max-age=300',
+      measure: () =>
+        concurrentOpsPerSecond(async () => (await cacheOn.request(cached)).text(), IN_FLIGHT, MS),
+      check: async () => {
+        const r = await cacheOn.request(cached)
+        expectResponse(r.statusCode, await r.text(), BODY, 'hotpath cache hit')
+        const again = await cacheOn.request(cached)
+        expectSame(again.cache, 'hit', 'second request served from the cache')
+      },
     },
   ],
   targets: [
-    { name: 'hotpath cache off', vs: 'undici request (50 conns)', atLeast: 0.9 },
-    { name: 'hotpath L1 cache hit', vs: 'undici request (50 conns)', atLeast: 5 },
+    { name: 'hotpath cache off', vs: 'undici dispatch', atLeast: 0.9 },
+    { name: 'hotpath L1 cache hit', vs: 'undici cache interceptor hit', atLeast: 5 },
     { name: 'hotpath cache off', vs: 'got', atLeast: 5 },
     { name: 'hotpath cache off', vs: 'axios', atLeast: 5 },
   ],
