@@ -41,7 +41,8 @@ export class Pipeline {
   readonly dbTimeouts: CounterFamily
   readonly gcDuration: HistogramFamily
   readonly queries: QueryTable
-  readonly state: StateEvents
+  /** Private: its listeners are typed by the channel contracts, which stay out of the declarations. */
+  private readonly state: StateEvents
   /** Last `pending` seen on a pool timeout, by pool name. */
   readonly poolPending: Map<string, number> = new Map()
   private readonly subscriptions: Array<[string, Handler]> = []

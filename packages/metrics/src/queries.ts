@@ -1,5 +1,4 @@
 // Per-fingerprint query statistics (for the report's top queries) and the slow-query list.
-import type { Payload } from './contracts.ts'
 import { FINE_SIZE, fineIndex, mergeSparse, type SparseCounts, toSparse } from './fine.ts'
 
 export interface QueryRecord {
@@ -44,11 +43,19 @@ interface LiveQuery {
   fine: Uint32Array
 }
 
-/** What the table reads of a `hotpath:db:query` / `hotpath:db:slow-query` payload. */
-export type QueryMessage = Pick<
-  Payload<'hotpath:db:query'>,
-  'database' | 'system' | 'fingerprint' | 'summary' | 'rows' | 'error'
->
+/**
+ * What the table reads of a `hotpath:db:query` / `hotpath:db:slow-query` payload. Structural on purpose (the
+ * contract types stay out of the declarations): the pipeline passes the typed payload, so the compiler checks
+ * that the contract provides these fields.
+ */
+export interface QueryMessage {
+  database: string
+  system: string
+  fingerprint: string
+  summary: string
+  rows: number
+  error?: { code?: string | undefined } | undefined
+}
 
 /** The fingerprint that absorbs statements past the table's limit. */
 export const OTHER_QUERIES = '(other statements)'

@@ -33,7 +33,15 @@ describe('package boundaries', () => {
       const dist = new URL('dist/', root)
       const declarations = files(dist, /\.d\.mts$/)
       expect(declarations.length).toBeGreaterThan(0)
-      for (const text of declarations) expect(text).not.toMatch(SIBLINGS)
+      for (const text of declarations) {
+        expect(text).not.toMatch(SIBLINGS)
+        // nothing inlined from the packages' own dependencies (undici, hdr-histogram-js, ...) either: the
+        // declarations import only what a user of metrics installs with it
+        const from = [...text.matchAll(/^import\s+(?:[^'"]*?\s+from\s+)?["']([^"']+)["']/gm)].map((m) => m[1])
+        for (const specifier of from)
+          expect(specifier).toMatch(/^(\.\/|node:|@hotpath\/core$|@opentelemetry\/)/)
+        expect(text).not.toMatch(/declare (module|global)\b/)
+      }
       for (const text of files(dist, /\.mjs$/)) expect(text).not.toMatch(SIBLINGS)
     },
   )
