@@ -13,6 +13,8 @@ export const errorCodes: {
   readonly HOTPATH_DB_NOT_READY: string
   readonly HOTPATH_DB_CREATE_TIMEOUT: string
   readonly HOTPATH_DB_ABORTED: string
+  readonly HOTPATH_DB_BUSY: string
+  readonly HOTPATH_DB_NESTED_TRANSACTION: string
   readonly HOTPATH_DB_LEASE_RELEASED: string
   readonly HOTPATH_DB_CLOSED: string
   readonly HOTPATH_DB_TRANSACTION_FINISHED: string
@@ -38,6 +40,10 @@ export const errorCodes: {
     "a create (connect) did not settle within `createTimeout` (the cause of the waiters' error; retried)",
   HOTPATH_DB_ABORTED:
     "the caller's `signal` aborted an acquire or a statement; `cause` is the signal's reason",
+  HOTPATH_DB_BUSY:
+    'SQLite: another connection or process held the lock past `busy_timeout` (SQLITE_BUSY / SQLITE_LOCKED); retryable, the statement did not run',
+  HOTPATH_DB_NESTED_TRANSACTION:
+    'SQLite: `db.execute()` / `db.query()` on the writer or `db.transaction()` inside `transaction()` (would wait for itself): use the tx handle',
   HOTPATH_DB_NOT_READY: '`db.ready()`: no connection within its deadline; `cause` is the last connect error',
   HOTPATH_DB_LEASE_RELEASED: 'a lease released or destroyed twice',
   HOTPATH_DB_CLOSED: 'work on a closed database',

@@ -12,6 +12,7 @@ export function mapSqliteError(error: unknown, fingerprint: string): Error {
   } else if (typeof e?.errcode === 'number') {
     const primary = e.errcode & 0xff
     if (primary === 19) code = 'HOTPATH_DB_CONSTRAINT'
+    else if (primary === 5 || primary === 6) code = 'HOTPATH_DB_BUSY'
     else if (primary === 25) code = 'HOTPATH_DB_PARAMETER_COUNT'
     else if (primary === 1 && /syntax error|incomplete input|unrecognized token/i.test(message))
       code = 'HOTPATH_DB_SYNTAX'

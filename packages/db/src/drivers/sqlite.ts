@@ -1,6 +1,8 @@
 // SQLite driver on the built-in node:sqlite (no native addon): one writer connection serialised by a
 // pool of one, plus reader connections (main thread, or worker threads with `readers: { threads }`).
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { Clock } from '@hotpath/core'
 import { DbError, transactionFinished } from '../errors.ts'
 import type { SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
@@ -100,15 +102,38 @@ const readAll = (c: Connection, sql: string, params: Params): ExecResult => c.al
 const runWrite = (c: Connection, sql: string, s: { params: Params; info: SqlInfo }): ExecResult =>
   c.run(sql, s.params, s.info)
 
-function pragmaStatements(pragmas: Record<string, PragmaValue>, reader: boolean): string[] {
+/** SQLITE_BUSY (5) or SQLITE_LOCKED (6): another connection holds the lock; the statement did not run. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode
+  return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6)
+}
+
+/**
+ * `mainThread`: busy_timeout is 0 there (SQLite's busy handler would sleep on the event loop); the
+ * configured busy_timeout becomes the deadline of the driver's asynchronous retries instead.
+ */
+function pragmaStatements(
+  pragmas: Record<string, PragmaValue>,
+  reader: boolean,
+  mainThread = false,
+): string[] {
   const out: string[] = []
   for (const [name, value] of Object.entries(pragmas)) {
     if (value === false) continue
     if (reader && name === 'journal_mode') continue
+    if (mainThread && name === 'busy_timeout') continue
     out.push(`PRAGMA ${name} = ${value}`)
   }
+  if (mainThread) out.push('PRAGMA busy_timeout = 0')
   return out
 }
+
+/** A transaction in progress on this async path (a write on the database itself would wait for it). */
+interface TxMark {
+  open: boolean
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 class SqliteInstance implements DriverInstance {
   readonly system = 'sqlite' as const
@@ -116,18 +141,24 @@ class SqliteInstance implements DriverInstance {
   private readonly writer: Pool<Connection>
   private readonly readers: Pool<Connection> | null
   private readonly workers: Pool<ReaderWorker> | null
+  /** Deadline (ms) of the asynchronous retries of a statement that met SQLITE_BUSY. */
+  private readonly busyTimeout: number
+  private readonly clock: Clock
+  private readonly tx = new AsyncLocalStorage<TxMark>()
 
   constructor(
     options: Required<Omit<SqliteOptions, 'readers'>> & { connections: number; threads: number },
     ctx: DriverContext,
   ) {
     this.name = ctx.name
+    this.clock = ctx.clock
     const { filename, pragmas, statementCacheSize } = options
+    this.busyTimeout = typeof pragmas.busy_timeout === 'number' ? pragmas.busy_timeout : 0
     const memory = filename === ':memory:' || filename === ''
     const open = (reader: boolean): Connection => {
       const db = new (loadSqlite().DatabaseSync)(filename, reader ? { readOnly: true } : {})
       try {
-        for (const p of pragmaStatements(pragmas, reader)) db.exec(p)
+        for (const p of pragmaStatements(pragmas, reader, true)) db.exec(p)
       } catch (error) {
         db.close()
         throw error
@@ -192,8 +223,46 @@ class SqliteInstance implements DriverInstance {
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult> {
     if (this.workers !== null) return this.readOnWorker(sql, params, signal)
     const pool = this.readers ?? this.writer
-    const result = pool.useSync(readAll, sql, params, undefined)
-    return result === undefined ? this.readAsync(pool, sql, params, info, signal) : result
+    let result: ExecResult | undefined
+    try {
+      result = pool.useSync(readAll, sql, params, undefined)
+    } catch (error) {
+      if (!isBusy(error)) throw error
+      return this.whenNotBusy(() => this.readAsync(pool, sql, params, info, signal))
+    }
+    return result === undefined
+      ? this.whenNotBusy(() => this.readAsync(pool, sql, params, info, signal))
+      : result
+  }
+
+  /**
+   * Runs `fn` again while it fails with SQLITE_BUSY, with backoff (1 ms doubling to 50 ms) until busy_timeout:
+   * the event loop keeps running while another process holds the lock. Then the BUSY error is thrown
+   * (mapped to HOTPATH_DB_BUSY).
+   */
+  private async whenNotBusy<R>(fn: () => R | Promise<R>): Promise<R> {
+    const deadline = this.clock.now() + this.busyTimeout
+    let delay = 1
+    for (;;) {
+      try {
+        return await fn()
+      } catch (error) {
+        const left = deadline - this.clock.now()
+        if (!isBusy(error) || left <= 0) throw error
+        await sleep(Math.min(delay, left))
+        delay = Math.min(delay * 2, 50)
+      }
+    }
+  }
+
+  /** The writer is held by a transaction on this very async path: waiting for it would wait for itself. */
+  private checkNotInTransaction(what: string): void {
+    if (this.tx.getStore()?.open === true) {
+      throw new DbError(
+        'HOTPATH_DB_NESTED_TRANSACTION',
+        `${what} on the database inside its own transaction() would wait for that transaction: use the tx handle (tx.query / tx.execute)`,
+      )
+    }
   }
 
   private async readAsync(
@@ -203,6 +272,7 @@ class SqliteInstance implements DriverInstance {
     _info: SqlInfo,
     signal?: AbortSignal,
   ): Promise<ExecResult> {
+    if (pool === this.writer) this.checkNotInTransaction('a read')
     const lease = await pool.acquire(signal === undefined ? undefined : { signal })
     try {
       return lease.resource.all(sql, params)
@@ -221,8 +291,16 @@ class SqliteInstance implements DriverInstance {
   }
 
   write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult> {
-    const result = this.writer.useSync(runWrite, sql, { params, info }, undefined)
-    return result === undefined ? this.writeAsync(sql, params, info, signal) : result
+    let result: ExecResult | undefined
+    try {
+      result = this.writer.useSync(runWrite, sql, { params, info }, undefined)
+    } catch (error) {
+      if (!isBusy(error)) throw error
+      return this.whenNotBusy(() => this.writeAsync(sql, params, info, signal))
+    }
+    if (result !== undefined) return result
+    this.checkNotInTransaction('a write')
+    return this.whenNotBusy(() => this.writeAsync(sql, params, info, signal))
   }
 
   private async writeAsync(
@@ -240,11 +318,13 @@ class SqliteInstance implements DriverInstance {
   }
 
   async transaction<R>(fn: (session: Session) => Promise<R>): Promise<R> {
+    this.checkNotInTransaction('transaction()')
     const lease = await this.writer.acquire()
     const conn = lease.resource
     let open = false
+    const mark: TxMark = { open: true }
     try {
-      conn.db.exec('BEGIN IMMEDIATE')
+      await this.whenNotBusy(() => conn.db.exec('BEGIN IMMEDIATE'))
       open = true
       const session: Session = {
         run: (sql, params, info) => {
@@ -256,11 +336,13 @@ class SqliteInstance implements DriverInstance {
           }
         },
       }
-      const result = await fn(session)
+      const result = await this.tx.run(mark, () => fn(session))
+      mark.open = false
       open = false
-      conn.db.exec('COMMIT')
+      await this.whenNotBusy(() => conn.db.exec('COMMIT'))
       return result
     } catch (error) {
+      mark.open = false
       open = false
       this.rollback(conn, lease)
       throw error
@@ -286,6 +368,7 @@ class SqliteInstance implements DriverInstance {
   }
 
   async explain(sql: string, params: Params, info: SqlInfo): Promise<Plan> {
+    this.checkNotInTransaction('explain()')
     const lease = await this.writer.acquire()
     try {
       const rows = lease.resource.all(`EXPLAIN QUERY PLAN ${sql}`, params).rows as { detail: string }[]
