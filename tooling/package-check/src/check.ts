@@ -38,6 +38,8 @@ export interface CheckOptions {
   node?: string
   /** Type-check the exports (default true). The CLI always does; tests of other checks may skip it. */
   types?: boolean
+  /** Tarballs packed beforehand, by package name (the CLI packs each package once for all checks). */
+  packed?: ReadonlyMap<string, Promise<string>>
 }
 
 /** The two ways a consumer's TypeScript resolves our packages; both must type-check, lib files included. */
@@ -122,8 +124,9 @@ export async function checkPackage(pkg: WorkspacePackage, options: CheckOptions 
     await mkdir(tarballs)
     await mkdir(app)
     const internal = internalClosure(pkg, options.siblings ?? [])
-    const files = [await pack(pkg, tarballs)]
-    for (const dep of internal) files.push(await pack(dep, tarballs))
+    const packOnce = (p: WorkspacePackage) => options.packed?.get(p.manifest.name) ?? pack(p, tarballs)
+    const files = [await packOnce(pkg)]
+    for (const dep of internal) files.push(await packOnce(dep))
 
     await writeFile(
       join(app, 'package.json'),

@@ -4,10 +4,11 @@
 // `--report <file>` writes a Vitest-like JSON summary (one "test" per package) that .ci/run's closing line counts.
 // `--imports-only --node <path>` runs only the import step (all tarballs in one install) under that Node,
 // e.g. the floor of engines.node (.ci/run does this with Node 22.20.0).
-import { writeFile } from 'node:fs/promises'
-import { relative, resolve } from 'node:path'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { checkPackage } from './check.ts'
+import { checkPackage, pack } from './check.ts'
 import { run } from './exec.ts'
 import { checkImportsOn } from './imports-on-node.ts'
 import { readManifest } from './manifest.ts'
@@ -89,6 +90,20 @@ if (values['imports-only']) {
   process.exit(failed === 0 ? 0 : 1)
 }
 
+// Each package is packed once (into its own folder: pnpm pack names tarballs alike), whichever checks need it.
+const packDir = await mkdtemp(join(tmpdir(), 'hp-pkgcheck-packs-'))
+const packed = new Map<string, Promise<string>>()
+let packing: Promise<unknown> = Promise.resolve()
+for (const pkg of packages) {
+  const dest = join(packDir, String(packed.size))
+  const tarball = packing.then(async () => {
+    await mkdir(dest)
+    return pack(pkg, dest)
+  })
+  packing = tarball.catch(() => undefined)
+  packed.set(pkg.manifest.name, tarball)
+}
+
 // Packages are checked a few at a time (each mostly waits on pnpm pack, npm install and tsc); output keeps their order.
 const concurrency = Math.max(1, Number(values.concurrency) || 1)
 const outcomes = selected.map(() => Promise.withResolvers<string[]>())
@@ -104,6 +119,7 @@ async function worker(): Promise<void> {
       nodeFloor,
       directory: relative(root, pkg.dir),
       node,
+      packed,
     }).catch((error: unknown) => ({ name: pkg.manifest.name, problems: [String(error)], installed: [] }))
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     outcomes[index]?.resolve(
@@ -120,6 +136,7 @@ for (const outcome of outcomes) {
   for (const line of lines) console.log(line)
 }
 await Promise.all(workers)
+if (!values.keep) await rm(packDir, { recursive: true, force: true })
 console.log(`check:packages: ${selected.length - failed} of ${selected.length} packages clean`)
 await report(selected.length - failed, failed)
 process.exit(failed === 0 ? 0 : 1)
