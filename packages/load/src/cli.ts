@@ -1,4 +1,5 @@
-// The hotpath-load CLI. Exit codes: 0 all thresholds pass, 1 a threshold failed (or the run failed), 2 invalid usage.
+// The hotpath-load CLI. Exit codes: 0 all thresholds pass, 1 a threshold failed (or the run failed), 2 invalid usage,
+// 130 interrupted (Ctrl-C / SIGINT: the partial result is printed and written, whatever its thresholds say).
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { isHotpathError } from '@hotpath/core'
@@ -21,7 +22,7 @@ Load model (closed by default):
   -p, --pipelining <n>      requests in flight per connection (default 1)
   -R, --rate <n>            open model: requests per second on a fixed schedule
       --model <open|closed> model for --stages (default closed)
-      --stages <list>       ramp, e.g. 10s:100,30s:1000,10s:0 (rate or connections)
+      --stages <list>       ramp, e.g. 10s:100,30s:1000,10s:0 (rate or connections; 30:100 = 30 s)
   -d, --duration <time>     run length: 10s, 2m, 500ms; a bare number is seconds (default 10s)
   -n, --amount <n>          stop after n iterations
   -w, --workers <n>         worker threads (default 1)
@@ -41,7 +42,7 @@ Output:
 `
 
 function cliDuration(name: string, text: string): number {
-  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text)
+  const ms = parseDuration(text)
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new LoadUsageError(
       `invalid --${name} "${text}": expected a duration like 10s, 500ms, 2m or a number of seconds`,
@@ -102,7 +103,7 @@ function parsing<T>(parse: () => T): T {
 
 /**
  * Runs the CLI with `argv` (without node and script); resolves with the exit code (0 pass, 1 threshold failed or
- * run failed, 2 invalid usage). Never rejects: every failure is written to `io.stderr`.
+ * run failed, 2 invalid usage, 130 interrupted). Never rejects: every failure is written to `io.stderr`.
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const out = io.stdout
@@ -178,7 +179,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     for (const [k, v] of Object.entries(options))
       if (v === undefined) delete (options as unknown as Record<string, unknown>)[k]
-    const stopListening = io.onInterrupt?.(() => controller.abort())
+    let interrupted = false
+    const stopListening = io.onInterrupt?.(() => {
+      interrupted = true
+      controller.abort()
+    })
     let result: Awaited<ReturnType<typeof runLoad>>
     try {
       result = await runLoad(options)
@@ -192,9 +197,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const failed = result.thresholds.filter((t) => !t.pass)
     if (failed.length > 0) {
       err.write(`\n${failed.length} threshold(s) failed: ${failed.map((t) => t.expression).join(', ')}\n`)
-      return 1
     }
-    return 0
+    // An interrupted run is never a pass: a partial result proves nothing about the full one.
+    if (interrupted) {
+      err.write('\nhotpath-load: interrupted: the result covers the part that ran (exit 130)\n')
+      return EXIT_INTERRUPTED
+    }
+    return failed.length > 0 ? 1 : 0
   } catch (error) {
     if (isHotpathError(error) && usageCodes.has(error.code)) {
       err.write(`hotpath-load: ${error.message}\nRun "hotpath-load --help" for usage.\n`)
@@ -206,6 +215,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return 1
   }
 }
+
+/** Exit code of a run stopped by Ctrl-C (SIGINT), the shell convention 128 + 2. */
+export const EXIT_INTERRUPTED = 130
 
 /** Codes that mean the user asked for something invalid: exit code 2. */
 const usageCodes: ReadonlySet<string> = new Set([

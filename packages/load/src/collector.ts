@@ -20,6 +20,8 @@ export class Collector {
   readonly errors: Record<string, number> = {}
   sent = 0
   completed = 0
+  responses = 0
+  ok = 0
   errorCount = 0
   bytes = 0
   late = 0
@@ -64,6 +66,8 @@ export class Collector {
     // Dropped sends are errors that never completed: counted in errors, not in completed.
     this.sent += snap.sent
     this.completed += snap.requests
+    this.responses += snap.responses
+    this.ok += snap.ok
     this.errorCount += errors
     this.bytes += snap.bytes
     this.late += snap.late

@@ -51,6 +51,8 @@ export class Engine {
   tickSent = 0
   private hist: Histogram = createHistogram()
   private tickRequests = 0
+  private tickResponses = 0
+  private tickOk = 0
   private tickBytes = 0
   private tickErrors = new Map<string, number>()
   /** Responses by status code in the current second (index = status). */
@@ -272,6 +274,7 @@ export class Engine {
     if (error === null) {
       recordMs(this.hist, t - slot.startedAt)
       this.tickRequests++
+      this.tickResponses++
       this.tickBytes += slot.bytes
       const status = slot.status
       if (status >= 0 && status < 600) this.tickStatus[status]!++
@@ -283,7 +286,7 @@ export class Engine {
         !Buffer.concat(slot.chunks!).toString('utf8').includes(check.bodyContains)
       ) {
         this.addError('CHECK_BODY')
-      }
+      } else this.tickOk++
     } else {
       this.tickRequests++
       this.addError(errorCode(error))
@@ -406,6 +409,8 @@ export class Engine {
       second: this.second,
       final,
       requests: this.tickRequests,
+      responses: this.tickResponses,
+      ok: this.tickOk,
       bytes: this.tickBytes,
       errors: Object.fromEntries(this.tickErrors),
       statusCodes: statusRecord(this.tickStatus),
@@ -421,6 +426,8 @@ export class Engine {
     if (this.config.encode) h.reset()
     else this.hist = createHistogram()
     this.tickRequests = 0
+    this.tickResponses = 0
+    this.tickOk = 0
     this.tickBytes = 0
     this.tickErrors = new Map()
     this.tickStatus.fill(0)

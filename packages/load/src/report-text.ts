@@ -42,8 +42,13 @@ export function formatResult(r: LoadResult): string {
     lines.push('Thresholds')
     for (const t of r.thresholds) {
       const actual =
-        t.unit === 'ms' ? formatMs(t.actual) : `${formatCount(t.actual)}${t.unit === '%' ? '%' : ''}`
-      lines.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.expression}  (actual ${actual})`)
+        t.actual === null
+          ? ''
+          : t.unit === 'ms'
+            ? formatMs(t.actual)
+            : `${formatCount(t.actual)}${t.unit === '%' ? '%' : ''}`
+      const why = t.reason ? (t.actual === null ? t.reason : `${t.reason}, actual ${actual}`) : `actual ${actual}`
+      lines.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.expression}  (${why})`)
     }
   }
   return lines.join('\n')

@@ -27,8 +27,11 @@ export interface ThresholdResult {
   /** Limit in the metric's unit (ms for latency, % or count for errors, req/s for rps). */
   limit: number
   unit: string
-  actual: number
+  /** The measured value; null when there was nothing to measure (see `reason`). */
+  actual: number | null
   pass: boolean
+  /** Why a threshold failed without a comparison: "no data" (no latency sample), "no successful request". */
+  reason?: string
 }
 
 export interface LoadResult {
@@ -61,6 +64,8 @@ export interface LoadResult {
     sent: number
     /** Requests completed: responses plus transport errors. */
     completed: number
+    /** Responses received (any status): what `throughput.rps` counts. Transport errors are not responses. */
+    responses: number
     /** Completed without error. */
     ok: number
     /** Transport errors, timeouts, failed checks, HTTP >= 400 without an explicit expected status, dropped sends. */
@@ -75,7 +80,7 @@ export interface LoadResult {
   /** Milliseconds; from the intended send time in the open model. */
   latency: LatencySummary
   throughput: {
-    /** Completed requests per second over durationMs. */
+    /** Responses per second over durationMs (transport errors are not counted: see requests.errors). */
     rps: number
     /** Sent requests per second over the sending window (compare with the target rate in the open model). */
     sendRate: number

@@ -225,7 +225,8 @@ function buildResult(
     requests: {
       sent: c.sent,
       completed: c.completed,
-      ok: Math.max(0, c.completed - (errors - c.dropped)),
+      responses: c.responses,
+      ok: c.ok,
       errors,
       late: c.late,
       dropped: c.dropped,
@@ -233,7 +234,7 @@ function buildResult(
     },
     latency: summarize(c.total),
     throughput: {
-      rps: round((c.completed / durationMs) * 1000),
+      rps: round((c.responses / durationMs) * 1000),
       sendRate: round((c.sent / sendWindowMs) * 1000),
       bytesPerSecond: round((c.bytes / durationMs) * 1000),
       bytes: c.bytes,

@@ -122,7 +122,14 @@ export function actualValue(t: Threshold, r: LoadResult): number {
 
 export function evaluateThresholds(thresholds: readonly Threshold[], r: LoadResult): ThresholdResult[] {
   return thresholds.map((t) => {
+    const base = { expression: t.expression, metric: t.metric, operator: t.operator, limit: t.limit, unit: t.unit }
+    // A gate that cannot be measured fails: a latency threshold without a single sample, and any threshold of a
+    // run in which no request succeeded (a dead target must never pass CI).
+    if (metricKinds[t.metric] === 'latency' && r.requests.responses === 0) {
+      return { ...base, actual: null, pass: false, reason: 'no data' }
+    }
     const actual = actualValue(t, r)
+    if (r.requests.ok === 0) return { ...base, actual, pass: false, reason: 'no successful request' }
     const pass =
       t.operator === '<'
         ? actual < t.limit
@@ -131,15 +138,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], r: LoadResu
           : t.operator === '>'
             ? actual > t.limit
             : actual >= t.limit
-    return {
-      expression: t.expression,
-      metric: t.metric,
-      operator: t.operator,
-      limit: t.limit,
-      unit: t.unit,
-      actual,
-      pass,
-    }
+    return { ...base, actual, pass }
   })
 }
 

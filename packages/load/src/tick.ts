@@ -10,6 +10,10 @@ export interface TickSnapshot {
   final: boolean
   /** Responses and errors completed in the second. */
   requests: number
+  /** Responses received in the second (any status; transport errors excluded). */
+  responses: number
+  /** Responses that passed their checks (no HTTP >= 400 unless expected, body check held). */
+  ok: number
   /** Response body bytes received in the second. */
   bytes: number
   errors: Record<string, number>

@@ -9,12 +9,16 @@ const durationUnits: Record<string, number> = {
   h: 3_600_000,
 }
 
-/** Parses `10s`, `500ms`, `2m`, `1h`, `1.5s`, or a bare number of milliseconds. Returns NaN when invalid. */
+/**
+ * Parses `10s`, `500ms`, `2m`, `1h`, `1.5s`; a bare number in a string is SECONDS (the one rule of every duration
+ * the CLI reads: `-d 30`, `--stages 30:100`, `--warmup 2`, like k6/wrk). A number (the library) is milliseconds.
+ * Returns NaN when invalid.
+ */
 export function parseDuration(text: string | number): number {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : Number.NaN
   const m = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?\s*$/.exec(text)
   if (!m) return Number.NaN
-  const unit = m[2] ?? 'ms'
+  const unit = m[2] ?? 's'
   return Number(m[1]) * (durationUnits[unit] ?? Number.NaN)
 }
 

@@ -239,7 +239,7 @@ describe('hotpath-load as a real process', () => {
     expect(r.stdout).toContain('PASS  errors<1%')
   })
 
-  it('Ctrl-C (SIGINT) stops the run early; the partial result is printed and written, marked aborted', async () => {
+  it('Ctrl-C (SIGINT) stops the run early; the partial result is printed and written, marked aborted; exit 130', async () => {
     const json = join(dir, 'aborted.json')
     const { received: before } = await target.stats()
     const child: ChildProcess = spawn(
@@ -261,7 +261,7 @@ describe('hotpath-load as a real process', () => {
       what: 'the CLI to send requests',
     })
     child.kill('SIGINT')
-    expect(await exited).toBe(0)
+    expect(await exited).toBe(130)
     expect(stdout).toContain('(aborted)')
     const result = JSON.parse(await readFile(json, 'utf8'))
     expect(result.aborted).toBe(true)

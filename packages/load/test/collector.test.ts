@@ -19,6 +19,8 @@ function snap(
     second,
     final,
     requests,
+    responses: requests,
+    ok: requests,
     bytes: requests * 2,
     errors: engine === 1 ? { ECONNRESET: 1 } : {},
     statusCodes: { '200': requests },

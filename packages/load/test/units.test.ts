@@ -108,7 +108,7 @@ describe('stages and durations', () => {
     expect(parseDuration('1.5m')).toBe(90_000)
     expect(parseDuration('250ms')).toBe(250)
     expect(parseDuration('1h')).toBe(3_600_000)
-    expect(parseDuration('250')).toBe(250)
+    expect(parseDuration('250')).toBe(250_000)
     expect(parseDuration('ten')).toBeNaN()
   })
 

@@ -1,0 +1,108 @@
+// Issue 15 defects, each judged against what the target server recorded (never a wall-clock bound):
+// a dead target must fail its gates, bare numbers mean seconds in the CLI, Ctrl-C has its own exit code,
+// catch-up after a stall is capped, low rates do not spin.
+import { readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eventually } from '@hotpath/test-helpers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../src/cli.ts'
+import { resolveOptions } from '../src/options.ts'
+import { parseStages } from '../src/stages.ts'
+import { startTarget, type TargetProcess } from './servers.ts'
+
+let target: TargetProcess
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs main() in-process with captured streams (CI set: no live progress); `interrupt` receives the Ctrl-C hook. */
+async function cli(args: string[], interrupt?: (abort: () => void) => void): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  const code = await main(args, {
+    stdout: { write: (c: string | Uint8Array) => ((stdout += String(c)), true) },
+    stderr: { write: (c: string | Uint8Array) => ((stderr += String(c)), true) },
+    env: { CI: 'true' },
+    onInterrupt: interrupt
+      ? (abort) => {
+          interrupt(abort)
+          return () => {}
+        }
+      : undefined,
+  })
+  return { code, stdout, stderr }
+}
+
+beforeAll(async () => {
+  target = await startTarget({ mode: 'none' })
+})
+afterAll(async () => {
+  await target?.close()
+})
+
+describe('defect 1: a dead target fails its gates', () => {
+  it('every connection refused: latency threshold "no data", rps counts responses only, exit 1', async () => {
+    const r = await cli([
+      '-d',
+      '0.5s',
+      '--threshold',
+      'p99<50ms',
+      '--threshold',
+      'rps>400',
+      '--threshold',
+      'errors<101%',
+      'http://127.0.0.1:1/',
+    ])
+    expect(r.stdout).toMatch(/Errors {4}ECONNREFUSED: \d+/)
+    expect(r.stdout).toContain('FAIL  p99<50ms  (no data)')
+    expect(r.stdout).toContain('FAIL  rps>400')
+    // Even a threshold that would hold fails when no request succeeded.
+    expect(r.stdout).toContain('FAIL  errors<101%  (no successful request')
+    expect(r.stdout).toMatch(/Throughput 0 req\/s/)
+    expect(r.code).toBe(1)
+  })
+})
+
+describe('defect 7: a bare number is seconds everywhere in the CLI', () => {
+  it('--stages 1:5 is a 1 s stage, like -d 1', async () => {
+    expect(parseStages('30:100')).toEqual([{ duration: 30_000, target: 100 }])
+    expect(parseStages('500ms:10,2:20')).toEqual([
+      { duration: 500, target: 10 },
+      { duration: 2000, target: 20 },
+    ])
+    // The library's numbers are milliseconds.
+    const o = resolveOptions({ url: 'http://127.0.0.1/', stages: [{ duration: 30, target: 1 }] })
+    expect(o.stages).toEqual([{ duration: 30, target: 1 }])
+    const json = join(tmpdir(), `hotpath-load-stages-${process.pid}.json`)
+    const r = await cli(['--stages', '1:2', '-n', '1', '--json', json, target.origin])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const result = JSON.parse(await readFile(json, 'utf8'))
+    await rm(json, { force: true })
+    expect(result.options.stages).toEqual([{ durationMs: 1000, target: 2 }])
+  })
+})
+
+describe('defect 8: Ctrl-C has its own exit code', () => {
+  it('an interrupted run whose partial result passes exits 130, not 0', async () => {
+    const { received: before } = await target.stats()
+    let abort = () => {}
+    const run = cli(['-c', '2', '-d', '60s', '--threshold', 'errors<50%', target.origin], (a) => {
+      abort = a
+    })
+    await eventually(async () => (await target.stats()).received > before + 10, {
+      timeoutMs: 20_000,
+      what: 'the run to send requests',
+    })
+    abort()
+    const r = await run
+    expect(r.stdout).toContain('(aborted)')
+    expect(r.stdout).toContain('PASS  errors<50%')
+    expect(r.stderr).toContain('interrupted')
+    expect(r.code).toBe(130)
+  })
+})
