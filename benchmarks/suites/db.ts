@@ -1,6 +1,6 @@
 // @hotpath/db against the pools and drivers users compare it with: generic-pool and tarn (pool core),
-// pg.Pool (PostgreSQL `select 1`), 20 awaited queries (vs one pipelined batch), raw node:sqlite
-// prepared get (SQLite point read on a 100k-row table) and a query-cache hit. Targets encode issue 5.
+// pg.Pool and postgres.js (PostgreSQL `select 1`), Promise.all and postgres.js pipelining (a batch of 20),
+// raw node:sqlite with the same pragmas (SQLite point read on a 100k-row table) and a query-cache hit.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +9,10 @@ import { createDatabase, createPool, postgres, sqlite } from '@hotpath/db'
 import genericPool from 'generic-pool'
 import pg from 'pg'
 import { Pool as TarnPool } from 'tarn'
-import { asyncOpsPerSecond, concurrentOpsPerSecond, opsPerSecond } from '../src/measure.ts'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { expectSame } from '../src/check.ts'
+import { asyncOpsPerSecond, concurrentOpsPerSecond, opsPerSecond, recordWindow } from '../src/measure.ts'
 import { defineSuite } from '../src/suite.ts'
 
 const pgUrl = process.env.HOTPATH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -63,6 +66,31 @@ let pgDb: ReturnType<typeof createDatabase>
 let pgPool: pg.Pool
 const batch20 = Array.from({ length: 20 }, (_, i) => ['select $1::int as n', [i]] as const)
 const idOf = (i: number) => ((i * 7919) % ROWS) + 1
+const pointSql = 'select id, name, price, tag from items where id = ?'
+const expectedRow = (id: number) => ({ id, name: `item-${id}`, price: id % 997, tag: `t${id % 50}` })
+// The pragmas @hotpath/db's sqlite driver sets on every connection, applied to raw node:sqlite too.
+const OUR_PRAGMAS = [
+  'cache_size = -32000',
+  'temp_store = MEMORY',
+  'mmap_size = 268435456',
+  'foreign_keys = ON',
+]
+
+// postgres.js runs in a fresh process per window: it degrades over rounds inside one process.
+const run = promisify(execFile)
+const postgresJsChild = new URL('./db/postgres-js-child.ts', import.meta.url).pathname
+async function postgresJsWindow(mode: 'select1' | 'batch20', ms: number): Promise<number> {
+  const { stdout } = await run(process.execPath, [postgresJsChild, pgUrl, mode, String(ms)], {
+    timeout: 60_000,
+  })
+  const window = JSON.parse(stdout.trim().split('\n').pop() as string) as {
+    ops: number
+    wallMs: number
+    cpuUs: number
+  }
+  recordWindow(window)
+  return (window.ops / window.wallMs) * 1000
+}
 
 export default defineSuite({
   name: 'db',
@@ -74,7 +102,7 @@ export default defineSuite({
     'pool, 1 in flight': 'generic-pool',
     'pool, 50 concurrent, max 10': 'generic-pool (50)',
     'PostgreSQL select 1, 50 concurrent': 'pg.Pool max 10',
-    'PostgreSQL 20 statements': '20 awaited db.query',
+    'PostgreSQL 20 statements': 'Promise.all of 20 db.query',
     'SQLite point read, 100k rows': 'node:sqlite prepared get',
   },
   async setup() {
@@ -91,10 +119,10 @@ export default defineSuite({
     seed.exec('commit')
     seed.close()
     rawSqlite = new DatabaseSync(file, { readOnly: true })
-    rawGet = rawSqlite.prepare('select id, name, price, tag from items where id = ?')
+    for (const pragma of OUR_PRAGMAS) rawSqlite.exec(`pragma ${pragma}`)
+    rawGet = rawSqlite.prepare(pointSql)
     lite = createDatabase({ name: 'bench-sqlite', driver: sqlite({ filename: file }) })
-    for (let i = 0; i < HOT; i++)
-      await lite.query('select id, name, price, tag from items where id = ?', [idOf(i)], { cache: true })
+    for (let i = 0; i < HOT; i++) await lite.query(pointSql, [idOf(i)], { cache: true })
     pgDb = createDatabase({
       name: 'bench-pg',
       driver: postgres({ connectionString: pgUrl }),
@@ -145,22 +173,58 @@ export default defineSuite({
     {
       group: 'PostgreSQL select 1, 50 concurrent',
       name: "db.query('select 1')",
-      measure: () => concurrentOpsPerSecond(() => pgDb.query('select 1'), 50, 700, 64),
+      config: 'pool max 10 (min 10)',
+      measure: () => concurrentOpsPerSecond(() => pgDb.query('select 1 as n'), 50, 700, 64),
+      check: async () => expectSame(await pgDb.query('select 1 as n'), [{ n: 1 }], 'db.query select 1'),
     },
     {
       group: 'PostgreSQL select 1, 50 concurrent',
       name: 'pg.Pool max 10',
-      measure: () => concurrentOpsPerSecond(() => pgPool.query('select 1'), 50, 700, 64),
+      config: 'pg.Pool({ max: 10 }), pool.query',
+      measure: () => concurrentOpsPerSecond(() => pgPool.query('select 1 as n'), 50, 700, 64),
+      check: async () =>
+        expectSame((await pgPool.query('select 1 as n')).rows, [{ n: 1 }], 'pg.Pool select 1'),
+    },
+    {
+      group: 'PostgreSQL select 1, 50 concurrent',
+      name: 'postgres.js max 10',
+      config: 'postgres({ max: 10 }), fresh process per window (CPU of that process)',
+      measure: () => postgresJsWindow('select1', 700),
     },
     {
       group: 'PostgreSQL 20 statements',
       name: 'db.batch(20)',
       unit: 'batches/s',
+      config: 'one connection, one round trip',
       measure: () => asyncOpsPerSecond(() => pgDb.batch(batch20), 500),
+      check: async () => {
+        const results = await pgDb.batch(batch20)
+        expectSame(
+          results.map((r) => r.rows[0]),
+          batch20.map(([, [n]]) => ({ n })),
+          'db.batch rows',
+        )
+      },
     },
     {
       group: 'PostgreSQL 20 statements',
-      name: '20 awaited db.query',
+      name: 'Promise.all of 20 db.query',
+      unit: 'batches/s',
+      config: 'pool max 10',
+      measure: () =>
+        asyncOpsPerSecond(() => Promise.all(batch20.map(([sql, params]) => pgDb.query(sql, params))), 500),
+    },
+    {
+      group: 'PostgreSQL 20 statements',
+      name: 'postgres.js pipelined 20',
+      unit: 'batches/s',
+      config:
+        'postgres({ max: 1 }), Promise.all of 20 (pipelined on one connection), fresh process per window',
+      measure: () => postgresJsWindow('batch20', 500),
+    },
+    {
+      group: 'PostgreSQL 20 statements',
+      name: '20 awaited db.query (context)',
       unit: 'batches/s',
       measure: () =>
         asyncOpsPerSecond(async () => {
@@ -170,27 +234,29 @@ export default defineSuite({
     {
       group: 'SQLite point read, 100k rows',
       name: 'node:sqlite prepared get',
+      config: 'same pragmas as @hotpath/db (cache_size 32 MB, mmap 256 MB, temp_store memory), WAL',
       measure: () => opsPerSecond((i) => rawGet.get(idOf(i)), 300),
+      check: () => expectSame({ ...rawGet.get(idOf(5)) }, expectedRow(idOf(5)), 'node:sqlite get'),
     },
     {
       group: 'SQLite point read, 100k rows',
       name: 'db.query point read',
-      measure: () =>
-        asyncOpsPerSecond(
-          (i) => lite.query('select id, name, price, tag from items where id = ?', [idOf(i)]),
-          300,
-        ),
+      config: 'sqlite() defaults',
+      measure: () => asyncOpsPerSecond((i) => lite.query(pointSql, [idOf(i)]), 300),
+      check: async () =>
+        expectSame({ ...(await lite.query(pointSql, [idOf(5)]))[0] }, expectedRow(idOf(5)), 'db.query row'),
     },
     {
       group: 'SQLite point read, 100k rows',
       name: 'db.query cache hit',
+      config: 'query cache, 1024 hot ids',
       measure: () =>
-        asyncOpsPerSecond(
-          (i) =>
-            lite.query('select id, name, price, tag from items where id = ?', [idOf(i & (HOT - 1))], {
-              cache: true,
-            }),
-          300,
+        asyncOpsPerSecond((i) => lite.query(pointSql, [idOf(i & (HOT - 1))], { cache: true }), 300),
+      check: async () =>
+        expectSame(
+          { ...(await lite.query(pointSql, [idOf(3)], { cache: true }))[0] },
+          expectedRow(idOf(3)),
+          'cached row',
         ),
     },
   ],
@@ -200,7 +266,8 @@ export default defineSuite({
     { name: '@hotpath/db pool (50)', vs: 'generic-pool (50)', atLeast: 1.5 },
     { name: '@hotpath/db pool (50)', vs: 'tarn (50)', atLeast: 4 },
     { name: "db.query('select 1')", vs: 'pg.Pool max 10', atLeast: 1.0 },
-    { name: 'db.batch(20)', vs: '20 awaited db.query', atLeast: 2 },
+    { name: 'db.batch(20)', vs: 'Promise.all of 20 db.query', atLeast: 2 },
+    { name: 'db.batch(20)', vs: 'postgres.js pipelined 20', atLeast: 1 },
     { name: 'db.query point read', vs: 'node:sqlite prepared get', atLeast: 0.8 },
     { name: 'db.query cache hit', vs: 'db.query point read', atLeast: 3 },
   ],
