@@ -44,25 +44,23 @@ async function hotpath(options: Record<string, unknown>, seconds: number): Promi
   return JSON.parse(out) as ChildResult
 }
 
-async function autocannon(): Promise<ChildResult> {
-  const out = await run(process.execPath, [
-    `${dir}autocannon-child.mjs`,
-    url,
-    String(CONNECTIONS),
-    String(CLOSED_SECONDS),
-  ])
-  return JSON.parse(out) as ChildResult
+async function autocannon(rate?: number): Promise<ChildResult> {
+  const seconds = rate ? OPEN_SECONDS : CLOSED_SECONDS
+  const args = [`${dir}autocannon-child.mjs`, url, String(CONNECTIONS), String(seconds)]
+  if (rate) args.push(String(rate))
+  return JSON.parse(await run(process.execPath, args)) as ChildResult
 }
 
 /** wrk's CPU time comes from bash's `times` (user and system time of its finished children). */
-async function wrk(): Promise<ChildResult> {
-  const out = await run('bash', ['-c', `wrk -t1 -c${CONNECTIONS} -d${CLOSED_SECONDS}s ${url}; times`])
+async function wrk(connections = CONNECTIONS): Promise<ChildResult> {
+  const out = await run('bash', ['-c', `wrk -t1 -c${connections} -d${CLOSED_SECONDS}s ${url}; times`])
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? Number.NaN)
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
   const times = [...out.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]))
   // `times` prints the shell's own user/sys, then its children's: the last two are wrk's.
   const cpuUs = ((times.at(-2) ?? Number.NaN) + (times.at(-1) ?? Number.NaN)) * 1e6
-  const errorCount = errors ? errors.slice(1).reduce((n, v) => n + Number(v), 0) : 0
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+  const errorCount = (errors ? errors.slice(1).reduce((n, v) => n + Number(v), 0) : 0) + non2xx
   return { requests, cpuUs, errors: errorCount }
 }
 
@@ -113,7 +111,30 @@ export default defineSuite({
       group: 'cpu',
       measure: async () => cpuPerRequest(await autocannon(), 'autocannon'),
     },
-    { name: 'wrk -c 50', group: 'cpu', measure: async () => cpuPerRequest(await wrk(), 'wrk') },
+    {
+      name: 'wrk -c 50',
+      group: 'cpu',
+      config: 'one thread',
+      measure: async () => cpuPerRequest(await wrk(), 'wrk'),
+    },
+    {
+      name: 'wrk -c 1',
+      group: 'cpu',
+      config: 'one thread, one connection',
+      measure: async () => cpuPerRequest(await wrk(1), 'wrk -c 1'),
+    },
+    {
+      name: 'wrk -c 200',
+      group: 'cpu',
+      config: 'one thread, 200 connections',
+      measure: async () => cpuPerRequest(await wrk(200), 'wrk -c 200'),
+    },
+    {
+      name: `autocannon -R ${OPEN_RATE}`,
+      group: 'cpu',
+      config: `overallRate ${OPEN_RATE}, ${CONNECTIONS} connections: the same rate as our open model`,
+      measure: async () => cpuPerRequest(await autocannon(OPEN_RATE), 'autocannon -R'),
+    },
     {
       name: '@hotpath/load -c 50',
       group: 'cpu',
@@ -138,6 +159,7 @@ export default defineSuite({
     { name: '@hotpath/load -c 50', vs: 'autocannon -c 50', atMost: 1.0 },
     { name: '@hotpath/load -c 50', vs: 'wrk -c 50', atMost: 1.5 },
     { name: '@hotpath/load -R 10000', vs: 'autocannon -c 50', atMost: 1.0 },
+    { name: '@hotpath/load -R 10000', vs: `autocannon -R ${OPEN_RATE}`, atMost: 1.0 },
     { name: '@hotpath/load achieved rate', vs: 'target rate', atLeast: 0.99, atMost: 1.01 },
   ],
 })
