@@ -112,7 +112,8 @@ class DatabaseImpl implements Database {
   }
 
   private checkParams(e: Entry, params: Params): void {
-    const expected = e.info.paramCount
+    // On PostgreSQL `?`, `?|`, `?&` are jsonb operators: only `$n` are parameters.
+    const expected = this.system === 'postgresql' ? e.info.pgParamCount : e.info.paramCount
     if (expected >= 0 && Array.isArray(params) && params.length !== expected) {
       throw new QueryError(
         'HOTPATH_DB_PARAMETER_COUNT',

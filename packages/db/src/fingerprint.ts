@@ -14,6 +14,8 @@ export interface SqlInfo {
   isRead: boolean
   /** Positional parameters expected (`?` count or highest `$n`); -1 when named or mixed. */
   paramCount: number
+  /** Parameters PostgreSQL expects: the highest `$n` (`?`, `?|`, `?&` are jsonb operators there). */
+  pgParamCount: number
   /** A read, or a write with RETURNING: the driver must fetch rows. */
   returnsRows: boolean
   /** More than one statement (`;` outside literals): cannot be a prepared statement. */
@@ -37,10 +39,17 @@ const isIdentStart = (c: number): boolean =>
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57) || c === 36
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
 
-function tokenize(sql: string): { tokens: string[]; positional: number; dollarMax: number; named: boolean } {
+function tokenize(sql: string): {
+  tokens: string[]
+  positional: number
+  dollarMax: number
+  pgMax: number
+  named: boolean
+} {
   const tokens: string[] = []
   let positional = 0
   let dollarMax = 0
+  let pgMax = 0
   let named = false
   const n = sql.length
   let i = 0
@@ -107,6 +116,7 @@ function tokenize(sql: string): { tokens: string[]; positional: number; dollarMa
         while (j < n && isDigit(sql.charCodeAt(j))) j++
         const k = Number(sql.slice(i + 1, j))
         if (k > dollarMax) dollarMax = k
+        if (k > pgMax) pgMax = k
         tokens.push('?')
         i = j
         continue
@@ -142,7 +152,7 @@ function tokenize(sql: string): { tokens: string[]; positional: number; dollarMa
       i = j
     }
   }
-  return { tokens, positional, dollarMax, named }
+  return { tokens, positional, dollarMax, pgMax, named }
 }
 
 /** Collapses `in (?, ?, ?)` to `in (?...)` and repeated VALUES rows to one. */
@@ -266,7 +276,7 @@ const READ_OPS = new Set(['SELECT', 'EXPLAIN', 'VALUES', 'SHOW', 'TABLE'])
 
 /** Fingerprints one statement (pure; callers cache by SQL text). */
 export function fingerprint(sql: string): SqlInfo {
-  const { tokens, positional, dollarMax, named } = tokenize(sql)
+  const { tokens, positional, dollarMax, pgMax, named } = tokenize(sql)
   const collapsed = collapse(tokens)
   const operation = readOperation(collapsed)
   const tables = readTables(collapsed)
@@ -282,6 +292,7 @@ export function fingerprint(sql: string): SqlInfo {
     tables,
     isRead,
     paramCount,
+    pgParamCount: pgMax,
     returnsRows: isRead || collapsed.includes('returning'),
     multiStatement: collapsed.includes(';'),
     tokens: collapsed,

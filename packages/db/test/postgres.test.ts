@@ -56,6 +56,39 @@ describeDriver('postgresql', {
 })
 
 describe('postgres driver', () => {
+  it('runs the jsonb operators ?, ?| and ?& (not placeholders on PostgreSQL)', async () => {
+    const db = open()
+    const rows = await db.query(
+      `SELECT '{"a":1}'::jsonb ? 'a' AS has, '{"a":1}'::jsonb ?| array['a','b'] AS some, '{"a":1}'::jsonb ?& array['a'] AS every`,
+    )
+    expect(rows).toEqual([{ has: true, some: true, every: true }])
+    expect(await db.query(`SELECT $1::jsonb ? 'b' AS has`, ['{"b":2}'])).toEqual([{ has: true }])
+    await expect(db.query('SELECT $1::int AS v', [])).rejects.toMatchObject({
+      code: 'HOTPATH_DB_PARAMETER_COUNT',
+    })
+  })
+
+  it('a value whose serialisation throws does not poison the prepared statement (no 26000 afterwards)', async () => {
+    const db = open({}, { pool: { max: 1 } })
+    const sql = 'SELECT $1::text AS v'
+    expect(await db.query(sql, ['first'])).toEqual([{ v: 'first' }])
+    const bad = {
+      toPostgres() {
+        throw new Error('cannot serialise')
+      },
+    }
+    await expect(db.query(sql, [bad])).rejects.toMatchObject({ code: 'HOTPATH_DB_BIND' })
+    const fresh = 'SELECT $1::text AS w'
+    await expect(db.query(fresh, [bad])).rejects.toMatchObject({ code: 'HOTPATH_DB_BIND' })
+    expect(await db.query(sql, ['again'])).toEqual([{ v: 'again' }])
+    expect(await db.query(fresh, ['ok'])).toEqual([{ w: 'ok' }])
+    expect(db.stats().pool.size).toBe(1)
+  })
+
+  it('rejects misspelled driver options (no silent fallback to PG* defaults)', () => {
+    expect(() => postgres({ connectionstring: 'postgres://x' } as never)).toThrow(/connectionstring/)
+  })
+
   it('query({ signal }): an abort cancels the statement on the server (pg_sleep stops)', async () => {
     const db = open({ applicationName: 'hp_abort' }, { pool: { max: 2 } })
     const ac = new AbortController()

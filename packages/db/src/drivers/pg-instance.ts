@@ -54,6 +54,15 @@ const isStalePlan = (error: unknown): boolean =>
   (error as { code?: unknown } | null)?.code === '0A000' &&
   /cached plan must not change result type/.test(String((error as Error).message))
 
+/** 26000: the connection has no such prepared statement (pg believed it was parsed): prepare it again. */
+const isMissingStatement = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '26000'
+
+/** A client-side failure (no SQLSTATE: a value pg could not serialise) after pg may have marked the name parsed. */
+const isClientSide = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code
+  return !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) && !isConnectionError(error)
+}
+
 /** pg's Result (or, for a multi-statement simple query, the last of its Results) as an ExecResult. */
 function toResult(r: PgResult | PgResult[]): ExecResult {
   const last = Array.isArray(r) ? (r[r.length - 1] ?? { rows: [], rowCount: 0 }) : r
@@ -193,10 +202,16 @@ export class PostgresInstance implements DriverInstance {
     }
   }
 
+  /** After a failed prepared statement whose name may be poisoned on its connection, use a fresh name next time. */
+  private forgetName(sql: string, error: unknown): void {
+    if (isClientSide(error) || isMissingStatement(error)) this.names.delete(sql)
+  }
+
   private run(conn: Conn, sql: string, params: Params, info: SqlInfo): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       this.send(conn, sql, params, info, (error, r) => {
         conn.busyWith = null
+        if (error) this.forgetName(sql, error)
         if (error) reject(error)
         else resolve(toResult(r!))
       })
@@ -291,9 +306,10 @@ export class PostgresInstance implements DriverInstance {
         return
       }
       this.settle(lease, error)
+      if (isClientSide(error)) this.names.delete(sql)
       if (signal?.aborted) reject(new AbortedError(this.pool.name, signal.reason))
       else if (readRetry && isConnectionError(error)) resolve(this.exec(sql, params, info, false, planRetry))
-      else if (planRetry && isStalePlan(error) && this.names.delete(sql)) {
+      else if (planRetry && (isStalePlan(error) || isMissingStatement(error)) && this.names.delete(sql)) {
         resolve(this.exec(sql, params, info, readRetry, false))
       } else reject(error)
     })
