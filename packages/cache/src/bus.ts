@@ -3,7 +3,7 @@
 // receiver flushes its L1 and forgets synced invalidation stamps.
 import { randomUUID } from 'node:crypto'
 import { type BusMessageType, busChannel } from './channels.ts'
-import { createRedisClient, type RedisClientLike } from './l2/redis.ts'
+import { connectClient, createRedisClient, type RedisClientLike, shutdown } from './l2/redis.ts'
 
 export type { BusMessageType }
 
@@ -118,7 +118,7 @@ export class Bus {
     }
     this.#pub = pub
     if (this.#closed) {
-      this.#destroy()
+      await this.#destroy()
       return
     }
     pub.on('ready', this.#flush)
@@ -134,14 +134,14 @@ export class Bus {
     })
     sub.on('end', () => this.#setConnected(false))
     sub.on('reconnecting', () => this.#setConnected(false))
-    if (this.#ownPub !== undefined) this.#ownPub.connect().catch(() => {})
-    await sub.connect()
+    if (this.#ownPub !== undefined) connectClient(this.#ownPub).catch(() => {})
+    await connectClient(sub)
     await sub.subscribe(this.#channel, (raw) => this.#receive(raw))
     this.#flush()
   }
 
-  #destroy(): void {
-    for (const c of [this.#ownPub, this.#sub]) if (c?.isOpen) c.destroy()
+  #destroy(): Promise<unknown> {
+    return Promise.all([shutdown(this.#ownPub), shutdown(this.#sub)])
   }
 
   #setConnected(connected: boolean): void {
@@ -233,6 +233,6 @@ export class Bus {
     if (this.#closed) return
     this.#closed = true
     this.#setConnected(false)
-    this.#destroy()
+    await this.#destroy()
   }
 }

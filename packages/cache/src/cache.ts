@@ -21,7 +21,7 @@ import { wrapFunction } from './wrap.ts'
 import { accept, readL2, toWrapped } from './l2/read.ts'
 import { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
-import { L2Guard } from './l2/guard.ts'
+import { isReplyError, L2Guard } from './l2/guard.ts'
 import { openL2 } from './l2/open.ts'
 import { RedisBackend } from './l2/redis.ts'
 import { createL1, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
@@ -278,10 +278,19 @@ export class LayeredCache implements Cache {
         (error) => {
           if (!guard.settle(w)) return
           guard.failed('get', error)
+          if (isReplyError(error)) this.dropBad(key)
           resolve(this.#miss(key))
         },
       )
     })
+  }
+
+  /** @internal A key whose L2 value is unusable (wrong type, corrupt): counted and deleted. */
+  dropBad(key: string): void {
+    this.l2Corrupt++
+    const l2 = this.l2!
+    const full = this.l2Key(key)
+    this.guard.call('delete', () => l2.delete(full)).catch(noop)
   }
 
   #onL2Get(key: string, raw: unknown, epoch: number): unknown {

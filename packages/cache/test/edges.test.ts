@@ -8,9 +8,14 @@ import {
   redisUrl,
   requireRedis,
 } from '@hotpath/test-helpers'
+import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createClient } from '@redis/client'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cache, type CacheBusEvent, type CacheOptions, createCache } from '../src/index.ts'
+import { type Cache, type CacheBusEvent, type CacheOptions, createCache, HotpathError } from '../src/index.ts'
 
 let available = false
 beforeAll(async () => {
@@ -92,4 +97,116 @@ describe('defect 1: bus after write', () => {
     expect(reads).toBeGreaterThan(0)
     expect(stale).toEqual([])
   })
+})
+
+async function countKeys(match: string): Promise<number> {
+  return raw(async (r) => {
+    let n = 0
+    for await (const keys of r.scanIterator({ MATCH: match, COUNT: 1000 })) n += keys.length
+    return n
+  })
+}
+
+describe('defect 2: lost invalidations', () => {
+  it('await invalidateTags(20_000 tags) leaves every stamp in Redis; the breaker stays closed', async () => {
+    const c = make({ l2Timeout: 50, bus: undefined })
+    await c.ready()
+    const tags = Array.from({ length: 20_000 }, (_, i) => `t${i}`)
+    await c.invalidateTags(tags)
+    expect(await countKeys(`${ns.prefix}:__hp:tag:*`)).toBe(20_000)
+    expect(c.stats().breaker).toBe('closed')
+  })
+
+  it('close() flushes invalidations still being written', async () => {
+    const c = make({ l2Timeout: 50 })
+    await c.ready()
+    const tags = Array.from({ length: 5_000 }, (_, i) => `u${i}`)
+    const p = c.invalidateTags(tags)
+    await c.close()
+    await p
+    expect(await countKeys(`${ns.prefix}:__hp:tag:*`)).toBe(5_000)
+  })
+})
+
+describe('defect 3: the breaker opens on outages only', () => {
+  it('WRONGTYPE on one key is a miss for that key (deleted), never a breaker failure', async () => {
+    await raw((r) => r.lPush(`${ns.prefix}:bad`, 'x'))
+    const c = make({ bus: undefined, l2Timeout: 1_000, breaker: { threshold: 2, halfOpenAfter: 60_000 } })
+    for (let i = 0; i < 5; i++) expect(await c.get('bad')).toBeUndefined()
+    expect(c.stats().breaker).toBe('closed')
+    expect(await raw((r) => r.exists(`${ns.prefix}:bad`))).toBe(0)
+    await c.set('good', 1)
+    const other = make({ bus: undefined, l1: false })
+    expect(await other.get('good')).toBe(1)
+  })
+})
+
+describe('defect 4: cold start', () => {
+  it('a fresh instance runs 0 of 100 factories for keys already in Redis', async () => {
+    const writer = make({ bus: undefined })
+    for (let i = 0; i < 100; i++) await writer.set(`k${i}`, i)
+    const fresh = make({ bus: undefined, l2Timeout: 20 })
+    let runs = 0
+    const values = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        fresh.getOrSet(`k${i}`, () => {
+          runs++
+          return -1
+        }),
+      ),
+    )
+    expect(values).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    expect(runs).toBe(0)
+    expect(fresh.stats().breaker).toBe('closed')
+  })
+
+  it('ready() resolves once connected, rejects with a coded error when it cannot connect', async () => {
+    const c = make()
+    await c.ready()
+    expect(c.stats().bus?.connected).toBe(true)
+    const down = createCache({ l2: { redisUrl: 'redis://127.0.0.1:1' }, connectTimeout: 300 })
+    open.push(down)
+    await expect(down.ready()).rejects.toMatchObject({ code: 'HOTPATH_CACHE_NOT_READY' })
+    await expect(down.ready()).rejects.toBeInstanceOf(HotpathError)
+  })
+})
+
+describe('defect 10: close() at any moment', () => {
+  const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url))
+  for (const when of ['same tick', 'next tick', 'after 5 ms']) {
+    it(`a process that creates and closes a cache (${when}) exits by itself`, async () => {
+      const wait =
+        when === 'same tick'
+          ? ''
+          : when === 'next tick'
+            ? 'await new Promise((r) => setImmediate(r))'
+            : 'await new Promise((r) => setTimeout(r, 5))'
+      const script = join(tmpdir(), `hp-close-${process.pid}-${when.replace(/ /g, '-')}.mts`)
+      await writeFile(
+        script,
+        `import { createCache } from ${JSON.stringify(entry)}
+const url = ${JSON.stringify(redisUrl())}
+const c = createCache({ namespace: ${JSON.stringify(ns.prefix)}, l2: { redisUrl: url }, bus: { redisUrl: url } })
+${wait}
+await c.close()
+`,
+      )
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr.on('data', (d) => {
+        stderr += String(d)
+      })
+      const code = await new Promise<number | null | 'hung'>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL')
+          resolve('hung')
+        }, 15_000)
+        child.on('exit', (c) => {
+          clearTimeout(timer)
+          resolve(c)
+        })
+      })
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    }, 30_000)
+  }
 })

@@ -3,6 +3,7 @@
 import type { LayeredCache } from '../cache.ts'
 import { decodeEnvelope, type Envelope } from '../codec.ts'
 import { Wrapped } from '../l1.ts'
+import { isReplyError } from './guard.ts'
 
 /** Reads, decodes and validates the L2 envelope of `key` (stale ones included); never throws. */
 export async function readL2(c: LayeredCache, key: string): Promise<Envelope | undefined> {
@@ -11,7 +12,8 @@ export async function readL2(c: LayeredCache, key: string): Promise<Envelope | u
   let raw: unknown
   try {
     raw = await c.guard.call('get', () => l2.get(full))
-  } catch {
+  } catch (error) {
+    if (isReplyError(error)) c.dropBad(key)
     return undefined
   }
   if (raw === undefined || raw === null) return undefined
@@ -29,10 +31,7 @@ export function accept(
 ): Envelope | undefined | Promise<Envelope | undefined> {
   const env = decodeEnvelope(raw)
   if (env === undefined) {
-    c.l2Corrupt++
-    const l2 = c.l2!
-    const full = c.l2Key(key)
-    c.guard.call('delete', () => l2.delete(full)).catch(() => {})
+    c.dropBad(key)
     return undefined
   }
   const need = c.inv.stale(env.tags)

@@ -52,6 +52,42 @@ export async function createRedisClient(
   return client
 }
 
+/**
+ * Connects `client`, remembering the attempt so shutdown() can wait for it: a client destroyed while
+ * its socket is being created keeps that socket (and the process) alive.
+ */
+const connecting = new WeakMap<RedisClientLike, Promise<unknown>>()
+export function connectClient(client: RedisClientLike): Promise<unknown> {
+  const p = client.connect()
+  const settled = p.then(noop, noop)
+  connecting.set(client, settled)
+  return p
+}
+
+/** Destroys a client at any moment: after its connect attempt settled (bounded), never throws. */
+export async function shutdown(client: RedisClientLike | undefined): Promise<void> {
+  if (client === undefined) return
+  const attempt = connecting.get(client)
+  if (attempt !== undefined) {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      attempt,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 2_500)
+        timer.unref()
+      }),
+    ])
+    clearTimeout(timer)
+  }
+  if (client.isOpen) {
+    try {
+      client.destroy()
+    } catch {
+      // already closed
+    }
+  }
+}
+
 export class RedisBackend implements L2Backend {
   readonly kind = 'redis' as const
   #client: RedisClientLike | undefined
@@ -93,7 +129,7 @@ export class RedisBackend implements L2Backend {
     })
     this.#ready = this.#created.then(async (client) => {
       if (this.#closed) throw new L2NotReadyError()
-      if (!client.isOpen) await client.connect()
+      if (!client.isOpen) await connectClient(client)
       this.#everReady = true
       return client
     })
@@ -169,6 +205,6 @@ export class RedisBackend implements L2Backend {
     this.#closed = true
     if (!this.#owned) return
     const c = this.#client ?? (await this.#created.catch(() => undefined))
-    if (c !== undefined && c.isOpen) c.destroy()
+    await shutdown(c)
   }
 }
