@@ -24,6 +24,7 @@ Load model (closed by default):
       --model <open|closed> model for --stages (default closed)
       --stages <list>       ramp, e.g. 10s:100,30s:1000,10s:0 (rate or connections; 30:100 = 30 s)
   -d, --duration <time>     run length: 10s, 2m, 500ms; a bare number is seconds (default 10s)
+      --warmup <time>       warm-up run before the measured one, same model/rate, not recorded
   -n, --amount <n>          stop after n iterations
   -w, --workers <n>         worker threads (default 1)
 Requests:
@@ -130,6 +131,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           scenario: { type: 'string' },
           transport: { type: 'string' },
           timeout: { type: 'string', short: 't' },
+          warmup: { type: 'string' },
           json: { type: 'string' },
           html: { type: 'string' },
           threshold: { type: 'string', multiple: true },
@@ -173,6 +175,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       amount: cliInt('amount', values.amount),
       workers: cliInt('workers', values.workers),
       timeout: values.timeout === undefined ? undefined : cliDuration('timeout', values.timeout),
+      warmup: values.warmup === undefined ? undefined : cliDuration('warmup', values.warmup),
       thresholds: values.threshold,
       signal: controller.signal,
       onProgress: (p) => progress.update(p),

@@ -8,6 +8,11 @@ import type { Slot } from './slot.ts'
 export interface Connection {
   dispatch(step: Step, slot: Slot): void
   destroy(): void
+  /**
+   * Opens the connection ahead of the run (resolves once it is usable, or failed: a failure is not thrown, the
+   * run's requests report it). Raw: the TCP connect. undici: one HEAD of `path` (undici has no bare connect).
+   */
+  connect(path: string): Promise<void>
   /** Enforces the request deadline (raw transport; undici has its own timers). */
   sweep?(now: number): void
 }
@@ -22,6 +27,12 @@ class UndiciConnection implements Connection {
   }
   destroy(): void {
     this.client.destroy().catch(() => {})
+  }
+  connect(path: string): Promise<void> {
+    return this.client.request({ method: 'HEAD', path }).then(
+      (res) => res.body.dump(),
+      () => {},
+    )
   }
 }
 

@@ -32,6 +32,10 @@ export interface EngineConfig {
   workerCount: number
   /** Encode histograms (worker threads) instead of passing the objects. */
   encode: boolean
+  /** Warm-up before the measured run, ms (0: none): same model and rate, on the same connections, not recorded. */
+  warmup: number
+  /** Request path used to open undici connections ahead of the run. */
+  path: string
 }
 
 /** Pause of a closed-model slot after a transport error before its next request. */
@@ -84,12 +88,38 @@ export class Engine {
   private finish: (() => void) | null = null
   private sendWindowMs = 0
   private cleanup: (() => void) | null = null
+  /** False for a warm-up engine: the connections belong to the measured engine that lent them. */
+  private ownsConnections = true
 
   constructor(config: EngineConfig, source: RequestSource, onTick: (s: TickSnapshot) => void) {
     this.config = config
     this.source = source
     this.onTick = onTick
     this.myConnections = shareOf(config.connections, config.workerIndex, config.workerCount)
+  }
+
+  /**
+   * Opens every connection of this engine before the schedule starts (a socket opened inside the measured
+   * window delays the sends behind it), then runs the warm-up, if any, on those connections.
+   */
+  async prepare(signal?: AbortSignal): Promise<void> {
+    const c = this.config
+    for (let k = 0; k < this.myConnections; k++) {
+      this.conns[k] ??= createConnection(c.transport, c.origin, c.pipelining, c.timeout)
+    }
+    await Promise.all(this.conns.map((conn) => conn.connect(c.path)))
+    if (c.warmup > 0 && signal?.aborted !== true) {
+      // In-flight warm-up requests may finish (up to the timeout) instead of being cancelled, which would
+      // destroy the lent connections.
+      const warm = new Engine(
+        { ...c, duration: c.warmup, amount: undefined, warmup: 0, gracefulStop: c.timeout + 1000 },
+        this.source,
+        () => {},
+      )
+      warm.conns = this.conns
+      warm.ownsConnections = false
+      await warm.run(now(), signal)
+    }
   }
 
   /** Runs until the sending window ends and in-flight requests finish (or the grace period ends). */
@@ -385,7 +415,7 @@ export class Engine {
     this.timers.clear()
     this.cleanup?.()
     this.emit(true)
-    for (const conn of this.conns) conn?.destroy()
+    if (this.ownsConnections) for (const conn of this.conns) conn?.destroy()
     done()
   }
 

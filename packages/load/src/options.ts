@@ -41,6 +41,11 @@ export interface LoadOptions {
   gracefulStop?: number
   /** Open model: a send dispatched more than this many ms after its intended time counts as late (default 5). */
   lateThreshold?: number
+  /**
+   * Warm-up before the measured run, ms (default 0): the same model and rate on the same (already open)
+   * connections; nothing of it is recorded in the result.
+   */
+  warmup?: number
   /** Stops the run early; the result covers what ran and has `aborted: true`. */
   signal?: AbortSignal
   /** Called once per second with live figures. */
@@ -69,6 +74,7 @@ export interface ResolvedOptions {
   timeout: number
   gracefulStop: number
   lateThreshold: number
+  warmup: number
 }
 
 export const DEFAULT_DURATION = 10_000
@@ -93,6 +99,7 @@ const KNOWN: readonly (keyof LoadOptions)[] = [
   'timeout',
   'gracefulStop',
   'lateThreshold',
+  'warmup',
   'signal',
   'onProgress',
   'thresholds',
@@ -208,5 +215,6 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     timeout: positive('timeout', o.timeout, 10_000, 3_600_000)!,
     gracefulStop: check.nonNegative('gracefulStop', o.gracefulStop, 2_000),
     lateThreshold: check.nonNegative('lateThreshold', o.lateThreshold, 5),
+    warmup: check.nonNegative('warmup', o.warmup, 0),
   }
 }

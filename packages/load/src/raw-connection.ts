@@ -159,6 +159,24 @@ export class RawConnection {
     socket.write(bytes)
   }
 
+  /** Opens the socket now (before the run): resolves when connected, failed, or after the timeout. */
+  connect(_path: string): Promise<void> {
+    if (this.destroyed || this.socket !== null) return Promise.resolve()
+    const socket = this.open()
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        socket.off('connect', done)
+        socket.off('close', done)
+        resolve()
+      }
+      const timer = setTimeout(done, this.timeoutMs)
+      timer.unref()
+      socket.once('connect', done)
+      socket.once('close', done)
+    })
+  }
+
   destroy(): void {
     this.destroyed = true
     this.drop(new RawFailure('ECONNRESET', 'connection destroyed'))

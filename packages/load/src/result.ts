@@ -56,6 +56,8 @@ export interface LoadResult {
     workers: number
     /** The `timeout` option as resolved, ms. */
     timeoutMs: number
+    /** The `warmup` option, ms (schema 2; 0 when loading a schema 1 file). */
+    warmupMs: number
   }
   /** Wall time from the first send to the last completion, ms. */
   durationMs: number

@@ -43,6 +43,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (o.workers === 1) {
     const source = await buildSource(o.origin, request, o.scenario)
     const engine = new Engine(engineConfig(o, 0, false), source, (s) => collector.add(s))
+    await engine.prepare(signal)
     await engine.run(now(), signal)
   } else {
     await runWorkers(o, request, collector, signal)
@@ -80,6 +81,8 @@ function engineConfig(o: ResolvedOptions, index: number, encode: boolean): Engin
     workerIndex: index,
     workerCount: o.workers,
     encode,
+    warmup: o.warmup,
+    path: o.path,
   }
 }
 
@@ -220,6 +223,7 @@ function buildResult(
       amount: o.amount ?? null,
       workers: o.workers,
       timeoutMs: o.timeout,
+      warmupMs: o.warmup,
     },
     durationMs: round(durationMs),
     requests: {

@@ -21,7 +21,11 @@ try {
   port.on('message', (msg: { type: string; startAt?: number }) => {
     if (msg.type === 'abort') controller.abort()
     else if (msg.type === 'start') {
-      engine.run(msg.startAt ?? 0, controller.signal).then(
+      // Connections open (and the warm-up runs) before this worker's measured schedule starts.
+      const startAt = msg.startAt ?? 0
+      engine.prepare(controller.signal).then(
+        () => engine.run(Math.max(startAt, performance.timeOrigin + performance.now()), controller.signal),
+      ).then(
         () => {
           port.postMessage({ type: 'done' })
           port.close()

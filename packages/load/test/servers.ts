@@ -14,6 +14,10 @@ export interface TargetStats {
   serviceMs: number[]
   /** The server's worst event-loop delay so far, ms (time a request could wait before its arrival was seen). */
   loopDelayMaxMs: number
+  /** Arrival time of each request (the server's performance.now(), ms). */
+  arrivals: number[]
+  /** Accept time of each connection (the server's performance.now(), ms). */
+  connectedAt: number[]
 }
 
 export interface TargetProcess {
@@ -50,8 +54,8 @@ export async function startTarget(config: TargetConfig = { mode: 'none' }): Prom
     async stats() {
       const s = reply<TargetStats & { type: string }>(child, 'stats')
       child.send({ cmd: 'stats' })
-      const { served, held, received, serviceMs, loopDelayMaxMs } = await s
-      return { served, held, received, serviceMs, loopDelayMaxMs }
+      const { served, held, received, serviceMs, loopDelayMaxMs, arrivals, connectedAt } = await s
+      return { served, held, received, serviceMs, loopDelayMaxMs, arrivals, connectedAt }
     },
     async freeze(ms: number) {
       const done = reply(child, 'frozen')
