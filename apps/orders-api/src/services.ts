@@ -32,9 +32,9 @@ export interface Services {
   close(): Promise<void>
 }
 
-/** Rewrites `$1` placeholders to SQLite's `?1`, so one SQL text serves both drivers. */
-export function sqlFor(db: Database, text: string): string {
-  return db.system === 'sqlite' ? text.replace(/\$(\d+)/g, '?$1') : text
+/** The SQL text as written: @hotpath/db runs `$1` placeholders on both drivers (kept for its call sites). */
+export function sqlFor(_db: Database, text: string): string {
+  return text
 }
 
 export function createServices(config: ServiceConfig): Services {

@@ -2,6 +2,7 @@
 // statement at a time, so a slow read never blocks the main thread's event loop.
 import { Worker } from 'node:worker_threads'
 import { DbError } from '../errors.ts'
+import { rewriteDollarParams } from './sqlite-sql.ts'
 import type { ExecResult, Params } from './types.ts'
 
 const WORKER_SOURCE = `
@@ -136,7 +137,7 @@ export class ReaderWorker {
       this.pending = { id, resolve, reject }
       this.worker.ref()
       const named = !Array.isArray(params)
-      this.worker.postMessage({ id, sql, params, named })
+      this.worker.postMessage({ id, sql: rewriteDollarParams(sql), params, named })
     })
   }
 

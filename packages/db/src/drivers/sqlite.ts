@@ -8,6 +8,7 @@ import type { SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
 import { check } from '../pool-options.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
+import { rewriteDollarParams } from './sqlite-sql.ts'
 import { sqliteFullScans } from './sqlite-plan.ts'
 import { ReaderWorker } from './sqlite-worker.ts'
 import type {
@@ -21,6 +22,8 @@ import type {
   Statement,
 } from './types.ts'
 import { mergePoolStats } from './types.ts'
+
+export { rewriteDollarParams } from './sqlite-sql.ts'
 
 export type PragmaValue = string | number | false
 
@@ -69,7 +72,7 @@ class Connection {
   prepare(sql: string): StatementSync {
     let st = this.statements.get(sql)
     if (st === undefined) {
-      st = this.db.prepare(sql)
+      st = this.db.prepare(rewriteDollarParams(sql))
       if (this.statements.size >= this.cacheSize) {
         const first = this.statements.keys().next().value
         if (first !== undefined) this.statements.delete(first)
