@@ -18,11 +18,15 @@ try {
 }
 const cache = new Map()
 parentPort.on('message', (m) => {
+  if (m.stats) {
+    parentPort.postMessage({ id: m.id, rows: [{ cached: cache.size }] })
+    return
+  }
   try {
     let st = cache.get(m.sql)
     if (st === undefined) {
       st = db.prepare(m.sql)
-      if (cache.size >= 500) cache.clear()
+      if (cache.size >= workerData.cacheSize) cache.delete(cache.keys().next().value)
       cache.set(m.sql, st)
     }
     const rows = m.named ? st.all(m.params) : st.all(...m.params)
@@ -65,8 +69,9 @@ export class ReaderWorker {
     filename: string,
     pragmas: string[],
     onDeath: (w: ReaderWorker, error: Error) => void,
+    cacheSize: number,
   ): Promise<ReaderWorker> {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, pragmas } })
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, pragmas, cacheSize } })
     const reader = new ReaderWorker(worker)
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
@@ -138,6 +143,17 @@ export class ReaderWorker {
       this.worker.ref()
       const named = !Array.isArray(params)
       this.worker.postMessage({ id, sql: rewriteDollarParams(sql), params, named })
+    })
+  }
+
+  /** Prepared statements the worker holds (tests). */
+  cachedStatements(): Promise<number> {
+    if (this.dead !== null) return Promise.reject(this.dead)
+    return new Promise((resolve, reject) => {
+      const id = ++this.seq
+      this.pending = { id, resolve: (r) => resolve(Number(r.rows[0]?.cached)), reject }
+      this.worker.ref()
+      this.worker.postMessage({ id, stats: true })
     })
   }
 

@@ -207,7 +207,12 @@ class SqliteInstance implements DriverInstance {
         max: options.threads,
         min: Math.min(ctx.pool.min ?? 0, options.threads),
         create: () =>
-          ReaderWorker.open(filename, readerPragmas, (w, error) => this.workers?.invalidate(w, error)),
+          ReaderWorker.open(
+            filename,
+            readerPragmas,
+            (w, error) => this.workers?.invalidate(w, error),
+            statementCacheSize,
+          ),
         destroy: (w) => w.close(),
       })
     } else {
