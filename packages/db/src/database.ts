@@ -377,9 +377,13 @@ class DatabaseImpl implements Database {
     }
     const each = (this.clock.now() - t0) / list.length
     const written = new Set<string>()
+    const publish = queryChannel.hasSubscribers
     for (let i = 0; i < list.length; i++) {
       const { e } = list[i]!
-      e.stats.record(each, results[i]?.rowCount ?? 0, false)
+      const rows = results[i]?.rowCount ?? 0
+      e.stats.record(each, rows, false)
+      // One message per statement, as stats() counts them (the batch's time shared out evenly).
+      if (publish) queryChannel.publish(this.payload(e, each, rows, false, undefined))
       if (!e.info.isRead) for (const t of e.tags) written.add(t)
     }
     await this.invalidateWritten(written)
