@@ -10,6 +10,7 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics'
 import client from 'prom-client'
+import { expectSame } from '../src/check.ts'
 import { opsPerSecond } from '../src/measure.ts'
 import { defineSuite } from '../src/suite.ts'
 
@@ -20,6 +21,63 @@ const MS = 200
 const BUDGET_NS = 150
 
 const nsPerOp = (fn: (i: number) => unknown, ms = MS): number => 1e9 / opsPerSecond(fn, ms)
+
+/** Sum of `_count` samples of a histogram in a Prometheus text exposition. */
+function exposedCount(text: string, name: string): number {
+  let total = 0
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}_count`)) total += Number(line.split(' ').pop())
+  return total
+}
+// Each contender proves it records: a fresh instance of it records 3 values, and its own exposition says 3.
+async function promRecords(): Promise<void> {
+  const h = new client.Histogram({
+    name: 'check_seconds',
+    help: 'c',
+    labelNames: ['method', 'route', 'status'],
+    buckets: boundaries,
+    registers: [],
+  })
+  for (let i = 0; i < 3; i++) h.observe(labels[i] as never, value(i))
+  const metric = await h.get()
+  const counts = metric.values
+    .filter((v) => v.metricName === 'check_seconds_count')
+    .reduce((n, v) => n + v.value, 0)
+  expectSame(counts, 3, 'prom-client recorded observations')
+}
+async function oursRecords(fresh: boolean): Promise<void> {
+  const m = createMetrics({ runtime: false })
+  try {
+    const h = m.histogram('check.duration', { unit: 's', boundaries })
+    for (let i = 0; i < 3; i++) h.record(value(i), fresh ? { ...attrs[i] } : attrs[i])
+    expectSame(
+      exposedCount(await m.text(), 'check_duration_seconds') ||
+        exposedCount(await m.text(), 'check_duration'),
+      3,
+      '@hotpath/metrics recorded values',
+    )
+  } finally {
+    await m.close()
+  }
+}
+async function otelRecords(): Promise<void> {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })
+  const provider = new MeterProvider({ readers: [reader] })
+  const h = provider.getMeter('check').createHistogram('check.duration', { unit: 's' })
+  for (let i = 0; i < 3; i++) h.record(value(i), attrs[i])
+  const { resourceMetrics } = await reader.collect()
+  let count = 0
+  for (const sm of resourceMetrics.scopeMetrics)
+    for (const mm of sm.metrics)
+      for (const p of mm.dataPoints as Array<{ value: unknown }>)
+        count += (p.value as { count?: number }).count ?? 0
+  await provider.shutdown()
+  expectSame(count, 3, 'OpenTelemetry SDK recorded values')
+}
+async function cacheHits(): Promise<void> {
+  expectSame(await cache.get(keys[5] as string), { id: keys[5] }, 'cache.get hit')
+}
 
 // ---- L1 cache.get (all hits). get() returns an already-resolved promise; the loop does not await it,
 // so the figure is the cost of the call itself, which is where the publish happens.
@@ -102,7 +160,12 @@ export default defineSuite({
     await otelProvider.shutdown()
   },
   contenders: [
-    { name: 'cache.get, no metrics', group: 'cache.get (L1 hit)', measure: () => nsPerOp(bareGet) },
+    {
+      name: 'cache.get, no metrics',
+      group: 'cache.get (L1 hit)',
+      measure: () => nsPerOp(bareGet),
+      check: cacheHits,
+    },
     {
       name: 'cache.get, metrics created, no subscriber',
       group: 'cache.get (L1 hit)',
@@ -137,16 +200,19 @@ export default defineSuite({
       name: 'prom-client Histogram#observe',
       group: 'histogram record',
       measure: () => nsPerOp((i) => prom.observe(labels[i & 3] as never, value(i))),
+      check: promRecords,
     },
     {
       name: '@hotpath/metrics histogram.record',
       group: 'histogram record',
       measure: () => nsPerOp((i) => ours.record(value(i), attrs[i & 3])),
+      check: () => oursRecords(false),
     },
     {
       name: 'OpenTelemetry SDK Histogram#record',
       group: 'histogram record',
       measure: () => nsPerOp((i) => otel.record(value(i), attrs[i & 3])),
+      check: otelRecords,
     },
     {
       name: 'prom-client Histogram#observe, new labels',
