@@ -52,8 +52,10 @@ export function buildApp(services: Services): FastifyInstance {
   )
   const insertSql = sqlFor(
     db,
-    `INSERT INTO orders (id, customer_id, status, total_cents, currency, created_at)
-     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM orders), $1, 'open', $2, $3, $4)`,
+    // The database assigns the id (rowid / identity); the SELECT makes an unknown customer insert nothing.
+    `INSERT INTO orders (customer_id, status, total_cents, currency, created_at)
+     SELECT id, 'open', $2, $3, $4 FROM customers WHERE id = $1
+     RETURNING id, customer_id, status, total_cents, currency, created_at`,
   )
 
   async function rateToUsd(currency: string): Promise<number> {
@@ -125,11 +127,21 @@ export function buildApp(services: Services): FastifyInstance {
       }
       const timer = new DbTimer()
       // A write through the same database drops every cached query that read `orders`.
-      await timer.time(() =>
+      const result = await timer.time(() =>
         db.execute(insertSql, [customer, totalCents, currency, new Date().toISOString().slice(0, 10)]),
       )
       reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
-      return reply.code(201).send({ created: true })
+      const row = result.rows[0] as Omit<OrderRow, 'name' | 'country'> | undefined
+      if (!row) return reply.code(422).send({ error: `customer ${customer} does not exist` })
+      const id = Number(row.id)
+      reply.header('Location', `/orders/${id}`)
+      return reply.code(201).send({
+        id,
+        status: row.status,
+        createdAt: row.created_at,
+        customer: { id: Number(row.customer_id) },
+        total: { cents: Number(row.total_cents), currency: row.currency },
+      })
     },
   )
 
