@@ -14,11 +14,12 @@ import {
   InvalidKeyError,
   InvalidValueError,
   L2NotReadyError,
+  ValueTooLargeError,
 } from './errors.ts'
 import { Producer, type ResolvedCall } from './getorset.ts'
 import { buildStats } from './stats.ts'
 import { wrapFunction } from './wrap.ts'
-import { accept, readL2, toWrapped } from './l2/read.ts'
+import { accept, MAX_STAMP_SKEW, readL2, toWrapped } from './l2/read.ts'
 import { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
 import { isReplyError, L2Guard } from './l2/guard.ts'
@@ -441,6 +442,17 @@ export class LayeredCache implements Cache {
     }
     const l2 = this.l2!
     const full = this.l2Key(key)
+    const max = this.o.maxValueBytes
+    if (encoded.length * 3 > max && Buffer.byteLength(encoded) > max) {
+      // Too large for L2: L1 only, reported, never a breaker failure; the old L2 value is dropped.
+      this.guard.ignored('set', new ValueTooLargeError(key, Buffer.byteLength(encoded), max))
+      return this.track(
+        this.guard.call('delete', () => l2.delete(full)).then(
+          () => bus?.publish('key', { keys: [key] }),
+          () => bus?.publish('key', { keys: [key] }, true),
+        ),
+      )
+    }
     const life = ttl + grace
     if (life > this.#maxLifetime) this.#maxLifetime = life
     const data = encoded
@@ -534,6 +546,11 @@ export class LayeredCache implements Cache {
     return this.track(p).then(() => ok)
   }
 
+  /** A bus stamp, or 0 when it is beyond now + the allowed skew (it would hide every entry for good). */
+  #busStamp(at: number | undefined): number {
+    return at !== undefined && at <= this.clock.epoch() + MAX_STAMP_SKEW ? at : 0
+  }
+
   #onBusMessage(m: BusMessage): void {
     const lru = this.#lru
     switch (m.t) {
@@ -542,14 +559,14 @@ export class LayeredCache implements Cache {
         break
       case 'tags':
         if (m.tags !== undefined) {
-          const at = Math.max(m.at ?? 0, this.stamps.next())
+          const at = Math.max(this.#busStamp(m.at), this.stamps.next())
           for (const tag of m.tags) this.inv.invalidateTag(tag, at)
         }
         break
       case 'clear':
         this.epoch++
         lru?.clear()
-        this.inv.invalidateAll(Math.max(m.at ?? 0, this.stamps.next()))
+        this.inv.invalidateAll(Math.max(this.#busStamp(m.at), this.stamps.next()))
         break
     }
   }

@@ -1,7 +1,9 @@
 // The versioned L2 envelope { value, createdAt, expiresAt, graceUntil, tags } and its string codec.
 //
-// Stored form (version 2), a fixed-width header so a read needs no scanning or float parsing:
-//   `hp2` <mode:1> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <n>`:` <tags JSON: n chars> <payload>
+// Stored form (version 3), a fixed-width header so a read needs no scanning or float parsing:
+//   `hp3` <mode:1> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <n>`:` <tags JSON: n chars>
+//   <m>`:` <payload: m UTF-8 bytes>
+// - every header character is a digit (checked); `m` makes a value cut short a miss, not a shorter value;
 // - expiresAt / graceUntil: wall-clock epoch ms, 13 decimal digits; createdAt: epoch µs, 16 digits;
 //   `n` is the length of the tags JSON (0 without tags);
 // - mode `S`: the value is a string and the payload is that string, verbatim (no JSON round trip);
@@ -129,7 +131,7 @@ export function encodeEnvelope(key: string, env: Envelope): string {
   const v = env.value
   const tags = env.tags === undefined ? '' : JSON.stringify(env.tags)
   const head = `${pad(env.expiresAt, 13)}${pad(env.graceUntil, 13)}${pad(env.createdAt * 1000, 16)}${tags.length}:${tags}`
-  if (typeof v === 'string') return `hp2S${head}${v}`
+  if (typeof v === 'string') return `hp3S${head}${Buffer.byteLength(v)}:${v}`
   tagged = false
   badReason = undefined
   let json: string | undefined
@@ -143,7 +145,7 @@ export function encodeEnvelope(key: string, env: Envelope): string {
   }
   if (badReason !== undefined) throw new UnserializableError(key, badReason)
   if (json === undefined) throw new UnserializableError(key, `a ${typeof v} has no JSON form`)
-  return (tagged ? 'hp2T' : 'hp2J') + head + json
+  return `${tagged ? 'hp3T' : 'hp3J'}${head}${Buffer.byteLength(json)}:${json}`
 }
 
 /** Parses up to 9 decimal digits raw[from, to) in Smi arithmetic; -1 when a character is not a digit. */
@@ -167,6 +169,12 @@ function digits(raw: string, from: number, to: number): number {
 
 const HEAD = 4 + 13 + 13 + 16
 
+/** Whether raw[from..] is all ASCII (then its UTF-16 length is its UTF-8 byte length). */
+function isAscii(raw: string, from: number): boolean {
+  for (let i = from; i < raw.length; i++) if (raw.charCodeAt(i) > 127) return false
+  return true
+}
+
 /** Parses a stored string; returns undefined for anything that is not a valid envelope. */
 export function decodeEnvelope(raw: unknown): Envelope | undefined {
   if (
@@ -174,7 +182,11 @@ export function decodeEnvelope(raw: unknown): Envelope | undefined {
     raw.length < HEAD + 2 ||
     raw.charCodeAt(0) !== 104 /* h */ ||
     raw.charCodeAt(1) !== 112 /* p */ ||
-    raw.charCodeAt(2) !== 50 /* 2 */
+    raw.charCodeAt(2) !== 51 /* 3 */ ||
+    smallDigits(raw, 17, 26) < 0 ||
+    smallDigits(raw, 26, 35) < 0 ||
+    smallDigits(raw, 35, 44) < 0 ||
+    smallDigits(raw, 44, HEAD) < 0
   ) {
     return undefined
   }
@@ -191,12 +203,21 @@ export function decodeEnvelope(raw: unknown): Envelope | undefined {
   ) {
     return undefined
   }
-  const start = colon + 1 + tagsLength
+  const tagsEnd = colon + 1 + tagsLength
+  let sep = tagsEnd
+  while (sep < raw.length && sep < tagsEnd + 11 && raw.charCodeAt(sep) !== 58 /* : */) sep++
+  const bytes = sep > tagsEnd && sep - tagsEnd <= 9 ? smallDigits(raw, tagsEnd, sep) : -1
+  if (bytes < 0 || raw.charCodeAt(sep) !== 58) return undefined
+  const start = sep + 1
+  // The payload must have exactly `bytes` UTF-8 bytes (a UTF-16 unit is 1-3 bytes; all-ASCII: 1 each).
+  const units = raw.length - start
+  if (units > bytes || units * 3 < bytes) return undefined
+  if (units === bytes ? !isAscii(raw, start) : Buffer.byteLength(raw.slice(start)) !== bytes) return undefined
   let tags: string[] | undefined
   let value: unknown
   try {
     if (tagsLength > 0) {
-      tags = JSON.parse(raw.slice(colon + 1, start)) as string[]
+      tags = JSON.parse(raw.slice(colon + 1, tagsEnd)) as string[]
       if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return undefined
     }
     if (mode === 83 /* S */) value = raw.slice(start)

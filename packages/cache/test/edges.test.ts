@@ -210,3 +210,41 @@ await c.close()
     }, 30_000)
   }
 })
+
+describe('defect 5: L2 data is validated', () => {
+  it('a far-future clear stamp in Redis does not blind the process', async () => {
+    await raw((r) => r.set(`${ns.prefix}:__hp:gen`, String(Date.now() + 10 * 365 * 24 * 3600_000)))
+    const c = make({ bus: undefined })
+    await c.set('k', 1)
+    const fresh = make({ bus: undefined, l1: false })
+    expect(await fresh.get('k')).toBe(1)
+    await c.set('k2', 2)
+    expect(await fresh.get('k2')).toBe(2)
+  })
+
+  it('a string entry cut short is a miss, not a shorter value', async () => {
+    const c = make({ bus: undefined })
+    await c.set('s', 'hello world, a long enough string')
+    const full = `${ns.prefix}:s`
+    const stored = (await raw((r) => r.get(full)))!
+    await raw((r) => r.set(full, stored.slice(0, -5)))
+    const fresh = make({ bus: undefined, l1: false })
+    expect(await fresh.get('s')).toBeUndefined()
+  })
+
+  it('a value over maxValueBytes stays out of L2, reported, never a breaker failure', async () => {
+    const errors = capture<{ cache: string; error: HotpathError }>('hotpath:cache:l2:error')
+    const c = make({ bus: undefined, breaker: { threshold: 1 } })
+    try {
+      await c.set('big', 'x'.repeat(2 * 1024 * 1024))
+      expect(await raw((r) => r.exists(`${ns.prefix}:big`))).toBe(0)
+      expect(c.peek('big')).toHaveLength(2 * 1024 * 1024) // L1 still has it
+    } finally {
+      errors.stop()
+    }
+    expect(errors.messages.filter((m) => m.cache === ns.prefix).map((m) => m.error.code)).toEqual([
+      'HOTPATH_CACHE_VALUE_TOO_LARGE',
+    ])
+    expect(c.stats().breaker).toBe('closed')
+  })
+})

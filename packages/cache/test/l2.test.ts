@@ -56,8 +56,8 @@ describe('L2 on Redis', () => {
     const started = performance.now()
     await cache.set('user:1', { name: 'Ada' }, { tags: ['users'] })
     const stored = await raw.get(`${ns.prefix}:user:1`)
-    // hp2 <mode> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <tags length>: <tags JSON> <payload>
-    const m = /^hp2J(\d{13})(\d{13})(\d{16})(\d+):(.*)$/.exec(stored!)
+    // hp3 <mode> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <tags length>: <tags JSON> <payload>
+    const m = /^hp3J(\d{13})(\d{13})(\d{16})(\d+):(.*)$/.exec(stored!)
     expect(m).not.toBeNull()
     const [, expiresAt, graceUntil, createdAt, tagsLength, rest] = m!
     // the envelope's times come from the cache's clock (epoch), exactly
@@ -65,9 +65,11 @@ describe('L2 on Redis', () => {
     expect(Number(expiresAt)).toBe(1_700_000_000_000 + 5_000)
     expect(Number(graceUntil)).toBe(1_700_000_000_000 + 6_000)
     expect(JSON.parse(rest!.slice(0, Number(tagsLength)))).toEqual(['users'])
-    expect(JSON.parse(rest!.slice(Number(tagsLength)))).toEqual({ name: 'Ada' })
+    const body = rest!.slice(Number(tagsLength))
+    expect(JSON.parse(body.slice(body.indexOf(':') + 1))).toEqual({ name: 'Ada' })
+    expect(Number(body.slice(0, body.indexOf(':')))).toBe(Buffer.byteLength(body.slice(body.indexOf(':') + 1)))
     await cache.set('s', 'plain string')
-    expect(await raw.get(`${ns.prefix}:s`)).toMatch(/^hp2S\d{42}0:plain string$/)
+    expect(await raw.get(`${ns.prefix}:s`)).toMatch(/^hp3S\d{42}0:12:plain string$/)
     // Redis counts the key's TTL (ttl + grace) on its own clock from when it got the SET: at most
     // 6,000 ms, minus however long this test took since (judged against the elapsed time, not a guess).
     const pttl = await raw.pTTL(`${ns.prefix}:user:1`)
@@ -141,8 +143,8 @@ describe('L2 on Redis', () => {
     const cache = make({ l1: false })
     await raw.set(`${ns.prefix}:foreign`, 'not an envelope')
     const head = `${Date.now() + 60_000}${Date.now() + 60_000}${Date.now() * 1000}`
-    await raw.set(`${ns.prefix}:broken`, `hp2J${head}0:{"value":`)
-    await raw.set(`${ns.prefix}:wrongshape`, `hp2Q${head}0:1`)
+    await raw.set(`${ns.prefix}:broken`, `hp3J${head}0:9:{"value":`)
+    await raw.set(`${ns.prefix}:wrongshape`, `hp3Q${head}0:1:1`)
     expect(await cache.get('foreign')).toBeUndefined()
     expect(await cache.get('broken')).toBeUndefined()
     expect(await cache.getOrSet('wrongshape', () => 'fresh')).toBe('fresh')
@@ -207,7 +209,7 @@ describe('L2 on Redis', () => {
     const keyv = new Keyv(adapter, { namespace: 'ignored' })
     const cache = make({ l2: keyv })
     await cache.set('k', 'v')
-    expect(await raw.get(`${ns.prefix}:k`)).toMatch(/^hp2S/) // our prefix only, no double prefix
+    expect(await raw.get(`${ns.prefix}:k`)).toMatch(/^hp3S/) // our prefix only, no double prefix
     const other = make({ l2: keyv })
     expect(await other.get('k')).toBe('v')
     await cache.close()

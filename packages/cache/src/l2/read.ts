@@ -3,7 +3,11 @@
 import type { LayeredCache } from '../cache.ts'
 import { decodeEnvelope, type Envelope } from '../codec.ts'
 import { Wrapped } from '../l1.ts'
+import { ValueTooLargeError } from '../errors.ts'
 import { isReplyError } from './guard.ts'
+
+/** How far ahead of this process's wall clock an invalidation stamp may be (clock skew between hosts). */
+export const MAX_STAMP_SKEW = 60_000
 
 /** Reads, decodes and validates the L2 envelope of `key` (stale ones included); never throws. */
 export async function readL2(c: LayeredCache, key: string): Promise<Envelope | undefined> {
@@ -29,6 +33,11 @@ export function accept(
   key: string,
   raw: unknown,
 ): Envelope | undefined | Promise<Envelope | undefined> {
+  if (typeof raw === 'string' && raw.length > c.o.maxValueBytes) {
+    // Larger than any value this cache writes: skipped (a miss), never a breaker failure.
+    c.guard.ignored('get', new ValueTooLargeError(key, raw.length, c.o.maxValueBytes))
+    return undefined
+  }
   const env = decodeEnvelope(raw)
   if (env === undefined) {
     c.dropBad(key)
@@ -60,9 +69,11 @@ async function sync(c: LayeredCache, names: (string | null)[]): Promise<void> {
   } catch {
     return
   }
+  // A stamp beyond now + MAX_STAMP_SKEW is foreign or corrupt: trusting it would hide every entry for good.
+  const limit = c.clock.epoch() + MAX_STAMP_SKEW
   for (let i = 0; i < names.length; i++) {
     const v = Number(values[i])
-    if (values[i] != null && Number.isFinite(v) && v > 0) {
+    if (values[i] != null && Number.isFinite(v) && v > 0 && v <= limit) {
       const name = names[i]!
       if (name === null) c.inv.invalidateAll(v)
       else c.inv.invalidateTag(name, v)
