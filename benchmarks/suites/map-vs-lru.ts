@@ -1,6 +1,7 @@
 // The harness's own smoke suite: Map#get against lru-cache#get on 10k pre-generated keys.
 import { LRUCache } from 'lru-cache'
 import { opsPerSecond } from '../src/measure.ts'
+import { expectSame } from '../src/check.ts'
 import { defineSuite } from '../src/suite.ts'
 
 const keys = Array.from({ length: 10_000 }, (_, i) => `key:${i}`)
@@ -19,7 +20,15 @@ export default defineSuite({
   rounds: 5,
   baseline: 'Map#get',
   contenders: [
-    { name: 'Map#get', measure: () => opsPerSecond((i) => map.get(keys[i & mask]!), 200) },
-    { name: 'lru-cache#get', measure: () => opsPerSecond((i) => lru.get(keys[i & mask]!), 200) },
+    {
+      name: 'Map#get',
+      measure: () => opsPerSecond((i) => map.get(keys[i & mask]!), 200),
+      check: () => expectSame(map.get(keys[9]!), `value for ${keys[9]}`, 'Map#get'),
+    },
+    {
+      name: 'lru-cache#get',
+      measure: () => opsPerSecond((i) => lru.get(keys[i & mask]!), 200),
+      check: () => expectSame(lru.get(keys[9]!), `value for ${keys[9]}`, 'lru-cache#get'),
+    },
   ],
 })
