@@ -370,10 +370,16 @@ export class HotpathCacheStore implements CacheStore {
     const merged =
       variant.vary === undefined || local !== undefined
         ? undefined
-        : this.cache.get<StoredResponse[]>(k).then(
-            (current) => this.#mergeRemote(k, key, variant, current, now),
-            () => undefined,
-          )
+        : this.cache
+            .get<StoredResponse[]>(k)
+            .then(
+              (current) => this.#mergeRemote(k, key, variant, current, now),
+              () => undefined,
+            )
+            // never rejects: when the first write fails (a closed cache) this one must not reject unobserved
+            .catch(() => {
+              this.#stats.errors++
+            })
     const first = this.#write(k, key, this.#merge(variant, local, now), now)
     shown()
     await first
