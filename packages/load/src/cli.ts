@@ -22,6 +22,7 @@ Load model (closed by default):
   -p, --pipelining <n>      requests in flight per connection (default 1)
   -R, --rate <n>            open model: requests per second on a fixed schedule
       --model <open|closed> model for --stages (default closed)
+      --catch-up <policy>   open model, sends behind schedule: burst-2x (default, at most 2x the rate) or drop
       --stages <list>       ramp, e.g. 10s:100,30s:1000,10s:0 (rate or connections; 30:100 = 30 s)
   -d, --duration <time>     run length: 10s, 2m, 500ms; a bare number is seconds (default 10s)
       --warmup <time>       warm-up run before the measured one, same model/rate, not recorded
@@ -132,6 +133,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           transport: { type: 'string' },
           timeout: { type: 'string', short: 't' },
           warmup: { type: 'string' },
+          'catch-up': { type: 'string' },
           json: { type: 'string' },
           html: { type: 'string' },
           threshold: { type: 'string', multiple: true },
@@ -175,6 +177,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       amount: cliInt('amount', values.amount),
       workers: cliInt('workers', values.workers),
       timeout: values.timeout === undefined ? undefined : cliDuration('timeout', values.timeout),
+      catchUp: values['catch-up'] as 'burst-2x' | 'drop' | undefined,
       warmup: values.warmup === undefined ? undefined : cliDuration('warmup', values.warmup),
       thresholds: values.threshold,
       signal: controller.signal,

@@ -28,6 +28,11 @@ export interface EngineConfig {
   gracefulStop: number
   /** Open model: a send this many ms behind its intended time is late. */
   lateThreshold: number
+  /**
+   * Open model, sends behind their schedule: 'burst-2x' sends the backlog at up to twice the asked rate (wrk2);
+   * 'drop' drops every send that cannot go out within lateThreshold of its intended time (k6's dropped iterations).
+   */
+  catchUp: 'burst-2x' | 'drop'
   workerIndex: number
   workerCount: number
   /** Encode histograms (worker threads) instead of passing the objects. */
@@ -37,6 +42,9 @@ export interface EngineConfig {
   /** Request path used to open undici connections ahead of the run. */
   path: string
 }
+
+/** burst-2x: catch-up credit a send may draw on, ms of schedule (bounds the burst right after a stall). */
+const CATCH_UP_CREDIT_MS = 1
 
 /** Pause of a closed-model slot after a transport error before its next request. */
 const ERROR_BACKOFF_MS = 10
@@ -84,6 +92,8 @@ export class Engine {
   private pumpImmediate: NodeJS.Immediate | null = null
   private ticker: NodeJS.Timeout | null = null
   private backlogged = false
+  /** burst-2x: the earliest time the next late send may go (advances half a schedule interval per send). */
+  private pace = 0
   private readonly pumpBound = (): void => this.pump()
   private finish: (() => void) | null = null
   private sendWindowMs = 0
@@ -235,15 +245,26 @@ export class Engine {
     const n = c.workerCount
     const t = now()
     const due = shareOf(schedule.due(t - this.start), c.workerIndex, n)
+    const capped = c.catchUp === 'burst-2x'
     while (this.localSent < due && this.free.length > 0) {
-      const intended = this.start + schedule.timeOf(this.localSent * n + c.workerIndex)
-      this.localSent++
+      const index = this.localSent * n + c.workerIndex
+      const at = schedule.timeOf(index)
+      const intended = this.start + at
       const lag = t - intended
-      if (lag > c.timeout) {
+      if (lag > c.timeout || (!capped && lag > c.lateThreshold)) {
+        this.localSent++
         this.tickDropped++
         this.addError('DROPPED')
         continue
       }
+      if (capped) {
+        // Catch-up at most 2x the asked rate: each send moves the pace by half its schedule interval, and the
+        // pace never keeps more than CATCH_UP_CREDIT_MS of unused credit (so a stall is not paid back at once).
+        if (this.pace > t) break
+        const gap = index >= n ? at - schedule.timeOf(index - n) : 0
+        this.pace = Math.max(this.pace, t - CATCH_UP_CREDIT_MS) + gap / 2
+      }
+      this.localSent++
       if (lag > c.lateThreshold) this.tickLate++
       const slot = this.free.pop()!
       slot.steps = this.source.next()
@@ -255,7 +276,11 @@ export class Engine {
       return
     }
     this.backlogged = this.localSent < due
-    if (this.backlogged) return // waiting for a free slot: complete() pumps again
+    if (this.backlogged) {
+      // Paced catch-up (free slots, pace ahead): wake at the pace. Else waiting for a free slot: complete() pumps.
+      if (this.free.length > 0) this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, this.pace - now()))
+      return
+    }
     const nextAt = schedule.timeOf(this.localSent * n + c.workerIndex)
     const delay = this.start + nextAt - now()
     const gap =

@@ -42,6 +42,13 @@ export interface LoadOptions {
   /** Open model: a send dispatched more than this many ms after its intended time counts as late (default 5). */
   lateThreshold?: number
   /**
+   * Open model: what happens to sends behind their schedule (after a stall, or when no connection was free).
+   * 'burst-2x' (default): they go out at up to twice the asked rate until the schedule is caught up (wrk2);
+   * 'drop': a send that cannot go out within lateThreshold of its intended time is dropped and counted
+   * (`requests.dropped`, error code DROPPED), like k6's dropped_iterations.
+   */
+  catchUp?: 'burst-2x' | 'drop'
+  /**
    * Warm-up before the measured run, ms (default 0): the same model and rate on the same (already open)
    * connections; nothing of it is recorded in the result.
    */
@@ -75,6 +82,7 @@ export interface ResolvedOptions {
   gracefulStop: number
   lateThreshold: number
   warmup: number
+  catchUp: 'burst-2x' | 'drop'
 }
 
 export const DEFAULT_DURATION = 10_000
@@ -100,6 +108,7 @@ const KNOWN: readonly (keyof LoadOptions)[] = [
   'gracefulStop',
   'lateThreshold',
   'warmup',
+  'catchUp',
   'signal',
   'onProgress',
   'thresholds',
@@ -216,5 +225,6 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     gracefulStop: check.nonNegative('gracefulStop', o.gracefulStop, 2_000),
     lateThreshold: check.nonNegative('lateThreshold', o.lateThreshold, 5),
     warmup: check.nonNegative('warmup', o.warmup, 0),
+    catchUp: check.oneOf('catchUp', o.catchUp, ['burst-2x', 'drop'], 'burst-2x'),
   }
 }

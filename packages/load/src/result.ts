@@ -58,6 +58,8 @@ export interface LoadResult {
     timeoutMs: number
     /** The `warmup` option, ms (schema 2; 0 when loading a schema 1 file). */
     warmupMs: number
+    /** The open model's catch-up policy (schema 2; 'burst-2x' when loading a schema 1 file). */
+    catchUp: 'burst-2x' | 'drop'
   }
   /** Wall time from the first send to the last completion, ms. */
   durationMs: number

@@ -78,6 +78,7 @@ function engineConfig(o: ResolvedOptions, index: number, encode: boolean): Engin
     timeout: o.timeout,
     gracefulStop: o.gracefulStop,
     lateThreshold: o.lateThreshold,
+    catchUp: o.catchUp,
     workerIndex: index,
     workerCount: o.workers,
     encode,
@@ -224,6 +225,7 @@ function buildResult(
       workers: o.workers,
       timeoutMs: o.timeout,
       warmupMs: o.warmup,
+      catchUp: o.catchUp,
     },
     durationMs: round(durationMs),
     requests: {

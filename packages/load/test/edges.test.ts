@@ -8,6 +8,7 @@ import { eventually } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../src/cli.ts'
 import { resolveOptions } from '../src/options.ts'
+import { runLoad } from '../src/run.ts'
 import { parseStages } from '../src/stages.ts'
 import { startTarget, type TargetProcess } from './servers.ts'
 
@@ -135,5 +136,53 @@ describe('defect 2: connections are open before the schedule starts; --warmup is
     expect(result.options.warmupMs).toBe(500)
     // The warm-up ran its own schedule first (about 100 sends) on the same connections.
     expect(received).toBeGreaterThan(150)
+  })
+})
+
+/** Most requests the server saw arrive within any one second (sliding window over its arrival record). */
+function maxPerSecond(arrivals: readonly number[]): number {
+  const a = [...arrivals].sort((x, y) => x - y)
+  let best = 0
+  for (let i = 0, j = 0; j < a.length; j++) {
+    while (a[j]! - a[i]! >= 1000) i++
+    best = Math.max(best, j - i + 1)
+  }
+  return best
+}
+
+describe('defect 3: catch-up after a stall is capped or dropped, never one burst', () => {
+  async function stalled(catchUp: 'burst-2x' | 'drop' | undefined) {
+    const t = await startTarget({ mode: 'none' })
+    try {
+      const run = runLoad({
+        url: t.origin,
+        rate: 200,
+        connections: 10,
+        duration: 3000,
+        ...(catchUp ? { catchUp } : {}),
+      })
+      run.catch(() => {})
+      await eventually(async () => (await t.stats()).received > 20, { timeoutMs: 20_000, what: 'sends' })
+      await t.freeze(2000)
+      const result = await run
+      return { result, arrivals: (await t.stats()).arrivals }
+    } finally {
+      await t.close()
+    }
+  }
+
+  it('default (burst-2x): after a 2 s stall the server never sees more than 2x the rate in a second; nothing is lost', async () => {
+    const { result, arrivals } = await stalled(undefined)
+    // Before the fix the whole backlog (~400) went out at once: ~600 in the second after the stall.
+    expect(maxPerSecond(arrivals)).toBeLessThanOrEqual(2 * 200 * 1.1)
+    expect(result.requests.sent + result.requests.dropped).toBe(600)
+    expect(result.requests.late).toBeGreaterThan(300)
+  })
+
+  it('catchUp "drop": sends that missed their time are dropped and counted; the rate at the server stays ~1x', async () => {
+    const { result, arrivals } = await stalled('drop')
+    expect(maxPerSecond(arrivals)).toBeLessThanOrEqual(200 * 1.1 + 10)
+    expect(result.requests.dropped).toBeGreaterThan(300)
+    expect(result.requests.sent + result.requests.dropped).toBe(600)
   })
 })
