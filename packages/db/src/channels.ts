@@ -13,8 +13,10 @@ export interface DbQueryEvent {
   fingerprint: string
   /** Low-cardinality summary (`SELECT orders`). */
   summary: string
-  /** Measured duration; 0 for a query-cache hit. */
+  /** Execution time, from when the statement had its connection; 0 for a query-cache hit. */
   durationMs: number
+  /** Time spent waiting for a pooled connection before it ran (not part of durationMs). */
+  waitMs: number
   rows: number
   /** True when the rows came from the query cache (the statement did not run). */
   cached: boolean

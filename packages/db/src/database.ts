@@ -39,6 +39,11 @@ interface Entry {
 }
 
 const EMPTY: readonly unknown[] = Object.freeze([])
+
+const toExecuteResult = (r: ExecResult): ExecuteResult =>
+  r.lastInsertId === undefined
+    ? { rowCount: r.rowCount, rows: r.rows }
+    : { rowCount: r.rowCount, lastInsertId: r.lastInsertId, rows: r.rows }
 const EXPLAINABLE = new Set(['SELECT', 'UPDATE', 'DELETE'])
 
 /** Every option createDatabase knows (an unknown key, e.g. a renamed one, throws). */
@@ -192,10 +197,12 @@ class DatabaseImpl implements Database {
   }
 
   private finish(sql: string, params: Params, e: Entry, res: ExecResult, t0: number): ExecResult {
-    const durationMs = this.clock.now() - t0
+    // Execution time from when the statement got its connection; the wait for it is reported apart.
+    const start = res.startedAt ?? t0
+    const durationMs = this.clock.now() - start
     e.stats.record(durationMs, res.rowCount, false)
     if (queryChannel.hasSubscribers)
-      queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined))
+      queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined, start - t0))
     if (durationMs >= this.slowQueryThreshold) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
     return res
   }
@@ -214,6 +221,7 @@ class DatabaseImpl implements Database {
     rows: number,
     cached: boolean,
     error: Error | undefined,
+    waitMs = 0,
   ): DbQueryEvent {
     const p: DbQueryEvent = {
       database: this.name,
@@ -222,6 +230,7 @@ class DatabaseImpl implements Database {
       fingerprint: e.info.fingerprint,
       summary: e.info.summary,
       durationMs,
+      waitMs,
       rows,
       cached,
     }
@@ -294,7 +303,7 @@ class DatabaseImpl implements Database {
     if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
       await this.cache.cache.invalidateTags(e.tags).catch(() => {})
     }
-    return res.lastInsertId === undefined ? { rowCount: res.rowCount, rows: res.rows } : { ...res }
+    return toExecuteResult(res)
   }
 
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
@@ -329,7 +338,7 @@ class DatabaseImpl implements Database {
             (await exec(sql, params)).rows as T[],
           execute: async (sql: string, params: Params = EMPTY) => {
             const r = await exec(sql, params)
-            return r.lastInsertId === undefined ? { rowCount: r.rowCount, rows: r.rows } : { ...r }
+            return toExecuteResult(r)
           },
         }
         try {
@@ -387,9 +396,7 @@ class DatabaseImpl implements Database {
       if (!e.info.isRead) for (const t of e.tags) written.add(t)
     }
     await this.invalidateWritten(written)
-    return results.map((r) =>
-      r.lastInsertId === undefined ? { rowCount: r.rowCount, rows: r.rows } : { ...r },
-    )
+    return results.map(toExecuteResult)
   }
 
   async explain(sql: string, params: Params = EMPTY): Promise<Plan> {

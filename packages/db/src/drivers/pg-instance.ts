@@ -295,6 +295,7 @@ export class PostgresInstance implements DriverInstance {
       }
       signal.addEventListener('abort', onAbort, { once: true })
     }
+    const startedAt = this.clock.now()
     this.send(conn, sql, params, info, (error, r) => {
       if (settled) return
       settled = true
@@ -302,7 +303,9 @@ export class PostgresInstance implements DriverInstance {
       if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort)
       if (!error) {
         lease.release()
-        resolve(toResult(r!))
+        const result = toResult(r!)
+        result.startedAt = startedAt
+        resolve(result)
         return
       }
       this.settle(lease, error)

@@ -282,8 +282,11 @@ class SqliteInstance implements DriverInstance {
   ): Promise<ExecResult> {
     if (pool === this.writer) this.checkNotInTransaction('a read')
     const lease = await pool.acquire(signal === undefined ? undefined : { signal })
+    const startedAt = this.clock.now()
     try {
-      return lease.resource.all(sql, params)
+      const r = lease.resource.all(sql, params)
+      r.startedAt = startedAt
+      return r
     } finally {
       lease.release()
     }
@@ -291,8 +294,11 @@ class SqliteInstance implements DriverInstance {
 
   private async readOnWorker(sql: string, params: Params, signal?: AbortSignal): Promise<ExecResult> {
     const lease = await this.workers!.acquire(signal === undefined ? undefined : { signal })
+    const startedAt = this.clock.now()
     try {
-      return await lease.resource.run(sql, params)
+      const r = await lease.resource.run(sql, params)
+      r.startedAt = startedAt
+      return r
     } finally {
       lease.release()
     }
@@ -318,8 +324,11 @@ class SqliteInstance implements DriverInstance {
     signal?: AbortSignal,
   ): Promise<ExecResult> {
     const lease = await this.writer.acquire(signal === undefined ? undefined : { signal })
+    const startedAt = this.clock.now()
     try {
-      return lease.resource.run(sql, params, info)
+      const r = lease.resource.run(sql, params, info)
+      r.startedAt = startedAt
+      return r
     } finally {
       lease.release()
     }

@@ -11,6 +11,8 @@ export interface ExecResult {
   rows: Row[]
   rowCount: number
   lastInsertId?: number | bigint
+  /** Clock time at which the statement got its connection (the wait before it is not execution time). */
+  startedAt?: number
 }
 
 export interface Statement {
