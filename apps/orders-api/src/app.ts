@@ -1,6 +1,8 @@
 // The Fastify app: orders with their customer and a converted total (one DB read, one upstream call).
 import metricsPlugin from '@hotpath/metrics/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { sendError } from './errors.ts'
+import { registerIdempotency } from './idempotency.ts'
 import { type Services, sqlFor } from './services.ts'
 
 interface OrderRow {
@@ -39,6 +41,7 @@ export function buildApp(services: Services): FastifyInstance {
   const { db, cache, http, metrics } = services
   const app = Fastify({ logger: false })
   app.register(metricsPlugin, { metrics })
+  registerIdempotency(app, services)
 
   const orderSql = sqlFor(
     db,
@@ -132,7 +135,7 @@ export function buildApp(services: Services): FastifyInstance {
       )
       reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
       const row = result.rows[0] as Omit<OrderRow, 'name' | 'country'> | undefined
-      if (!row) return reply.code(422).send({ error: `customer ${customer} does not exist` })
+      if (!row) return sendError(reply, 422, 'ORDERS_UNKNOWN_CUSTOMER', `customer ${customer} does not exist`)
       const id = Number(row.id)
       reply.header('Location', `/orders/${id}`)
       return reply.code(201).send({

@@ -1,6 +1,6 @@
 // Wires the hotpath packages for one mode. `baseline` is the service as most start out: no caches,
 // a single database connection, a fresh fetch per upstream call. `optimized` turns hotpath on.
-import { type Cache, createCache } from '@hotpath/cache'
+import { type Cache, createCache, createIdempotencyStore, type IdempotencyStore } from '@hotpath/cache'
 import { createDatabase, type Database, postgres, sqlite } from '@hotpath/db'
 import { createHttpClient, type HttpClient } from '@hotpath/http'
 import { createMetrics, type Metrics } from '@hotpath/metrics'
@@ -28,8 +28,20 @@ export interface Services {
   /** Undefined in baseline mode (plain fetch instead). */
   http: HttpClient | undefined
   metrics: Metrics
+  /** Idempotency-Key records (in both modes: correctness, not an optimization); shared through Redis when set. */
+  idempotency: IdempotencyStore<StoredResponse>
   upstreamOrigin: string
+  redisConfigured: boolean
   close(): Promise<void>
+}
+
+/** A completed response kept for an Idempotency-Key: replayed byte for byte. */
+export interface StoredResponse {
+  /** Fingerprint of the request (method, route, body) that produced it. */
+  fingerprint: string
+  status: number
+  headers: Record<string, string>
+  body: string
 }
 
 /** The SQL text as written: @hotpath/db runs `$1` placeholders on both drivers (kept for its call sites). */
@@ -51,6 +63,11 @@ export function createServices(config: ServiceConfig): Services {
         ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } } : {}),
       })
     : undefined
+  const idempotencyCache = createCache({
+    namespace: 'orders-api-idempotency',
+    ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl } } : {}),
+  })
+  const idempotency = createIdempotencyStore<StoredResponse>(idempotencyCache, { ttl: 24 * 3600_000 })
   const driver = config.postgresUrl
     ? postgres({ connectionString: config.postgresUrl })
     : sqlite({ filename: config.sqliteFile })
@@ -75,12 +92,15 @@ export function createServices(config: ServiceConfig): Services {
     cache,
     http,
     metrics,
+    idempotency,
     upstreamOrigin: config.upstreamOrigin,
+    redisConfigured: config.redisUrl !== undefined,
     close() {
       closed ??= (async () => {
         await http?.close()
         await db.close()
         await cache?.close()
+        await idempotencyCache.close()
         await metrics.close()
       })()
       return closed

@@ -1,0 +1,33 @@
+// Every error answer of the service is JSON: { code, error } with a stable code; never SQL text or a stack.
+import type { FastifyReply } from 'fastify'
+
+export type OrdersErrorCode =
+  | 'ORDERS_BAD_REQUEST'
+  | 'ORDERS_VALIDATION'
+  | 'ORDERS_NOT_FOUND'
+  | 'ORDERS_UNKNOWN_CUSTOMER'
+  | 'ORDERS_PAYLOAD_TOO_LARGE'
+  | 'ORDERS_UNSUPPORTED_MEDIA_TYPE'
+  | 'ORDERS_IDEMPOTENCY_KEY_INVALID'
+  | 'ORDERS_IDEMPOTENCY_IN_FLIGHT'
+  | 'ORDERS_IDEMPOTENCY_KEY_REUSED'
+  | 'ORDERS_IDEMPOTENCY_UNAVAILABLE'
+  | 'ORDERS_UPSTREAM_UNAVAILABLE'
+  | 'ORDERS_INTERNAL'
+
+export interface ErrorBody {
+  code: OrdersErrorCode
+  error: string
+  details?: unknown
+}
+
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: OrdersErrorCode,
+  message: string,
+  details?: unknown,
+): FastifyReply {
+  const body: ErrorBody = { code, error: message, ...(details === undefined ? {} : { details }) }
+  return reply.code(status).type('application/json; charset=utf-8').send(body)
+}
