@@ -9,12 +9,14 @@ import {
   AggregationTemporality,
   type CollectionResult,
   MeterProvider,
+  type MetricData,
   type MetricProducer,
   PeriodicExportingMetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics'
 import { HTTP_DURATION_BUCKETS } from './buckets.ts'
 import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
+import { ClusterCounters } from './cluster-counters.ts'
 import { check, MetricsClosedError } from './errors.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import { type MetricsOptions, type ResolvedOptions, resolveOptions } from './options.ts'
@@ -58,6 +60,7 @@ class MetricsImpl implements Metrics {
   private readonly runtime: RuntimeSampler | undefined
   private readonly startedAt = Date.now()
   private readonly attached: Map<string, Peer> = new Map()
+  private readonly clusterCounters: ClusterCounters = new ClusterCounters()
   private readonly analyses: SlowQueryFindings = new SlowQueryFindings()
   private readonly stopServing: (() => void) | undefined
   private requests = 0
@@ -245,11 +248,15 @@ class MetricsImpl implements Metrics {
         scopeMetrics: renameForPrometheus(local.scopeMetrics),
       })
     }
-    const { results } = await gather(this.attached, this.clusterTimeout())
-    const merged = mergeProcesses([
-      { worker: 'primary', metrics: toWire(local.scopeMetrics) },
-      ...results.map((r) => ({ worker: r.worker, metrics: r.snapshot.metrics })),
-    ])
+    const { results, missing } = await gather(this.attached, this.clusterTimeout())
+    const present = new Set([...results.map((r) => r.worker), ...missing])
+    const { sources, stale } = this.clusterCounters.sources(
+      results.map((r) => ({ worker: r.worker, metrics: r.snapshot.metrics })),
+      present,
+      hrTimeFromMs(Date.now()),
+    )
+    const merged = mergeProcesses([{ worker: 'primary', metrics: toWire(local.scopeMetrics) }, ...sources])
+    if (stale.dataPoints.length > 0) merged.metrics.push(stale as unknown as MetricData)
     return serializer.serialize({ resource: local.resource, scopeMetrics: renameForPrometheus([merged]) })
   }
 

@@ -106,7 +106,7 @@ export function toWire(scopes: ScopeMetrics[]): WireMetric[] {
   return out
 }
 
-function isAdditive(m: WireMetric): boolean {
+export function isAdditive(m: WireMetric): boolean {
   return (
     (m.dataPointType === DataPointType.SUM && m.isMonotonic === true) ||
     m.dataPointType === DataPointType.HISTOGRAM

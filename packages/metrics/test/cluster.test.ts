@@ -235,3 +235,50 @@ describe("gather(): the primary's deadline per worker (fake time)", () => {
     expect(gone.requests).toBe(0)
   })
 })
+
+describe('defect 1: merged cluster counters never go backwards', () => {
+  const count = (text: string) =>
+    samples(text).find(
+      (x) => x.name === 'http_server_request_duration_count' && x.labels.http_route === '/orders/:id',
+    )?.value ?? 0
+  const staleOf = (text: string) =>
+    Object.fromEntries(
+      samples(text)
+        .filter((x) => x.name === 'hotpath_cluster_worker_stale')
+        .map((x) => [x.labels.worker, x.value]),
+    )
+
+  it('a stopped worker (SIGSTOP) keeps its last counters and is marked stale; a killed one (SIGKILL) keeps them too', async () => {
+    metrics = createMetrics({ cluster: { timeout: 1500 }, runtime: false })
+    const w1 = forkWorker(1, [5, 6, 7, 8])
+    const w2 = forkWorker(2, [10, 20, 30])
+    await Promise.all([ready(w1), ready(w2)])
+    const first = await metrics.text()
+    const seen: number[] = [count(first)]
+    const stale: Array<Record<string, number>> = [staleOf(first)]
+
+    w2.process.kill('SIGSTOP')
+    try {
+      const text = await metrics.text()
+      seen.push(count(text))
+      stale.push(staleOf(text))
+    } finally {
+      w2.process.kill('SIGCONT')
+    }
+    seen.push(count(await metrics.text()))
+
+    const exited = new Promise((resolve) => w1.process.once('exit', resolve))
+    w1.process.kill('SIGKILL')
+    await exited
+    seen.push(count(await metrics.text()))
+    seen.push(count(await metrics.text()))
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1] as number)
+    expect(seen).toEqual([7, 7, 7, 7, 7])
+    expect(stale).toEqual([
+      { [String(w1.id)]: 0, [String(w2.id)]: 0 },
+      { [String(w1.id)]: 0, [String(w2.id)]: 1 },
+    ])
+    const check = await promtoolCheck(await metrics.text())
+    if (check.available) expect(check.code, check.output).toBe(0)
+  })
+})
