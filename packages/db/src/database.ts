@@ -415,12 +415,17 @@ class DatabaseImpl implements Database {
     const findings = staticFindings(sql, params, e.info)
     let plan: unknown
     if (EXPLAINABLE.has(e.info.operation)) {
-      // Placeholders without values: EXPLAIN needs something to bind; NULLs keep the plan shape.
-      const bind =
-        Array.isArray(params) && params.length === 0 && e.info.paramCount > 0
-          ? new Array(e.info.paramCount).fill(null)
-          : params
-      const p = await this.explain(sql, bind)
+      const count = this.system === 'postgresql' ? e.info.pgParamCount : e.info.paramCount
+      const noValues = Array.isArray(params) && params.length === 0 && count > 0
+      let p: Plan
+      if (noValues && this.driver.explainGeneric !== undefined) {
+        // PostgreSQL: NULLs would fold `col = NULL` away; the generic plan shows the real access path.
+        if (this.closed) throw new DatabaseClosedError(this.name)
+        p = await this.driver.explainGeneric(sql, e.info, count)
+      } else {
+        // Placeholders without values on SQLite: EXPLAIN QUERY PLAN needs something to bind; NULLs keep its shape.
+        p = await this.explain(sql, noValues ? new Array(count).fill(null) : params)
+      }
       plan = p.plan
       findings.push(...scanFindings(e.info, p.fullScans))
     }

@@ -302,6 +302,25 @@ describe('postgres driver', () => {
     expect(await db.query('select 3 as three')).toEqual([{ three: 3 }])
   })
 
+  it('analyze(sql) of a parameterised statement without params explains a generic plan (finds the Seq Scan)', async () => {
+    const db = open()
+    await db.execute('create table orders (id serial primary key, customer text not null, total int)')
+    await db.execute(
+      "insert into orders (customer, total) select 'c' || (g % 2000), g from generate_series(1, 20000) g",
+    )
+    await db.execute('analyze orders')
+    const sql = 'select id from orders where customer = $1 and total > $2'
+    const before = await db.analyze(sql)
+    expect(JSON.stringify(before.plan)).not.toContain('One-Time Filter')
+    expect(before.findings.find((f) => f.kind === 'full-scan')).toMatchObject({ table: 'orders' })
+    await db.execute('CREATE INDEX ON orders (customer)')
+    await db.execute('analyze orders')
+    const after = await db.analyze(sql)
+    expect(after.findings.filter((f) => f.kind === 'full-scan')).toEqual([])
+    // The statement still runs prepared afterwards on the same pool (the helper statement was deallocated).
+    expect(await db.query(sql, ['c7', 0])).toHaveLength(10)
+  })
+
   it('analyze finds a planted Seq Scan; the suggested index removes it', async () => {
     const db = open({}, { slowQueryThreshold: 0 })
     await db.execute('create table orders (id serial primary key, customer text not null, total int)')

@@ -69,6 +69,14 @@ function toResult(r: PgResult | PgResult[]): ExecResult {
   return { rows: last.rows, rowCount: last.rowCount ?? last.rows.length }
 }
 
+function toPlan(r: PgResult): Plan {
+  const plan = r.rows[0]?.['QUERY PLAN']
+  const doc = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PgPlanNode }[]
+  const fullScans: FullScan[] = []
+  walk(doc[0]?.Plan, fullScans)
+  return { plan: doc, fullScans }
+}
+
 function walk(node: PgPlanNode | undefined, out: FullScan[]): void {
   if (node === undefined) return
   if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] !== undefined) {
@@ -408,11 +416,36 @@ export class PostgresInstance implements DriverInstance {
         })
       })
       lease.release()
-      const plan = r.rows[0]?.['QUERY PLAN']
-      const doc = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PgPlanNode }[]
-      const fullScans: FullScan[] = []
-      walk(doc[0]?.Plan, fullScans)
-      return { plan: doc, fullScans }
+      return toPlan(r)
+    } catch (error) {
+      this.settle(lease, error)
+      throw mapPgError(error, info.fingerprint)
+    }
+  }
+
+  /**
+   * The generic plan of a parameterised statement (what a prepared statement runs after its fifth
+   * execution), for analyze() without values: PREPARE + plan_cache_mode = force_generic_plan + EXPLAIN
+   * EXECUTE with NULLs. Binding NULLs to the custom plan would fold `col = NULL` to `One-Time Filter: false`.
+   */
+  async explainGeneric(sql: string, info: SqlInfo, paramCount: number): Promise<Plan> {
+    const lease = await this.pool.acquire()
+    const client = lease.resource.client
+    const name = `hp_explain_${(this.nameSeq++).toString(36)}`
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan')
+      let r: PgResult
+      try {
+        await client.query(`PREPARE ${name} AS ${sql}`)
+        r = await client.query(
+          `EXPLAIN (FORMAT JSON) EXECUTE ${name}(${new Array(paramCount).fill('NULL').join(', ')})`,
+        )
+      } finally {
+        await client.query(`DEALLOCATE IF EXISTS ${name}`).catch(noop)
+        await client.query('RESET plan_cache_mode').catch(noop)
+      }
+      lease.release()
+      return toPlan(r)
     } catch (error) {
       this.settle(lease, error)
       throw mapPgError(error, info.fingerprint)

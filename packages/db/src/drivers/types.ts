@@ -59,6 +59,8 @@ export interface DriverInstance {
   /** All statements in one transaction (pipelined in one round trip on PostgreSQL). */
   batch(statements: Statement[]): Promise<ExecResult[]>
   explain(sql: string, params: Params, info: SqlInfo): Promise<Plan>
+  /** The plan without values (PostgreSQL: the generic plan); drivers without it explain with NULLs. */
+  explainGeneric?(sql: string, info: SqlInfo, paramCount: number): Promise<Plan>
   /** Maps a driver error to a coded QueryError naming the fingerprint. */
   mapError(error: unknown, info: SqlInfo): Error
   /** Resolves once every pool of the driver lent a connection within `timeout` ms (creates retried meanwhile). */
