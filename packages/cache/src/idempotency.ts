@@ -18,7 +18,11 @@ export type IdempotencyBegin<R> =
   | { status: 'completed'; response: R }
 
 export interface IdempotencyStore<R = unknown> {
-  /** 'started': you own the request; 'in-flight': a duplicate is running; 'completed': here is its response. */
+  /**
+   * 'started': you own the request; 'in-flight': a duplicate is running; 'completed': here is its response.
+   * Fails closed: when L2 (Redis) times out, its breaker is open or it is down, rejects with
+   * IdempotencyUnavailableError (HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE), never 'started'.
+   */
   begin(key: string): Promise<IdempotencyBegin<R>>
   /** Stores the response of a started request for `ttl`. */
   complete(key: string, response: R): Promise<void>

@@ -4,7 +4,8 @@ import { type LayeredCache, NONE } from './cache.ts'
 import { checkKey } from './call-options.ts'
 import { encodeEnvelope } from './codec.ts'
 import type { L1Value } from './l1.ts'
-import { readL2 } from './l2/read.ts'
+import { IdempotencyUnavailableError } from './errors.ts'
+import { accept, readL2 } from './l2/read.ts'
 
 /**
  * Stores `value` only if `key` holds no fresh value; true when stored. Atomic across instances on Redis
@@ -34,7 +35,9 @@ export async function addIfAbsent(
     try {
       const ok = await c.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
       if (!ok) {
-        const env = await readL2(c, key)
+        // Read under the guard (a timeout throws): an unknown holder must never be taken over.
+        const rawValue = await c.guard.call('get', () => l2.get(full))
+        const env = rawValue == null ? undefined : await accept(c, key, rawValue)
         if (env !== undefined && c.fresh(env)) return false
         // What blocks the key is stale, corrupt or invalidated (clear / tags): take it over.
         await c.guard.call('set', () => l2.set(full, encoded, ttl))
@@ -43,8 +46,9 @@ export async function addIfAbsent(
       if (c.l1 !== undefined && epoch === c.epoch) c.put(key, value as L1Value, ttl)
       if (c.bus !== undefined) c.bus.publish('key', { keys: [key] })
       return true
-    } catch {
-      if (c.freshValue(key) !== NONE) return false
+    } catch (error) {
+      // L2 timed out, the breaker is open or Redis is down: the answer is unknown. Fail closed.
+      throw new IdempotencyUnavailableError(key, error)
     }
   } else if (l2 !== undefined) {
     const env = await readL2(c, key)

@@ -7,6 +7,7 @@ import {
   redisNamespace,
   redisUrl,
   requireRedis,
+  startPrivateRedis,
 } from '@hotpath/test-helpers'
 import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -15,7 +16,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@redis/client'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cache, type CacheBusEvent, type CacheOptions, createCache, HotpathError } from '../src/index.ts'
+import {
+  type Cache,
+  type CacheBusEvent,
+  type CacheOptions,
+  createCache,
+  createIdempotencyStore,
+  HotpathError,
+} from '../src/index.ts'
 
 let available = false
 beforeAll(async () => {
@@ -246,5 +254,31 @@ describe('defect 5: L2 data is validated', () => {
       'HOTPATH_CACHE_VALUE_TOO_LARGE',
     ])
     expect(c.stats().breaker).toBe('closed')
+  })
+})
+
+describe('defect 6: idempotency fails closed', () => {
+  it('with Redis stalled, a second instance never gets started while the first runs', async () => {
+    const redis = await startPrivateRedis()
+    try {
+      const opts = { namespace: 'idem', l2: { redisUrl: redis.url }, l2Timeout: 50 }
+      const a = createCache(opts)
+      const b = createCache(opts)
+      open.push(a, b)
+      await Promise.all([a.ready(), b.ready()])
+      expect(await createIdempotencyStore(a).begin('pay-1')).toEqual({ status: 'started' })
+      redis.freeze()
+      try {
+        await expect(createIdempotencyStore(b).begin('pay-1')).rejects.toMatchObject({
+          code: 'HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE',
+        })
+      } finally {
+        redis.thaw()
+      }
+      expect(await createIdempotencyStore(b).begin('pay-1')).toEqual({ status: 'in-flight' })
+    } finally {
+      await Promise.all(open.splice(0).map((c) => c.close()))
+      await redis.stop()
+    }
   })
 })

@@ -155,8 +155,8 @@ export class L2Guard {
       const bytes = options.bytes ?? 0
       if (size > SMALL_SIZE || bytes > SMALL_BYTES) {
         counts = false
-        // One l2Timeout per 500 entries / per 256 KiB on top of the first.
-        timeout *= 1 + Math.ceil(size / 500) + Math.ceil(bytes / 262_144)
+        // One l2Timeout per 100 entries / per 64 KiB on top of the first.
+        timeout *= 1 + Math.ceil(size / 100) + Math.ceil(bytes / 65_536)
       }
     }
     const w = new Waiter(this.#clock.now() + timeout, op, fail)
