@@ -1,6 +1,6 @@
 // The Fastify app: orders with their customer and a converted total (one DB read, one upstream call).
 import metricsPlugin from '@hotpath/metrics/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { sendError } from './errors.ts'
 import { registerIdempotency } from './idempotency.ts'
 import { type Services, sqlFor } from './services.ts'
@@ -37,9 +37,82 @@ class DbTimer {
   }
 }
 
+/** Largest accepted request body (bytes): an order is a few dozen. */
+export const BODY_LIMIT = 64 * 1024
+/** PostgreSQL INTEGER (and our ids) stop at 2^31 - 1. */
+const MAX_INT = 2_147_483_647
+/** Currencies the rates upstream knows. */
+export const CURRENCIES = ['EUR', 'GBP', 'JPY', 'USD'] as const
+
+/** Decimal digits only: no sign, hex, exponent, fraction or leading zeros; range checked by `toId`. */
+const idString = { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } as const
+
+const orderParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: idString },
+} as const
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['customer'],
+  properties: { customer: idString, limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
+} as const
+
+const orderBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['customer', 'totalCents', 'currency'],
+  properties: {
+    customer: { type: 'integer', minimum: 1, maximum: MAX_INT },
+    totalCents: { type: 'integer', minimum: 1, maximum: MAX_INT },
+    currency: { type: 'string', enum: CURRENCIES },
+  },
+} as const
+
+/** A validated decimal id string to a number, or undefined when it is above 2^31 - 1. */
+function toId(text: string): number | undefined {
+  const n = Number(text)
+  return n <= MAX_INT ? n : undefined
+}
+
+function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const details = error.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }))
+      return sendError(reply, 400, 'ORDERS_VALIDATION', error.message, details)
+    }
+    const status = error.statusCode ?? 500
+    if (status === 413)
+      return sendError(reply, 413, 'ORDERS_PAYLOAD_TOO_LARGE', `request body over ${BODY_LIMIT} bytes`)
+    if (status === 415) return sendError(reply, 415, 'ORDERS_UNSUPPORTED_MEDIA_TYPE', 'send application/json')
+    // Fastify's own 4xx (invalid JSON, empty body, ...) carry safe messages of its own.
+    if (status >= 400 && status < 500 && typeof error.code === 'string' && error.code.startsWith('FST_'))
+      return sendError(reply, status, 'ORDERS_BAD_REQUEST', error.message)
+    // Anything else is our fault: log it, answer without the SQL text, driver message or stack.
+    request.log.error({ err: error }, 'unhandled error')
+    if (!app.log.level || app.log.level === 'silent') process.emitWarning(`orders-api: ${error.message}`)
+    return sendError(reply, 500, 'ORDERS_INTERNAL', `internal error (request ${request.id})`)
+  })
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'ORDERS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+  )
+}
+
 export function buildApp(services: Services): FastifyInstance {
   const { db, cache, http, metrics } = services
-  const app = Fastify({ logger: false })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    // Strict JSON-schema validation: no type coercion of bodies ("5" is not 5), unknown fields rejected
+    // (Fastify's default removeAdditional would drop them silently).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  })
+  registerErrorHandlers(app)
+  // JSON only: a text/plain body is a 415, not a string that fails the schema.
+  app.removeContentTypeParser('text/plain')
   app.register(metricsPlugin, { metrics })
   registerIdempotency(app, services)
 
@@ -88,46 +161,52 @@ export function buildApp(services: Services): FastifyInstance {
 
   app.get('/health', async () => ({ status: 'ok', mode: services.mode }))
 
-  app.get<{ Params: { id: string } }>('/orders/:id', async (request, reply) => {
-    const id = Number(request.params.id)
-    if (!Number.isInteger(id) || id <= 0)
-      return reply.code(400).send({ error: 'id must be a positive integer' })
-    const timer = new DbTimer()
-    const order = cache
-      ? await cache.getOrSet(
-          `order:${id}`,
-          async (ctx) => {
-            const found = await loadOrder(id, timer)
-            if (!found) ctx.skip()
-            return found
-          },
-          { tags: [`order:${id}`] },
-        )
-      : await loadOrder(id, timer)
-    reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
-    if (!order) return reply.code(404).send({ error: `order ${id} not found` })
-    return order
-  })
-
-  app.get<{ Querystring: { customer?: string; limit?: string } }>('/orders', async (request, reply) => {
-    const customer = Number(request.query.customer)
-    const limit = Math.min(Number(request.query.limit ?? 20) || 20, 100)
-    if (!Number.isInteger(customer) || customer <= 0) {
-      return reply.code(400).send({ error: 'customer must be a positive integer' })
-    }
-    const timer = new DbTimer()
-    const rows = await timer.time(() => db.query(listSql, [customer, limit], cache ? { cache: true } : {}))
-    reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
-    return { customer, orders: rows }
-  })
-
-  app.post<{ Body: { customer?: number; totalCents?: number; currency?: string } }>(
-    '/orders',
+  app.get<{ Params: { id: string } }>(
+    '/orders/:id',
+    { schema: { params: orderParams } },
     async (request, reply) => {
-      const { customer, totalCents, currency } = request.body ?? {}
-      if (!Number.isInteger(customer) || !Number.isInteger(totalCents) || typeof currency !== 'string') {
-        return reply.code(400).send({ error: 'body needs integer customer, integer totalCents and currency' })
-      }
+      const id = toId(request.params.id)
+      if (id === undefined)
+        return sendError(reply, 400, 'ORDERS_VALIDATION', `params/id must be <= ${MAX_INT}`)
+      const timer = new DbTimer()
+      const order = cache
+        ? await cache.getOrSet(
+            `order:${id}`,
+            async (ctx) => {
+              const found = await loadOrder(id, timer)
+              if (!found) ctx.skip()
+              return found
+            },
+            { tags: [`order:${id}`] },
+          )
+        : await loadOrder(id, timer)
+      reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
+      if (!order) return sendError(reply, 404, 'ORDERS_NOT_FOUND', `order ${id} not found`)
+      return order
+    },
+  )
+
+  app.get<{ Querystring: { customer: string; limit?: string } }>(
+    '/orders',
+    { schema: { querystring: listQuery } },
+    async (request, reply) => {
+      const customer = toId(request.query.customer)
+      if (customer === undefined)
+        return sendError(reply, 400, 'ORDERS_VALIDATION', `querystring/customer must be <= ${MAX_INT}`)
+      const limit = Number(request.query.limit ?? 20)
+      if (limit > 100) return sendError(reply, 400, 'ORDERS_VALIDATION', 'querystring/limit must be 1..100')
+      const timer = new DbTimer()
+      const rows = await timer.time(() => db.query(listSql, [customer, limit], cache ? { cache: true } : {}))
+      reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
+      return { customer, orders: rows }
+    },
+  )
+
+  app.post<{ Body: { customer: number; totalCents: number; currency: string } }>(
+    '/orders',
+    { schema: { body: orderBody } },
+    async (request, reply) => {
+      const { customer, totalCents, currency } = request.body
       const timer = new DbTimer()
       // A write through the same database drops every cached query that read `orders`.
       const result = await timer.time(() =>
