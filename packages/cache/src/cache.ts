@@ -447,10 +447,12 @@ export class LayeredCache implements Cache {
       // Too large for L2: L1 only, reported, never a breaker failure; the old L2 value is dropped.
       this.guard.ignored('set', new ValueTooLargeError(key, Buffer.byteLength(encoded), max))
       return this.track(
-        this.guard.call('delete', () => l2.delete(full)).then(
-          () => bus?.publish('key', { keys: [key] }),
-          () => bus?.publish('key', { keys: [key] }, true),
-        ),
+        this.guard
+          .call('delete', () => l2.delete(full))
+          .then(
+            () => bus?.publish('key', { keys: [key] }),
+            () => bus?.publish('key', { keys: [key] }, true),
+          ),
       )
     }
     const life = ttl + grace

@@ -1,4 +1,5 @@
 // cache.wrap(fn): memoizes an async function by a key derived from its arguments.
+import { createHash } from 'node:crypto'
 import { checkTags } from './call-options.ts'
 import { InvalidKeyError } from './errors.ts'
 import { checks, type GetOrSetOptions } from './options.ts'
@@ -30,13 +31,13 @@ export function wrapFunction<A extends unknown[], R>(
       }
     } else {
       try {
-        key = prefix + JSON.stringify(args)
+        key = prefix + argsKey(args)
       } catch (error) {
-        // BigInts, cycles, throwing toJSON: no JSON key for these arguments.
+        // functions, symbols, cycles: no stable key for these arguments.
         return Promise.reject(
           new InvalidKeyError(
             args,
-            `wrap(${fn.name}) has no JSON key for these arguments (${(error as Error).message}): pass options.key`,
+            `wrap(${fn.name}) has no key for these arguments (${(error as Error).message}): pass options.key`,
             error,
           ),
         )
@@ -44,4 +45,53 @@ export function wrapFunction<A extends unknown[], R>(
     }
     return cache.getOrSet(key, () => fn(...args), call)
   }
+}
+
+/** Keys longer than this are replaced by their SHA-256 (base64url). */
+const MAX_KEY = 200
+
+/**
+ * A stable, type-tagged encoding of wrap() arguments: undefined / null, numbers / strings / BigInts,
+ * Maps / Sets / Dates / byte arrays never collide; object keys are sorted. Long keys are hashed.
+ */
+export function argsKey(args: unknown[]): string {
+  const out = encodeArg(args, new Set())
+  return out.length <= MAX_KEY ? out : `#${createHash('sha256').update(out).digest('base64url')}`
+}
+
+function encodeArg(v: unknown, seen: Set<object>): string {
+  switch (typeof v) {
+    case 'undefined':
+      return 'u'
+    case 'boolean':
+      return v ? 't' : 'f'
+    case 'number':
+      return Object.is(v, -0) ? 'd-0' : `d${v}`
+    case 'bigint':
+      return `i${v}`
+    case 'string':
+      return JSON.stringify(v)
+    case 'function':
+    case 'symbol':
+      throw new TypeError(`a ${typeof v} argument`)
+  }
+  if (v === null) return 'n'
+  const o = v as object
+  if (seen.has(o)) throw new TypeError('a circular argument')
+  seen.add(o)
+  let r: string
+  if (Array.isArray(o)) r = `[${o.map((x) => encodeArg(x, seen)).join(',')}]`
+  else if (o instanceof Date) r = `D${o.getTime()}`
+  else if (o instanceof Uint8Array)
+    r = `U${Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString('base64')}`
+  else if (o instanceof Map)
+    r = `M[${Array.from(o, ([k, x]) => `${encodeArg(k, seen)}:${encodeArg(x, seen)}`).join(',')}]`
+  else if (o instanceof Set) r = `S[${Array.from(o, (x) => encodeArg(x, seen)).join(',')}]`
+  else {
+    const keys = Object.keys(o).sort()
+    const rec = o as Record<string, unknown>
+    r = `{${keys.map((k) => `${JSON.stringify(k)}:${encodeArg(rec[k], seen)}`).join(',')}}`
+  }
+  seen.delete(o)
+  return r
 }

@@ -282,3 +282,24 @@ describe('defect 6: idempotency fails closed', () => {
     }
   })
 })
+
+describe('defect 7: wrap keys never collide', () => {
+  it('Maps, Sets, undefined / null and BigInts get distinct keys', async () => {
+    const c = createCache({ namespace: 'wrapkeys' })
+    open.push(c)
+    const echo = c.wrap(async function echo(x: unknown) {
+      return x
+    })
+    const a = new Map([[1, 'a']])
+    const b = new Map([[2, 'b']])
+    expect(await echo(a)).toBe(a)
+    expect(await echo(b)).toBe(b)
+    expect(await echo(new Set([1]))).toEqual(new Set([1]))
+    expect(await echo(new Set([2]))).toEqual(new Set([2]))
+    expect(await echo(undefined)).toBeUndefined()
+    expect(await echo(null)).toBeNull()
+    expect(await echo(1n)).toBe(1n)
+    expect(await echo(2n)).toBe(2n)
+    expect(await echo('x'.repeat(1000))).toHaveLength(1000)
+  })
+})

@@ -67,7 +67,9 @@ describe('L2 on Redis', () => {
     expect(JSON.parse(rest!.slice(0, Number(tagsLength)))).toEqual(['users'])
     const body = rest!.slice(Number(tagsLength))
     expect(JSON.parse(body.slice(body.indexOf(':') + 1))).toEqual({ name: 'Ada' })
-    expect(Number(body.slice(0, body.indexOf(':')))).toBe(Buffer.byteLength(body.slice(body.indexOf(':') + 1)))
+    expect(Number(body.slice(0, body.indexOf(':')))).toBe(
+      Buffer.byteLength(body.slice(body.indexOf(':') + 1)),
+    )
     await cache.set('s', 'plain string')
     expect(await raw.get(`${ns.prefix}:s`)).toMatch(/^hp3S\d{42}0:12:plain string$/)
     // Redis counts the key's TTL (ttl + grace) on its own clock from when it got the SET: at most
