@@ -38,6 +38,7 @@ export type {
   PerformanceReport,
   PoolReport,
   QueryReport,
+  ReportWindow,
   RouteReport,
   SlowQueryReport,
   UpstreamReport,

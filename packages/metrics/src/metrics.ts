@@ -40,6 +40,7 @@ import type {
   ServerRequest,
 } from './api.ts'
 import { SlowQueryFindings } from './findings.ts'
+import { subtractFamilies, subtractQueries, WindowRing } from './window.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
 import { RuntimeSampler } from './runtime.ts'
 import { SCOPE } from './scope.ts'
@@ -58,7 +59,9 @@ class MetricsImpl implements Metrics {
   private readonly prometheus: PrometheusExporter
   private readonly observed: ObservedSet
   private readonly runtime: RuntimeSampler | undefined
-  private readonly startedAt = Date.now()
+  private readonly startedAt: number
+  private readonly ring: WindowRing
+  private readonly ringTimer: NodeJS.Timeout
   private readonly attached: Map<string, Peer> = new Map()
   private readonly clusterCounters: ClusterCounters = new ClusterCounters()
   private readonly analyses: SlowQueryFindings = new SlowQueryFindings()
@@ -68,6 +71,10 @@ class MetricsImpl implements Metrics {
 
   constructor(options: ResolvedOptions) {
     this.options = options
+    this.startedAt = options.clock.epoch()
+    this.ring = new WindowRing(options.recommendationWindow, options.clock.now())
+    this.ringTimer = setInterval(() => this.addBaseline(), this.ring.interval)
+    this.ringTimer.unref()
     this.pipeline = new Pipeline(options.cardinalityLimit, options.queryLimit, options.slowQueryLimit)
     const registry = this.pipeline.registry
     const startTime = hrTimeFromMs(performance.timeOrigin + performance.now())
@@ -270,11 +277,22 @@ class MetricsImpl implements Metrics {
       const { results } = await gather(this.attached, this.clusterTimeout())
       for (const r of results) sources.push({ ...r.snapshot.source, worker: r.worker })
     }
+    const baselines = sources.map((s) => s.baseline)
+    const families = mergeSnapshots(sources.map((s) => s.families))
+    const queries = mergeQueryRecords(sources.map((s) => s.queries))
+    const windowMs = Math.max(...baselines.map((b) => b?.ageMs ?? 0))
     return buildReport({
       sources,
+      epoch: this.options.clock.epoch(),
+      window: {
+        families: subtractFamilies(families, mergeSnapshots(baselines.map((b) => b?.families ?? []))),
+        queries: subtractQueries(queries, mergeQueryRecords(baselines.map((b) => b?.queries ?? []))),
+        seconds: windowMs / 1000,
+        configuredSeconds: this.options.recommendationWindow / 1000,
+      },
       findings: await this.analyses.findings(this.observed.targets),
-      families: mergeSnapshots(sources.map((s) => s.families)),
-      queries: mergeQueryRecords(sources.map((s) => s.queries)),
+      families,
+      queries,
       slow: mergeSlowRecords(sources.map((s) => s.slow)),
       thresholds,
       startedAt: this.startedAt,
@@ -292,9 +310,18 @@ class MetricsImpl implements Metrics {
     return resourceMetrics
   }
 
+  private addBaseline(): void {
+    this.ring.add({
+      at: this.options.clock.now(),
+      families: this.pipeline.registry.snapshot(),
+      queries: this.pipeline.queries.snapshot().queries,
+    })
+  }
+
   private reportSource(worker: string): ReportSource {
     const q = this.pipeline.queries.snapshot()
     return {
+      baseline: this.ring.baseline(this.options.clock.now()),
       worker,
       pid: process.pid,
       startedAt: this.startedAt,
@@ -319,6 +346,7 @@ class MetricsImpl implements Metrics {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.ringTimer)
     this.pipeline.unsubscribeAll()
     this.stopServing?.()
     this.runtime?.close()

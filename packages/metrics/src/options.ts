@@ -1,4 +1,5 @@
 // createMetrics() options, validated once.
+import { type Clock, systemClock } from '@hotpath/core'
 import { check } from './errors.ts'
 import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './thresholds.ts'
 
@@ -61,6 +62,10 @@ export interface MetricsOptions {
   cluster?: boolean | ClusterOptions
   /** Deadline (ms) of `close()` flushing exporters. Default 5000. */
   closeTimeout?: number
+  /** Window (ms) over which the report's recommendations judge the figures. Default 60000. */
+  recommendationWindow?: number
+  /** Time source of windows and report stamps. Default the system clock. */
+  clock?: Clock
 }
 
 export interface ResolvedOptions {
@@ -77,6 +82,8 @@ export interface ResolvedOptions {
   topQueries: number
   cluster: { role: 'primary' | 'worker' | undefined; timeout: number } | undefined
   closeTimeout: number
+  recommendationWindow: number
+  clock: Clock
 }
 
 const KNOWN: readonly string[] = [
@@ -93,6 +100,8 @@ const KNOWN: readonly string[] = [
   'topQueries',
   'cluster',
   'closeTimeout',
+  'recommendationWindow',
+  'clock',
 ]
 
 function resolveOtlp(input: unknown): ResolvedOptions['otlp'] {
@@ -184,5 +193,13 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     topQueries: check.integer('topQueries', o.topQueries, 10, 1, 10_000),
     cluster: resolveCluster(o.cluster),
     closeTimeout: check.integer('closeTimeout', o.closeTimeout, 5000, 1, 600_000),
+    recommendationWindow: check.integer(
+      'recommendationWindow',
+      o.recommendationWindow,
+      60_000,
+      1000,
+      86_400_000,
+    ),
+    clock: o.clock === undefined ? systemClock : check.clock('clock', o.clock),
   }
 }

@@ -1,7 +1,7 @@
 // Rules that turn report figures into advice. Each rule is a pure function of the report.
 import { quantile } from './fine.ts'
 import type { QueryRecord } from './queries.ts'
-import type { PerformanceReport } from './report.ts'
+import type { PerformanceReport, ReportWindow } from './report.ts'
 import type { Thresholds } from './thresholds.ts'
 
 export type Severity = 'info' | 'warning' | 'critical'
@@ -17,7 +17,7 @@ export interface Recommendation {
   advice: string
 }
 
-type ReportView = Omit<PerformanceReport, 'recommendations'>
+type ReportView = Omit<PerformanceReport, 'recommendations' | 'window'>
 
 const r3 = (v: number): number => Math.round(v * 1000) / 1000
 
@@ -25,7 +25,18 @@ function severityAbove(value: number, threshold: number): Severity {
   return value >= threshold * 2 ? 'critical' : 'warning'
 }
 
-export function recommend(report: ReportView, queries: QueryRecord[], t: Thresholds): Recommendation[] {
+export function recommend(
+  report: ReportView,
+  queries: QueryRecord[],
+  t: Thresholds,
+  window?: ReportWindow,
+): Recommendation[] {
+  const out = rules(report, queries, t)
+  const windowSeconds = window?.seconds ?? report.uptimeSeconds
+  return out.map((r) => ({ ...r, evidence: { ...r.evidence, windowSeconds } }))
+}
+
+function rules(report: ReportView, queries: QueryRecord[], t: Thresholds): Recommendation[] {
   const out: Recommendation[] = []
 
   for (const c of report.caches) {

@@ -4,6 +4,9 @@ import type { Recommendation } from './recommendations.ts'
 import type { FamilySnapshot } from './registry.ts'
 import type { RuntimeFigures } from './runtime.ts'
 import type { Thresholds } from './thresholds.ts'
+import type { ReportWindow, WindowBaseline } from './window.ts'
+
+export type { ReportWindow } from './window.ts'
 
 /** What one process contributes to a report (also the IPC payload of a worker). */
 export interface ReportSource {
@@ -16,6 +19,8 @@ export interface ReportSource {
   runtime: RuntimeFigures | undefined
   observed: Array<Record<string, unknown>>
   poolPending: Record<string, number>
+  /** This process's figures at the start of the recommendations' window (absent from older workers). */
+  baseline?: WindowBaseline
 }
 
 export interface LatencyFigures {
@@ -117,5 +122,7 @@ export interface PerformanceReport {
   /** Figures of every process (cluster mode: the primary and each worker). */
   workers: WorkerRuntime[]
   thresholds: Thresholds
+  /** The window the recommendations judged (the figures above are since start). */
+  window: ReportWindow
   recommendations: Recommendation[]
 }

@@ -18,6 +18,7 @@ import type {
   WorkerRuntime,
 } from './report-types.ts'
 import type { RuntimeFigures } from './runtime.ts'
+import type { ReportWindow } from './window.ts'
 import type { Thresholds } from './thresholds.ts'
 
 export type {
@@ -27,6 +28,7 @@ export type {
   PoolReport,
   QueryReport,
   ReportSource,
+  ReportWindow,
   RouteReport,
   SlowQueryReport,
   UpstreamReport,
@@ -136,11 +138,48 @@ export interface BuildReportInput {
   startedAt: number
   topQueries: number
   local: RuntimeFigures | undefined
+  /** Wall-clock now (epoch ms). */
+  epoch: number
+  /** The figures of the recommendations' window (absent: the figures since start). */
+  window?: { families: FamilySnapshot[]; queries: QueryRecord[]; seconds: number; configuredSeconds: number }
 }
 
+type ReportView = Omit<PerformanceReport, 'recommendations' | 'window'>
+
 export function buildReport(input: BuildReportInput): PerformanceReport {
-  const { families, thresholds } = input
-  const uptimeSeconds = Math.max((Date.now() - input.startedAt) / 1000, 0.001)
+  const uptimeSeconds = Math.max((input.epoch - input.startedAt) / 1000, 0.001)
+  const report = buildView(input, input.families, input.queries, input.slow, uptimeSeconds)
+  const w = input.window
+  const window: ReportWindow = {
+    seconds: r3(w?.seconds ?? uptimeSeconds),
+    configuredSeconds: r3(w?.configuredSeconds ?? uptimeSeconds),
+  }
+  const judged =
+    w === undefined
+      ? report
+      : buildView(
+          input,
+          w.families,
+          w.queries,
+          // lastAt is a whole-ms wall stamp, the window a fractional monotonic length
+          input.slow.filter((s) => s.lastAt >= input.epoch - Math.ceil(w.seconds * 1000) - 1),
+          Math.max(w.seconds, 0.001),
+        )
+  return {
+    ...report,
+    window,
+    recommendations: recommend(judged, w?.queries ?? input.queries, input.thresholds, window),
+  }
+}
+
+function buildView(
+  input: BuildReportInput,
+  families: FamilySnapshot[],
+  queries: QueryRecord[],
+  slowRecords: SlowQueryRecord[],
+  uptimeSeconds: number,
+): ReportView {
+  const { thresholds } = input
   const observed = input.sources.flatMap((s) => s.observed)
 
   const server = histogram(families, NAMES.httpServerDuration)
@@ -226,7 +265,7 @@ export function buildReport(input: BuildReportInput): PerformanceReport {
     c.staleRate = c.lookups > 0 ? r3(c.stale / c.lookups) : 0
   }
 
-  const top: QueryReport[] = input.queries
+  const top: QueryReport[] = queries
     .map((q) => {
       const summary: FineSummary = { count: q.count, min: q.minSeconds, max: q.maxSeconds, fine: q.fine }
       return {
@@ -245,7 +284,7 @@ export function buildReport(input: BuildReportInput): PerformanceReport {
     })
     .sort((a, b) => b.totalMs - a.totalMs)
     .slice(0, input.topQueries)
-  const slow: SlowQueryReport[] = input.slow
+  const slow: SlowQueryReport[] = slowRecords
     .map((s) => ({
       fingerprint: s.fingerprint,
       summary: s.summary,
@@ -321,8 +360,8 @@ export function buildReport(input: BuildReportInput): PerformanceReport {
     pid: s.pid,
     runtime: s.runtime,
   }))
-  const report: Omit<PerformanceReport, 'recommendations'> = {
-    generatedAt: new Date().toISOString(),
+  return {
+    generatedAt: new Date(input.epoch).toISOString(),
     uptimeSeconds: r3(uptimeSeconds),
     processes: input.sources.length,
     routes,
@@ -334,5 +373,4 @@ export function buildReport(input: BuildReportInput): PerformanceReport {
     workers,
     thresholds,
   }
-  return { ...report, recommendations: recommend(report, input.queries, thresholds) }
 }
