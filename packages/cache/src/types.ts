@@ -14,7 +14,7 @@ export interface FactoryContext {
 }
 
 export interface WrapOptions<A extends unknown[]> {
-  /** Cache key of a call; default `wrap:<fn.name>:<JSON of the arguments>`. */
+  /** Cache key of a call; default `wrap:<fn.name>:<type-tagged encoding of the arguments>` (SHA-256 when long). */
   key?: (...args: A) => string
   ttl?: number
   grace?: number

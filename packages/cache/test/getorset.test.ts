@@ -203,7 +203,7 @@ describe('getOrSet', () => {
     expect(await cached(2)).toBe(4)
     expect(await cached(3)).toBe(6)
     expect(calls).toBe(2)
-    expect(cache.peek('wrap:double:[2]')).toBe(4)
+    expect(cache.peek('wrap:double:[d2]')).toBe(4) // type-tagged argument key
     const custom = cache.wrap(async (id: string) => id.toUpperCase(), { key: (id) => `up:${id}` })
     expect(await custom('a')).toBe('A')
     expect(cache.peek('up:a')).toBe('A')
