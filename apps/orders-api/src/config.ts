@@ -1,6 +1,8 @@
-// Environment of the sample service. Defaults are embedded: memory cache + SQLite, no servers needed.
+// Environment of the sample service, validated at start: every problem is reported at once, by variable name.
+// Defaults are embedded: memory cache + SQLite, no servers needed.
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { HotpathError } from '@hotpath/cache'
 import type { Mode } from './services.ts'
 
 export interface EnvConfig {
@@ -15,22 +17,100 @@ export interface EnvConfig {
   upstreamOrigin: string | undefined
 }
 
+/** The configuration is invalid; `details.problems` lists one line per variable. */
+export class ConfigError extends HotpathError {
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super('ORDERS_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    })
+    this.problems = problems
+  }
+}
+
+/** Every variable read, for `--help` and the README. */
+export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, meaning: string]> = [
+  ['PORT', '3000', 'port to listen on (0..65535)'],
+  ['HOST', '127.0.0.1', 'address to listen on'],
+  ['MODE', 'optimized', 'optimized (hotpath on) or baseline (no caches, one connection, plain fetch)'],
+  ['WORKERS', '1', 'node:cluster workers sharing PORT (>= 1); a worker that dies is re-forked with backoff'],
+  ['METRICS_PORT', 'PORT + 1', "the cluster primary's merged /metrics, /debug/performance and /workers"],
+  ['SQLITE_FILE', '$TMPDIR/hotpath-orders.db', 'embedded database (seeded on first start)'],
+  ['DATABASE_URL', '-', 'postgres:// connection string: PostgreSQL instead of SQLite'],
+  ['REDIS_URL', '-', 'redis:// URL: shared L2 cache, invalidation bus and idempotency keys'],
+  ['UPSTREAM_URL', 'a local stand-in', 'http(s) origin of the rates API'],
+]
+
+export function helpText(): string {
+  const width = Math.max(...VARIABLES.map(([n]) => n.length))
+  const lines = VARIABLES.map(([n, d, m]) => `  ${n.padEnd(width)}  ${m} (default: ${d})`)
+  return `orders-api: the hotpath sample service\n\nusage: node src/server.ts [--help]\n\nenvironment:\n${lines.join('\n')}\n`
+}
+
+const MODES: readonly Mode[] = ['optimized', 'baseline']
+
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const mode = env.SERVICE_MODE ?? 'optimized'
-  if (mode !== 'optimized' && mode !== 'baseline')
-    throw new Error(`SERVICE_MODE must be optimized or baseline, got ${mode}`)
-  const workers = Number(env.WORKERS ?? 1)
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new Error(`WORKERS must be a positive integer, got ${env.WORKERS}`)
+  const problems: string[] = []
+  const int = (name: string, fallback: number, min: number, max: number, what: string): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const n = /^[0-9]+$/.test(raw.trim()) ? Number(raw) : Number.NaN
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      problems.push(`${name} must be ${what} (received "${raw}")`)
+    return n
+  }
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return undefined
+    let ok = false
+    try {
+      ok = protocols.includes(new URL(raw).protocol)
+    } catch {}
+    if (!ok)
+      problems.push(
+        `${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL (received "${raw}")`,
+      )
+    return raw
+  }
+
+  if (env.SERVICE_MODE !== undefined) problems.push('SERVICE_MODE is not read any more: use MODE')
+  const mode = (env.MODE || 'optimized') as Mode
+  if (!MODES.includes(mode)) problems.push(`MODE must be one of ${MODES.join(', ')} (received "${env.MODE}")`)
+  const port = int('PORT', 3000, 0, 65535, 'an integer 0..65535')
+  const metricsPort = int('METRICS_PORT', port + 1, 0, 65535, 'an integer 0..65535')
+  const workers = int('WORKERS', 1, 1, 1024, 'an integer >= 1')
+  const host = env.HOST ?? '127.0.0.1'
+  if (host.trim() === '') problems.push('HOST must not be empty')
+  const postgresUrl = url('DATABASE_URL', ['postgres:', 'postgresql:'])
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:'])
+  const upstreamOrigin = url('UPSTREAM_URL', ['http:', 'https:'])
+  if (problems.length > 0) throw new ConfigError(problems)
   return {
-    port: Number(env.PORT ?? 3000),
-    metricsPort: Number(env.METRICS_PORT ?? Number(env.PORT ?? 3000) + 1),
-    host: env.HOST ?? '127.0.0.1',
+    port,
+    metricsPort,
+    host,
     workers,
     mode,
-    sqliteFile: env.SQLITE_FILE ?? join(tmpdir(), 'hotpath-orders.db'),
-    postgresUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
-    upstreamOrigin: env.UPSTREAM_URL || undefined,
+    sqliteFile: env.SQLITE_FILE || join(tmpdir(), 'hotpath-orders.db'),
+    postgresUrl,
+    redisUrl,
+    upstreamOrigin,
+  }
+}
+
+/** readEnv for a process: `--help` prints the variables and exits 0; a bad config prints its problems and exits 2. */
+export function readEnvOrExit(argv: readonly string[] = process.argv.slice(2)): EnvConfig {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText())
+    process.exit(0)
+  }
+  const unknown = argv.filter((a) => a !== '--help' && a !== '-h')
+  try {
+    if (unknown.length > 0) throw new ConfigError([`unknown argument ${unknown[0]} (see --help)`])
+    return readEnv()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`orders-api: ${error.message}\nRun with --help for the list of variables.\n`)
+    process.exit(2)
   }
 }

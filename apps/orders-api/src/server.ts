@@ -4,12 +4,12 @@ import cluster from 'node:cluster'
 import { createServer } from 'node:http'
 import { createMetrics } from '@hotpath/metrics'
 import { buildApp } from './app.ts'
-import { readEnv } from './config.ts'
+import { readEnvOrExit } from './config.ts'
 import { seed } from './schema.ts'
 import { createServices } from './services.ts'
 import { startUpstream } from './upstream.ts'
 
-const env = readEnv()
+const env = readEnvOrExit()
 
 if (env.workers > 1 && cluster.isPrimary) {
   // The primary merges the workers' metrics (over IPC) and serves them on its own port.

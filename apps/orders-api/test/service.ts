@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.ts'
+import { eventually } from '@hotpath/test-helpers'
 import { seed } from '../src/schema.ts'
 import { createServices, type Mode, type ServiceConfig } from '../src/services.ts'
 import { startUpstream, type Upstream } from '../src/upstream.ts'
@@ -55,4 +56,23 @@ export function postOrder(
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
+}
+
+/** Polls `url` until it answers 2xx (connection refused counts as not yet) and returns its JSON body. */
+export async function waitForJson<T = unknown>(url: string, timeoutMs = 30_000): Promise<T> {
+  let body: T | undefined
+  await eventually(
+    async () => {
+      try {
+        const res = await fetch(url)
+        if (!res.ok) return false
+        body = (await res.json()) as T
+        return true
+      } catch {
+        return false
+      }
+    },
+    { timeoutMs, intervalMs: 50, what: url },
+  )
+  return body as T
 }

@@ -1,0 +1,80 @@
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { freePort } from '@hotpath/test-helpers'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, readEnv } from '../src/config.ts'
+import { waitForJson } from './service.ts'
+
+const server = new URL('../src/server.ts', import.meta.url).pathname
+const run = promisify(execFile)
+
+async function fails(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const error = (await run(process.execPath, [server], { env: { PATH: process.env.PATH, ...env } }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { code: number; stderr: string } | undefined
+  if (!error) throw new Error('server started with a bad config')
+  return error
+}
+
+describe('config', () => {
+  it('--help lists every variable and exits 0', async () => {
+    const { stdout } = await run(process.execPath, [server, '--help'])
+    for (const name of [
+      'PORT',
+      'HOST',
+      'MODE',
+      'WORKERS',
+      'METRICS_PORT',
+      'SQLITE_FILE',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'UPSTREAM_URL',
+    ])
+      expect(stdout).toContain(name)
+    expect(stdout).not.toContain('SERVICE_MODE')
+  })
+
+  it('bad values exit 2 with one clear line each, naming the variable', async () => {
+    const { code, stderr } = await fails({
+      MODE: 'fast',
+      PORT: 'abc',
+      WORKERS: '0',
+      DATABASE_URL: 'mysql://x',
+    })
+    expect(code).toBe(2)
+    expect(stderr).toContain('MODE must be one of optimized, baseline (received "fast")')
+    expect(stderr).toMatch(/PORT must be an integer 0\.\.65535/)
+    expect(stderr).toMatch(/WORKERS must be an integer >= 1/)
+    expect(stderr).toMatch(/DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/)
+    expect(stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('the old SERVICE_MODE name is refused with the new name', async () => {
+    const { code, stderr } = await fails({ SERVICE_MODE: 'baseline' })
+    expect(code).toBe(2)
+    expect(stderr).toContain('SERVICE_MODE is not read any more: use MODE')
+    expect(() => readEnv({ SERVICE_MODE: 'baseline' })).toThrow(ConfigError)
+  })
+
+  it('MODE, as the README documents it, selects the mode of the running service', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'orders-config-'))
+    const port = await freePort()
+    const child = spawn(process.execPath, [server], {
+      env: { ...process.env, MODE: 'baseline', PORT: String(port), SQLITE_FILE: join(dir, 'o.db') },
+      stdio: 'ignore',
+    })
+    try {
+      const health = await waitForJson<{ mode: string }>(`http://127.0.0.1:${port}/health`)
+      expect(health.mode).toBe('baseline')
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
