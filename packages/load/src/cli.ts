@@ -10,6 +10,7 @@ import { renderHtmlReport } from './html.ts'
 import type { LoadOptions } from './options.ts'
 import { createProgressWriter } from './progress.ts'
 import { formatResult } from './report-text.ts'
+import { RESULT_SCHEMA_VERSION } from './result.ts'
 import { runLoad } from './run.ts'
 import { parseDuration } from './units.ts'
 
@@ -36,7 +37,7 @@ Requests:
   -t, --timeout <time>      per-request deadline (default 10s)
       --transport <t>       raw (default for http:) or undici (default for https:)
 Output:
-      --json <file>         write the result as JSON (schemaVersion ${1})
+      --json <file>         write the result as JSON (schemaVersion ${RESULT_SCHEMA_VERSION})
       --html <file>         write a self-contained HTML report
       --threshold <expr>    e.g. "p99<50ms", "errors<1%", "rps>1000" (repeatable); exit 1 when one fails
   -q, --quiet               no live progress

@@ -15,6 +15,10 @@ interface Pending {
 
 export class Collector {
   readonly total: Histogram = createHistogram()
+  readonly totalSent: Histogram = createHistogram()
+  lateGenerator = 0
+  /** Worst of the engines' event-loop delay figures, ms. */
+  loopDelayMs = { p50: 0, p99: 0, max: 0 }
   readonly timeseries: TimeseriesPoint[] = []
   readonly statusCodes: Record<string, number> = {}
   readonly errors: Record<string, number> = {}
@@ -56,6 +60,16 @@ export class Collector {
   add(snap: TickSnapshot): void {
     const h = typeof snap.histogram === 'string' ? decodeHistogram(snap.histogram) : snap.histogram
     this.total.add(h)
+    this.totalSent.add(
+      typeof snap.histogramSent === 'string' ? decodeHistogram(snap.histogramSent) : snap.histogramSent,
+    )
+    this.lateGenerator += snap.lateGenerator
+    if (snap.loopDelayMs !== null) {
+      const l = this.loopDelayMs
+      l.p50 = Math.max(l.p50, snap.loopDelayMs.p50)
+      l.p99 = Math.max(l.p99, snap.loopDelayMs.p99)
+      l.max = Math.max(l.max, snap.loopDelayMs.max)
+    }
     let errors = 0
     for (const [code, n] of Object.entries(snap.errors)) {
       this.errors[code] = (this.errors[code] ?? 0) + n

@@ -1,7 +1,7 @@
 // `hotpath-load compare before.json after.json`: a before/after table with ratios (text or Markdown).
 import { readFile } from 'node:fs/promises'
 import { LoadInvalidResultError } from './errors.ts'
-import { type LoadResult, RESULT_SCHEMA_VERSION } from './result.ts'
+import { type LoadResult, READABLE_SCHEMA_VERSIONS, RESULT_SCHEMA_VERSION } from './result.ts'
 import { formatBytes, formatCount, formatMs } from './units.ts'
 
 export interface CompareRow {
@@ -104,11 +104,35 @@ export async function readResultFile(file: string): Promise<LoadResult> {
   if (r?.tool !== '@hotpath/load' || typeof r.schemaVersion !== 'number') {
     throw new LoadInvalidResultError(file, 'not a hotpath-load JSON result (missing tool/schemaVersion)')
   }
-  if (r.schemaVersion !== RESULT_SCHEMA_VERSION) {
+  if (!READABLE_SCHEMA_VERSIONS.includes(r.schemaVersion)) {
     throw new LoadInvalidResultError(
       file,
-      `schemaVersion ${r.schemaVersion} is not supported (expected ${RESULT_SCHEMA_VERSION})`,
+      `schemaVersion ${r.schemaVersion} is not supported (expected ${READABLE_SCHEMA_VERSIONS.join(' or ')})`,
     )
   }
-  return r as LoadResult
+  return (r.schemaVersion as number) === 1 ? migrateV1(r as unknown as Record<string, any>) : (r as LoadResult)
+}
+
+/**
+ * Schema 1 -> 2: the fields schema 2 added get what a schema 1 run measured (its one histogram stands for both,
+ * no generator figures, no warnings; responses = completed minus transport errors is not recoverable, so the
+ * completed count stands in).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: an untyped schema 1 document
+function migrateV1(r: Record<string, any>): LoadResult {
+  return {
+    ...r,
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    options: { warmupMs: 0, catchUp: 'burst-2x', ...r.options },
+    requests: { responses: r.requests?.completed ?? 0, ...r.requests },
+    latencyUncorrected: r.latency,
+    histogramUncorrected: r.histogram,
+    generator: {
+      eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
+      lateShare: 0,
+      generatorLateShare: 0,
+      bottleneck: false,
+    },
+    warnings: [],
+  } as unknown as LoadResult
 }

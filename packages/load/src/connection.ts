@@ -1,5 +1,6 @@
 // The connections of an engine: the raw HTTP/1.1 client or one undici Client, behind one small interface.
-import { Client } from 'undici'
+import type { Socket } from 'node:net'
+import { buildConnector, Client } from 'undici'
 import { RawConnection } from './raw-connection.ts'
 import type { Step } from './requests.ts'
 import type { Slot } from './slot.ts'
@@ -10,29 +11,66 @@ export interface Connection {
   destroy(): void
   /**
    * Opens the connection ahead of the run (resolves once it is usable, or failed: a failure is not thrown, the
-   * run's requests report it). Raw: the TCP connect. undici: one HEAD of `path` (undici has no bare connect).
+   * run's requests report it). Raw: the TCP connect. undici: the socket (TCP + TLS) undici's own connector
+   * opens, handed to the Client when it first needs one: no request is sent ahead of the run.
    */
-  connect(path: string): Promise<void>
+  connect(): Promise<void>
   /** Enforces the request deadline (raw transport; undici has its own timers). */
   sweep?(now: number): void
 }
 
 class UndiciConnection implements Connection {
   private readonly client: Client
-  constructor(client: Client) {
-    this.client = client
+  private readonly connector: buildConnector.connector
+  private readonly url: URL
+  /** A socket opened by connect(), given to the Client at its first connect. */
+  private ready: Socket | null = null
+  constructor(origin: string, pipelining: number, timeoutMs: number) {
+    this.url = new URL(origin)
+    this.connector = buildConnector({ timeout: timeoutMs })
+    this.client = new Client(origin, {
+      pipelining,
+      connectTimeout: timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+      connect: (opts, callback) => {
+        const socket = this.ready
+        this.ready = null
+        // Asynchronously, as a real connect would: undici resumes its queue from this callback.
+        if (socket !== null && !socket.destroyed) process.nextTick(callback, null, socket)
+        else this.connector(opts, callback)
+      },
+    })
+  }
+  connect(): Promise<void> {
+    const u = this.url
+    return new Promise<void>((resolve) => {
+      this.connector(
+        {
+          hostname: u.hostname,
+          host: u.host,
+          protocol: u.protocol,
+          port: u.port || (u.protocol === 'https:' ? '443' : '80'),
+          servername: u.hostname,
+          localAddress: null,
+          httpSocket: undefined,
+        } as unknown as buildConnector.Options,
+        (error, socket) => {
+          if (error === null && socket) this.ready = socket as Socket
+          resolve()
+        },
+      )
+    })
   }
   dispatch(step: Step, slot: Slot): void {
     this.client.dispatch(step.dispatch, slot)
   }
   destroy(): void {
+    this.ready?.destroy()
+    this.ready = null
     this.client.destroy().catch(() => {})
-  }
-  connect(path: string): Promise<void> {
-    return this.client.request({ method: 'HEAD', path }).then(
-      (res) => res.body.dump(),
-      () => {},
-    )
   }
 }
 
@@ -43,14 +81,5 @@ export function createConnection(
   timeoutMs: number,
 ): Connection {
   if (transport === 'raw') return new RawConnection(new URL(origin), timeoutMs)
-  return new UndiciConnection(
-    new Client(origin, {
-      pipelining,
-      connectTimeout: timeoutMs,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
-    }),
-  )
+  return new UndiciConnection(origin, pipelining, timeoutMs)
 }

@@ -1,5 +1,6 @@
 // One thread's load engine: one connection (raw HTTP/1.1 or undici Client) per connection slot group,
 // closed or open model, per-second snapshots.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
 import { type Connection, createConnection } from './connection.ts'
 import { errorCode } from './failure-codes.ts'
@@ -39,8 +40,6 @@ export interface EngineConfig {
   encode: boolean
   /** Warm-up before the measured run, ms (0: none): same model and rate, on the same connections, not recorded. */
   warmup: number
-  /** Request path used to open undici connections ahead of the run. */
-  path: string
 }
 
 /** burst-2x: catch-up credit a send may draw on, ms of schedule (bounds the burst right after a stall). */
@@ -62,6 +61,13 @@ export class Engine {
   inFlight = 0
   tickSent = 0
   private hist: Histogram = createHistogram()
+  /** Send-to-response latencies (wrk2's -U): the target's share, without the generator's own lag. */
+  private histSent: Histogram = createHistogram()
+  /** Late sends that had a free connection: the generator (timer, event loop), not the target, was late. */
+  private tickLateGenerator = 0
+  /** The last pump ended waiting for a free connection: the sends behind it are late because of the target. */
+  private waitedForSlot = false
+  private loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null
   private tickRequests = 0
   private tickResponses = 0
   private tickOk = 0
@@ -117,7 +123,7 @@ export class Engine {
     for (let k = 0; k < this.myConnections; k++) {
       this.conns[k] ??= createConnection(c.transport, c.origin, c.pipelining, c.timeout)
     }
-    await Promise.all(this.conns.map((conn) => conn.connect(c.path)))
+    await Promise.all(this.conns.map((conn) => conn.connect()))
     if (c.warmup > 0 && signal?.aborted !== true) {
       // In-flight warm-up requests may finish (up to the timeout) instead of being cancelled, which would
       // destroy the lent connections.
@@ -138,6 +144,11 @@ export class Engine {
     return new Promise<void>((resolve) => {
       this.finish = resolve
       const begin = () => {
+        if (!this.ownsConnections) this.loopDelay = null
+        else {
+          this.loopDelay = monitorEventLoopDelay({ resolution: 10 })
+          this.loopDelay.enable()
+        }
         this.start = now()
         this.sendEnd = this.start + c.duration
         this.sending = true
@@ -265,7 +276,10 @@ export class Engine {
         this.pace = Math.max(this.pace, t - CATCH_UP_CREDIT_MS) + gap / 2
       }
       this.localSent++
-      if (lag > c.lateThreshold) this.tickLate++
+      if (lag > c.lateThreshold) {
+        this.tickLate++
+        if (!this.waitedForSlot) this.tickLateGenerator++
+      }
       const slot = this.free.pop()!
       slot.steps = this.source.next()
       slot.step = 0
@@ -276,6 +290,7 @@ export class Engine {
       return
     }
     this.backlogged = this.localSent < due
+    this.waitedForSlot = this.backlogged && this.free.length === 0 ? true : this.backlogged && this.waitedForSlot
     if (this.backlogged) {
       // Paced catch-up (free slots, pace ahead): wake at the pace. Else waiting for a free slot: complete() pumps.
       if (this.free.length > 0) this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, this.pace - now()))
@@ -328,6 +343,7 @@ export class Engine {
     const step = slot.steps[slot.step]!
     if (error === null) {
       recordMs(this.hist, t - slot.startedAt)
+      recordMs(this.histSent, t - slot.sentAt)
       this.tickRequests++
       this.tickResponses++
       this.tickBytes += slot.bytes
@@ -440,6 +456,7 @@ export class Engine {
     this.timers.clear()
     this.cleanup?.()
     this.emit(true)
+    this.loopDelay?.disable()
     if (this.ownsConnections) for (const conn of this.conns) conn?.destroy()
     done()
   }
@@ -474,12 +491,21 @@ export class Engine {
       dropped: this.tickDropped,
       cancelled: this.tickCancelled,
       histogram: this.config.encode ? encodeHistogram(h) : h,
+      histogramSent: this.config.encode ? encodeHistogram(this.histSent) : this.histSent,
+      lateGenerator: this.tickLateGenerator,
+      loopDelayMs: final && this.loopDelay !== null ? loopFigures(this.loopDelay) : null,
       inFlight: this.inFlight,
       elapsedMs: now() - this.start,
       sendWindowMs: final ? this.sendWindowMs : 0,
     }
-    if (this.config.encode) h.reset()
-    else this.hist = createHistogram()
+    if (this.config.encode) {
+      h.reset()
+      this.histSent.reset()
+    } else {
+      this.hist = createHistogram()
+      this.histSent = createHistogram()
+    }
+    this.tickLateGenerator = 0
     this.tickRequests = 0
     this.tickResponses = 0
     this.tickOk = 0
@@ -492,6 +518,13 @@ export class Engine {
     this.tickCancelled = 0
     this.onTick(snap)
   }
+}
+
+function loopFigures(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number; p99: number; max: number } {
+  // Nanoseconds; the first samples of an idle loop read as the resolution's excess: clamp at 0.
+  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3) / 1e3)
+  if (h.count === 0) return { p50: 0, p99: 0, max: 0 }
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) }
 }
 
 function statusRecord(counts: Float64Array): Record<string, number> {

@@ -105,6 +105,7 @@ pre { background: #f8f9fa; padding: 12px; border-radius: 6px; overflow: auto; }
 <body>
 <h1>hotpath-load report</h1>
 <div class="meta">${esc(r.target.method)} ${esc(r.target.url)} · ${esc(r.options.model)} model · started ${esc(r.startedAt)} · schema v${r.schemaVersion}</div>
+${(r.warnings ?? []).map((w) => `<p class="fail">Warning: ${esc(w)}</p>`).join('')}
 ${r.thresholds.length > 0 ? `<ul>${r.thresholds.map((t) => `<li class="${t.pass ? 'pass' : 'fail'}">${t.pass ? 'PASS' : 'FAIL'} ${esc(t.expression)}</li>`).join('')}</ul>` : ''}
 <div class="charts">
 ${latencyOverTime}

@@ -160,7 +160,7 @@ export class RawConnection {
   }
 
   /** Opens the socket now (before the run): resolves when connected, failed, or after the timeout. */
-  connect(_path: string): Promise<void> {
+  connect(): Promise<void> {
     if (this.destroyed || this.socket !== null) return Promise.resolve()
     const socket = this.open()
     return new Promise<void>((resolve) => {

@@ -21,6 +21,13 @@ export function formatResult(r: LoadResult): string {
   lines.push(
     `          ${[l.p50, l.p75, l.p90, l.p95, l.p99, l.p99_9, l.max, l.mean, l.stdev].map((v) => formatMs(v).padEnd(10)).join('')}`.trimEnd(),
   )
+  if (o.model === 'open') {
+    const u = r.latencyUncorrected
+    lines.push(
+      `  sent->   ${[u.p50, u.p75, u.p90, u.p95, u.p99, u.p99_9, u.max, u.mean, u.stdev].map((v) => formatMs(v).padEnd(10)).join('')}`.trimEnd(),
+    )
+    lines.push('          (first row from the intended send time; "sent->" from the real send, like wrk2 -U)')
+  }
   lines.push('')
   lines.push(
     `Requests  ${formatCount(q.completed)} completed, ${formatCount(q.ok)} ok, ${formatCount(q.errors)} errors, ${formatCount(q.sent)} sent` +
@@ -31,12 +38,20 @@ export function formatResult(r: LoadResult): string {
     `Throughput ${formatCount(r.throughput.rps)} req/s, ${formatBytes(r.throughput.bytesPerSecond)}/s` +
       (o.model === 'open' ? `, send rate ${formatCount(r.throughput.sendRate)}/s` : ''),
   )
+  const g = r.generator
+  lines.push(
+    `Generator event-loop delay p99 ${formatMs(g.eventLoopDelayMs.p99)}, max ${formatMs(g.eventLoopDelayMs.max)}` +
+      (o.model === 'open'
+        ? `; late sends ${(g.lateShare * 100).toFixed(1)}% (${(g.generatorLateShare * 100).toFixed(1)}% with a free connection)`
+        : ''),
+  )
   const statuses = Object.entries(r.statusCodes)
   if (statuses.length > 0)
     lines.push(`Status    ${statuses.map(([k, v]) => `${k}: ${formatCount(v)}`).join(', ')}`)
   const errors = Object.entries(r.errors)
   if (errors.length > 0)
     lines.push(`Errors    ${errors.map(([k, v]) => `${k}: ${formatCount(v)}`).join(', ')}`)
+  for (const w of r.warnings) lines.push(`Warning   ${w}`)
   if (r.thresholds.length > 0) {
     lines.push('')
     lines.push('Thresholds')

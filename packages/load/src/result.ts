@@ -2,7 +2,10 @@
 import type { LatencySummary } from './histogram.ts'
 
 /** Bumped on any incompatible change of LoadResult. */
-export const RESULT_SCHEMA_VERSION = 1 as const
+export const RESULT_SCHEMA_VERSION = 2 as const
+
+/** Schema versions `compare` still reads (older files are migrated on load, see compare.ts). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2]
 
 export interface TimeseriesPoint {
   /** 1-based second of the run this point covers. */
@@ -81,8 +84,27 @@ export interface LoadResult {
     /** In flight when the graceful stop period ended: cancelled, not counted as errors. */
     cancelled: number
   }
-  /** Milliseconds; from the intended send time in the open model. */
+  /** Milliseconds; from the intended send time in the open model (coordinated-omission free). */
   latency: LatencySummary
+  /**
+   * Schema 2. Milliseconds from the moment each request was really sent to its response (wrk2's -U): the
+   * target's share alone. In the closed model it equals `latency`; in the open model the difference is the
+   * time sends waited (for a connection, or for the generator itself).
+   */
+  latencyUncorrected: LatencySummary
+  /** Schema 2. The generator's own health (is the load generator, not the target, the bottleneck?). */
+  generator: {
+    /** Event-loop delay of the generator thread(s) over the run, ms (worst worker). */
+    eventLoopDelayMs: { p50: number; p99: number; max: number }
+    /** Late sends / sent (open model). */
+    lateShare: number
+    /** Late sends that had a free connection / sent: lateness the generator caused itself. */
+    generatorLateShare: number
+    /** True when the generator lagged (event-loop delay p99 > 20 ms, or > 5 % of sends late by its own fault). */
+    bottleneck: boolean
+  }
+  /** Schema 2. Human-readable warnings (also printed under the table). */
+  warnings: string[]
   throughput: {
     /** Responses per second over durationMs (transport errors are not counted: see requests.errors). */
     rps: number
@@ -96,6 +118,8 @@ export interface LoadResult {
   timeseries: TimeseriesPoint[]
   /** Whole-run latency histogram, microseconds, HdrHistogram compressed base64 (decode with hdr-histogram-js). */
   histogram: string
+  /** Schema 2. Send-to-response histogram (latencyUncorrected), same encoding. */
+  histogramUncorrected: string
   thresholds: ThresholdResult[]
 }
 

@@ -83,7 +83,6 @@ function engineConfig(o: ResolvedOptions, index: number, encode: boolean): Engin
     workerCount: o.workers,
     encode,
     warmup: o.warmup,
-    path: o.path,
   }
 }
 
@@ -189,6 +188,11 @@ async function runWorkers(
   }
 }
 
+/** The generator counts as the bottleneck above this event-loop delay p99, ms ... */
+const GENERATOR_LOOP_DELAY_MS = 20
+/** ... or when more than this share of sends were late with a free connection. */
+const GENERATOR_LATE_SHARE = 0.05
+
 function buildResult(
   o: ResolvedOptions,
   c: Collector,
@@ -201,6 +205,23 @@ function buildResult(
   const sendWindowMs = Math.max(1, c.sendWindowMs || durationMs)
   const errors = c.errorCount
   const round = (v: number) => Math.round(v * 100) / 100
+  const share = (n: number) => (c.sent === 0 ? 0 : Math.round((n / c.sent) * 10_000) / 10_000)
+  const generatorLateShare = share(c.lateGenerator)
+  const loop = { ...c.loopDelayMs }
+  const generator = {
+    eventLoopDelayMs: loop,
+    lateShare: share(c.late),
+    generatorLateShare,
+    bottleneck: loop.p99 > GENERATOR_LOOP_DELAY_MS || generatorLateShare > GENERATOR_LATE_SHARE,
+  }
+  const warnings: string[] = []
+  if (generator.bottleneck) {
+    warnings.push(
+      `the load generator is the bottleneck (event-loop delay p99 ${loop.p99} ms, max ${loop.max} ms; ` +
+        `${(generatorLateShare * 100).toFixed(1)}% of sends late with a free connection): latencies include its own lag ` +
+        '(compare latencyUncorrected); use more workers, a lower rate or a less busy machine',
+    )
+  }
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: '@hotpath/load',
@@ -239,6 +260,8 @@ function buildResult(
       cancelled: c.cancelled,
     },
     latency: summarize(c.total),
+    latencyUncorrected: summarize(c.totalSent),
+    generator,
     throughput: {
       rps: round((c.responses / durationMs) * 1000),
       sendRate: round((c.sent / sendWindowMs) * 1000),
@@ -249,6 +272,8 @@ function buildResult(
     errors: c.errors,
     timeseries: c.timeseries,
     histogram: encodeHistogram(c.total),
+    histogramUncorrected: encodeHistogram(c.totalSent),
+    warnings,
     thresholds: [],
   }
 }

@@ -10,6 +10,8 @@ export class Slot implements Dispatcher.DispatchHandler, RawHandler {
   readonly conn: Connection
   readonly connection: number
   startedAt = 0
+  /** When the request was really handed to the connection (startedAt is the intended time in the open model). */
+  sentAt = 0
   status = 0
   bytes = 0
   steps: readonly Step[] = []
@@ -57,6 +59,7 @@ export class Slot implements Dispatcher.DispatchHandler, RawHandler {
   send(startedAt: number): void {
     const step = this.steps[this.step]!
     this.startedAt = startedAt
+    this.sentAt = performance.timeOrigin + performance.now()
     this.status = 0
     this.bytes = 0
     this.chunks = step.check.bodyContains === null ? null : []

@@ -25,6 +25,12 @@ export interface TickSnapshot {
   cancelled: number
   /** Latencies of the second: the histogram itself in-process, its compressed base64 form from a worker. */
   histogram: Histogram | string
+  /** Send-to-response latencies of the second (same encoding as histogram). */
+  histogramSent: Histogram | string
+  /** Late sends that had a free connection (the generator was late). */
+  lateGenerator: number
+  /** This engine's event-loop delay over the run, ms (final snapshot only, else null). */
+  loopDelayMs: { p50: number; p99: number; max: number } | null
   inFlight: number
   /** Engine time since start in ms at the snapshot. */
   elapsedMs: number

@@ -1,7 +1,7 @@
 // Issue 15 defects, each judged against what the target server recorded (never a wall-clock bound):
 // a dead target must fail its gates, bare numbers mean seconds in the CLI, Ctrl-C has its own exit code,
 // catch-up after a stall is capped, low rates do not spin.
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eventually } from '@hotpath/test-helpers'
@@ -10,7 +10,7 @@ import { main } from '../src/cli.ts'
 import { resolveOptions } from '../src/options.ts'
 import { runLoad } from '../src/run.ts'
 import { parseStages } from '../src/stages.ts'
-import { startTarget, type TargetProcess } from './servers.ts'
+import { percentile, startTarget, type TargetProcess } from './servers.ts'
 
 let target: TargetProcess
 
@@ -184,5 +184,54 @@ describe('defect 3: catch-up after a stall is capped or dropped, never one burst
     expect(maxPerSecond(arrivals)).toBeLessThanOrEqual(200 * 1.1 + 10)
     expect(result.requests.dropped).toBeGreaterThan(300)
     expect(result.requests.sent + result.requests.dropped).toBe(600)
+  })
+})
+
+describe('defect 4: generator lag is reported apart from the target', () => {
+  it('a blocked generator loop: corrected vs uncorrected histograms, generator health, a warning; compare still loads schema 1', async () => {
+    const json = join(tmpdir(), `hotpath-load-gen-${process.pid}.json`)
+    const before = (await target.stats()).serviceMs.length
+    // The generator's own event loop is blocked 40 ms out of every 100 ms (the target is not).
+    const hog = setInterval(() => {
+      const end = performance.now() + 40
+      while (performance.now() < end) {}
+    }, 100)
+    let r: Run
+    try {
+      r = await cli(['-R', '200', '-c', '20', '-d', '1', '--json', json, target.origin])
+    } finally {
+      clearInterval(hog)
+    }
+    expect(r.code).toBe(0)
+    const result = JSON.parse(await readFile(json, 'utf8'))
+    const served = (await target.stats()).serviceMs.slice(before)
+    expect(result.schemaVersion).toBe(2)
+    // The target answered fast; the intended-time histogram holds the generator's stalls, the
+    // send-to-response one does not, and neither is below the server's own record.
+    expect(result.latency.p99).toBeGreaterThan(10)
+    expect(result.latencyUncorrected.p50).toBeLessThanOrEqual(result.latency.p50)
+    expect(result.latencyUncorrected.p50).toBeGreaterThanOrEqual(percentile(served, 50))
+    expect(typeof result.histogramUncorrected).toBe('string')
+    expect(result.generator.eventLoopDelayMs.max).toBeGreaterThan(20)
+    expect(result.generator.lateShare).toBeGreaterThan(0.05)
+    expect(result.generator.bottleneck).toBe(true)
+    expect(result.warnings.join('\n')).toContain('generator')
+    expect(r.stdout).toMatch(/Warning +the load generator/)
+    expect(r.stdout).toMatch(/Generator event-loop delay p99 [\d.]+(ms|µs)/)
+
+    // A schema 1 file (no uncorrected histogram, no generator figures) still loads in compare.
+    const v1 = join(tmpdir(), `hotpath-load-v1-${process.pid}.json`)
+    const old = { ...result, schemaVersion: 1 }
+    for (const k of ['latencyUncorrected', 'histogramUncorrected', 'generator', 'warnings']) delete old[k]
+    delete old.requests.responses
+    delete old.options.warmupMs
+    delete old.options.catchUp
+    await writeFile(v1, JSON.stringify(old))
+    const cmp = await cli(['compare', v1, json])
+    await rm(json, { force: true })
+    await rm(v1, { force: true })
+    expect(cmp.stderr).toBe('')
+    expect(cmp.code).toBe(0)
+    expect(cmp.stdout).toMatch(/^rps/m)
   })
 })
