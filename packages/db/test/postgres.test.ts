@@ -272,7 +272,13 @@ describe('postgres driver', () => {
       )
       killed += r.rowCount ?? 0
     }
-    await sleep(200)
+    // Healed means serving again after the last kill: wait for 50 more successes (a count, not a time
+    // window, so a loaded machine is slower but not failing).
+    const afterKills = ok
+    await eventually(() => ok >= afterKills + 50, {
+      timeoutMs: 15_000,
+      what: '50 statements after the kills',
+    })
     stop = true
     const settled = await Promise.race([
       Promise.all(workers).then(() => 'settled'),
