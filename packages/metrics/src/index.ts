@@ -31,7 +31,7 @@ export type {
   RuntimeOptions,
 } from './options.ts'
 export type { InstrumentOptions } from './pipeline.ts'
-export type { Recommendation, Severity } from './recommendations.ts'
+export type { Recommendation, RuleId, Severity } from './recommendations.ts'
 export type {
   CacheReport,
   LatencyFigures,

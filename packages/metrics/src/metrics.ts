@@ -288,6 +288,9 @@ class MetricsImpl implements Metrics {
         families: subtractFamilies(families, mergeSnapshots(baselines.map((b) => b?.families ?? []))),
         queries: subtractQueries(queries, mergeQueryRecords(baselines.map((b) => b?.queries ?? []))),
         seconds: windowMs / 1000,
+        sinceEpoch: baselines.some((b) => b?.epoch === undefined)
+          ? undefined
+          : Math.min(...baselines.map((b) => b?.epoch ?? 0)),
         configuredSeconds: this.options.recommendationWindow / 1000,
       },
       findings: await this.analyses.findings(this.observed.targets),
@@ -313,6 +316,7 @@ class MetricsImpl implements Metrics {
   private addBaseline(): void {
     this.ring.add({
       at: this.options.clock.now(),
+      epoch: this.options.clock.epoch(),
       families: this.pipeline.registry.snapshot(),
       queries: this.pipeline.queries.snapshot().queries,
     })

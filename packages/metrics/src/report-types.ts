@@ -1,6 +1,6 @@
 // Shapes of the performance report (plain JSON).
 import type { QueryRecord, SlowQueryRecord } from './queries.ts'
-import type { Recommendation } from './recommendations.ts'
+import type { Recommendation } from './rules/types.ts'
 import type { FamilySnapshot } from './registry.ts'
 import type { RuntimeFigures } from './runtime.ts'
 import type { Thresholds } from './thresholds.ts'
@@ -58,6 +58,8 @@ export interface CacheReport {
   hitRate: number
   staleRate: number
   evictions: number
+  /** Evictions by reason: `evict` (capacity), `expire` (TTL or invalidation), `set`, `delete`. */
+  evictionsByReason: Record<string, number>
   entries: number | undefined
 }
 

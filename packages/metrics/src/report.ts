@@ -141,7 +141,14 @@ export interface BuildReportInput {
   /** Wall-clock now (epoch ms). */
   epoch: number
   /** The figures of the recommendations' window (absent: the figures since start). */
-  window?: { families: FamilySnapshot[]; queries: QueryRecord[]; seconds: number; configuredSeconds: number }
+  window?: {
+    families: FamilySnapshot[]
+    queries: QueryRecord[]
+    seconds: number
+    configuredSeconds: number
+    /** Epoch ms the window starts at; absent when it starts at the process start. */
+    sinceEpoch?: number | undefined
+  }
 }
 
 type ReportView = Omit<PerformanceReport, 'recommendations' | 'window'>
@@ -161,8 +168,7 @@ export function buildReport(input: BuildReportInput): PerformanceReport {
           input,
           w.families,
           w.queries,
-          // lastAt is a whole-ms wall stamp, the window a fractional monotonic length
-          input.slow.filter((s) => s.lastAt >= input.epoch - Math.ceil(w.seconds * 1000) - 1),
+          input.slow.filter((s) => w.sinceEpoch === undefined || s.lastAt >= w.sinceEpoch),
           Math.max(w.seconds, 0.001),
         )
   return {
@@ -231,6 +237,7 @@ function buildView(
         hitRate: 0,
         staleRate: 0,
         evictions: 0,
+        evictionsByReason: {},
         entries: undefined,
       }
       caches.set(name, c)
@@ -250,8 +257,11 @@ function buildView(
     else c.misses += s.value
   }
   for (const s of counterSeries(families, NAMES.cacheEvictions)) {
-    if (s.attributes['otel.metric.overflow'] !== true)
-      cacheOf(String(s.attributes['hotpath.cache.name'])).evictions += s.value
+    if (s.attributes['otel.metric.overflow'] === true) continue
+    const c = cacheOf(String(s.attributes['hotpath.cache.name']))
+    const reason = String(s.attributes['hotpath.cache.eviction.reason'] ?? 'evict')
+    c.evictions += s.value
+    c.evictionsByReason[reason] = (c.evictionsByReason[reason] ?? 0) + s.value
   }
   for (const s of observed) {
     if (s.kind !== 'cache') continue

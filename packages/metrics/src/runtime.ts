@@ -2,7 +2,7 @@
 // `sampleInterval`; the latest complete window is what gauges and the report show.
 import { availableParallelism, totalmem } from 'node:os'
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
-import { getHeapStatistics } from 'node:v8'
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
 import type { HistogramFamily } from './instruments.ts'
 
 export interface RuntimeFigures {
@@ -21,7 +21,11 @@ export interface RuntimeFigures {
   heapLimitBytes: number
   /** cgroup limit when there is one, else total system memory. */
   memoryLimitBytes: number
-  /** max(rss / memoryLimit, heapUsed / heapLimit). */
+  /** Heap used outside the young generation (old, code, large-object spaces). */
+  oldGenerationUsedBytes: number
+  /** What the old generation may grow to: `--max-old-space-size`, or heap_size_limit minus the young generation. */
+  oldGenerationLimitBytes: number
+  /** max(rss / memoryLimit, oldGenerationUsed / oldGenerationLimit). */
   memoryUtilization: number
   gc: { count: number; totalMs: number }
 }
@@ -85,6 +89,17 @@ export class RuntimeSampler {
     const cpuMs = (cpu.user + cpu.system) / 1000
     const mem = process.memoryUsage()
     const heap = getHeapStatistics()
+    let young = 0
+    for (const space of getHeapSpaceStatistics()) {
+      if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space')
+        young += space.space_used_size
+    }
+    const oldGenerationUsedBytes = Math.max(mem.heapUsed - young, 0)
+    const oldGenerationLimitBytes = oldGenerationLimit(
+      heap.heap_size_limit,
+      process.execArgv,
+      process.env.NODE_OPTIONS ?? '',
+    )
     const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0
     const memoryLimitBytes =
       constrained > 0 && constrained < Number.MAX_SAFE_INTEGER ? constrained : totalmem()
@@ -108,7 +123,12 @@ export class RuntimeSampler {
       heapTotalBytes: mem.heapTotal,
       heapLimitBytes: heap.heap_size_limit,
       memoryLimitBytes,
-      memoryUtilization: Math.max(mem.rss / memoryLimitBytes, mem.heapUsed / heap.heap_size_limit),
+      oldGenerationUsedBytes,
+      oldGenerationLimitBytes,
+      memoryUtilization: Math.max(
+        mem.rss / memoryLimitBytes,
+        oldGenerationUsedBytes / oldGenerationLimitBytes,
+      ),
       gc: { count: this.windowGcCount, totalMs: this.windowGcMs },
     }
     if (reset) {
@@ -129,4 +149,34 @@ export class RuntimeSampler {
     this.delay.disable()
     this.observer.disconnect()
   }
+}
+
+const MiB = 2 ** 20
+
+function flagMiB(name: string, execArgv: readonly string[], nodeOptions: string): number | undefined {
+  const re = new RegExp(`^--${name}[=](\\d+)$`)
+  let found: number | undefined
+  for (const arg of [...nodeOptions.split(/\s+/), ...execArgv]) {
+    const m = re.exec(arg.replaceAll('_', '-'))
+    if (m) found = Number(m[1])
+  }
+  return found
+}
+
+/**
+ * The old generation's limit. V8's heap_size_limit is that limit plus the young generation (3 semi-spaces:
+ * 64 MiB each by default on Node 24, 16 MiB before), so a heap ratio against it stays far below 1 at OOM
+ * with a small --max-old-space-size.
+ */
+export function oldGenerationLimit(
+  heapSizeLimit: number,
+  execArgv: readonly string[],
+  nodeOptions: string,
+): number {
+  const old = flagMiB('max-old-space-size', execArgv, nodeOptions)
+  if (old !== undefined && old > 0) return old * MiB
+  const major = Number(process.versions.node.split('.')[0])
+  const semi = flagMiB('max-semi-space-size', execArgv, nodeOptions) ?? (major >= 24 ? 64 : 16)
+  const limit = heapSizeLimit - 3 * semi * MiB
+  return limit > 0 ? limit : heapSizeLimit
 }

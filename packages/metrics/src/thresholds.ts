@@ -8,12 +8,16 @@ export interface Thresholds {
   cacheMinLookups: number
   /** Process CPU (fraction of one core) above this triggers `cpu`. Default 0.7. */
   cpuUtilization: number
-  /** max(rss / memory limit, heap used / heap limit) above this triggers `memory`. Default 0.8. */
+  /** max(rss / memory limit, old-generation heap used / its limit) above this triggers `memory`. Default 0.8. */
   memoryUtilization: number
   /** Statements whose p95 or reported slow run exceeds this (ms) trigger `slow-query`. Default 50. */
   slowQuery: number
+  /** Statement runs (in the window) before its p95 is judged. Default 20. */
+  slowQueryMinCount: number
   /** Pool wait p95 above this (ms) triggers `pool-wait` (any acquire timeout does too). Default 10. */
   poolWaitP95: number
+  /** Acquisitions (in the window) before a pool's wait p95 is judged. Default 20. */
+  poolMinAcquisitions: number
   /** Event-loop delay p99 above this (ms) triggers `event-loop-delay`. Default 50. */
   eventLoopDelayP99: number
   /** Upstream error rate above this triggers `upstream-errors`. Default 0.01. */
@@ -30,7 +34,9 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   cpuUtilization: 0.7,
   memoryUtilization: 0.8,
   slowQuery: 50,
+  slowQueryMinCount: 20,
   poolWaitP95: 10,
+  poolMinAcquisitions: 20,
   eventLoopDelayP99: 50,
   upstreamErrorRate: 0.01,
   upstreamP95: 500,

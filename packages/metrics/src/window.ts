@@ -8,6 +8,8 @@ import type { FamilySnapshot } from './registry.ts'
 export interface Baseline {
   /** Monotonic ms (the instance's clock) when it was taken. */
   at: number
+  /** Wall-clock epoch ms when it was taken. */
+  epoch: number
   families: FamilySnapshot[]
   queries: QueryRecord[]
 }
@@ -16,6 +18,8 @@ export interface Baseline {
 export interface WindowBaseline {
   /** How long ago (ms) the baseline was taken, or since start when it is the start. */
   ageMs: number
+  /** Wall-clock epoch ms of the baseline; absent when the window starts at the process start. */
+  epoch?: number
   families: FamilySnapshot[]
   queries: QueryRecord[]
 }
@@ -56,7 +60,7 @@ export class WindowRing {
     let found: Baseline | undefined
     for (const e of this.entries) if (e.at <= cutoff) found = e
     if (found === undefined) return { ageMs: now - this.startedAt, families: [], queries: [] }
-    return { ageMs: now - found.at, families: found.families, queries: found.queries }
+    return { ageMs: now - found.at, epoch: found.epoch, families: found.families, queries: found.queries }
   }
 }
 

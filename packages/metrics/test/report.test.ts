@@ -256,6 +256,8 @@ describe('recommendations: each rule with data that triggers it and data that do
       heapUsedBytes: 50e6,
       heapTotalBytes: 60e6,
       heapLimitBytes: 4e9,
+      oldGenerationUsedBytes: 45e6,
+      oldGenerationLimitBytes: 3.8e9,
       memoryLimitBytes: 8e9,
       memoryUtilization: 0.0125,
       gc: { count: 1, totalMs: 2 },
