@@ -47,10 +47,16 @@ const CATCH_UP_CREDIT_MS = 1
 
 /** Pause of a closed-model slot after a transport error before its next request. */
 const ERROR_BACKOFF_MS = 10
-/** Open model, low rates: spin this long before a send instead of trusting a millisecond timer. */
-const SPIN_MS = 1.6
+/**
+ * Open model, low rates: a millisecond timer wakes up to ~1 ms early (libuv's clock is whole milliseconds);
+ * the rest, at most this long, is slept in the kernel (Atomics.wait: a futex, no CPU) for a sub-ms send time.
+ */
+const PRECISE_SLEEP_MS = 1.5
 /** ... only when this thread's sends are at least this far apart (below ~500 req/s per thread). */
 const SPIN_MIN_GAP_MS = 2
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+/** Blocks the thread for `ms` (fractional) without using the CPU. */
+const sleepPrecisely = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms)
 
 const now = (): number => performance.timeOrigin + performance.now()
 
@@ -146,7 +152,7 @@ export class Engine {
       const begin = () => {
         if (!this.ownsConnections) this.loopDelay = null
         else {
-          this.loopDelay = monitorEventLoopDelay({ resolution: 10 })
+          this.loopDelay = monitorEventLoopDelay({ resolution: 50 })
           this.loopDelay.enable()
         }
         this.start = now()
@@ -309,10 +315,13 @@ export class Engine {
       return
     }
     this.stopTicker()
-    // Low rates: timers fire up to ~1.5 ms early or late (libuv's millisecond clock), so spin with setImmediate
-    // over the last SPIN_MS for sub-millisecond send times.
-    if (delay < SPIN_MS && gap >= SPIN_MIN_GAP_MS) {
-      this.pumpImmediate = setImmediate(this.pumpBound)
+    // Low rates: the timer wakes within about a millisecond of the send time (often early: libuv's millisecond
+    // clock); the last fraction is slept precisely instead of spun (a spin cost 1.2-1.5 ms CPU per request).
+    if (delay <= PRECISE_SLEEP_MS && gap >= SPIN_MIN_GAP_MS) {
+      // Then send at once (no extra loop turn: each wake costs CPU); the next send is >= 2 ms away, so this
+      // recursion is at most one level deep.
+      if (delay > 0) sleepPrecisely(delay)
+      this.pump()
       return
     }
     this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, delay))

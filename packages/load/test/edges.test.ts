@@ -235,3 +235,40 @@ describe('defect 4: generator lag is reported apart from the target', () => {
     expect(cmp.stdout).toMatch(/^rps/m)
   })
 })
+
+describe('defect 6: low rates sleep instead of spinning', () => {
+  it('100 req/s: steady-state CPU per request stays far below a spin-wait', async () => {
+    const t = await startTarget({ mode: 'none' })
+    try {
+      // This machine's price of one empty timer wake (a request costs at least two: send and response).
+      let cpu = process.cpuUsage()
+      await new Promise<void>((resolve) => {
+        let n = 0
+        const iv = setInterval(() => ++n === 50 && (clearInterval(iv), resolve()), 10)
+      })
+      let used = process.cpuUsage(cpu)
+      const wakeUs = (used.user + used.system) / 50
+      // Steady state: from the first progress report to the third (start-up and the result are left out).
+      const marks: Array<{ cpu: NodeJS.CpuUsage; requests: number }> = []
+      const r = await runLoad({
+        url: t.origin,
+        rate: 100,
+        connections: 4,
+        duration: 3500,
+        onProgress: (p) => marks.push({ cpu: process.cpuUsage(), requests: p.requests }),
+      })
+      expect(r.requests.sent).toBe(350)
+      expect(marks.length).toBeGreaterThanOrEqual(3)
+      cpu = marks[0]!.cpu
+      used = process.cpuUsage(cpu)
+      used = { user: marks[2]!.cpu.user - cpu.user, system: marks[2]!.cpu.system - cpu.system }
+      const perRequestUs = (used.user + used.system) / (marks[2]!.requests - marks[0]!.requests)
+      console.log(`defect 6: ${perRequestUs.toFixed(0)} µs CPU per request at 100 req/s (one timer wake: ${wakeUs.toFixed(0)} µs)`)
+      // A spin before each send cost 1.2-1.5 ms per request. Bound: 500 µs, plus what this (busy) machine
+      // charges for the two wakes a request needs at the least.
+      expect(perRequestUs).toBeLessThan(500 + 2 * wakeUs)
+    } finally {
+      await t.close()
+    }
+  })
+})
