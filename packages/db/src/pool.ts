@@ -134,31 +134,62 @@ class ResourcePool<T> implements Pool<T> {
   }
 
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
-    if (this.closed) return Promise.reject(new PoolClosedError(this.name))
+    return new Promise<Lease<T>>((resolve, reject) => this.borrow(resolve, reject, options))
+  }
+
+  /**
+   * The one borrow loop of every waiting acquire path (acquire, acquireThen, use): an idle resource at
+   * once (validated first when it sat idle long enough), else a place in the FIFO queue.
+   */
+  private borrow(
+    onLease: (lease: Lease<T>) => void,
+    onError: (error: unknown) => void,
+    options: AcquireOptions | undefined,
+  ): void {
+    if (this.closed) {
+      onError(new PoolClosedError(this.name))
+      return
+    }
     let call: CallOptions
     try {
       call = this.callOptions(options)
     } catch (error) {
-      return Promise.reject(error)
+      onError(error)
+      return
     }
-    if (call.signal?.aborted) return Promise.reject(new AbortedError(this.name, call.signal.reason))
+    if (call.signal?.aborted) {
+      onError(new AbortedError(this.name, call.signal.reason))
+      return
+    }
     const t = this.clock.now()
-    const idle = this.idle
-    while (idle.length > 0) {
-      const slot = idle.pop()!
-      if (t >= slot.expiresAt) {
-        this.destroySlot(slot, 'lifetime', undefined)
-        continue
-      }
-      if (t - slot.lastReleased >= this.o.validateAfterIdle) return this.validateThenLend(slot, t, call)
-      return Promise.resolve(
-        this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')),
-      )
+    const slot = this.topIdle(t)
+    if (slot !== undefined) {
+      this.idle.pop()
+      if (this.needsValidation(slot, t)) this.validateThenLend(slot, t, call).then(onLease, onError)
+      else onLease(this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')))
+      return
     }
     if (this.waiters.pending >= this.o.maxWaiting) {
-      return Promise.reject(new PoolQueueFullError(this.name, this.o.maxWaiting))
+      onError(new PoolQueueFullError(this.name, this.o.maxWaiting))
+      return
     }
-    return new Promise<Lease<T>>((resolve, reject) => this.wait(t, call, resolve, reject))
+    this.wait(t, call, onLease, onError)
+  }
+
+  /** The idle resource on top of the LIFO stack (not popped), after retiring expired ones; undefined when none. */
+  private topIdle(t: number): Slot<T> | undefined {
+    const idle = this.idle
+    while (idle.length > 0) {
+      const top = idle[idle.length - 1]!
+      if (t < top.expiresAt) return top
+      idle.pop()
+      this.destroySlot(top, 'lifetime', undefined)
+    }
+    return undefined
+  }
+
+  private needsValidation(slot: Slot<T>, t: number): boolean {
+    return t - slot.lastReleased >= this.o.validateAfterIdle
   }
 
   /** Queues a caller (FIFO); an AbortSignal takes it out of the queue again. */
@@ -205,78 +236,24 @@ class ResourcePool<T> implements Pool<T> {
     onError: (error: unknown) => void,
     options?: AcquireOptions,
   ): void {
-    if (this.closed) {
-      onError(new PoolClosedError(this.name))
-      return
-    }
-    let call: CallOptions
-    try {
-      call = this.callOptions(options)
-    } catch (error) {
-      onError(error)
-      return
-    }
-    if (call.signal?.aborted) {
-      onError(new AbortedError(this.name, call.signal.reason))
-      return
-    }
-    const t = this.clock.now()
-    const idle = this.idle
-    while (idle.length > 0) {
-      const slot = idle.pop()!
-      if (t >= slot.expiresAt) {
-        this.destroySlot(slot, 'lifetime', undefined)
-        continue
-      }
-      if (t - slot.lastReleased >= this.o.validateAfterIdle) {
-        this.validateThenLend(slot, t, call).then(onLease, onError)
-        return
-      }
-      onLease(this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')))
-      return
-    }
-    if (this.waiters.pending >= this.o.maxWaiting) {
-      onError(new PoolQueueFullError(this.name, this.o.maxWaiting))
-      return
-    }
-    this.wait(t, call, onLease, onError)
+    this.borrow(onLease, onError, options)
   }
 
   tryAcquire(): Lease<T> | undefined {
     if (this.closed) return undefined
-    const idle = this.idle
     const t = this.clock.now()
-    while (idle.length > 0) {
-      const slot = idle[idle.length - 1]!
-      if (t >= slot.expiresAt) {
-        idle.pop()
-        this.destroySlot(slot, 'lifetime', undefined)
-        continue
-      }
-      if (t - slot.lastReleased >= this.o.validateAfterIdle) return undefined
-      idle.pop()
-      return this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here'))
-    }
-    return undefined
+    const slot = this.topIdle(t)
+    if (slot === undefined || this.needsValidation(slot, t)) return undefined
+    this.idle.pop()
+    return this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here'))
   }
 
   useSync<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R {
     if (this.closed || this.leases !== null) return this.useSyncLease(fn, a, b, busy)
-    const idle = this.idle
     const t = this.clock.now()
-    let slot: Slot<T> | undefined
-    while (idle.length > 0) {
-      const top = idle[idle.length - 1]!
-      if (t >= top.expiresAt) {
-        idle.pop()
-        this.destroySlot(top, 'lifetime', undefined)
-        continue
-      }
-      if (t - top.lastReleased >= this.o.validateAfterIdle) return busy
-      slot = idle.pop()!
-      break
-    }
-    if (slot === undefined) return busy
+    const slot = this.topIdle(t)
+    if (slot === undefined || this.needsValidation(slot, t)) return busy
+    this.idle.pop()
     // The lease-free path: same bookkeeping as lend() + giveBack(), without a lease object.
     slot.leased = true
     this.used++
