@@ -7,6 +7,7 @@ export const NAMES = {
   cacheL2Errors: 'hotpath.cache.l2.errors',
   httpClientDuration: 'http.client.request.duration',
   httpClientRetries: 'hotpath.http.client.retries',
+  httpClientCacheOperations: 'hotpath.http.client.cache.operations',
   httpClientOpenConnections: 'http.client.open_connections',
   httpServerDuration: 'http.server.request.duration',
   dbOperationDuration: 'db.client.operation.duration',

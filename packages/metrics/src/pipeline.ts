@@ -34,6 +34,7 @@ export class Pipeline {
   readonly cacheL2Errors: CounterFamily
   readonly httpClientDuration: HistogramFamily
   readonly httpClientRetries: CounterFamily
+  readonly httpClientCacheOperations: CounterFamily
   readonly httpServerDuration: HistogramFamily
   readonly dbOperationDuration: HistogramFamily
   readonly dbWaitTime: HistogramFamily
@@ -78,6 +79,12 @@ export class Pipeline {
       { name: NAMES.httpClientDuration, description: 'Duration of HTTP client requests', unit: 's' },
       HTTP_DURATION_BUCKETS,
     )
+    this.httpClientCacheOperations = r.counter({
+      name: NAMES.httpClientCacheOperations,
+      description:
+        'Cacheable HTTP client requests by cache outcome (hit and stale: served without a network call)',
+      unit: '{request}',
+    })
     this.httpClientRetries = r.counter({
       name: NAMES.httpClientRetries,
       description: 'HTTP client request retries',
@@ -272,6 +279,14 @@ export class Pipeline {
         return a
       })
     series.record(m.durationMs / 1000)
+    if (m.cache !== 'bypass' && m.cache !== undefined) {
+      this.httpClientCacheOperations
+        .bind([m.client, m.cache], () => ({
+          'hotpath.http.client': nameOf(m.client),
+          'hotpath.http.cache': oneOf(m.cache, HTTP_CACHE_OUTCOMES, 'bypass'),
+        }))
+        .add(1)
+    }
   }
 
   private readonly onHttpRetry: Listener<'hotpath:http:retry'> = (m) => {

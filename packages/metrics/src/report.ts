@@ -228,6 +228,7 @@ function buildView(
     if (c === undefined) {
       c = {
         name,
+        kind: 'cache',
         lookups: 0,
         hits: 0,
         l1Hits: 0,
@@ -262,6 +263,20 @@ function buildView(
     const reason = String(s.attributes['hotpath.cache.eviction.reason'] ?? 'evict')
     c.evictions += s.value
     c.evictionsByReason[reason] = (c.evictionsByReason[reason] ?? 0) + s.value
+  }
+  // The HTTP client caches, from the outcome of each cacheable request (fast-path hits publish nothing on
+  // hotpath:cache:get): `revalidated` (a 304 reused the stored body) counts as a hit, `stale` as stale.
+  for (const s of counterSeries(families, NAMES.httpClientCacheOperations)) {
+    if (s.attributes['otel.metric.overflow'] === true) continue
+    const c = cacheOf(`http:${String(s.attributes['hotpath.http.client'])}`)
+    c.kind = 'http'
+    const result = s.attributes['hotpath.http.cache']
+    c.lookups += s.value
+    if (result === 'hit' || result === 'revalidated') {
+      c.hits += s.value
+      c.l1Hits += s.value
+    } else if (result === 'stale') c.stale += s.value
+    else c.misses += s.value
   }
   for (const s of observed) {
     if (s.kind !== 'cache') continue
