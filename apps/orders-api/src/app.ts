@@ -159,7 +159,7 @@ export function buildApp(services: Services): FastifyInstance {
     }
   }
 
-  app.get('/health', async () => ({ status: 'ok', mode: services.mode }))
+  app.get('/health', async () => ({ status: 'ok', mode: services.mode, pid: process.pid }))
 
   app.get<{ Params: { id: string } }>(
     '/orders/:id',

@@ -13,9 +13,23 @@ const env = readEnvOrExit()
 
 if (env.workers > 1 && cluster.isPrimary) {
   // The primary merges the workers' metrics (over IPC) and serves them on its own port.
+  const listening = new Set<number>()
+  const bornAt = new Map<number, number>()
+  let restarts = 0
+  let backoff = 100
+  let stopping = false
   const primaryMetrics = createMetrics({ serviceName: 'orders-api', cluster: true })
   const metricsServer = createServer((req, res) => {
     if (req.url === '/metrics') return primaryMetrics.handler(req, res)
+    if (req.url === '/workers') {
+      const workers = Object.values(cluster.workers ?? {}).map((w) => ({
+        id: w?.id,
+        pid: w?.process.pid,
+        listening: w ? listening.has(w.id) : false,
+      }))
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ workers, restarts }))
+      return
+    }
     if (req.url === '/debug/performance') {
       primaryMetrics.report().then(
         (report) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
@@ -35,12 +49,35 @@ if (env.workers > 1 && cluster.isPrimary) {
   })
   await seed(seeding.db)
   await seeding.close()
-  for (let i = 0; i < env.workers; i++) {
-    cluster.fork({ UPSTREAM_URL: env.upstreamOrigin ?? upstream?.origin ?? '' })
+  // Supervision: a worker that dies (crash, OOM, SIGKILL) is re-forked after a backoff that doubles on
+  // quick successive deaths (100 ms .. 10 s) and resets once a worker has lived 30 s.
+  const workerEnv = { UPSTREAM_URL: env.upstreamOrigin ?? upstream?.origin ?? '' }
+  const fork = () => {
+    const worker = cluster.fork(workerEnv)
+    bornAt.set(worker.id, Date.now())
   }
+  cluster.on('listening', (worker) => listening.add(worker.id))
+  cluster.on('exit', (worker, code, signal) => {
+    listening.delete(worker.id)
+    const lived = Date.now() - (bornAt.get(worker.id) ?? 0)
+    bornAt.delete(worker.id)
+    if (stopping) return
+    if (lived > 30_000) backoff = 100
+    console.error(
+      `orders-api: worker ${worker.process.pid} died (${signal ?? code}); re-forking in ${backoff} ms`,
+    )
+    setTimeout(() => {
+      if (stopping) return
+      restarts++
+      fork()
+    }, backoff).unref()
+    backoff = Math.min(backoff * 2, 10_000)
+  })
+  for (let i = 0; i < env.workers; i++) fork()
   console.log(`orders-api primary: ${env.workers} workers on http://${env.host}:${env.port}`)
   console.log(`merged /metrics and /debug/performance on http://${env.host}:${env.metricsPort}`)
   const stop = async () => {
+    stopping = true
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill()
     metricsServer.close()
     await primaryMetrics.close()

@@ -32,6 +32,7 @@ describe('server in cluster mode', () => {
     child = spawn(process.execPath, [server], {
       env: {
         ...process.env,
+        MODE: 'optimized', // Vitest sets MODE=test in its own environment
         WORKERS: '2',
         PORT: String(port),
         METRICS_PORT: String(metricsPort),
