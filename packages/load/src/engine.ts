@@ -104,8 +104,11 @@ export class Engine {
   private pumpImmediate: NodeJS.Immediate | null = null
   private ticker: NodeJS.Timeout | null = null
   private backlogged = false
-  /** burst-2x: the earliest time the next late send may go (advances half a schedule interval per send). */
+  /** burst-2x: when the last send was allowed to go (a late send goes half a schedule interval after it). */
   private pace = 0
+  /** burst-2x: the backlog was built waiting for connections: restart the pace when one frees up. */
+  private repace = false
+  private pumpAt = 0
   private readonly pumpBound = (): void => this.pump()
   private finish: (() => void) | null = null
   private sendWindowMs = 0
@@ -152,7 +155,7 @@ export class Engine {
       const begin = () => {
         if (!this.ownsConnections) this.loopDelay = null
         else {
-          this.loopDelay = monitorEventLoopDelay({ resolution: 50 })
+          this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
           this.loopDelay.enable()
         }
         this.start = now()
@@ -263,6 +266,12 @@ export class Engine {
     const t = now()
     const due = shareOf(schedule.due(t - this.start), c.workerIndex, n)
     const capped = c.catchUp === 'burst-2x'
+    if (capped && this.repace && this.free.length > 0) {
+      // The backlog built while no connection was free goes out from now on at 2x the rate (at most
+      // CATCH_UP_CREDIT_MS of credit), not all at once.
+      this.pace = Math.max(this.pace, t - CATCH_UP_CREDIT_MS)
+      this.repace = false
+    }
     while (this.localSent < due && this.free.length > 0) {
       const index = this.localSent * n + c.workerIndex
       const at = schedule.timeOf(index)
@@ -275,11 +284,15 @@ export class Engine {
         continue
       }
       if (capped) {
-        // Catch-up at most 2x the asked rate: each send moves the pace by half its schedule interval, and the
-        // pace never keeps more than CATCH_UP_CREDIT_MS of unused credit (so a stall is not paid back at once).
-        if (this.pace > t) break
+        // Catch-up at most 2x the asked rate: a send goes no earlier than its intended time and no earlier than
+        // half its schedule interval after the previous one.
         const gap = index >= n ? at - schedule.timeOf(index - n) : 0
-        this.pace = Math.max(this.pace, t - CATCH_UP_CREDIT_MS) + gap / 2
+        const allowed = Math.max(intended, this.pace + gap / 2)
+        if (allowed > t) {
+          this.pumpAt = allowed
+          break
+        }
+        this.pace = allowed
       }
       this.localSent++
       if (lag > c.lateThreshold) {
@@ -296,10 +309,12 @@ export class Engine {
       return
     }
     this.backlogged = this.localSent < due
-    this.waitedForSlot = this.backlogged && this.free.length === 0 ? true : this.backlogged && this.waitedForSlot
+    const noSlot = this.backlogged && this.free.length === 0
+    if (noSlot) this.repace = true
+    this.waitedForSlot = noSlot || (this.backlogged && this.waitedForSlot)
     if (this.backlogged) {
       // Paced catch-up (free slots, pace ahead): wake at the pace. Else waiting for a free slot: complete() pumps.
-      if (this.free.length > 0) this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, this.pace - now()))
+      if (!noSlot) this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, this.pumpAt - now()))
       return
     }
     const nextAt = schedule.timeOf(this.localSent * n + c.workerIndex)
@@ -529,9 +544,12 @@ export class Engine {
   }
 }
 
+/** Sampling interval of the generator's event-loop delay monitor, ms (coarse: each sample is a timer wake). */
+const LOOP_RESOLUTION_MS = 50
+
 function loopFigures(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number; p99: number; max: number } {
-  // Nanoseconds; the first samples of an idle loop read as the resolution's excess: clamp at 0.
-  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3) / 1e3)
+  // Nanoseconds between the monitor's timer wakes: the delay is what exceeds its interval (clamped at 0).
+  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3)
   if (h.count === 0) return { p50: 0, p99: 0, max: 0 }
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) }
 }
