@@ -3,6 +3,7 @@
 // Exits 1 when a suite fails (a contender's check, a crash) so a broken benchmark cannot look green.
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { updateReadmeFigures } from './readme.ts'
 import { renderSuite, writeResultsMarkdown } from './report.ts'
 import { runSuite, saveResult } from './runner.ts'
 
@@ -24,7 +25,9 @@ for (const name of wanted.length > 0 ? wanted : available) {
   try {
     const result = await runSuite(join(suitesDir, `${name}.ts`))
     await saveResult(benchDir, result)
+    const readme = await updateReadmeFigures(join(benchDir, '..'), result)
     console.log(renderSuite(result))
+    if (readme) console.log(`updated the benchmark figures of ${readme}`)
     failedTargets += result.targets.filter((t) => !t.pass).length
   } catch (error) {
     console.error(`suite ${name} failed: ${(error as Error).message}`)

@@ -166,3 +166,43 @@ describe('measure', () => {
     expect(takeWindow()).toBeUndefined()
   })
 })
+
+describe('README figures', () => {
+  it('regenerates the Benchmarks section of a package README from a result, idempotently', async () => {
+    const { updateReadmeFigures } = await import('../src/readme.ts')
+    const root = await mkdtemp(join(tmpdir(), 'hp-bench-readme-'))
+    try {
+      const { mkdir } = await import('node:fs/promises')
+      await mkdir(join(root, 'packages', 'tiny'), { recursive: true })
+      const readme = join(root, 'packages', 'tiny', 'README.md')
+      await writeFile(
+        readme,
+        '# tiny\n\n## Benchmarks\n\nWhat the suite measures.\n\n| old | table |\n| 1 | 2 |\n\n## Errors\n\nnone\n',
+      )
+      const result = {
+        suite: 'tiny',
+        title: 't',
+        node: 'v24',
+        cpu: 'cpu',
+        date: 'd',
+        rounds: 3,
+        seed: 5,
+        command: 'HOTPATH_BENCH_SEED=5 pnpm bench tiny',
+        results: [],
+        targets: [{ name: 'a', vs: 'b', atLeast: 2, ratio: 3, ratioQ1: 2.5, ratioQ3: 3.5, pass: true }],
+      }
+      await updateReadmeFigures(root, result)
+      const once = await readFile(readme, 'utf8')
+      expect(once).toContain('What the suite measures.')
+      expect(once).not.toContain('| old | table |')
+      expect(once).toContain('| a vs b | >= 2x | 3.00x (2.50x–3.50x) | pass |')
+      expect(once).toContain('## Errors\n\nnone')
+      await updateReadmeFigures(root, { ...result, targets: [{ ...result.targets[0]!, ratio: 4 }] })
+      const twice = await readFile(readme, 'utf8')
+      expect(twice).toContain('4.00x')
+      expect(twice.match(/bench:start/g)).toHaveLength(1)
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
