@@ -110,21 +110,22 @@ export async function readResultFile(file: string): Promise<LoadResult> {
       `schemaVersion ${r.schemaVersion} is not supported (expected ${READABLE_SCHEMA_VERSIONS.join(' or ')})`,
     )
   }
-  return (r.schemaVersion as number) === 1 ? migrateV1(r as unknown as Record<string, any>) : (r as LoadResult)
+  return (r.schemaVersion as number) === 1 ? migrateV1(r as unknown as V1Result) : (r as LoadResult)
 }
+
+type V1Result = Omit<LoadResult, 'schemaVersion'> & { schemaVersion: number }
 
 /**
  * Schema 1 -> 2: the fields schema 2 added get what a schema 1 run measured (its one histogram stands for both,
  * no generator figures, no warnings; responses = completed minus transport errors is not recoverable, so the
  * completed count stands in).
  */
-// biome-ignore lint/suspicious/noExplicitAny: an untyped schema 1 document
-function migrateV1(r: Record<string, any>): LoadResult {
+function migrateV1(r: V1Result): LoadResult {
   return {
     ...r,
     schemaVersion: RESULT_SCHEMA_VERSION,
-    options: { warmupMs: 0, catchUp: 'burst-2x', ...r.options },
-    requests: { responses: r.requests?.completed ?? 0, ...r.requests },
+    options: { ...r.options, warmupMs: r.options.warmupMs ?? 0, catchUp: r.options.catchUp ?? 'burst-2x' },
+    requests: { ...r.requests, responses: r.requests.responses ?? r.requests.completed },
     latencyUncorrected: r.latency,
     histogramUncorrected: r.histogram,
     generator: {

@@ -62,7 +62,11 @@ export function formatResult(r: LoadResult): string {
           : t.unit === 'ms'
             ? formatMs(t.actual)
             : `${formatCount(t.actual)}${t.unit === '%' ? '%' : ''}`
-      const why = t.reason ? (t.actual === null ? t.reason : `${t.reason}, actual ${actual}`) : `actual ${actual}`
+      const why = t.reason
+        ? t.actual === null
+          ? t.reason
+          : `${t.reason}, actual ${actual}`
+        : `actual ${actual}`
       lines.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.expression}  (${why})`)
     }
   }

@@ -122,7 +122,13 @@ export function actualValue(t: Threshold, r: LoadResult): number {
 
 export function evaluateThresholds(thresholds: readonly Threshold[], r: LoadResult): ThresholdResult[] {
   return thresholds.map((t) => {
-    const base = { expression: t.expression, metric: t.metric, operator: t.operator, limit: t.limit, unit: t.unit }
+    const base = {
+      expression: t.expression,
+      metric: t.metric,
+      operator: t.operator,
+      limit: t.limit,
+      unit: t.unit,
+    }
     // A gate that cannot be measured fails: a latency threshold without a single sample, and any threshold of a
     // run in which no request succeeded (a dead target must never pass CI).
     if (metricKinds[t.metric] === 'latency' && r.requests.responses === 0) {

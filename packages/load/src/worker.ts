@@ -23,15 +23,18 @@ try {
     else if (msg.type === 'start') {
       // Connections open (and the warm-up runs) before this worker's measured schedule starts.
       const startAt = msg.startAt ?? 0
-      engine.prepare(controller.signal).then(
-        () => engine.run(Math.max(startAt, performance.timeOrigin + performance.now()), controller.signal),
-      ).then(
-        () => {
-          port.postMessage({ type: 'done' })
-          port.close()
-        },
-        (error: unknown) => port.postMessage(failure(error)),
-      )
+      engine
+        .prepare(controller.signal)
+        .then(() =>
+          engine.run(Math.max(startAt, performance.timeOrigin + performance.now()), controller.signal),
+        )
+        .then(
+          () => {
+            port.postMessage({ type: 'done' })
+            port.close()
+          },
+          (error: unknown) => port.postMessage(failure(error)),
+        )
     }
   })
   port.postMessage({ type: 'ready' })

@@ -25,8 +25,18 @@ async function cli(args: string[], interrupt?: (abort: () => void) => void): Pro
   let stdout = ''
   let stderr = ''
   const code = await main(args, {
-    stdout: { write: (c: string | Uint8Array) => ((stdout += String(c)), true) },
-    stderr: { write: (c: string | Uint8Array) => ((stderr += String(c)), true) },
+    stdout: {
+      write: (c: string | Uint8Array) => {
+        stdout += String(c)
+        return true
+      },
+    },
+    stderr: {
+      write: (c: string | Uint8Array) => {
+        stderr += String(c)
+        return true
+      },
+    },
     env: { CI: 'true' },
     onInterrupt: interrupt
       ? (abort) => {
@@ -125,7 +135,19 @@ describe('defect 2: connections are open before the schedule starts; --warmup is
   it('--warmup 0.5: warm-up requests reach the server but not the result', async () => {
     const json = join(tmpdir(), `hotpath-load-warmup-${process.pid}.json`)
     const before = await target.stats()
-    const r = await cli(['-R', '200', '-c', '5', '-d', '0.5', '--warmup', '0.5', '--json', json, target.origin])
+    const r = await cli([
+      '-R',
+      '200',
+      '-c',
+      '5',
+      '-d',
+      '0.5',
+      '--warmup',
+      '0.5',
+      '--json',
+      json,
+      target.origin,
+    ])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const result = JSON.parse(await readFile(json, 'utf8'))
@@ -244,7 +266,11 @@ describe('defect 6: low rates sleep instead of spinning', () => {
       let cpu = process.cpuUsage()
       await new Promise<void>((resolve) => {
         let n = 0
-        const iv = setInterval(() => ++n === 50 && (clearInterval(iv), resolve()), 10)
+        const iv = setInterval(() => {
+          if (++n < 50) return
+          clearInterval(iv)
+          resolve()
+        }, 10)
       })
       let used = process.cpuUsage(cpu)
       const wakeUs = (used.user + used.system) / 50
