@@ -325,9 +325,13 @@ export class Pipeline {
 
   private readonly onPoolAcquire: Listener<'hotpath:db:pool:acquire'> = (m) => {
     if (typeof m.waitMs !== 'number') return
-    const series =
-      this.dbWaitTime.at1(m.pool) ??
-      this.dbWaitTime.bind([m.pool], () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
+    let series = this.dbWaitTime.at1(m.pool)
+    if (series === undefined) {
+      series = this.dbWaitTime.bind([m.pool], () => ({ 'db.client.connection.pool.name': nameOf(m.pool) }))
+      // the timeouts counter exists at 0 from the pool's first acquire: dashboards and increase() see it
+      const pool = nameOf(m.pool)
+      this.dbTimeouts.bind([pool], () => ({ 'db.client.connection.pool.name': pool }))
+    }
     series.record(m.waitMs / 1000)
   }
 
