@@ -109,7 +109,12 @@ export class LayeredCache implements Cache {
     this.#prefix = `${o.namespace}:`
     this.l1 = o.l1 ? createL1(o.l1, o.namespace, o.clock) : undefined
     this.#lru = this.l1?.lru
-    this.inv = new Invalidations(o.invalidationSyncInterval, o.clock, this.stamps)
+    this.inv = new Invalidations(
+      o.invalidationSyncInterval,
+      o.clock,
+      this.stamps,
+      o.ttl + o.grace + (o.adaptiveTtl?.max ?? 0),
+    )
     this.guard = new L2Guard({
       namespace: o.namespace,
       timeout: o.l2Timeout,
@@ -370,7 +375,17 @@ export class LayeredCache implements Cache {
       lru.delete(key)
       return
     }
-    if (v instanceof Wrapped) this.#wrapped = true
+    if (v instanceof Wrapped) {
+      this.#wrapped = true
+      if (v.tags !== undefined) {
+        // Older than what the tag stamps still remember: it cannot be judged, so it is not kept.
+        if (v.createdAt <= this.inv.forgotBefore) {
+          lru.delete(key)
+          return
+        }
+        this.inv.noteLifetime(ttl + Math.max(0, this.clock.epoch() - v.createdAt))
+      }
+    }
     const opts = this.#setOpts
     opts.ttl = Math.round(ttl)
     lru.set(key, v, opts)

@@ -4,6 +4,9 @@
 import type { Clock } from '@hotpath/core'
 import type { Stamps } from './clock.ts'
 
+/** Slack added to the longest lifetime before a stamp is dropped (ms). */
+const SWEEP_MARGIN = 1_000
+
 export class Invalidations {
   /** Tag -> latest invalidation stamp known here. */
   readonly tagTimes: Map<string, number> = new Map()
@@ -17,11 +20,41 @@ export class Invalidations {
   readonly #stamps: Stamps
   readonly #tagSynced = new Map<string, number>()
   #genSynced = Number.NEGATIVE_INFINITY
+  /** Longest lifetime (ms from creation to leaving L1) of a tagged entry in use here. */
+  #horizon: number
+  /** Wall stamp at or before which tag stamps may have been dropped (entries that old cannot be judged). */
+  forgotBefore = 0
+  #nextSweep = 0
 
-  constructor(syncInterval: number, clock: Clock, stamps: Stamps) {
+  constructor(syncInterval: number, clock: Clock, stamps: Stamps, lifetime: number) {
     this.#interval = syncInterval
     this.#clock = clock
     this.#stamps = stamps
+    this.#horizon = lifetime
+  }
+
+  /** A tagged entry may live `ms` from its creation stamp: stamps are kept at least that long. */
+  noteLifetime(ms: number): void {
+    if (ms > this.#horizon) this.#horizon = ms
+  }
+
+  /**
+   * Drops tag stamps older than the longest lifetime + a margin: every entry created before them is
+   * gone, so they cannot invalidate anything. Amortized: at most once per max(1 s, horizon / 4).
+   */
+  #sweep(now: number): void {
+    const cutoff = now - this.#horizon - SWEEP_MARGIN
+    this.#nextSweep = now + Math.max(1_000, this.#horizon / 4)
+    if (cutoff <= this.forgotBefore) return
+    this.forgotBefore = cutoff
+    const synced = this.#tagSynced
+    for (const [tag, at] of this.tagTimes) {
+      if (at < cutoff) {
+        this.tagTimes.delete(tag)
+        // read again from L2 if an entry with this tag shows up there
+        synced.delete(tag)
+      }
+    }
   }
 
   /** Whether an entry created at `createdAt` with `tags` survived every invalidation known here. */
@@ -36,6 +69,7 @@ export class Invalidations {
   }
 
   invalidateTag(tag: string, at: number): void {
+    if (at >= this.#nextSweep) this.#sweep(this.#clock.epoch())
     this.#stamps.observe(at)
     const prev = this.tagTimes.get(tag)
     if (prev === undefined || at > prev) this.tagTimes.set(tag, at)

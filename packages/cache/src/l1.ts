@@ -48,17 +48,90 @@ export interface L1Config {
   sizeCalculation: ((value: unknown, key: string) => number) | undefined
 }
 
-/** Rough byte size of a value: Buffer length, string length * 2, else JSON length * 2. */
+/** Nodes visited by one estimate at most; the rest of a container is extrapolated from what was seen. */
+const ESTIMATE_BUDGET = 4_096
+const MAX_DEPTH = 32
+
+interface Walk {
+  budget: number
+  seen: Set<object> | undefined
+}
+
+function estimateString(s: string): number {
+  return s.length * 2 + 16
+}
+
+/** Sizes the children yielded by `items` (budget-bounded: the rest of `count` is extrapolated). */
+function estimateItems(items: Iterable<unknown>, count: number, w: Walk, depth: number): number {
+  let sum = 0
+  let n = 0
+  for (const item of items) {
+    if (w.budget <= 0) return sum + (n === 0 ? 16 : sum / n) * (count - n)
+    sum += estimateValue(item, w, depth)
+    n++
+  }
+  return sum
+}
+
+function estimateValue(value: unknown, w: Walk, depth: number): number {
+  w.budget--
+  switch (typeof value) {
+    case 'string':
+      return estimateString(value)
+    case 'bigint':
+      return 16 + Math.ceil(value.toString(16).length / 2)
+    case 'object':
+      break
+    case 'function':
+      return 64
+    default:
+      return 8 // number, boolean, undefined, symbol: a word (heap numbers: 16, Smis: 0)
+  }
+  if (value === null) return 8
+  if (ArrayBuffer.isView(value)) return value.byteLength + 64
+  if (value instanceof ArrayBuffer) return value.byteLength + 32
+  if (depth >= MAX_DEPTH) return 64
+  const seen = (w.seen ??= new Set())
+  if (seen.has(value)) return 8
+  seen.add(value)
+  depth++
+  if (value instanceof Map) {
+    // JSMap + OrderedHashMap: ~3 words per slot + buckets, capacity a power of two (about 1.4 slots per entry)
+    return 32 + value.size * 40 + estimateItems(mapParts(value), value.size * 2, w, depth)
+  }
+  if (value instanceof Set) return 32 + value.size * 32 + estimateItems(value, value.size, w, depth)
+  if (Array.isArray(value)) return 32 + value.length * 8 + estimateItems(value, value.length, w, depth)
+  if (value instanceof Date) return 32
+  if (value instanceof RegExp) return 64 + estimateString(value.source)
+  // A plain (or class) object: header + one word per property, property names and values.
+  const keys = Object.keys(value)
+  let sum = 32 + keys.length * 8
+  const obj = value as Record<string, unknown>
+  for (let i = 0; i < keys.length; i++) {
+    if (w.budget <= 0) return sum + (i === 0 ? 32 : (sum / i) * (keys.length - i))
+    const k = keys[i]!
+    sum += estimateString(k) + estimateValue(obj[k], w, depth)
+  }
+  return sum
+}
+
+function* mapParts(m: Map<unknown, unknown>): Iterable<unknown> {
+  for (const [k, v] of m) {
+    yield k
+    yield v
+  }
+}
+
+/**
+ * Byte size of a value as V8 holds it, estimated: strings 2 bytes per character, Buffers / typed arrays their
+ * bytes, Maps / Sets / arrays / objects their tables plus their contents, recursively (bounded effort:
+ * at most 4_096 nodes, the rest extrapolated; cycles counted once).
+ */
 export function estimateBytes(value: unknown): number {
   if (value instanceof Wrapped) value = value.value
-  if (typeof value === 'string') return value.length * 2 + 16
-  if (value instanceof Uint8Array) return value.byteLength + 64
+  if (typeof value === 'string') return estimateString(value)
   if (typeof value !== 'object' || value === null) return 16
-  try {
-    return (JSON.stringify(value)?.length ?? 0) * 2 + 64
-  } catch {
-    return 1024
-  }
+  return estimateValue(value, { budget: ESTIMATE_BUDGET, seen: undefined }, 0)
 }
 
 // biome-ignore lint/complexity/noBannedTypes: lru-cache requires non-nullish values; null is stored as is.

@@ -16,7 +16,7 @@ export function requirePositive(option: string, value: unknown): number {
 export interface L1Options {
   /** Maximum number of entries. Default 10_000. */
   max?: number
-  /** Optional byte bound; entry sizes come from `sizeCalculation` or an estimate. */
+  /** Byte bound; entry sizes come from `sizeCalculation` or an estimate. Default 64 MiB. */
   maxBytes?: number
   /** Size of one entry in bytes (only used with `maxBytes`). */
   sizeCalculation?: (value: unknown, key: string) => number
@@ -179,14 +179,17 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
+/** Default byte bound of L1 (estimated sizes): 64 MiB. */
+export const DEFAULT_MAX_BYTES: number = 64 * 1024 * 1024
+
 function resolveL1(value: unknown): ResolvedOptions['l1'] {
   if (value === false) return undefined
-  if (value === undefined) return { max: 10_000, maxBytes: undefined, sizeCalculation: undefined }
+  if (value === undefined) return { max: 10_000, maxBytes: DEFAULT_MAX_BYTES, sizeCalculation: undefined }
   if (!isPlainObject(value)) checks.fail('l1', value, 'an object { max, maxBytes, sizeCalculation } or false')
   const l1 = checks.object('l1', value, ['max', 'maxBytes', 'sizeCalculation'])!
   return {
     max: checks.integer('l1.max', l1.max, 10_000, 1),
-    maxBytes: checks.integer('l1.maxBytes', l1.maxBytes, undefined, 1),
+    maxBytes: checks.integer('l1.maxBytes', l1.maxBytes, DEFAULT_MAX_BYTES, 1),
     sizeCalculation: checks.func<(value: unknown, key: string) => number>(
       'l1.sizeCalculation',
       l1.sizeCalculation,
