@@ -2,7 +2,7 @@
 import type { Clock } from '@hotpath/core'
 import type { Analysis } from './analyze.ts'
 import type { DbSystem, Driver, Params, Plan, PoolSettings, Row } from './drivers/types.ts'
-import type { QueryStats, SlowQuery } from './insight.ts'
+import type { NPlusOne, QueryStats, SlowQuery } from './insight.ts'
 import type { PoolStats } from './pool.ts'
 import type { QueryCacheSetting } from './query-cache.ts'
 
@@ -78,6 +78,11 @@ export interface Database {
   explain(sql: string, params?: Params): Promise<Plan>
   /** Statements at or over slowQueryThreshold, slowest first, with their plans. */
   slowQueries(): Promise<SlowQuery[]>
+  /**
+   * N+1 suspects: fingerprints executed >= 20 times within 1 s (database clock) with >= 10 distinct
+   * parameter lists. `analyze(sql)` of such a statement also reports an `n-plus-one` finding.
+   */
+  nPlusOne(): NPlusOne[]
   /** Invalidates cached queries carrying any of these tags (`table:<name>` for a table). */
   invalidateTags(tags: string[]): Promise<void>
   /**

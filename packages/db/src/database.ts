@@ -1,7 +1,7 @@
 // createDatabase: query / execute / transaction / batch on a driver, with fingerprint statistics,
 // slow-query plans, analyze(), and a query cache invalidated by writes to the tables it read.
 import { type Clock, isHotpathError } from '@hotpath/core'
-import { type Analysis, scanFindings, staticFindings } from './analyze.ts'
+import { type Analysis, likePatterns, scanFindings, staticFindings } from './analyze.ts'
 import { type DbQueryEvent, queryChannel, slowQueryChannel } from './channels.ts'
 import { postgres } from './drivers/postgres.ts'
 import { sqlite } from './drivers/sqlite.ts'
@@ -18,7 +18,13 @@ import type {
 } from './drivers/types.ts'
 import { AbortedError, DatabaseClosedError, DbError, QueryError, UnknownDriverError } from './errors.ts'
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
-import { type FingerprintStats, Insight, type SlowQuery } from './insight.ts'
+import {
+  type FingerprintStats,
+  Insight,
+  N_PLUS_ONE_WINDOW_MS,
+  type NPlusOne,
+  type SlowQuery,
+} from './insight.ts'
 import type {
   BatchStatement,
   Database,
@@ -201,6 +207,7 @@ class DatabaseImpl implements Database {
     const start = res.startedAt ?? t0
     const durationMs = this.clock.now() - start
     e.stats.record(durationMs, res.rowCount, false)
+    if (params !== EMPTY) this.insight.observe(sql, e.info.fingerprint, e.info.summary, params)
     if (queryChannel.hasSubscribers)
       queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined, start - t0))
     if (durationMs >= this.slowQueryThreshold) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
@@ -427,9 +434,24 @@ class DatabaseImpl implements Database {
         p = await this.explain(sql, noValues ? new Array(count).fill(null) : params)
       }
       plan = p.plan
-      findings.push(...scanFindings(e.info, p.fullScans))
+      findings.push(
+        ...scanFindings(e.info, p.fullScans, { system: this.system, likes: likePatterns(sql, params) }),
+      )
+    }
+    for (const n of this.insight.nPlusOne(e.info.fingerprint)) {
+      findings.push({
+        kind: 'n-plus-one',
+        table: e.info.tables[0],
+        message:
+          `N+1: ${n.count} executions within ${N_PLUS_ONE_WINDOW_MS} ms with ${n.distinct} distinct parameter ` +
+          'lists; fetch them in one statement (WHERE id IN (...) / = ANY($1), or a join)',
+      })
     }
     return { fingerprint: e.info.fingerprint, findings, plan }
+  }
+
+  nPlusOne(): NPlusOne[] {
+    return this.insight.nPlusOne()
   }
 
   slowQueries(): Promise<SlowQuery[]> {

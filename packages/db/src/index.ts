@@ -44,7 +44,7 @@ export {
   UnknownDriverError,
 } from './errors.ts'
 export { fingerprint, type SqlInfo } from './fingerprint.ts'
-export type { QueryStats, SlowQuery } from './insight.ts'
+export type { NPlusOne, QueryStats, SlowQuery } from './insight.ts'
 export {
   type AcquireOptions,
   createPool,

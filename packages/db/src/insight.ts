@@ -76,6 +76,27 @@ export interface SlowQuery {
   planError?: string
 }
 
+/** N+1: this many executions of one fingerprint within `N_PLUS_ONE_WINDOW_MS`, half of them distinct values. */
+export const N_PLUS_ONE_COUNT = 20
+export const N_PLUS_ONE_WINDOW_MS = 1_000
+
+export interface NPlusOne {
+  fingerprint: string
+  summary: string
+  sql: string
+  /** Most executions seen in one window, and how many distinct parameter lists they had. */
+  count: number
+  distinct: number
+  /** Wall-clock epoch ms (the database clock's epoch()) when it was last seen. */
+  lastAt: number
+}
+
+interface Burst {
+  start: number
+  count: number
+  distinct: Set<string>
+}
+
 /** Keeps per-fingerprint stats (bounded) and one slow-query entry per fingerprint (bounded). */
 export class Insight {
   private readonly byFingerprint = new Map<string, FingerprintStats>()
@@ -83,6 +104,8 @@ export class Insight {
   private readonly planning = new Set<Promise<void>>()
   private readonly maxFingerprints: number
   private readonly clock: Clock
+  private readonly bursts = new Map<string, Burst>()
+  private readonly nPlusOnes = new Map<string, NPlusOne>()
 
   constructor(clock: Clock, maxFingerprints = 5_000) {
     this.clock = clock
@@ -138,6 +161,47 @@ export class Insight {
       },
     )
     this.planning.add(p)
+  }
+
+  /** Counts an execution with parameters towards the N+1 window of its fingerprint (database clock). */
+  observe(sql: string, fingerprint: string, summary: string, params: unknown): void {
+    const now = this.clock.now()
+    let b = this.bursts.get(fingerprint)
+    if (b === undefined || now - b.start > N_PLUS_ONE_WINDOW_MS) {
+      if (b === undefined && this.bursts.size >= this.maxFingerprints) return
+      b = { start: now, count: 0, distinct: new Set() }
+      this.bursts.set(fingerprint, b)
+    }
+    b.count++
+    if (b.distinct.size < N_PLUS_ONE_COUNT) b.distinct.add(JSON.stringify(params))
+    if (b.count < N_PLUS_ONE_COUNT || b.distinct.size * 2 < N_PLUS_ONE_COUNT) return
+    const seen = this.nPlusOnes.get(fingerprint)
+    if (seen !== undefined) {
+      seen.count = Math.max(seen.count, b.count)
+      seen.distinct = Math.max(seen.distinct, b.distinct.size)
+      seen.lastAt = this.clock.epoch()
+      return
+    }
+    if (this.nPlusOnes.size >= 200) {
+      const first = this.nPlusOnes.keys().next().value
+      if (first !== undefined) this.nPlusOnes.delete(first)
+    }
+    this.nPlusOnes.set(fingerprint, {
+      fingerprint,
+      summary,
+      sql,
+      count: b.count,
+      distinct: b.distinct.size,
+      lastAt: this.clock.epoch(),
+    })
+  }
+
+  nPlusOne(fingerprint?: string): NPlusOne[] {
+    if (fingerprint !== undefined) {
+      const one = this.nPlusOnes.get(fingerprint)
+      return one === undefined ? [] : [{ ...one }]
+    }
+    return [...this.nPlusOnes.values()].map((x) => ({ ...x })).sort((a, b) => b.count - a.count)
   }
 
   async slowQueries(): Promise<SlowQuery[]> {

@@ -8,11 +8,14 @@ export function sqliteFullScans(rows: { detail: string }[], info: SqlInfo): Full
   const out: FullScan[] = []
   for (const { detail } of rows) {
     const m = /^SCAN (?:TABLE )?(\S+)(.*)$/.exec(detail)
-    if (m === null || /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(m[2]!)) continue
+    if (m === null) continue
+    const covering = /USING COVERING INDEX (\S+)/.exec(m[2]!)
+    if (covering === null && /USING INDEX|USING INTEGER PRIMARY KEY|VIRTUAL TABLE INDEX \d+:\S/.test(m[2]!))
+      continue
     const name = m[1]!.toLowerCase()
     const table = aliases.get(name) ?? name
     if (table.startsWith('(') || /^subquery/.test(table)) continue
-    out.push({ table, detail })
+    out.push(covering === null ? { table, detail } : { table, detail, index: covering[1]! })
   }
   return out
 }

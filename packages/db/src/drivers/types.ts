@@ -29,6 +29,8 @@ export interface Session {
 export interface FullScan {
   table: string
   detail: string
+  /** SQLite `SCAN t USING COVERING INDEX i`: a full scan of that index (not of the table). */
+  index?: string
 }
 
 export interface Plan {
