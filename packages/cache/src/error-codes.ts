@@ -17,6 +17,7 @@ export const errorCodes: {
   readonly HOTPATH_CACHE_NOT_READY: string
   readonly HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE: string
   readonly HOTPATH_CACHE_VALUE_TOO_LARGE: string
+  readonly HOTPATH_CACHE_LOCK_UNAVAILABLE: string
 } = {
   HOTPATH_CACHE_INVALID_OPTION:
     'a bad option of createCache, set, getOrSet, wrap, ctx.setTtl or createIdempotencyStore; bad tags; a non-function factory',
@@ -36,6 +37,8 @@ export const errorCodes: {
   HOTPATH_CACHE_PEER_MISSING:
     'l2 / bus `{ redisUrl }` without @redis/client installed (hotpath:cache:l2:error / bus error only)',
   HOTPATH_CACHE_NOT_READY: 'ready(): L2 or the bus did not connect within connectTimeout',
+  HOTPATH_CACHE_LOCK_UNAVAILABLE:
+    "getOrSet({ lock: true }) with lockFallback 'fail' when the lock cannot be taken (L2 failed or the wait passed lockTtl)",
   HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE:
     'idempotency begin() while L2 times out, the breaker is open or Redis is down (fail closed)',
   HOTPATH_CACHE_VALUE_TOO_LARGE:

@@ -83,6 +83,23 @@ export class FactoryTimeoutError extends CacheError {
   }
 }
 
+/** getOrSet({ lock: true }) with lockFallback 'fail' could not take the lock (L2 failed or the wait timed out). */
+export class LockUnavailableError extends CacheError {
+  constructor(key: string, cause: unknown) {
+    super(
+      'HOTPATH_CACHE_LOCK_UNAVAILABLE',
+      `the lock of key ${describe(key)} could not be taken (lockFallback 'fail')`,
+      {
+        cause,
+        details: { key },
+      },
+    )
+  }
+  static {
+    nameErrorClass(LockUnavailableError, 'LockUnavailableError')
+  }
+}
+
 /** The factory of getOrSet threw or rejected with null / undefined (the thrown value is `details.thrown`). */
 export class FactoryNullishThrowError extends CacheError {
   constructor(key: string, thrown: null | undefined) {

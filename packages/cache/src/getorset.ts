@@ -4,7 +4,12 @@ import { isDeepStrictEqual } from 'node:util'
 import type { LayeredCache } from './cache.ts'
 import { type CacheFactoryEvent, factoryChannel, getChannel } from './channels.ts'
 import type { Envelope } from './codec.ts'
-import { CacheClosedError, FactoryNullishThrowError, FactoryTimeoutError } from './errors.ts'
+import {
+  CacheClosedError,
+  FactoryNullishThrowError,
+  FactoryTimeoutError,
+  LockUnavailableError,
+} from './errors.ts'
 import type { Wrapped } from './l1.ts'
 import { accept, readL2, toWrapped } from './l2/read.ts'
 import { requirePositive } from './options.ts'
@@ -61,6 +66,8 @@ export class Producer {
   readonly #cancelled = new Set<string>()
   #lockSeq = 0
   #closed = false
+  /** Key -> clock.now() of the last factory failure while a stale value was there (grace backoff). */
+  readonly #failedAt = new Map<string, number>()
 
   constructor(cache: LayeredCache) {
     this.#c = cache
@@ -82,6 +89,10 @@ export class Producer {
           this.#publishGet(key, 'hit', 'l1')
         } else {
           this.#publishGet(key, 'stale', 'l1')
+          if (this.#failedAt.size > 0 && this.#backingOff(key)) {
+            c.staleServed++
+            return Promise.resolve(prev.value)
+          }
           if (call.softTimeout !== undefined && !this.#refreshing.has(key)) {
             // Wait up to softTimeout for a fresh value, then fall back to the stale one.
             return this.#flight(key, () => this.#produce(key, factory, call, prev, prev))
@@ -130,6 +141,10 @@ export class Producer {
         }
         const e = toWrapped(c, env)
         this.#publishGet(key, 'stale', 'l2')
+        if (this.#failedAt.size > 0 && this.#backingOff(key)) {
+          c.staleServed++
+          return env.value
+        }
         if (call.softTimeout !== undefined) return this.#produce(key, factory, call, e, e)
         c.staleServed++
         this.#background(key, factory, call, e)
@@ -139,6 +154,30 @@ export class Producer {
     c.misses++
     this.#publishGet(key, 'miss', 'none')
     return this.#produce(key, factory, call, undefined, prev)
+  }
+
+  /** Whether the factory of `key` failed (with a stale value there) less than graceBackoff ago. */
+  #backingOff(key: string): boolean {
+    const at = this.#failedAt.get(key)
+    if (at === undefined) return false
+    if (this.#c.clock.now() - at < this.#c.o.graceBackoff) return true
+    this.#failedAt.delete(key)
+    return false
+  }
+
+  #noteFailure(key: string): void {
+    const failed = this.#failedAt
+    const now = this.#c.clock.now()
+    failed.delete(key)
+    failed.set(key, now)
+    if (failed.size > 10_000) {
+      // bounded: drop the oldest (insertion order = failure order)
+      const limit = now - this.#c.o.graceBackoff
+      for (const [k, at] of failed) {
+        if (at >= limit && failed.size <= 10_000) break
+        failed.delete(k)
+      }
+    }
   }
 
   /** Refreshes in the background unless a refresh of `key` is already running. */
@@ -247,6 +286,7 @@ export class Producer {
       }
       token = r.token
     }
+    const watchdog = token === undefined ? undefined : this.#watch(key, token)
     try {
       const ctx = new Context(key, stale)
       // The value is as old as the moment the factory started: a tag invalidation or clear() that
@@ -259,12 +299,16 @@ export class Producer {
       try {
         value = await factory(ctx)
       } catch (thrown) {
+        if (watchdog !== undefined) clearInterval(watchdog)
         this.factoryErrors++
+        if (stale !== undefined) this.#noteFailure(key)
         // `throw undefined` would reach callers as a bare undefined: give them a coded error instead.
         const error = thrown ?? new FactoryNullishThrowError(key, thrown as null | undefined)
         this.#publishFactory(key, clock.now() - started, error)
         throw error
       }
+      if (watchdog !== undefined) clearInterval(watchdog)
+      if (this.#failedAt.size > 0) this.#failedAt.delete(key)
       this.#publishFactory(key, clock.now() - started, undefined)
       let written: Promise<void> | undefined
       if (!ctx.skipped && value !== undefined && !c.closed && !this.#cancelled.has(key)) {
@@ -281,8 +325,33 @@ export class Producer {
       }
       return value
     } finally {
+      if (watchdog !== undefined) clearInterval(watchdog)
       if (token !== undefined) this.#release(key, token)()
     }
+  }
+
+  /**
+   * Renews the lock every lockTtl / 3 while the factory runs (compare-and-expire: a lock that is no
+   * longer ours is never extended, and renewal stops).
+   */
+  #watch(key: string, token: string): NodeJS.Timeout | undefined {
+    const c = this.#c
+    const l2 = c.l2!
+    if (l2.renewIfEquals === undefined) return undefined
+    const lockKey = c.lockKey(key)
+    const ttl = c.o.lockTtl
+    const timer = setInterval(
+      () => {
+        c.guard
+          .call('lock', () => l2.renewIfEquals!(lockKey, token, ttl))
+          .then((ours) => {
+            if (!ours) clearInterval(timer)
+          }, noop)
+      },
+      Math.max(1, ttl / 3),
+    )
+    timer.unref()
+    return timer
   }
 
   #release(key: string, token: string): () => void {
@@ -307,21 +376,39 @@ export class Producer {
     return Math.max(a.min, Math.min(a.max, prevTtl / 2))
   }
 
-  /** Takes the distributed lock, or waits for the holder's value; `{}` means: run the factory unlocked. */
+  /**
+   * Takes the distributed lock, or waits for the holder's value (as long as the holder holds the lock: it
+   * renews it while its factory runs). When L2 fails, lockFallback decides: `{}` means run unlocked.
+   */
   async #lockOrWait(key: string): Promise<{ token?: string; found?: Envelope }> {
     const c = this.#c
     const l2 = c.l2!
     const lockKey = c.lockKey(key)
     const token = `${c.instanceId}:${++this.#lockSeq}`
-    const lockTtl = c.o.lockTtl
-    const deadline = c.clock.now() + lockTtl
+    const { lockTtl, lockFallback: policy, lockPollInterval } = c.o
     let waited = false
+    /** Since when L2 keeps failing on the lock path (reset by any answer). */
+    let failingSince: number | undefined
+    /** Whether to try again after an L2 failure; else the fallback policy applies (throws for 'fail'). */
+    const retry = async (error: unknown): Promise<boolean> => {
+      const now = c.clock.now()
+      failingSince ??= now
+      if (policy === 'wait' && now - failingSince < lockTtl) {
+        await sleep(lockPollInterval)
+        if (c.closed) throw new CacheClosedError(c.namespace)
+        return true
+      }
+      this.locksFallback++
+      if (policy === 'fail') throw new LockUnavailableError(key, error)
+      return false
+    }
     for (;;) {
       let acquired: boolean
       try {
         acquired = await c.guard.call('lock', () => l2.setIfAbsent!(lockKey, token, lockTtl))
-      } catch {
-        this.locksFallback++
+        failingSince = undefined
+      } catch (error) {
+        if (await retry(error)) continue
         return {}
       }
       if (acquired) {
@@ -341,22 +428,24 @@ export class Producer {
         this.locksWaited++
       }
       for (;;) {
-        if (c.clock.now() >= deadline) {
-          this.locksFallback++
-          return {}
-        }
-        await sleep(c.o.lockPollInterval)
+        await sleep(lockPollInterval)
         if (c.closed) throw new CacheClosedError(c.namespace)
         let pair: unknown[]
         try {
           pair = await c.guard.call('lock', () => l2.getMany([c.l2Key(key), lockKey]))
-        } catch {
-          this.locksFallback++
+          failingSince = undefined
+        } catch (error) {
+          if (await retry(error)) continue
           return {}
         }
         if (pair[0] != null) {
           const env = await accept(c, key, pair[0])
           if (env !== undefined && c.fresh(env)) return { found: env }
+        }
+        // Our own SET NX landed although its answer came too late (a timeout): the lock is ours.
+        if (pair[1] === token) {
+          this.locksAcquired++
+          return { token }
         }
         if (pair[1] == null) break
       }

@@ -39,6 +39,7 @@ export {
   IdempotencyUnavailableError,
   FactoryNullishThrowError,
   FactoryTimeoutError,
+  LockUnavailableError,
   InvalidKeyError,
   InvalidValueError,
   L2NotReadyError,

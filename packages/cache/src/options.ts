@@ -82,6 +82,15 @@ export interface CacheOptions {
   /** How often a lock waiter polls L2 for the value (ms). Default 20. */
   lockPollInterval?: number
   /**
+   * What getOrSet({ lock: true }) does when the lock cannot be taken because L2 fails (timeout, breaker
+   * open, Redis down) or a waiter waited lockTtl: 'run' the factory unlocked at once, 'wait' (retry every
+   * lockPollInterval up to lockTtl, then run unlocked), or 'fail' (reject with LockUnavailableError; a
+   * stale value is served instead when there is one). Counted in stats().locks.fallback. Default 'wait'.
+   */
+  lockFallback?: 'run' | 'wait' | 'fail'
+  /** While a factory keeps failing during grace, retry it at most once per this long (ms). Default 10_000. */
+  graceBackoff?: number
+  /**
    * How long invalidation timestamps (tags, clear generation) read from L2 are trusted before they are
    * read again, when no bus is connected (ms). Default 1_000. With a connected bus they are pushed.
    */
@@ -135,6 +144,8 @@ export interface ResolvedOptions {
   adaptiveTtl: AdaptiveTtlOptions | undefined
   lockTtl: number
   lockPollInterval: number
+  lockFallback: 'run' | 'wait' | 'fail'
+  graceBackoff: number
   invalidationSyncInterval: number
   clock: Clock
 }
@@ -171,6 +182,8 @@ const knownOptions: readonly string[] = [
   'adaptiveTtl',
   'lockTtl',
   'lockPollInterval',
+  'lockFallback',
+  'graceBackoff',
   'invalidationSyncInterval',
   'clock',
 ]
@@ -264,6 +277,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     adaptiveTtl,
     lockTtl: checks.positive('lockTtl', o.lockTtl, 10_000),
     lockPollInterval: checks.positive('lockPollInterval', o.lockPollInterval, 20),
+    lockFallback: checks.oneOf('lockFallback', o.lockFallback, ['run', 'wait', 'fail'] as const, 'wait'),
+    graceBackoff: checks.nonNegative('graceBackoff', o.graceBackoff, 10_000),
     invalidationSyncInterval: checks.nonNegative(
       'invalidationSyncInterval',
       o.invalidationSyncInterval,

@@ -16,5 +16,7 @@ export interface L2Backend {
   setIfAbsent?(key: string, value: string, ttlMs: number): Promise<boolean>
   /** Deletes `key` only while it still holds `token` (lock release). */
   deleteIfEquals?(key: string, token: string): Promise<void>
+  /** Sets the TTL of `key` only while it still holds `token` (lock renewal); false when it does not. */
+  renewIfEquals?(key: string, token: string, ttlMs: number): Promise<boolean>
   close(): Promise<void>
 }

@@ -26,6 +26,8 @@ const noop = (): void => {}
 
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+const RENEW_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 
 /** Reconnect with capped exponential backoff; never give up (the breaker stops calls meanwhile). */
 export function reconnectStrategy(retries: number): number {
@@ -198,6 +200,15 @@ export class RedisBackend implements L2Backend {
   async deleteIfEquals(key: string, token: string): Promise<void> {
     const c = await this.#use()
     await c.eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })
+  }
+
+  async renewIfEquals(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const c = await this.#use()
+    const r = await c.eval(RENEW_SCRIPT, {
+      keys: [key],
+      arguments: [token, String(Math.max(1, Math.ceil(ttlMs)))],
+    })
+    return r === 1
   }
 
   /** Safe at any moment: a client still being created is destroyed as soon as it exists. */
