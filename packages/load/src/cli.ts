@@ -16,7 +16,7 @@ import { parseDuration } from './units.ts'
 
 export const usage: string = `Usage:
   hotpath-load [options] <url>
-  hotpath-load compare <before.json> <after.json> [--markdown]
+  hotpath-load compare <before.json> <after.json> [--markdown] [--fail-if 'p99>+10%' ...]
 
 Load model (closed by default):
   -c, --connections <n>     connections (default 10)
@@ -241,13 +241,54 @@ async function compareCommand(argv: string[], out: CliIo['stdout']): Promise<num
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { markdown: { type: 'boolean' } },
+      options: { markdown: { type: 'boolean' }, 'fail-if': { type: 'string', multiple: true } },
     }),
   )
   if (positionals.length !== 2)
     throw new LoadUsageError('compare needs two files: compare <before.json> <after.json>')
+  const gates = (values['fail-if'] ?? []).map(parseGate)
   const [a, b] = positionals as [string, string]
   const rows = compareResults(await readResultFile(a), await readResultFile(b))
   out.write(`${formatComparison(rows, { markdown: values.markdown === true })}\n`)
-  return 0
+  if (gates.length === 0) return 0
+  let failed = 0
+  out.write('\nRegression gates\n')
+  for (const g of gates) {
+    const row = rows.find((r) => r.metric === g.metric)!
+    const change = (row.ratio - 1) * 100
+    // A change that cannot be computed (the baseline is 0) fails: a gate never passes blind.
+    const hit = !Number.isFinite(change) || (g.operator === '>' ? change > g.limit : change < g.limit)
+    if (hit) failed++
+    const shown = Number.isFinite(change)
+      ? `change ${change >= 0 ? '+' : ''}${change.toFixed(1)}%`
+      : 'no baseline'
+    out.write(`  ${hit ? 'FAIL' : 'PASS'}  ${g.expression}  (${shown})\n`)
+  }
+  return failed > 0 ? 1 : 0
+}
+
+/** Metrics of the compare table a --fail-if gate can name. */
+const gateMetrics = [
+  'rps',
+  'p50',
+  'p90',
+  'p99',
+  'p99.9',
+  'max',
+  'mean',
+  'requests',
+  'errors',
+  'error rate',
+  'bytes/s',
+]
+
+/** `p99>+10%`: fail when after/before - 1 is above +10 %; `rps<-5%`: fail when it is below -5 %. */
+function parseGate(text: string): { expression: string; metric: string; operator: '<' | '>'; limit: number } {
+  const m = /^\s*([a-z][a-z0-9. /]*?)\s*([<>])\s*([+-]?\d+(?:\.\d+)?)%\s*$/.exec(text)
+  if (!m || !gateMetrics.includes(m[1]!)) {
+    throw new LoadUsageError(
+      `invalid --fail-if "${text}": expected <metric><op><signed percent>, e.g. "p99>+10%" or "rps<-5%" (metrics: ${gateMetrics.join(', ')})`,
+    )
+  }
+  return { expression: text.trim(), metric: m[1]!, operator: m[2] as '<' | '>', limit: Number(m[3]) }
 }

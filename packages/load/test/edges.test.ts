@@ -315,3 +315,54 @@ describe('defect 6: low rates sleep instead of spinning', () => {
     }
   })
 })
+
+describe('compare --fail-if: a regression gate', () => {
+  it('exit 1 when a relative change crosses its limit, 0 otherwise, 2 for a bad expression', async () => {
+    const latency = (p99: number) => ({
+      min: 1,
+      mean: 2,
+      stdev: 1,
+      p50: 2,
+      p75: 3,
+      p90: 4,
+      p95: 5,
+      p99,
+      p99_9: p99,
+      max: p99,
+    })
+    const result = (rps: number, p99: number) => ({
+      schemaVersion: 2,
+      tool: '@hotpath/load',
+      requests: {
+        sent: 100,
+        completed: 100,
+        responses: 100,
+        ok: 100,
+        errors: 0,
+        late: 0,
+        dropped: 0,
+        cancelled: 0,
+      },
+      latency: latency(p99),
+      throughput: { rps, sendRate: rps, bytesPerSecond: 10, bytes: 100 },
+    })
+    const a = join(tmpdir(), `hotpath-load-gate-a-${process.pid}.json`)
+    const b = join(tmpdir(), `hotpath-load-gate-b-${process.pid}.json`)
+    await writeFile(a, JSON.stringify(result(1000, 10)))
+    await writeFile(b, JSON.stringify(result(980, 12)))
+    try {
+      const worse = await cli(['compare', a, b, '--fail-if', 'p99>+10%', '--fail-if', 'rps<-5%'])
+      expect(worse.stdout).toContain('FAIL  p99>+10%  (change +20.0%)')
+      expect(worse.stdout).toContain('PASS  rps<-5%  (change -2.0%)')
+      expect(worse.code).toBe(1)
+      const ok = await cli(['compare', a, b, '--fail-if', 'p99>+25%', '--fail-if', 'rps<-5%'])
+      expect(ok.code).toBe(0)
+      const bad = await cli(['compare', a, b, '--fail-if', 'p99>10'])
+      expect(bad.stderr).toContain('invalid --fail-if "p99>10"')
+      expect(bad.code).toBe(2)
+    } finally {
+      await rm(a, { force: true })
+      await rm(b, { force: true })
+    }
+  })
+})
