@@ -30,6 +30,8 @@ export interface ServerRequest {
   route?: string
   statusCode: number
   durationMs: number
+  /** `url.scheme` (Required by the semantic conventions). Default `http`. */
+  scheme?: 'http' | 'https'
 }
 
 export interface Metrics {

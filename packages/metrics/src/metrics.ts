@@ -166,7 +166,13 @@ class MetricsImpl implements Metrics {
   recordServerRequest(request: ServerRequest): void {
     if (this.closing !== undefined) return
     this.requests++
-    this.pipeline.recordServerRequest(request.method, request.route, request.statusCode, request.durationMs)
+    this.pipeline.recordServerRequest(
+      request.method,
+      request.route,
+      request.statusCode,
+      request.durationMs,
+      request.scheme === 'https' ? 'https' : 'http',
+    )
   }
 
   histogram(name: string, definition: HistogramDefinition = {}): HistogramFamily {

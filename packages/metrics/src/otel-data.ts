@@ -201,12 +201,24 @@ export const PROMETHEUS_RENAMES: Readonly<Record<string, string>> = Object.freez
   'db.client.connection.count': 'db.client.connections.usage',
 })
 
+/** Unit suffixes as the OpenTelemetry Prometheus exporter's spec (metrics/compatibility/prometheus_and_openmetrics) adds them. */
+const UNIT_SUFFIXES: Readonly<Record<string, string>> = Object.freeze({ s: 'seconds', By: 'bytes' })
+
+/** The Prometheus name of an instrument: renames, then `_seconds` / `_bytes` from its unit. */
+export function prometheusName(name: string, unit: string): string {
+  if (name === 'process.start_time') return 'process.start_time_seconds' // the Prometheus standard name
+  const renamed = PROMETHEUS_RENAMES[name] ?? name
+  const suffix = UNIT_SUFFIXES[unit]
+  if (suffix === undefined || renamed.endsWith(`.${suffix}`) || renamed.endsWith(`_${suffix}`)) return renamed
+  return `${renamed}_${suffix}`
+}
+
 export function renameForPrometheus(scopes: ScopeMetrics[]): ScopeMetrics[] {
   return scopes.map((scope) => ({
     scope: scope.scope,
     metrics: scope.metrics.map((m) => {
-      const name = PROMETHEUS_RENAMES[m.descriptor.name]
-      return name === undefined ? m : ({ ...m, descriptor: { ...m.descriptor, name } } as MetricData)
+      const name = prometheusName(m.descriptor.name, m.descriptor.unit)
+      return name === m.descriptor.name ? m : ({ ...m, descriptor: { ...m.descriptor, name } } as MetricData)
     }),
   }))
 }

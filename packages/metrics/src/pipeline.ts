@@ -190,14 +190,18 @@ export class Pipeline {
     route: string | undefined,
     statusCode: number,
     durationMs: number,
+    scheme: 'http' | 'https' = 'http',
   ): void {
     const family = this.httpServerDuration
+    // the scheme rides in the route key (https is rare behind a proxy): the 3-key fast path stays
+    const routeKey = scheme === 'https' ? `https\u0000${route ?? ''}` : route
     const series =
-      family.at3(method, route, statusCode) ??
-      family.bind([method, route, statusCode], () => {
+      family.at3(method, routeKey, statusCode) ??
+      family.bind([method, routeKey, statusCode], () => {
         const a: Attributes = {
           'http.request.method': normalizeMethod(method),
           'http.response.status_code': statusCode,
+          'url.scheme': scheme,
         }
         if (route !== undefined && route !== '') a['http.route'] = route.slice(0, 256)
         if (statusCode >= 500) a['error.type'] = String(statusCode)

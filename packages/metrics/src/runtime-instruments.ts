@@ -1,5 +1,6 @@
 // Observable gauges over the runtime sampler (semantic-convention names for Node.js, V8 and the process).
-import type { Meter } from '@opentelemetry/api'
+import { type Meter, ValueType } from '@opentelemetry/api'
+import { getHeapSpaceStatistics } from 'node:v8'
 import type { RuntimeFigures, RuntimeSampler } from './runtime.ts'
 
 export function registerRuntimeInstruments(meter: Meter, sampler: RuntimeSampler): void {
@@ -25,6 +26,41 @@ export function registerRuntimeInstruments(meter: Meter, sampler: RuntimeSampler
   gauge('nodejs.eventloop.utilization', 'Event loop utilization', '1', (f) => f.eventLoopUtilization)
   gauge('process.cpu.utilization', 'CPU time / (wall time x CPUs)', '1', (f) => f.cpuUtilizationAllCores)
   gauge('process.memory.usage', 'Resident set size', 'By', (f) => f.rssBytes)
-  gauge('v8js.memory.heap.used', 'V8 heap used', 'By', (f) => f.heapUsedBytes)
-  gauge('v8js.memory.heap.limit', 'V8 heap size limit', 'By', (f) => f.heapLimitBytes)
+  // v8js.memory.heap.*: one point per heap space (v8js.heap.space.name is Required)
+  const used = meter.createObservableGauge('v8js.memory.heap.used', {
+    description: 'Heap memory used, by V8 heap space',
+    unit: 'By',
+  })
+  const limit = meter.createObservableGauge('v8js.memory.heap.limit', {
+    description: 'Heap memory pre-allocated (space size), by V8 heap space',
+    unit: 'By',
+  })
+  meter.addBatchObservableCallback(
+    (result) => {
+      for (const space of getHeapSpaceStatistics()) {
+        const attributes = { 'v8js.heap.space.name': space.space_name }
+        result.observe(used, space.space_used_size, attributes)
+        result.observe(limit, space.space_size, attributes)
+      }
+    },
+    [used, limit],
+  )
+  const startSeconds = (performance.timeOrigin + 0) / 1000
+  meter
+    .createObservableGauge('process.start_time', {
+      description: 'Start time of the process since the Unix epoch',
+      unit: 's',
+    })
+    .addCallback((result) => result.observe(startSeconds))
+  meter
+    .createObservableCounter('process.cpu.time', {
+      description: 'CPU time of the process by mode',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+    })
+    .addCallback((result) => {
+      const cpu = process.cpuUsage()
+      result.observe(cpu.user / 1e6, { 'cpu.mode': 'user' })
+      result.observe(cpu.system / 1e6, { 'cpu.mode': 'system' })
+    })
 }

@@ -83,7 +83,7 @@ describe('cluster mode with real node:cluster workers', () => {
     const all = samples(text)
     // events add up across workers
     const count = all.find(
-      (x) => x.name === 'http_server_request_duration_count' && x.labels.http_route === '/orders/:id',
+      (x) => x.name === 'http_server_request_duration_seconds_count' && x.labels.http_route === '/orders/:id',
     )
     expect(count?.value).toBe(1000)
     expect(count?.labels.worker).toBeUndefined()
@@ -97,7 +97,7 @@ describe('cluster mode with real node:cluster workers', () => {
       [String(w1.id), 10],
       [String(w2.id), 20],
     ])
-    const rss = all.filter((x) => x.name === 'process_memory_usage')
+    const rss = all.filter((x) => x.name === 'process_memory_usage_bytes')
     expect(new Set(rss.map((x) => x.labels.worker))).toEqual(
       new Set(['primary', String(w1.id), String(w2.id)]),
     )
@@ -138,7 +138,7 @@ describe('cluster mode with real node:cluster workers', () => {
     expect(report.processes).toBe(2)
     expect(report.routes[0]?.count).toBe(3)
     const text = await metrics.text()
-    expect(samples(text).find((x) => x.name === 'http_server_request_duration_count')?.value).toBe(3)
+    expect(samples(text).find((x) => x.name === 'http_server_request_duration_seconds_count')?.value).toBe(3)
   })
 
   it('merges a child_process.fork child attached by hand', async () => {
@@ -239,7 +239,7 @@ describe("gather(): the primary's deadline per worker (fake time)", () => {
 describe('defect 1: merged cluster counters never go backwards', () => {
   const count = (text: string) =>
     samples(text).find(
-      (x) => x.name === 'http_server_request_duration_count' && x.labels.http_route === '/orders/:id',
+      (x) => x.name === 'http_server_request_duration_seconds_count' && x.labels.http_route === '/orders/:id',
     )?.value ?? 0
   const staleOf = (text: string) =>
     Object.fromEntries(

@@ -48,8 +48,8 @@ describe('dashboards/orders-api.json', () => {
     })
     ;(globalThis as { gc?: () => void }).gc?.()
     const exposed = new Set(samples(await m.text()).map((s) => s.name))
-    exposed.add('v8js_gc_duration_sum') // GC may not have run yet in this process
-    exposed.add('v8js_gc_duration_count')
+    exposed.add('v8js_gc_duration_seconds_sum') // GC may not have run yet in this process
+    exposed.add('v8js_gc_duration_seconds_count')
     const used = new Set(
       expressions((await dashboard()).panels).flatMap((e) =>
         [...e.matchAll(/\b([a-z][a-z0-9_]+)(?=\{)/g)].map((x) => x[1] as string),

@@ -42,7 +42,7 @@ describe('@hotpath/metrics/fastify', () => {
       expect((await server.inject({ url: '/boom' })).statusCode).toBe(500)
       expect((await server.inject({ url: '/nope/789' })).statusCode).toBe(404)
       const text = await m.text()
-      const counts = samples(text).filter((x) => x.name === 'http_server_request_duration_count')
+      const counts = samples(text).filter((x) => x.name === 'http_server_request_duration_seconds_count')
       expect(counts.find((x) => x.labels.http_route === '/orders/:id')?.value).toBe(2)
       expect(counts.find((x) => x.labels.http_route === '/boom')?.labels.error_type).toBe('500')
       const notFound = counts.find((x) => x.labels.http_response_status_code === '404')
@@ -64,7 +64,7 @@ describe('@hotpath/metrics/fastify', () => {
       await server.inject({ url: '/orders/1' })
       const res = await server.inject({ url: '/metrics' })
       expect(res.statusCode).toBe(200)
-      expect(res.body).toContain('http_server_request_duration_bucket')
+      expect(res.body).toContain('http_server_request_duration_seconds_bucket')
     } finally {
       await server.close()
     }

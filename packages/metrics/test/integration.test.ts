@@ -65,13 +65,13 @@ describe('real cache, http and db through the channels', () => {
     for (const name of [
       'hotpath_cache_operations_total',
       'hotpath_cache_entries',
-      'http_client_request_duration_bucket',
-      'db_client_operation_duration_bucket',
-      'db_client_connection_wait_time_bucket',
-      'db_client_connection_use_time_bucket',
+      'http_client_request_duration_seconds_bucket',
+      'db_client_operation_duration_seconds_bucket',
+      'db_client_connection_wait_time_seconds_bucket',
+      'db_client_connection_use_time_seconds_bucket',
       'db_client_connections_usage',
-      'nodejs_eventloop_delay_p99',
-      'process_memory_usage',
+      'nodejs_eventloop_delay_p99_seconds',
+      'process_memory_usage_bytes',
     ]) {
       expect(names, name).toContain(name)
     }
@@ -114,7 +114,8 @@ describe('real cache, http and db through the channels', () => {
       await upstream.close()
     }
     const counts = samples(await metrics.text()).filter(
-      (s) => s.name === 'http_client_request_duration_count' && s.labels.hotpath_http_client === 'cached',
+      (s) =>
+        s.name === 'http_client_request_duration_seconds_count' && s.labels.hotpath_http_client === 'cached',
     )
     const by = Object.fromEntries(counts.map((s) => [s.labels.hotpath_http_cache, s.value]))
     expect(by.miss).toBe(1)
@@ -135,7 +136,7 @@ describe('real cache, http and db through the channels', () => {
       await db.execute('INSERT INTO t VALUES ($1, $2)', [1, 'x'])
       await db.query('SELECT v FROM t WHERE id = $1', [1])
       const text = await metrics.text()
-      const ops = samples(text).filter((s) => s.name === 'db_client_operation_duration_count')
+      const ops = samples(text).filter((s) => s.name === 'db_client_operation_duration_seconds_count')
       expect(
         ops.some((s) => s.labels.db_system_name === 'postgresql' && s.labels.db_operation_name === 'SELECT'),
       ).toBe(true)

@@ -60,14 +60,14 @@ describe('instrument(): contract payloads on the real channels', () => {
     httpRequest(12, { statusCode: undefined, error: { code: 'UND_ERR_CONNECT_TIMEOUT', message: 'x' } })
     const text = await m.text()
     const all = samples(text)
-    const counts = all.filter((x) => x.name === 'http_client_request_duration_count')
+    const counts = all.filter((x) => x.name === 'http_client_request_duration_seconds_count')
     expect(counts.reduce((a, b) => a + b.value, 0)).toBe(4)
     const sum = all
-      .filter((x) => x.name === 'http_client_request_duration_sum')
+      .filter((x) => x.name === 'http_client_request_duration_seconds_sum')
       .reduce((a, b) => a + b.value, 0)
     expect(sum).toBeCloseTo(0.345, 6)
     const les = new Set(
-      all.filter((x) => x.name === 'http_client_request_duration_bucket').map((x) => x.labels.le),
+      all.filter((x) => x.name === 'http_client_request_duration_seconds_bucket').map((x) => x.labels.le),
     )
     expect([...les]).toEqual([
       '0.005',
@@ -104,7 +104,7 @@ describe('instrument(): contract payloads on the real channels', () => {
       operation: 'INSERT',
     })
     const text = await m.text()
-    const counts = samples(text).filter((x) => x.name === 'db_client_operation_duration_count')
+    const counts = samples(text).filter((x) => x.name === 'db_client_operation_duration_seconds_count')
     expect(counts).toHaveLength(3)
     const pg = counts.filter((x) => x.labels.db_system_name === 'postgresql')
     expect(pg.map((x) => x.labels.db_query_summary)).toEqual(['SELECT orders', 'SELECT orders'])
@@ -113,7 +113,7 @@ describe('instrument(): contract payloads on the real channels', () => {
     expect(text).not.toContain('where id')
     const les = new Set(
       samples(text)
-        .filter((x) => x.name === 'db_client_operation_duration_bucket')
+        .filter((x) => x.name === 'db_client_operation_duration_seconds_bucket')
         .map((x) => x.labels.le),
     )
     expect([...les]).toEqual(['0.001', '0.005', '0.01', '0.05', '0.1', '0.5', '1', '5', '10', '+Inf'])
@@ -126,10 +126,13 @@ describe('instrument(): contract payloads on the real channels', () => {
     ch.poolRelease.publish({ pool: 'main', useMs: 20 })
     ch.poolTimeout.publish({ pool: 'main', waitMs: 1000, pending: 7 })
     const all = samples(await m.text())
-    expect(all.find((x) => x.name === 'db_client_connection_wait_time_count')?.value).toBe(2)
-    expect(all.find((x) => x.name === 'db_client_connection_wait_time_sum')?.value).toBeCloseTo(0.01, 9)
+    expect(all.find((x) => x.name === 'db_client_connection_wait_time_seconds_count')?.value).toBe(2)
+    expect(all.find((x) => x.name === 'db_client_connection_wait_time_seconds_sum')?.value).toBeCloseTo(
+      0.01,
+      9,
+    )
     expect(
-      all.find((x) => x.name === 'db_client_connection_use_time_count')?.labels
+      all.find((x) => x.name === 'db_client_connection_use_time_seconds_count')?.labels
         .db_client_connection_pool_name,
     ).toBe('main')
     expect(all.find((x) => x.name === 'db_client_connection_timeouts_total')?.value).toBe(1)
@@ -163,10 +166,9 @@ describe('instrument(): contract payloads on the real channels', () => {
     expect(
       all.find((x) => x.name === 'hotpath_http_client_breaker_transitions_total')?.labels.server_address,
     ).toBe('api.internal')
-    expect(all.find((x) => x.name === 'hotpath_http_client_ratelimit_wait_time_sum')?.value).toBeCloseTo(
-      0.25,
-      9,
-    )
+    expect(
+      all.find((x) => x.name === 'hotpath_http_client_ratelimit_wait_time_seconds_sum')?.value,
+    ).toBeCloseTo(0.25, 9)
     expect(all.find((x) => x.name === 'hotpath_db_pool_leaks_total')?.value).toBe(1)
     expect(all.find((x) => x.name === 'hotpath_db_pool_errors_total')?.value).toBe(1)
     expect(text).not.toContain('secret')
@@ -178,7 +180,7 @@ describe('instrument(): contract payloads on the real channels', () => {
     httpRequest(5)
     cacheGet('c', 'hit', 'l1')
     const text = await m.text()
-    expect(text).not.toContain('http_client_request_duration_count')
+    expect(text).not.toContain('http_client_request_duration_seconds_count')
     expect(text).toContain('hotpath_cache_operations_total')
   })
 
@@ -212,7 +214,9 @@ describe('bounded cardinality', () => {
     m.recordServerRequest({ method: 'GET', route: '/orders/:id', statusCode: 200, durationMs: 1 })
     m.recordServerRequest({ method: 'get', route: '/orders/:id', statusCode: 200, durationMs: 1 })
     m.recordServerRequest({ method: 'BREW', route: '/orders/:id', statusCode: 500, durationMs: 1 })
-    const counts = samples(await m.text()).filter((x) => x.name === 'http_server_request_duration_count')
+    const counts = samples(await m.text()).filter(
+      (x) => x.name === 'http_server_request_duration_seconds_count',
+    )
     expect(counts.find((x) => x.labels.http_request_method === 'GET')?.value).toBe(2)
     const other = counts.find((x) => x.labels.http_request_method === '_OTHER')
     expect(other?.labels.error_type).toBe('500')
@@ -295,10 +299,10 @@ describe('custom pre-aggregated instruments', () => {
     h.record(5, { queue: 'b', kind: 'x' })
     m.counter('app.jobs').add(3, { queue: 'a' })
     const all = samples(await m.text())
-    const counts = all.filter((x) => x.name === 'app_job_duration_count')
+    const counts = all.filter((x) => x.name === 'app_job_duration_seconds_count')
     expect(counts.find((x) => x.labels.queue === 'a')?.value).toBe(2)
     const buckets = all
-      .filter((x) => x.name === 'app_job_duration_bucket' && x.labels.queue === 'a')
+      .filter((x) => x.name === 'app_job_duration_seconds_bucket' && x.labels.queue === 'a')
       .map((x) => x.value)
     expect(buckets).toEqual([1, 2, 2])
     expect(all.find((x) => x.name === 'app_jobs_total')?.value).toBe(3)

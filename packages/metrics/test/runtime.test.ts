@@ -26,21 +26,24 @@ describe('runtime metrics', () => {
     await eventually(
       async () => {
         all = samples(await m.text())
-        return (get('nodejs_eventloop_delay_max') ?? 0) >= 0.04
+        return (get('nodejs_eventloop_delay_max_seconds') ?? 0) >= 0.04
       },
       { what: 'the blocked loop in nodejs.eventloop.delay.max' },
     )
-    const p99 = get('nodejs_eventloop_delay_p99') as number
-    const max = get('nodejs_eventloop_delay_max') as number
+    const p99 = get('nodejs_eventloop_delay_p99_seconds') as number
+    const max = get('nodejs_eventloop_delay_max_seconds') as number
     expect(p99).toBeGreaterThan(0)
     expect(p99).toBeLessThan(10) // seconds, not nanoseconds or milliseconds
     expect(max).toBeGreaterThanOrEqual(p99)
     expect(get('nodejs_eventloop_utilization')).toBeGreaterThanOrEqual(0)
     expect(get('nodejs_eventloop_utilization')).toBeLessThanOrEqual(1)
     expect(get('process_cpu_utilization')).toBeGreaterThanOrEqual(0)
-    expect(get('process_memory_usage')).toBeGreaterThan(10_000_000)
-    expect(get('v8js_memory_heap_used')).toBeGreaterThan(1_000_000)
-    expect(get('v8js_memory_heap_limit')).toBeGreaterThan(get('v8js_memory_heap_used') as number)
+    expect(get('process_memory_usage_bytes')).toBeGreaterThan(10_000_000)
+    // one point per heap space (v8js.heap.space.name)
+    const space = (name: string) =>
+      all.find((s) => s.name === name && s.labels.v8js_heap_space_name === 'old_space')?.value ?? 0
+    expect(space('v8js_memory_heap_used_bytes')).toBeGreaterThan(100_000)
+    expect(space('v8js_memory_heap_limit_bytes')).toBeGreaterThanOrEqual(space('v8js_memory_heap_used_bytes'))
   })
 
   it('records GC pauses in v8js.gc.duration by type', async () => {
@@ -56,7 +59,7 @@ describe('runtime metrics', () => {
     // GC entries reach the observer asynchronously
     await eventually(
       async () => {
-        counts = samples(await m.text()).filter((s) => s.name === 'v8js_gc_duration_count')
+        counts = samples(await m.text()).filter((s) => s.name === 'v8js_gc_duration_seconds_count')
         return counts.some((s) => s.labels.v8js_gc_type === 'minor')
       },
       { what: 'a minor GC in v8js.gc.duration' },
@@ -80,7 +83,7 @@ describe('runtime metrics', () => {
     })
     metrics.recordServerRequest({ method: 'GET', route: '/', statusCode: 200, durationMs: 1 })
     const text = await metrics.text()
-    expect(text).toContain('orders_http_server_request_duration_count{')
+    expect(text).toContain('orders_http_server_request_duration_seconds_count{')
     expect(text).not.toContain('otel_scope_name')
     expect(text).not.toContain('target_info')
   })
