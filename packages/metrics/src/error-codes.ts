@@ -6,11 +6,14 @@ export const errorCodes: {
   readonly HOTPATH_METRICS_INVALID_OPTION: string
   readonly HOTPATH_METRICS_CLOSED: string
   readonly HOTPATH_METRICS_NOT_OBSERVABLE: string
+  readonly HOTPATH_METRICS_OTLP_MISSING: string
 } = {
   HOTPATH_METRICS_INVALID_OPTION:
     'a bad option to createMetrics, instrument, report, histogram, counter, attachWorker or the Fastify plugin',
   HOTPATH_METRICS_CLOSED: 'work asked of a metrics instance after close()',
   HOTPATH_METRICS_NOT_OBSERVABLE: 'observe(x) on something without stats() returning a known kind',
+  HOTPATH_METRICS_OTLP_MISSING:
+    'otlp is configured but the optional peer @opentelemetry/exporter-metrics-otlp-http is not installed',
 } satisfies ErrorRegistry
 
 /** A code @hotpath/metrics throws. */

@@ -36,3 +36,18 @@ export class MetricsObserveError extends HotpathError {
     nameErrorClass(MetricsObserveError, 'MetricsObserveError')
   }
 }
+
+/** `otlp` is configured but the optional peer `@opentelemetry/exporter-metrics-otlp-http` is not installed. */
+export class OtlpExporterMissingError extends HotpathError {
+  declare readonly code: 'HOTPATH_METRICS_OTLP_MISSING'
+  constructor(packageName: string, cause?: unknown) {
+    super(
+      'HOTPATH_METRICS_OTLP_MISSING' satisfies MetricsErrorCode,
+      `the otlp option needs the optional peer dependency ${packageName}: install it (pnpm add ${packageName})`,
+      { cause, details: { package: packageName } },
+    )
+  }
+  static {
+    nameErrorClass(OtlpExporterMissingError, 'OtlpExporterMissingError')
+  }
+}

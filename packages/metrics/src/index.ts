@@ -3,7 +3,7 @@ export { DB_DURATION_BUCKETS, GC_DURATION_BUCKETS, HTTP_DURATION_BUCKETS } from 
 export type { Peer } from './cluster.ts'
 export { HotpathError, type HotpathErrorOptions, InvalidOptionError, isHotpathError } from '@hotpath/core'
 export { errorCodes, type MetricsErrorCode } from './error-codes.ts'
-export { MetricsClosedError, MetricsObserveError } from './errors.ts'
+export { MetricsClosedError, MetricsObserveError, OtlpExporterMissingError } from './errors.ts'
 export {
   type Attributes,
   type AttributeValue,

@@ -2,11 +2,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Meter } from '@opentelemetry/api'
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus'
 import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources'
 import {
-  AggregationTemporality,
   type CollectionResult,
   MeterProvider,
   type MetricData,
@@ -40,6 +38,7 @@ import type {
   ServerRequest,
 } from './api.ts'
 import { SlowQueryFindings } from './findings.ts'
+import { LazyOtlpExporter } from './otlp.ts'
 import { subtractFamilies, subtractQueries, WindowRing } from './window.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
 import { RuntimeSampler } from './runtime.ts'
@@ -98,12 +97,7 @@ class MetricsImpl implements Metrics {
     if (options.otlp !== undefined) {
       readers.push(
         new PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter({
-            url: options.otlp.url,
-            headers: options.otlp.headers,
-            timeoutMillis: options.otlp.timeout,
-            temporalityPreference: AggregationTemporality.CUMULATIVE,
-          }),
+          exporter: new LazyOtlpExporter(options.otlp),
           exportIntervalMillis: options.otlp.interval,
           exportTimeoutMillis: options.otlp.timeout,
           metricProducers: [producer],
