@@ -108,8 +108,8 @@ describe('orders-api (optimized, SQLite)', () => {
 
   it('exposes Prometheus metrics and a performance report', async () => {
     const text = await (await fetch(`${app.origin}/metrics`)).text()
-    expect(text).toContain('http_server_request_duration_bucket')
-    expect(text).toContain('db_client_operation_duration_bucket')
+    expect(text).toContain('http_server_request_duration_seconds_bucket')
+    expect(text).toContain('db_client_operation_duration_seconds_bucket')
     const report = (await (await fetch(`${app.origin}/debug/performance`)).json()) as PerformanceReport
     expect(report.routes.map((r) => r.route)).toContain('/orders/:id')
     expect(Array.isArray(report.recommendations)).toBe(true)
