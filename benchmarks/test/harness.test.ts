@@ -65,10 +65,12 @@ describe('order', () => {
     for (const o of orders) expect([...o].sort()).toEqual([...names].sort())
     // No contender keeps the same predecessor in every round (what a rotation would do).
     const predecessors = new Map<string, Set<string>>()
-    for (const o of orders)
-      o.forEach((n, i) =>
-        (predecessors.get(n) ?? predecessors.set(n, new Set()).get(n)!).add(o[i - 1] ?? '-'),
-      )
+    for (const o of orders) {
+      o.forEach((n, i) => {
+        if (!predecessors.has(n)) predecessors.set(n, new Set())
+        predecessors.get(n)!.add(o[i - 1] ?? '-')
+      })
+    }
     expect([...predecessors.values()].every((s) => s.size > 1)).toBe(true)
     expect(roundOrders(names, 8, 42)).toEqual(orders)
     expect(roundOrders(names, 8, 43)).not.toEqual(orders)
