@@ -50,7 +50,7 @@ export interface UpstreamReport extends LatencyFigures {
 export interface CacheReport {
   /** The cache's name; `http:<client>` for an HTTP client's response cache. */
   name: string
-  /** `cache`: a @hotpath/cache (hotpath:cache:get); `http`: an HTTP client's cache (hotpath:http:request outcomes). */
+  /** `cache`: a hotpath cache (from hotpath:cache:get); `http`: an HTTP client response cache (from hotpath:http:request outcomes). */
   kind: 'cache' | 'http'
   lookups: number
   hits: number

@@ -63,6 +63,7 @@ describe('defect 5: the dashboard against a real Prometheus', () => {
     let server: Server | undefined
     let prometheus: ChildProcess | undefined
     let running = true
+    let traffic: Promise<void> | undefined
     try {
       server = createServer((req, res) => {
         const started = performance.now()
@@ -106,7 +107,7 @@ describe('defect 5: the dashboard against a real Prometheus', () => {
       const target = `127.0.0.1:${(server.address() as AddressInfo).port}`
 
       // healthy traffic: reads, writes, cached upstream calls, garbage for GC
-      const traffic = (async () => {
+      traffic = (async () => {
         let i = 0
         while (running) {
           i++
@@ -188,8 +189,13 @@ describe('defect 5: the dashboard against a real Prometheus', () => {
       expect(ratio.length).toBeGreaterThan(0)
     } finally {
       running = false
+      await traffic
+      const exited =
+        prometheus && prometheus.exitCode === null
+          ? new Promise((r) => prometheus?.once('exit', r))
+          : undefined
       prometheus?.kill('SIGTERM')
-      await new Promise((r) => setTimeout(r, 100))
+      await exited
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
       await rates.close()
       await db.close()
