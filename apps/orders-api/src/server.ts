@@ -12,6 +12,10 @@ import { startUpstream } from './upstream.ts'
 const env = readEnvOrExit()
 
 if (env.workers > 1 && cluster.isPrimary) {
+  // The kernel hands connections to the workers (they share the listening socket). With the default
+  // round-robin the primary accepts and passes each socket to a worker: one passed to a worker that was just
+  // SIGKILLed (its exit not yet seen) hangs forever with 0 bytes. Shared accept never picks a dead worker.
+  cluster.schedulingPolicy = cluster.SCHED_NONE
   // The primary merges the workers' metrics (over IPC) and serves them on its own port.
   const listening = new Set<number>()
   const bornAt = new Map<number, number>()

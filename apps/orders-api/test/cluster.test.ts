@@ -1,0 +1,98 @@
+// Supervision end to end: WORKERS=2, SIGKILL one worker, the service keeps answering and the primary re-forks.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { get } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eventually, freePort } from '@hotpath/test-helpers'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const server = new URL('../src/server.ts', import.meta.url).pathname
+
+/** One GET on a fresh connection (no keep-alive pool holding a socket to a dead worker); status or an error. */
+function getStatus(url: string, timeoutMs = 10_000): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
+    req.on('error', (error) => resolve(error.message))
+  })
+}
+
+async function getJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+    return res.ok ? ((await res.json()) as T) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+type Workers = { workers: Array<{ pid: number; listening: boolean }>; restarts: number }
+
+describe('cluster supervision', () => {
+  let child: ChildProcess | undefined
+  let dir = ''
+  afterAll(async () => {
+    // The primary leads its own process group: kill the whole tree (primary and workers), whatever state it is in.
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r))
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+      await exited
+    }
+    child?.stderr?.destroy()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('re-forks a worker killed with SIGKILL; the service keeps answering and /workers returns to 2', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'orders-refork-'))
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    child = spawn(process.execPath, [server], {
+      env: {
+        ...process.env,
+        MODE: 'optimized', // Vitest sets MODE=test in its own environment
+        WORKERS: '2',
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        SQLITE_FILE: join(dir, 'o.db'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true, // own process group, so afterAll can kill the tree
+    })
+    let stderr = ''
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const workersUrl = `http://127.0.0.1:${metricsPort}/workers`
+    const listening = (w: Workers | undefined) => w?.workers.filter((x) => x.listening) ?? []
+    await eventually(async () => listening(await getJson<Workers>(workersUrl)).length === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: `2 listening workers (server stderr: ${stderr})`,
+    })
+    const before = (await getJson<Workers>(workersUrl)) as Workers
+    expect(before.restarts).toBe(0)
+    const victim = listening(before)[0]?.pid ?? 0
+    process.kill(victim, 'SIGKILL')
+    // Every request after the kill is answered (by the survivor or the replacement), none hangs.
+    const statuses: Array<number | string> = []
+    for (let i = 0; i < 10; i++) statuses.push(await getStatus(`http://127.0.0.1:${port}/health`))
+    expect(statuses).toEqual(Array(10).fill(200))
+    await eventually(
+      async () => {
+        const now = listening(await getJson<Workers>(workersUrl))
+        return now.length === 2 && !now.some((w) => w.pid === victim)
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'a re-forked worker' },
+    )
+    const after = (await getJson<Workers>(workersUrl)) as Workers
+    expect(after.restarts).toBe(1)
+    expect(after.workers.map((w) => w.pid)).not.toContain(victim)
+    expect(stderr).toContain(`worker ${victim} died (SIGKILL)`)
+    expect(await getStatus(`http://127.0.0.1:${port}/orders/1`)).toBe(200)
+  }, 180_000) // generous: three processes start on a busy 2-core machine
+})
