@@ -1,8 +1,9 @@
 // The Fastify app: orders with their customer and a converted total (one DB read, one upstream call).
 import metricsPlugin from '@hotpath/metrics/fastify'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { sendError } from './errors.ts'
 import { registerIdempotency } from './idempotency.ts'
+import { registerReady } from './ready.ts'
 import { type Services, sqlFor } from './services.ts'
 
 interface OrderRow {
@@ -101,6 +102,18 @@ function registerErrorHandlers(app: FastifyInstance): void {
   )
 }
 
+/** W3C trace context of the incoming request, forwarded on the upstream calls made while serving it. */
+const TRACE_HEADERS = ['traceparent', 'tracestate'] as const
+
+function traceHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of TRACE_HEADERS) {
+    const value = request.headers[name]
+    if (typeof value === 'string' && value !== '') out[name] = value
+  }
+  return out
+}
+
 export function buildApp(services: Services): FastifyInstance {
   const { db, cache, http, metrics } = services
   const app = Fastify({
@@ -134,18 +147,22 @@ export function buildApp(services: Services): FastifyInstance {
      RETURNING id, customer_id, status, total_cents, currency, created_at`,
   )
 
-  async function rateToUsd(currency: string): Promise<number> {
-    const url = `/rates/${currency}`
+  async function rateToUsd(currency: string, trace: Record<string, string>): Promise<number> {
+    const path = `/rates/${currency}`
     const body = http
-      ? await (await http.request(url)).json()
-      : await (await fetch(`${services.upstreamOrigin}${url}`)).json()
+      ? await (await http.request({ path, headers: trace })).json()
+      : await (await fetch(`${services.upstreamOrigin}${path}`, { headers: trace })).json()
     return 1 / (body as { rate: number }).rate
   }
 
-  async function loadOrder(id: number, timer: DbTimer): Promise<Order | undefined> {
+  async function loadOrder(
+    id: number,
+    timer: DbTimer,
+    trace: Record<string, string>,
+  ): Promise<Order | undefined> {
     const [row] = await timer.time(() => db.query<OrderRow>(orderSql, [id]))
     if (!row) return undefined
-    const perUsd = await rateToUsd(row.currency)
+    const perUsd = await rateToUsd(row.currency, trace)
     return {
       id: row.id,
       status: row.status,
@@ -159,7 +176,9 @@ export function buildApp(services: Services): FastifyInstance {
     }
   }
 
+  // Liveness: the process serves HTTP (no dependency checked; see /ready).
   app.get('/health', async () => ({ status: 'ok', mode: services.mode, pid: process.pid }))
+  registerReady(app, services)
 
   app.get<{ Params: { id: string } }>(
     '/orders/:id',
@@ -173,13 +192,13 @@ export function buildApp(services: Services): FastifyInstance {
         ? await cache.getOrSet(
             `order:${id}`,
             async (ctx) => {
-              const found = await loadOrder(id, timer)
+              const found = await loadOrder(id, timer, traceHeaders(request))
               if (!found) ctx.skip()
               return found
             },
             { tags: [`order:${id}`] },
           )
-        : await loadOrder(id, timer)
+        : await loadOrder(id, timer, traceHeaders(request))
       reply.header('X-DB-Time', `${timer.ms.toFixed(3)}ms`)
       if (!order) return sendError(reply, 404, 'ORDERS_NOT_FOUND', `order ${id} not found`)
       return order

@@ -32,6 +32,8 @@ export interface Services {
   idempotency: IdempotencyStore<StoredResponse>
   upstreamOrigin: string
   redisConfigured: boolean
+  /** The configured Redis URL (checked by /ready). */
+  redisUrl: string | undefined
   close(): Promise<void>
 }
 
@@ -95,6 +97,7 @@ export function createServices(config: ServiceConfig): Services {
     idempotency,
     upstreamOrigin: config.upstreamOrigin,
     redisConfigured: config.redisUrl !== undefined,
+    redisUrl: config.redisUrl,
     close() {
       closed ??= (async () => {
         await http?.close()
