@@ -1,7 +1,7 @@
 // Public types of the database API.
 import type { Clock } from '@hotpath/core'
 import type { Analysis } from './analyze.ts'
-import type { DbSystem, Driver, Params, Plan, PoolSettings, Row } from './drivers/types.ts'
+import type { DbSystem, Driver, Params, PipelineStats, Plan, PoolSettings, Row } from './drivers/types.ts'
 import type { NPlusOne, QueryStats, SlowQuery } from './insight.ts'
 import type { PoolStats } from './pool.ts'
 import type { QueryCacheSetting } from './query-cache.ts'
@@ -64,6 +64,8 @@ export interface DatabaseStats {
   pools: Record<string, PoolStats>
   queries: QueryStats[]
   queryCache: { hits: number; misses: number }
+  /** PostgreSQL auto-pipelining counters (absent on SQLite). */
+  pipeline?: PipelineStats
 }
 
 export interface Database {

@@ -493,6 +493,7 @@ class DatabaseImpl implements Database {
       pools: this.driver.pools(),
       queries: this.insight.queries(),
       queryCache: { hits: this.cache.hits - this.cache.misses, misses: this.cache.misses },
+      ...(this.driver.pipelineStats === undefined ? {} : { pipeline: this.driver.pipelineStats() }),
     }
   }
 

@@ -13,7 +13,16 @@ export type {
 } from './database-types.ts'
 export { type PostgresOptions, postgres } from './drivers/postgres.ts'
 export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions, sqlite } from './drivers/sqlite.ts'
-export type { DbSystem, Driver, ExecResult, Params, Plan, PoolSettings, Row } from './drivers/types.ts'
+export type {
+  DbSystem,
+  Driver,
+  ExecResult,
+  Params,
+  PipelineStats,
+  Plan,
+  PoolSettings,
+  Row,
+} from './drivers/types.ts'
 export { HotpathError, InvalidOptionError, isHotpathError } from '@hotpath/core'
 export type {
   DbChannelPayloads,

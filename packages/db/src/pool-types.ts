@@ -54,6 +54,8 @@ export interface Pool<T> {
   ): void
   /** Synchronous fast path: a lease on an idle resource, or undefined (never waits, never validates). */
   tryAcquire(): Lease<T> | undefined
+  /** True when no resource is idle and no more can be created (size + creating >= max): a new acquire waits. */
+  saturated(): boolean
   /**
    * Runs a synchronous `fn(resource, a, b)` on an idle resource and returns its result, or returns `busy`
    * when no idle resource is ready (never waits, never allocates a lease). The resource goes back (to the

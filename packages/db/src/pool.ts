@@ -239,6 +239,10 @@ class ResourcePool<T> implements Pool<T> {
     this.borrow(onLease, onError, options)
   }
 
+  saturated(): boolean {
+    return this.idle.length === 0 && this.used + this.creating >= this.o.max
+  }
+
   tryAcquire(): Lease<T> | undefined {
     if (this.closed) return undefined
     const t = this.clock.now()

@@ -6,7 +6,7 @@ import { AbortedError, QueryError, transactionFinished } from '../errors.ts'
 import { fingerprint, type SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
 import { isConnectionError, mapPgError } from './pg-errors.ts'
-import { PipelineQuery } from './pg-pipeline.ts'
+import { AutoPipelineQuery, PipelineQuery, type PipelinedStatement } from './pg-pipeline.ts'
 import {
   loadPg,
   type PgCallback,
@@ -21,6 +21,7 @@ import type {
   ExecResult,
   FullScan,
   Params,
+  PipelineStats,
   Plan,
   Session,
   Statement,
@@ -33,7 +34,25 @@ export interface ResolvedPostgresOptions {
   prepare: boolean
   applicationName: string
   client: Record<string, unknown>
+  /** Auto-pipelining depth; 0 turns it off. */
+  pipelineDepth: number
 }
+
+/** A read waiting in the auto-pipeline queue (or sent in a pipeline and not yet answered). */
+interface Queued {
+  sql: string
+  params: unknown[]
+  info: SqlInfo
+  resolve: (result: ExecResult | Promise<ExecResult>) => void
+  reject: (error: unknown) => void
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+  state: 'queued' | 'sent' | 'done'
+}
+
+const DEPTH_BUCKETS = ['1', '2-3', '4-7', '8-15', '16-31', '32+'] as const
+const depthBucket = (n: number): (typeof DEPTH_BUCKETS)[number] =>
+  DEPTH_BUCKETS[Math.min(DEPTH_BUCKETS.length - 1, 31 - Math.clz32(n))]!
 
 /** A pooled connection: the pg Client plus what it is busy with (for the stuck-query sweep). */
 interface Conn {
@@ -100,9 +119,23 @@ export class PostgresInstance implements DriverInstance {
   private pg: PgModule | undefined
   private readonly clock: Clock
   private readonly config: Record<string, unknown>
+  private readonly maxDepth: number
+  private readonly queue: Queued[] = []
+  /** Leases asked for on behalf of the queue and not yet lent. */
+  private requested = 0
+  private readonly pstats: PipelineStats
 
   constructor(o: ResolvedPostgresOptions, ctx: DriverContext) {
     this.prepare = o.prepare
+    this.maxDepth = o.pipelineDepth
+    this.pstats = {
+      enabled: o.pipelineDepth > 0,
+      maxDepth: o.pipelineDepth,
+      statements: 0,
+      flushes: 0,
+      maxDepthSeen: 0,
+      depths: Object.fromEntries(DEPTH_BUCKETS.map((b) => [b, 0])),
+    }
     this.clock = ctx.clock
     const config: Record<string, unknown> = {
       ...o.client,
@@ -231,8 +264,148 @@ export class PostgresInstance implements DriverInstance {
     else lease.release()
   }
 
+  /**
+   * A read outside a transaction. With a free connection (or room to create one) it runs at once as a
+   * prepared statement; while every connection is busy it joins the auto-pipeline queue, sent up to
+   * maxDepth at a time on the next connection that frees up.
+   */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {
-    return this.exec(sql, params, info, true, true, signal)
+    if (this.maxDepth === 0 || !Array.isArray(params) || info.multiStatement) {
+      return this.exec(sql, params, info, true, true, signal)
+    }
+    if (this.queue.length === 0) {
+      const lease = this.pool.tryAcquire()
+      if (lease !== undefined) {
+        return new Promise((resolve, reject) =>
+          this.execOn(lease, sql, params, info, true, true, resolve, reject, signal),
+        )
+      }
+      if (!this.pool.saturated()) return this.exec(sql, params, info, true, true, signal)
+    }
+    return this.enqueue(sql, params, info, signal)
+  }
+
+  private enqueue(
+    sql: string,
+    params: unknown[],
+    info: SqlInfo,
+    signal: AbortSignal | undefined,
+  ): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const q: Queued = { sql, params, info, resolve, reject, signal, onAbort: undefined, state: 'queued' }
+      if (signal !== undefined) {
+        q.onAbort = () => this.abortQueued(q)
+        signal.addEventListener('abort', q.onAbort, { once: true })
+      }
+      this.queue.push(q)
+      this.requestLeases()
+    })
+  }
+
+  /** One lease per maxDepth queued reads (FIFO with every other acquire of the pool). */
+  private requestLeases(): void {
+    while (this.requested * this.maxDepth < this.queue.length) {
+      this.requested++
+      this.pool.acquireThen(
+        (lease) => {
+          this.requested--
+          this.flush(lease)
+        },
+        (error) => {
+          this.requested--
+          // The oldest queued reads waited as long as this acquire did: they get its error.
+          for (const q of this.queue.splice(0, this.maxDepth)) this.settleQueued(q, error, undefined)
+        },
+      )
+    }
+  }
+
+  /**
+   * An aborted read fails at once. Queued: it leaves the queue. Sent: its answer is dropped when it comes
+   * (no pg_cancel_backend: that would cancel whichever statement of the pipeline runs at that moment).
+   */
+  private abortQueued(q: Queued): void {
+    if (q.state === 'done') return
+    if (q.state === 'queued') {
+      const i = this.queue.indexOf(q)
+      if (i !== -1) this.queue.splice(i, 1)
+    }
+    q.state = 'done'
+    q.reject(new AbortedError(this.pool.name, q.signal!.reason))
+  }
+
+  private settleQueued(q: Queued, error: unknown, result: ExecResult | undefined): void {
+    if (q.onAbort !== undefined) q.signal!.removeEventListener('abort', q.onAbort)
+    if (q.state === 'done') return
+    q.state = 'done'
+    if (error === undefined) q.resolve(result!)
+    else if (isConnectionError(error)) q.resolve(this.exec(q.sql, q.params, q.info, false, true, q.signal))
+    else q.reject(error)
+  }
+
+  /** Sends up to maxDepth queued reads on one connection in one write, a Sync after each. */
+  private flush(lease: Lease<Conn>): void {
+    const pg = this.pg!
+    const batch = this.queue.splice(0, this.maxDepth)
+    const statements: PipelinedStatement[] = []
+    const sent: Queued[] = []
+    for (const q of batch) {
+      let values: unknown[]
+      try {
+        values = q.params.map((v) => pg.utils.prepareValue(v))
+      } catch (error) {
+        const message = `Cannot bind a parameter: ${(error as Error).message}`
+        this.settleQueued(
+          q,
+          new QueryError('HOTPATH_DB_BIND', message, q.info.fingerprint, undefined, error),
+          undefined,
+        )
+        continue
+      }
+      q.state = 'sent'
+      sent.push(q)
+      statements.push({ sql: q.sql, values, done: noop })
+    }
+    const n = sent.length
+    if (n === 0) {
+      lease.release()
+      if (this.queue.length > 0) this.requestLeases()
+      return
+    }
+    const conn = lease.resource
+    const st = this.pstats
+    st.flushes++
+    st.statements += n
+    if (n > st.maxDepthSeen) st.maxDepthSeen = n
+    st.depths[depthBucket(n)]!++
+    let connError: unknown
+    let startedAt = this.clock.now()
+    conn.busySince = startedAt
+    conn.busyWith = sent[0]!.info.fingerprint
+    for (let i = 0; i < n; i++) {
+      const q = sent[i]!
+      statements[i]!.done = (error, result) => {
+        const t = this.clock.now()
+        if (result !== undefined) result.startedAt = startedAt
+        // The next statement of the pipeline starts now (and the stuck-query sweep times it from here).
+        startedAt = t
+        conn.busySince = t
+        conn.busyWith = sent[i + 1]?.info.fingerprint ?? null
+        if (error !== undefined && isConnectionError(error)) connError = error
+        this.settleQueued(q, error, result)
+      }
+    }
+    const query = new AutoPipelineQuery(statements, pg.types, conn.client, () => {
+      conn.busyWith = null
+      this.settle(lease, connError)
+      if (this.queue.length > 0) this.requestLeases()
+    })
+    ;(conn.client as unknown as { query(q: unknown): unknown }).query(query)
+  }
+
+  pipelineStats(): PipelineStats {
+    const s = this.pstats
+    return { ...s, depths: { ...s.depths } }
   }
 
   write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {

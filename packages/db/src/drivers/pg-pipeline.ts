@@ -115,3 +115,130 @@ export class PipelineQuery {
 }
 
 export type { Params }
+
+/** One statement of an auto-pipeline: its own Sync (own implicit transaction), its own callback. */
+export interface PipelinedStatement {
+  sql: string
+  values: unknown[]
+  done: (error: unknown, result?: ExecResult) => void
+}
+
+interface PgClientInternals {
+  _activeQuery: unknown
+  readyForQuery: boolean
+}
+
+/**
+ * Auto-pipelining: N autocommit statements written in one socket write, each followed by its own Sync,
+ * so an error aborts only its own statement (the server skips to the next Sync) and each statement is
+ * its own implicit transaction. pg's Client ends its active query at each ReadyForQuery; this
+ * submittable stays the active one until the last statement's ReadyForQuery arrives.
+ */
+export class AutoPipelineQuery {
+  private readonly statements: PipelinedStatement[]
+  private readonly types: PgTypes
+  private readonly client: PgClientInternals
+  private readonly onEnd: () => void
+  private fields: PgField[] = []
+  private parsers: ((value: string) => unknown)[] = []
+  private rows: Record<string, unknown>[] = []
+  /** Index of the statement whose answers arrive now. */
+  private current = 0
+  private result: ExecResult | undefined
+  private error: unknown
+  private ended = false
+
+  constructor(statements: PipelinedStatement[], types: PgTypes, client: unknown, onEnd: () => void) {
+    this.statements = statements
+    this.types = types
+    this.client = client as PgClientInternals
+    this.onEnd = onEnd
+  }
+
+  submit(connection: PgConnection): null {
+    connection.stream.cork?.()
+    try {
+      for (const s of this.statements) {
+        connection.parse({ text: s.sql, name: '', types: [] })
+        connection.bind({ portal: '', statement: '', values: s.values })
+        connection.describe({ type: 'P', name: '' })
+        connection.execute({ portal: '', rows: 0 })
+        connection.sync()
+      }
+    } finally {
+      connection.stream.uncork?.()
+    }
+    return null
+  }
+
+  handleRowDescription(msg: { fields: PgField[] }): void {
+    this.fields = msg.fields
+    this.parsers = msg.fields.map((f) => this.types.getTypeParser(f.dataTypeID, f.format || 'text'))
+  }
+
+  handleDataRow(msg: { fields: (string | null)[] }): void {
+    const row: Record<string, unknown> = {}
+    const values = msg.fields
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      row[this.fields[i]!.name] = v === null || v === undefined ? null : this.parsers[i]!(v)
+    }
+    this.rows.push(row)
+  }
+
+  handleCommandComplete(msg: { text: string }): void {
+    const m = /(\d+)$/.exec(msg.text)
+    this.result = { rows: this.rows, rowCount: m ? Number(m[1]) : this.rows.length }
+  }
+
+  handleEmptyQuery(): void {
+    this.result = { rows: [], rowCount: 0 }
+  }
+
+  handlePortalSuspended(): void {}
+
+  /** A server error (ErrorResponse) of the current statement, or a dead connection (all the rest fail). */
+  handleError(error: unknown): void {
+    if (this.ended) return
+    if (this.isServerError(error)) {
+      this.error = error
+      // pg dropped us as its active query: stay active until this statement's Sync answers.
+      this.client._activeQuery = this
+      return
+    }
+    this.ended = true
+    for (let i = this.current; i < this.statements.length; i++) this.statements[i]!.done(error)
+    this.onEnd()
+  }
+
+  private isServerError(error: unknown): boolean {
+    const e = error as { name?: unknown; code?: unknown } | null
+    return e?.name === 'error' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)
+  }
+
+  handleReadyForQuery(): void {
+    if (this.ended) return
+    const s = this.statements[this.current++]!
+    const { error, result } = this
+    this.error = undefined
+    this.result = undefined
+    this.rows = []
+    this.fields = []
+    this.parsers = []
+    const last = this.current >= this.statements.length
+    if (!last) {
+      // More statements answer after this Sync: keep pg from sending its next queued query.
+      this.client._activeQuery = this
+      this.client.readyForQuery = false
+    } else this.ended = true
+    if (error !== undefined) s.done(error)
+    else s.done(undefined, result ?? { rows: [], rowCount: 0 })
+    if (last) this.onEnd()
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
+    connection.sendCopyFail('COPY is not supported in a pipelined statement')
+  }
+
+  handleCopyData(): void {}
+}

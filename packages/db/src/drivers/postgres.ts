@@ -18,6 +18,12 @@ export interface PostgresOptions {
   prepare?: boolean
   /** application_name reported to the server. Default 'hotpath'. */
   applicationName?: string
+  /**
+   * Auto-pipelining of autocommit reads: reads arriving while no connection is free are queued and sent
+   * up to `maxDepth` per connection in one write, each with its own Sync (own implicit transaction, an
+   * error fails only its statement). Never inside `transaction()`. Default `{ maxDepth: 16 }`; `false` off.
+   */
+  pipeline?: false | { maxDepth?: number }
   /** Extra pg.ClientConfig fields (ssl, host, user, ...). */
   client?: Record<string, unknown>
 }
@@ -29,7 +35,14 @@ const POSTGRES_OPTION_KEYS: readonly string[] = [
   'prepare',
   'applicationName',
   'client',
+  'pipeline',
 ]
+
+function pipelineDepth(value: unknown): number {
+  if (value === false) return 0
+  const p = (check.object('pipeline', value, ['maxDepth']) ?? {}) as { maxDepth?: unknown }
+  return check.integer('pipeline.maxDepth', p.maxDepth, 16, 1, 1_000)
+}
 
 /** PostgreSQL driver; `pg` is an optional peer dependency loaded on first connect. */
 export function postgres(options: PostgresOptions = {}): Driver {
@@ -47,6 +60,7 @@ export function postgres(options: PostgresOptions = {}): Driver {
     prepare: check.boolean('prepare', o.prepare, true),
     applicationName: check.string('applicationName', o.applicationName, 'hotpath'),
     client: check.object('client', o.client) ?? {},
+    pipelineDepth: pipelineDepth(o.pipeline),
   }
   return {
     kind: 'hotpath-db-driver',

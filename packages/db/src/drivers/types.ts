@@ -48,6 +48,21 @@ export interface DriverContext {
   clock: Clock
 }
 
+/** Auto-pipelining of autocommit reads (PostgreSQL): what `stats().pipeline` reports. */
+export interface PipelineStats {
+  enabled: boolean
+  /** The `pipeline.maxDepth` option (0 when pipelining is off). */
+  maxDepth: number
+  /** Statements sent through the pipeline queue (each with its own Sync). */
+  statements: number
+  /** Socket writes that carried them (one per connection turn). */
+  flushes: number
+  /** The deepest write so far. */
+  maxDepthSeen: number
+  /** Writes by depth: `'1'`, `'2-3'`, `'4-7'`, `'8-15'`, `'16-31'`, `'32+'`. */
+  depths: Record<string, number>
+}
+
 export type DbSystem = 'sqlite' | 'postgresql'
 
 /** An open driver: connection pools plus the ways the database API runs statements. */
@@ -68,6 +83,8 @@ export interface DriverInstance {
   /** Resolves once every pool of the driver lent a connection within `timeout` ms (creates retried meanwhile). */
   ready(timeout: number): Promise<void>
   poolStats(): PoolStats
+  /** Auto-pipelining counters (drivers that pipeline). */
+  pipelineStats?(): PipelineStats
   pools(): Record<string, PoolStats>
   close(): Promise<void>
 }
