@@ -1,7 +1,7 @@
 // The public shape of a metrics instance.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Meter } from '@opentelemetry/api'
-import type { MeterProvider } from '@opentelemetry/sdk-metrics'
+import type { MeterProvider, MetricProducer } from '@opentelemetry/sdk-metrics'
 import type { Peer } from './cluster.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import type { Observable } from './observe.ts'
@@ -38,6 +38,12 @@ export interface Metrics {
   readonly meterProvider: MeterProvider
   /** An OpenTelemetry Meter of this provider, for your own instruments. */
   readonly meter: Meter
+  /**
+   * The pre-aggregated hotpath series (channels, recordServerRequest, histogram(), counter()) as a
+   * MetricProducer: pass it in `metricProducers` of your own reader so they reach your exporter with your
+   * resource. Observed `stats()` and runtime gauges live on `meter` and are not part of it.
+   */
+  readonly producer: MetricProducer
   /** `primary`, `worker`, or `single` without cluster mode. */
   readonly role: 'single' | 'primary' | 'worker'
   /** Subscribes to hotpath:cache:*, hotpath:http:*, hotpath:db:* (all unless one is `false`). Idempotent. */

@@ -52,6 +52,7 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 class MetricsImpl implements Metrics {
   readonly meterProvider: MeterProvider
   readonly meter: Meter
+  readonly producer: MetricProducer
   readonly role: 'single' | 'primary' | 'worker'
   private readonly options: ResolvedOptions
   private readonly pipeline: Pipeline
@@ -86,6 +87,7 @@ class MetricsImpl implements Metrics {
         errors: [],
       }),
     }
+    this.producer = producer
     this.prometheus = new PrometheusExporter({
       preventServerStart: true,
       prefix: options.prometheus.prefix,
