@@ -67,6 +67,11 @@ let pgPool: pg.Pool
 const batch20 = Array.from({ length: 20 }, (_, i) => ['select $1::int as n', [i]] as const)
 const idOf = (i: number) => ((i * 7919) % ROWS) + 1
 const pointSql = 'select id, name, price, tag from items where id = ?'
+const PG_TABLE = `hp_bench_items_${process.pid}`
+const PG_ROWS = 10_000
+const pgPointSql = `select id, name, price from ${PG_TABLE} where id = $1`
+const pgIdOf = (i: number) => ((i * 7919) % PG_ROWS) + 1
+const pgRow = (id: number) => ({ id, name: `item-${id}`, price: id % 997 })
 const expectedRow = (id: number) => ({ id, name: `item-${id}`, price: id % 997, tag: `t${id % 50}` })
 // The pragmas @hotpath/db's sqlite driver sets on every connection, applied to raw node:sqlite too.
 const OUR_PRAGMAS = [
@@ -103,6 +108,8 @@ export default defineSuite({
     'pool, 50 concurrent, max 10': 'generic-pool (50)',
     'PostgreSQL select 1, 50 concurrent': 'pg.Pool max 10',
     'PostgreSQL 20 statements': 'Promise.all of 20 db.query',
+    'PostgreSQL point read, 50 concurrent': 'pg.Pool point read',
+    'PostgreSQL select 1, single caller': 'pg.Pool select 1, one caller',
     'SQLite point read, 100k rows': 'node:sqlite prepared get',
   },
   async setup() {
@@ -132,8 +139,16 @@ export default defineSuite({
     await Promise.all(
       Array.from({ length: 20 }, () => Promise.all([pgDb.query('select 1'), pgPool.query('select 1')])),
     )
+    await pgPool.query(`drop table if exists ${PG_TABLE}`)
+    await pgPool.query(
+      `create table ${PG_TABLE} (id int primary key, name text not null, price int not null)`,
+    )
+    await pgPool.query(
+      `insert into ${PG_TABLE} select g, 'item-' || g, g % 997 from generate_series(1, ${PG_ROWS}) g`,
+    )
   },
   async teardown() {
+    await pgPool.query(`drop table if exists ${PG_TABLE}`)
     await Promise.all([ours1.close(), ours10.close(), lite.close(), pgDb.close(), pgPool.end()])
     await Promise.all([
       generic1.drain().then(() => generic1.clear()),
@@ -190,6 +205,38 @@ export default defineSuite({
       name: 'postgres.js max 10',
       config: 'postgres({ max: 10 }), fresh process per window (CPU of that process)',
       measure: () => postgresJsWindow('select1', 700),
+    },
+    {
+      group: 'PostgreSQL point read, 50 concurrent',
+      name: 'db.query point read (PostgreSQL)',
+      config: 'pool max 10, auto-pipelining (default maxDepth 16)',
+      measure: () => concurrentOpsPerSecond((i) => pgDb.query(pgPointSql, [pgIdOf(i)]), 50, 700, 64),
+      check: async () =>
+        expectSame(await pgDb.query(pgPointSql, [pgIdOf(9)]), [pgRow(pgIdOf(9))], 'db.query point read'),
+    },
+    {
+      group: 'PostgreSQL point read, 50 concurrent',
+      name: 'pg.Pool point read',
+      config: 'pg.Pool({ max: 10 }), pool.query',
+      measure: () => concurrentOpsPerSecond((i) => pgPool.query(pgPointSql, [pgIdOf(i)]), 50, 700, 64),
+      check: async () =>
+        expectSame(
+          (await pgPool.query(pgPointSql, [pgIdOf(9)])).rows,
+          [pgRow(pgIdOf(9))],
+          'pg.Pool point read',
+        ),
+    },
+    {
+      group: 'PostgreSQL select 1, single caller',
+      name: "db.query('select 1'), one caller",
+      config: 'pool max 10',
+      measure: () => asyncOpsPerSecond(() => pgDb.query('select 1 as n'), 500),
+    },
+    {
+      group: 'PostgreSQL select 1, single caller',
+      name: 'pg.Pool select 1, one caller',
+      config: 'pg.Pool({ max: 10 })',
+      measure: () => asyncOpsPerSecond(() => pgPool.query('select 1 as n'), 500),
     },
     {
       group: 'PostgreSQL 20 statements',
@@ -265,7 +312,9 @@ export default defineSuite({
     { name: '@hotpath/db pool', vs: 'tarn', atLeast: 4 },
     { name: '@hotpath/db pool (50)', vs: 'generic-pool (50)', atLeast: 1.5 },
     { name: '@hotpath/db pool (50)', vs: 'tarn (50)', atLeast: 4 },
-    { name: "db.query('select 1')", vs: 'pg.Pool max 10', atLeast: 1.0 },
+    { name: "db.query('select 1')", vs: 'pg.Pool max 10', atLeast: 3 },
+    { name: 'db.query point read (PostgreSQL)', vs: 'pg.Pool point read', atLeast: 2.5 },
+    { name: "db.query('select 1'), one caller", vs: 'pg.Pool select 1, one caller', atLeast: 0.9 },
     { name: 'db.batch(20)', vs: 'Promise.all of 20 db.query', atLeast: 2 },
     { name: 'db.batch(20)', vs: 'postgres.js pipelined 20', atLeast: 1 },
     { name: 'db.query point read', vs: 'node:sqlite prepared get', atLeast: 0.8 },
