@@ -1,6 +1,6 @@
 // `pnpm --filter @hotpath/orders-api start`: the service on PORT. With WORKERS > 1, node:cluster workers
 // share PORT and the primary serves one merged /metrics and /debug/performance on METRICS_PORT.
-import cluster from 'node:cluster'
+import cluster, { type Worker } from 'node:cluster'
 import { createServer } from 'node:http'
 import { createMetrics } from '@hotpath/metrics'
 import { buildApp } from './app.ts'
@@ -80,9 +80,27 @@ if (env.workers > 1 && cluster.isPrimary) {
   for (let i = 0; i < env.workers; i++) fork()
   console.log(`orders-api primary: ${env.workers} workers on http://${env.host}:${env.port}`)
   console.log(`merged /metrics and /debug/performance on http://${env.host}:${env.metricsPort}`)
+  // Graceful stop: SIGTERM each worker (it stops accepting, finishes its in-flight requests, closes its pools and
+  // caches, exits 0) and wait for all of them; worker.kill() would first cut the IPC channel and the worker's
+  // in-flight connections with it. A worker still alive after 30 s is killed.
   const stop = async () => {
     stopping = true
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill()
+    const alive = Object.values(cluster.workers ?? {}).filter(
+      (w): w is Worker => w !== undefined && !w.isDead(),
+    )
+    await Promise.all(
+      alive.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => worker.process.kill('SIGKILL'), 30_000)
+            worker.once('exit', () => {
+              clearTimeout(force)
+              resolve()
+            })
+            worker.process.kill('SIGTERM')
+          }),
+      ),
+    )
     metricsServer.close()
     await primaryMetrics.close()
     await upstream?.close()
