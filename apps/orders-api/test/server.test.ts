@@ -51,7 +51,9 @@ describe('server in cluster mode', () => {
       expect((await fetch(`http://127.0.0.1:${port}/orders/${i}`)).status).toBe(200)
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
     const counts = [
-      ...text.matchAll(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/orders\/:id"[^}]*\} (\d+)/gm),
+      ...text.matchAll(
+        /^http_server_request_duration_seconds_count\{[^}]*http_route="\/orders\/:id"[^}]*\} (\d+)/gm,
+      ),
     ]
     expect(counts.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(12)
     const report = (await (await fetch(`http://127.0.0.1:${metricsPort}/debug/performance`)).json()) as {
