@@ -22,6 +22,47 @@ export interface PgTypes {
   getTypeParser(oid: number, format?: string): (value: string) => unknown
 }
 
+/**
+ * Writes Parse/Bind/Describe/Execute for each statement in one corked write: with one Sync at the end
+ * (a batch: an error aborts the rest) or a Sync after each (auto-pipelining: an error fails only its own).
+ */
+function writeStatements(
+  connection: PgConnection,
+  statements: readonly { sql: string; values: unknown[] }[],
+  syncEach: boolean,
+): void {
+  connection.stream.cork?.()
+  try {
+    for (const s of statements) {
+      connection.parse({ text: s.sql, name: '', types: [] })
+      connection.bind({ portal: '', statement: '', values: s.values })
+      connection.describe({ type: 'P', name: '' })
+      connection.execute({ portal: '', rows: 0 })
+      if (syncEach) connection.sync()
+    }
+    if (!syncEach) connection.sync()
+  } finally {
+    connection.stream.uncork?.()
+  }
+}
+
+function parsersFor(fields: PgField[], types: PgTypes): ((value: string) => unknown)[] {
+  return fields.map((f) => types.getTypeParser(f.dataTypeID, f.format || 'text'))
+}
+
+function decodeRow(
+  fields: PgField[],
+  parsers: ((value: string) => unknown)[],
+  values: (string | null)[],
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    row[fields[i]!.name] = v === null || v === undefined ? null : parsers[i]!(v)
+  }
+  return row
+}
+
 export class PipelineQuery {
   private readonly statements: { sql: string; values: unknown[] }[]
   private readonly types: PgTypes
@@ -43,34 +84,17 @@ export class PipelineQuery {
   }
 
   submit(connection: PgConnection): null {
-    connection.stream.cork?.()
-    try {
-      for (const s of this.statements) {
-        connection.parse({ text: s.sql, name: '', types: [] })
-        connection.bind({ portal: '', statement: '', values: s.values })
-        connection.describe({ type: 'P', name: '' })
-        connection.execute({ portal: '', rows: 0 })
-      }
-      connection.sync()
-    } finally {
-      connection.stream.uncork?.()
-    }
+    writeStatements(connection, this.statements, false)
     return null
   }
 
   handleRowDescription(msg: { fields: PgField[] }): void {
     this.fields = msg.fields
-    this.parsers = msg.fields.map((f) => this.types.getTypeParser(f.dataTypeID, f.format || 'text'))
+    this.parsers = parsersFor(msg.fields, this.types)
   }
 
   handleDataRow(msg: { fields: (string | null)[] }): void {
-    const row: Record<string, unknown> = {}
-    const values = msg.fields
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]
-      row[this.fields[i]!.name] = v === null || v === undefined ? null : this.parsers[i]!(v)
-    }
-    this.rows.push(row)
+    this.rows.push(decodeRow(this.fields, this.parsers, msg.fields))
   }
 
   handleCommandComplete(msg: { text: string }): void {
@@ -156,34 +180,17 @@ export class AutoPipelineQuery {
   }
 
   submit(connection: PgConnection): null {
-    connection.stream.cork?.()
-    try {
-      for (const s of this.statements) {
-        connection.parse({ text: s.sql, name: '', types: [] })
-        connection.bind({ portal: '', statement: '', values: s.values })
-        connection.describe({ type: 'P', name: '' })
-        connection.execute({ portal: '', rows: 0 })
-        connection.sync()
-      }
-    } finally {
-      connection.stream.uncork?.()
-    }
+    writeStatements(connection, this.statements, true)
     return null
   }
 
   handleRowDescription(msg: { fields: PgField[] }): void {
     this.fields = msg.fields
-    this.parsers = msg.fields.map((f) => this.types.getTypeParser(f.dataTypeID, f.format || 'text'))
+    this.parsers = parsersFor(msg.fields, this.types)
   }
 
   handleDataRow(msg: { fields: (string | null)[] }): void {
-    const row: Record<string, unknown> = {}
-    const values = msg.fields
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]
-      row[this.fields[i]!.name] = v === null || v === undefined ? null : this.parsers[i]!(v)
-    }
-    this.rows.push(row)
+    this.rows.push(decodeRow(this.fields, this.parsers, msg.fields))
   }
 
   handleCommandComplete(msg: { text: string }): void {
