@@ -1,44 +1,16 @@
-import {
-  capture,
-  eventually,
-  type RedisNamespace,
-  redisNamespace,
-  redisUrl,
-  requireRedis,
-} from '@hotpath/test-helpers'
+import { capture, eventually, redisUrl } from '@hotpath/test-helpers'
 import { createClient } from '@redis/client'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cache, type CacheBusEvent, type CacheOptions, createCache } from '../src/index.ts'
+import { describe, expect, it } from 'vitest'
+import type { CacheBusEvent } from '../src/index.ts'
+import { useRedisCaches } from './redis-caches.ts'
 
-let available = false
-beforeAll(async () => {
-  available = await requireRedis()
-})
-
-let ns: RedisNamespace
-const open: Cache[] = []
-function make(options: CacheOptions = {}): Cache {
-  const cache = createCache({
-    namespace: ns.prefix,
-    l2: { redisUrl: redisUrl() },
-    bus: { redisUrl: redisUrl() },
-    l2Timeout: 10_000, // generous: these tests are about the bus and the lock, not deadlines
-    ...options,
-  })
-  open.push(cache)
-  return cache
-}
-async function connected(...caches: Cache[]): Promise<void> {
-  await eventually(() => caches.every((c) => c.stats().bus?.connected === true), { what: 'bus connected' })
-}
-beforeEach((ctx) => {
-  if (!available) ctx.skip()
-  ns = redisNamespace()
-})
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-  if (available) await ns.cleanup()
-})
+// generous l2Timeout: these tests are about the bus and the lock, not deadlines
+const fx = useRedisCaches(() => ({
+  l2: { redisUrl: redisUrl() },
+  bus: { redisUrl: redisUrl() },
+  l2Timeout: 10_000,
+}))
+const { make, connected } = fx
 
 describe('bus', () => {
   it('keeps the L1s of two instances coherent (set, delete, tags, clear)', async () => {
@@ -146,7 +118,7 @@ describe('distributed lock', () => {
     redis.on('error', () => {})
     await redis.connect()
     try {
-      expect(await redis.pExpire(`${ns.prefix}:__hp:lock:k`, 1)).toBe(1)
+      expect(await redis.pExpire(`${fx.ns.prefix}:__hp:lock:k`, 1)).toBe(1)
     } finally {
       redis.destroy()
     }

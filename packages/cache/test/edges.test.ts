@@ -1,51 +1,22 @@
 // Issue 11: cross-instance edges against a real Redis (shared one with a namespace, or a private one
 // for chaos). Judged by events and by what Redis holds, never by tight wall clocks.
-import {
-  capture,
-  eventually,
-  type RedisNamespace,
-  redisNamespace,
-  redisUrl,
-  requireRedis,
-  startPrivateRedis,
-} from '@hotpath/test-helpers'
+import { capture, eventually, redisUrl, startPrivateRedis } from '@hotpath/test-helpers'
 import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@redis/client'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type Cache,
-  type CacheBusEvent,
-  type CacheOptions,
-  createCache,
-  createIdempotencyStore,
-  HotpathError,
-} from '../src/index.ts'
+import { describe, expect, it } from 'vitest'
+import { type CacheBusEvent, createCache, createIdempotencyStore, HotpathError } from '../src/index.ts'
+import { useRedisCaches } from './redis-caches.ts'
 
-let available = false
-beforeAll(async () => {
-  available = await requireRedis()
-})
-
-let ns: RedisNamespace
-const open: Cache[] = []
-function make(options: CacheOptions = {}): Cache {
-  const cache = createCache({
-    namespace: ns.prefix,
-    l2: { redisUrl: redisUrl() },
-    bus: { redisUrl: redisUrl() },
-    l2Timeout: 10_000,
-    ...options,
-  })
-  open.push(cache)
-  return cache
-}
-async function connected(...caches: Cache[]): Promise<void> {
-  await eventually(() => caches.every((c) => c.stats().bus?.connected === true), { what: 'bus connected' })
-}
+const fx = useRedisCaches(() => ({
+  l2: { redisUrl: redisUrl() },
+  bus: { redisUrl: redisUrl() },
+  l2Timeout: 10_000,
+}))
+const { make, connected } = fx
 const rawClient = () => createClient({ url: redisUrl() })
 async function raw<T>(fn: (r: ReturnType<typeof rawClient>) => Promise<T>): Promise<T> {
   const r = rawClient()
@@ -57,14 +28,6 @@ async function raw<T>(fn: (r: ReturnType<typeof rawClient>) => Promise<T>): Prom
     r.destroy()
   }
 }
-beforeEach((ctx) => {
-  if (!available) ctx.skip()
-  ns = redisNamespace()
-})
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-  if (available) await ns.cleanup()
-})
 
 describe('defect 1: bus after write', () => {
   it('a reader never keeps v(i-1) once the set of v(i) resolved and its bus message arrived', async () => {
@@ -121,7 +84,7 @@ describe('defect 2: lost invalidations', () => {
     await c.ready()
     const tags = Array.from({ length: 20_000 }, (_, i) => `t${i}`)
     await c.invalidateTags(tags)
-    expect(await countKeys(`${ns.prefix}:__hp:tag:*`)).toBe(20_000)
+    expect(await countKeys(`${fx.ns.prefix}:__hp:tag:*`)).toBe(20_000)
     expect(c.stats().breaker).toBe('closed')
   })
 
@@ -132,17 +95,17 @@ describe('defect 2: lost invalidations', () => {
     const p = c.invalidateTags(tags)
     await c.close()
     await p
-    expect(await countKeys(`${ns.prefix}:__hp:tag:*`)).toBe(5_000)
+    expect(await countKeys(`${fx.ns.prefix}:__hp:tag:*`)).toBe(5_000)
   })
 })
 
 describe('defect 3: the breaker opens on outages only', () => {
   it('WRONGTYPE on one key is a miss for that key (deleted), never a breaker failure', async () => {
-    await raw((r) => r.lPush(`${ns.prefix}:bad`, 'x'))
+    await raw((r) => r.lPush(`${fx.ns.prefix}:bad`, 'x'))
     const c = make({ bus: undefined, l2Timeout: 1_000, breaker: { threshold: 2, halfOpenAfter: 60_000 } })
     for (let i = 0; i < 5; i++) expect(await c.get('bad')).toBeUndefined()
     expect(c.stats().breaker).toBe('closed')
-    expect(await raw((r) => r.exists(`${ns.prefix}:bad`))).toBe(0)
+    expect(await raw((r) => r.exists(`${fx.ns.prefix}:bad`))).toBe(0)
     await c.set('good', 1)
     const other = make({ bus: undefined, l1: false })
     expect(await other.get('good')).toBe(1)
@@ -173,7 +136,7 @@ describe('defect 4: cold start', () => {
     await c.ready()
     expect(c.stats().bus?.connected).toBe(true)
     const down = createCache({ l2: { redisUrl: 'redis://127.0.0.1:1' }, connectTimeout: 300 })
-    open.push(down)
+    fx.track(down)
     await expect(down.ready()).rejects.toMatchObject({ code: 'HOTPATH_CACHE_NOT_READY' })
     await expect(down.ready()).rejects.toBeInstanceOf(HotpathError)
   })
@@ -194,7 +157,7 @@ describe('defect 10: close() at any moment', () => {
         script,
         `import { createCache } from ${JSON.stringify(entry)}
 const url = ${JSON.stringify(redisUrl())}
-const c = createCache({ namespace: ${JSON.stringify(ns.prefix)}, l2: { redisUrl: url }, bus: { redisUrl: url } })
+const c = createCache({ namespace: ${JSON.stringify(fx.ns.prefix)}, l2: { redisUrl: url }, bus: { redisUrl: url } })
 ${wait}
 await c.close()
 `,
@@ -221,7 +184,7 @@ await c.close()
 
 describe('defect 5: L2 data is validated', () => {
   it('a far-future clear stamp in Redis does not blind the process', async () => {
-    await raw((r) => r.set(`${ns.prefix}:__hp:gen`, String(Date.now() + 10 * 365 * 24 * 3600_000)))
+    await raw((r) => r.set(`${fx.ns.prefix}:__hp:gen`, String(Date.now() + 10 * 365 * 24 * 3600_000)))
     const c = make({ bus: undefined })
     await c.set('k', 1)
     const fresh = make({ bus: undefined, l1: false })
@@ -233,7 +196,7 @@ describe('defect 5: L2 data is validated', () => {
   it('a string entry cut short is a miss, not a shorter value', async () => {
     const c = make({ bus: undefined })
     await c.set('s', 'hello world, a long enough string')
-    const full = `${ns.prefix}:s`
+    const full = `${fx.ns.prefix}:s`
     const stored = (await raw((r) => r.get(full)))!
     await raw((r) => r.set(full, stored.slice(0, -5)))
     const fresh = make({ bus: undefined, l1: false })
@@ -245,12 +208,12 @@ describe('defect 5: L2 data is validated', () => {
     const c = make({ bus: undefined, breaker: { threshold: 1 } })
     try {
       await c.set('big', 'x'.repeat(2 * 1024 * 1024))
-      expect(await raw((r) => r.exists(`${ns.prefix}:big`))).toBe(0)
+      expect(await raw((r) => r.exists(`${fx.ns.prefix}:big`))).toBe(0)
       expect(c.peek('big')).toHaveLength(2 * 1024 * 1024) // L1 still has it
     } finally {
       errors.stop()
     }
-    expect(errors.messages.filter((m) => m.cache === ns.prefix).map((m) => m.error.code)).toEqual([
+    expect(errors.messages.filter((m) => m.cache === fx.ns.prefix).map((m) => m.error.code)).toEqual([
       'HOTPATH_CACHE_VALUE_TOO_LARGE',
     ])
     expect(c.stats().breaker).toBe('closed')
@@ -264,7 +227,7 @@ describe('defect 6: idempotency fails closed', () => {
       const opts = { namespace: 'idem', l2: { redisUrl: redis.url }, l2Timeout: 50 }
       const a = createCache(opts)
       const b = createCache(opts)
-      open.push(a, b)
+      fx.track(a, b)
       await Promise.all([a.ready(), b.ready()])
       expect(await createIdempotencyStore(a).begin('pay-1')).toEqual({ status: 'started' })
       redis.freeze()
@@ -277,7 +240,7 @@ describe('defect 6: idempotency fails closed', () => {
       }
       expect(await createIdempotencyStore(b).begin('pay-1')).toEqual({ status: 'in-flight' })
     } finally {
-      await Promise.all(open.splice(0).map((c) => c.close()))
+      await fx.closeAll()
       await redis.stop()
     }
   })
@@ -286,7 +249,7 @@ describe('defect 6: idempotency fails closed', () => {
 describe('defect 7: wrap keys never collide', () => {
   it('Maps, Sets, undefined / null and BigInts get distinct keys', async () => {
     const c = createCache({ namespace: 'wrapkeys' })
-    open.push(c)
+    fx.track(c)
     const echo = c.wrap(async function echo(x: unknown) {
       return x
     })

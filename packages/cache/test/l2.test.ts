@@ -1,17 +1,11 @@
 import { createClient } from '@redis/client'
-import {
-  capture,
-  eventually,
-  type RedisNamespace,
-  redisNamespace,
-  redisUrl,
-  requireRedis,
-} from '@hotpath/test-helpers'
+import { capture, eventually, redisUrl, requireRedis } from '@hotpath/test-helpers'
 import KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cache, type CacheGetEvent, createCache } from '../src/index.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type CacheGetEvent, createCache } from '../src/index.ts'
 import { manualClock } from './manual-clock.ts'
+import { useRedisCaches } from './redis-caches.ts'
 
 let available = false
 let raw: ReturnType<typeof createClient>
@@ -26,28 +20,10 @@ afterAll(async () => {
   if (raw?.isOpen) raw.destroy()
 })
 
-let ns: RedisNamespace
-const open: Cache[] = []
-function make(options: Parameters<typeof createCache>[0] = {}): Cache {
-  const cache = createCache({
-    namespace: ns.prefix,
-    l2: { redisUrl: redisUrl() },
-    // Generous: these tests are about L2 behaviour, not deadlines (a cold connection on a busy
-    // machine must not turn a read into a timed-out miss). chaos.test.ts covers deadlines.
-    l2Timeout: 10_000,
-    ...options,
-  })
-  open.push(cache)
-  return cache
-}
-beforeEach((ctx) => {
-  if (!available) ctx.skip()
-  ns = redisNamespace()
-})
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-  if (available) await ns.cleanup()
-})
+// Generous l2Timeout: these tests are about L2 behaviour, not deadlines (a cold connection on a busy
+// machine must not turn a read into a timed-out miss). chaos.test.ts covers deadlines.
+const fx = useRedisCaches(() => ({ l2: { redisUrl: redisUrl() }, l2Timeout: 10_000 }))
+const { make } = fx
 
 describe('L2 on Redis', () => {
   it('writes `<namespace>:<key>` with an envelope and TTL = ttl + grace', async () => {
@@ -55,7 +31,7 @@ describe('L2 on Redis', () => {
     const cache = make({ ttl: 5_000, grace: 1_000, clock })
     const started = performance.now()
     await cache.set('user:1', { name: 'Ada' }, { tags: ['users'] })
-    const stored = await raw.get(`${ns.prefix}:user:1`)
+    const stored = await raw.get(`${fx.ns.prefix}:user:1`)
     // hp3 <mode> <expiresAt:13> <graceUntil:13> <createdAt µs:16> <tags length>: <tags JSON> <payload>
     const m = /^hp3J(\d{13})(\d{13})(\d{16})(\d+):(.*)$/.exec(stored!)
     expect(m).not.toBeNull()
@@ -71,10 +47,10 @@ describe('L2 on Redis', () => {
       Buffer.byteLength(body.slice(body.indexOf(':') + 1)),
     )
     await cache.set('s', 'plain string')
-    expect(await raw.get(`${ns.prefix}:s`)).toMatch(/^hp3S\d{42}0:12:plain string$/)
+    expect(await raw.get(`${fx.ns.prefix}:s`)).toMatch(/^hp3S\d{42}0:12:plain string$/)
     // Redis counts the key's TTL (ttl + grace) on its own clock from when it got the SET: at most
     // 6,000 ms, minus however long this test took since (judged against the elapsed time, not a guess).
-    const pttl = await raw.pTTL(`${ns.prefix}:user:1`)
+    const pttl = await raw.pTTL(`${fx.ns.prefix}:user:1`)
     const elapsed = performance.now() - started
     expect(pttl).toBeLessThanOrEqual(6_000)
     expect(pttl).toBeGreaterThanOrEqual(6_000 - Math.ceil(elapsed) - 1)
@@ -143,18 +119,21 @@ describe('L2 on Redis', () => {
 
   it('a corrupt or foreign value in Redis is a miss, counted and deleted', async () => {
     const cache = make({ l1: false })
-    await raw.set(`${ns.prefix}:foreign`, 'not an envelope')
+    await raw.set(`${fx.ns.prefix}:foreign`, 'not an envelope')
     const head = `${Date.now() + 60_000}${Date.now() + 60_000}${Date.now() * 1000}`
-    await raw.set(`${ns.prefix}:broken`, `hp3J${head}0:9:{"value":`)
-    await raw.set(`${ns.prefix}:wrongshape`, `hp3Q${head}0:1:1`)
+    await raw.set(`${fx.ns.prefix}:broken`, `hp3J${head}0:9:{"value":`)
+    await raw.set(`${fx.ns.prefix}:wrongshape`, `hp3Q${head}0:1:1`)
     expect(await cache.get('foreign')).toBeUndefined()
     expect(await cache.get('broken')).toBeUndefined()
     expect(await cache.getOrSet('wrongshape', () => 'fresh')).toBe('fresh')
     expect(cache.stats().l2Corrupt).toBe(3)
     // the deletes are fire and forget: wait for them (generous deadline, no guessed sleep)
-    await eventually(async () => (await raw.exists([`${ns.prefix}:foreign`, `${ns.prefix}:broken`])) === 0, {
-      what: 'corrupt values deleted',
-    })
+    await eventually(
+      async () => (await raw.exists([`${fx.ns.prefix}:foreign`, `${fx.ns.prefix}:broken`])) === 0,
+      {
+        what: 'corrupt values deleted',
+      },
+    )
     expect(await cache.get('wrongshape')).toBe('fresh')
   })
 
@@ -166,7 +145,7 @@ describe('L2 on Redis', () => {
     expect(await b.get('x')).toBe(1)
     await a.clear()
     expect(await a.get('x')).toBeUndefined()
-    expect(await raw.exists(`${ns.prefix}:y`)).toBe(1) // still there, just invalid
+    expect(await raw.exists(`${fx.ns.prefix}:y`)).toBe(1) // still there, just invalid
     const fresh = make({ invalidationSyncInterval: 0 })
     expect(await fresh.get('y')).toBeUndefined()
     await a.set('x', 3)
@@ -188,7 +167,7 @@ describe('L2 on Redis', () => {
     const a = make()
     await a.set('k', 1)
     expect(await a.delete('k')).toBe(true)
-    expect(await raw.exists(`${ns.prefix}:k`)).toBe(0)
+    expect(await raw.exists(`${fx.ns.prefix}:k`)).toBe(0)
     expect(await a.has('k')).toBe(false)
   })
 
@@ -211,7 +190,7 @@ describe('L2 on Redis', () => {
     const keyv = new Keyv(adapter, { namespace: 'ignored' })
     const cache = make({ l2: keyv })
     await cache.set('k', 'v')
-    expect(await raw.get(`${ns.prefix}:k`)).toMatch(/^hp3S/) // our prefix only, no double prefix
+    expect(await raw.get(`${fx.ns.prefix}:k`)).toMatch(/^hp3S/) // our prefix only, no double prefix
     const other = make({ l2: keyv })
     expect(await other.get('k')).toBe('v')
     await cache.close()
@@ -221,7 +200,7 @@ describe('L2 on Redis', () => {
     const memory = new Keyv()
     const clock = manualClock()
     const m1 = createCache({ l2: memory, l1: false, ttl: 40, clock })
-    open.push(m1)
+    fx.track(m1)
     await m1.set('a', { x: 1 })
     clock.advance(39)
     expect(await m1.get('a')).toEqual({ x: 1 })
@@ -248,8 +227,8 @@ describe('L2 grace and diagnostics across instances', () => {
     } finally {
       get.stop()
     }
-    expect(get.messages).toContainEqual({ cache: ns.prefix, key: 'k', result: 'stale', tier: 'l2' })
-    expect(get.messages).toContainEqual({ cache: ns.prefix, key: 'fresh', result: 'hit', tier: 'l2' })
+    expect(get.messages).toContainEqual({ cache: fx.ns.prefix, key: 'k', result: 'stale', tier: 'l2' })
+    expect(get.messages).toContainEqual({ cache: fx.ns.prefix, key: 'fresh', result: 'hit', tier: 'l2' })
     expect(b.stats().staleServed).toBeGreaterThanOrEqual(2)
     expect(b.stats().factoryErrors).toBeGreaterThanOrEqual(1)
   })
