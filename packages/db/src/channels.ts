@@ -3,10 +3,33 @@
 import { type TypedChannel, typedChannel } from '@hotpath/core'
 import type { DbSystem } from './drivers/types.ts'
 
+/** `error` of a failed statement: our code, the message, and the server's own status when it sent one. */
+export interface DbQueryEventError {
+  /** The coded error's `code` (a `HOTPATH_DB_*` code). */
+  code: string
+  message: string
+  /**
+   * PostgreSQL's SQLSTATE (`'23505'`, `'57014'`), the semantic conventions' `db.response.status_code` and
+   * `error.type`. Absent on SQLite and for client-side failures (a lost connection, a value pg cannot bind).
+   */
+  sqlState?: string
+}
+
 /** `hotpath:db:query` (and `hotpath:db:slow-query`): one statement finished or failed. */
 export interface DbQueryEvent {
+  /** The database's `name` option (the emitter; not the server-side database, see `namespace`). */
   database: string
+  /** `db.system.name`. */
   system: DbSystem
+  /**
+   * `db.namespace`: the PostgreSQL database connected to (resolved as pg does: connection string, `client`
+   * options, PGDATABASE, the user name), or the SQLite file's basename (`':memory:'` in memory).
+   */
+  namespace: string
+  /** `server.address` (PostgreSQL only): the host name, IP address or Unix socket directory. */
+  serverAddress?: string
+  /** `server.port` (PostgreSQL only). */
+  serverPort?: number
   /** First keyword of the statement, upper case: 'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'WITH', ... */
   operation: string
   /** The statement without literals (`select * from t where id = ?`). */
@@ -20,8 +43,8 @@ export interface DbQueryEvent {
   rows: number
   /** True when the rows came from the query cache (the statement did not run). */
   cached: boolean
-  /** Present when the statement failed: the coded error's `code` (a `HOTPATH_DB_*` code) and message. */
-  error?: { code: string; message: string }
+  /** Present when the statement failed. */
+  error?: DbQueryEventError
 }
 
 /** `hotpath:db:slow-query`: a statement at or over `slowQueryThreshold` (same payload as `hotpath:db:query`). */

@@ -230,9 +230,11 @@ class DatabaseImpl implements Database {
     error: Error | undefined,
     waitMs = 0,
   ): DbQueryEvent {
+    const target = this.driver.target
     const p: DbQueryEvent = {
       database: this.name,
       system: this.system,
+      namespace: target.namespace,
       operation: e.info.operation,
       fingerprint: e.info.fingerprint,
       summary: e.info.summary,
@@ -241,8 +243,16 @@ class DatabaseImpl implements Database {
       rows,
       cached,
     }
-    if (error !== undefined)
-      p.error = { code: (error as { code?: string }).code ?? 'HOTPATH_DB_QUERY', message: error.message }
+    if (target.serverAddress !== undefined) p.serverAddress = target.serverAddress
+    if (target.serverPort !== undefined) p.serverPort = target.serverPort
+    if (error !== undefined) {
+      const code = (error as { code?: string }).code ?? 'HOTPATH_DB_QUERY'
+      const sqlState = (error as { sqlState?: unknown }).sqlState
+      p.error =
+        typeof sqlState === 'string'
+          ? { code, message: error.message, sqlState }
+          : { code, message: error.message }
+    }
     return p
   }
 

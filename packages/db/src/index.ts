@@ -35,6 +35,7 @@ export type {
   DbPoolReleaseEvent,
   DbPoolTimeoutEvent,
   DbQueryEvent,
+  DbQueryEventError,
   DbSlowQueryEvent,
 } from './channels.ts'
 export { type DbErrorCode, errorCodes } from './error-codes.ts'

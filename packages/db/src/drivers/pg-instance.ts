@@ -15,7 +15,9 @@ import {
   type PgPlanNode,
   type PgResult,
 } from './pg-types.ts'
+import { clientTarget, postgresTarget } from './target.ts'
 import type {
+  DbTarget,
   DriverContext,
   DriverInstance,
   ExecResult,
@@ -107,6 +109,9 @@ function walk(node: PgPlanNode | undefined, out: FullScan[]): void {
 
 export class PostgresInstance implements DriverInstance {
   readonly system = 'postgresql' as const
+  /** From the options at first; the first pg Client's own resolution (its host, port, database) then. */
+  target: DbTarget
+  private targetResolved = false
   private readonly pool: Pool<Conn>
   private readonly conns = new Set<Conn>()
   private readonly broken = new WeakSet<Conn>()
@@ -144,6 +149,7 @@ export class PostgresInstance implements DriverInstance {
       application_name: o.applicationName,
     }
     this.config = config
+    this.target = postgresTarget(o.connectionString, o.client)
     this.guardMs = 0
     if (o.statementTimeout > 0) {
       config.statement_timeout = o.statementTimeout
@@ -160,6 +166,10 @@ export class PostgresInstance implements DriverInstance {
       create: async () => {
         const pg = (this.pg ??= await loadPg())
         const client = new pg.Client(config)
+        if (!this.targetResolved) {
+          this.targetResolved = true
+          this.target = clientTarget(client, this.target)
+        }
         const conn: Conn = { client, busySince: 0, busyWith: null }
         client.on('error', (error) => {
           this.broken.add(conn)

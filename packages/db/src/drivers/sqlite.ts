@@ -11,7 +11,9 @@ import { mapSqliteError } from './sqlite-errors.ts'
 import { rewriteDollarParams } from './sqlite-sql.ts'
 import { sqliteFullScans } from './sqlite-plan.ts'
 import { ReaderWorker } from './sqlite-worker.ts'
+import { sqliteTarget } from './target.ts'
 import type {
+  DbTarget,
   Driver,
   DriverContext,
   DriverInstance,
@@ -140,6 +142,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 class SqliteInstance implements DriverInstance {
   readonly system = 'sqlite' as const
+  readonly target: DbTarget
   private readonly name: string
   private readonly writer: Pool<Connection>
   private readonly readers: Pool<Connection> | null
@@ -156,6 +159,7 @@ class SqliteInstance implements DriverInstance {
     this.name = ctx.name
     this.clock = ctx.clock
     const { filename, pragmas, statementCacheSize } = options
+    this.target = sqliteTarget(filename)
     this.busyTimeout = typeof pragmas.busy_timeout === 'number' ? pragmas.busy_timeout : 0
     const memory = filename === ':memory:' || filename === ''
     const open = (reader: boolean): Connection => {

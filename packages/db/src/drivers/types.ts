@@ -65,9 +65,21 @@ export interface PipelineStats {
 
 export type DbSystem = 'sqlite' | 'postgresql'
 
+/** What a driver's statements run against: the semantic conventions' db.namespace, server.address, server.port. */
+export interface DbTarget {
+  /** The PostgreSQL database name, or the SQLite file's basename (`':memory:'` in memory). */
+  readonly namespace: string
+  /** PostgreSQL: host name, IP address or Unix socket directory. */
+  readonly serverAddress?: string
+  /** PostgreSQL: the server's port. */
+  readonly serverPort?: number
+}
+
 /** An open driver: connection pools plus the ways the database API runs statements. */
 export interface DriverInstance {
   readonly system: DbSystem
+  /** Where statements go (read per published event: a driver may refine it once it knows more). */
+  readonly target: DbTarget
   /** A read outside a transaction. May return synchronously (main-thread SQLite). */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
   /** A write outside a transaction (serialised on SQLite). May return synchronously. */
