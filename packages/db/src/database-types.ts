@@ -3,7 +3,7 @@ import type { Clock } from '@hotpath/core'
 import type { Analysis } from './analyze.ts'
 import type { DbSystem, Driver, Params, PipelineStats, Plan, PoolSettings, Row } from './drivers/types.ts'
 import type { NPlusOne, QueryStats, SlowQuery } from './insight.ts'
-import type { PoolStats } from './pool.ts'
+import type { PoolStats } from './pool-types.ts'
 import type { QueryCacheSetting } from './query-cache.ts'
 
 export interface DatabaseOptions {

@@ -1,140 +1,106 @@
-// The resource pool: fair FIFO waiters in a ring buffer with one lazily re-armed deadline timer,
-// LIFO idle reuse, demand-capped creates with backoff, leak detection, lifetimes and idle eviction.
-import type { Clock } from '@hotpath/core'
+// The resource pool: the one borrow loop (idle LIFO reuse with test-on-borrow, else a place in the fair
+// FIFO queue), hand-over on release, demand-capped creates, lifetimes, idle eviction and close. The
+// parts live beside it: waiters.ts (queue and deadline timer), idle-stack.ts, pool-creates.ts,
+// pool-disposer.ts, pool-leaks.ts, pool-lifecycle.ts (ready/drain), pool-counters.ts, pool-lease.ts.
+import { type Clock, isHotpathError } from '@hotpath/core'
 import {
   acquireChannel,
   type DbPoolDestroyReason,
-  createChannel,
   destroyChannel,
-  leakChannel,
   poolErrorChannel,
   releaseChannel,
   timeoutChannel,
 } from './channels.ts'
-import { isHotpathError } from '@hotpath/core'
 import {
   AbortedError,
   AcquireTimeoutError,
   CreateFailedError,
-  DbError,
   LeaseReleasedError,
   PoolClosedError,
   type PoolState,
   PoolQueueFullError,
 } from './errors.ts'
-import { check, type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
-import type { AcquireOptions, Lease, Pool, PoolStats, TimeStats } from './pool-types.ts'
+import { type CallOptions, callOptions, validateWithin } from './borrow-options.ts'
+import { IdleStack } from './idle-stack.ts'
+import { PoolCounters } from './pool-counters.ts'
+import { Creator } from './pool-creates.ts'
+import { Disposer } from './pool-disposer.ts'
+import { newSlot, PoolLease, type Slot } from './pool-lease.ts'
+import { LeakDetector } from './pool-leaks.ts'
+import { Drainers, ReadyWaiters, settleWithin } from './pool-lifecycle.ts'
+import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.ts'
+import type { AcquireOptions, Lease, Pool, PoolStats } from './pool-types.ts'
 import { type Waiter, WaiterQueue } from './waiters.ts'
 
 export type { AcquireOptions, Lease, Pool, PoolStats, TimeStats } from './pool-types.ts'
-
-interface Slot<T> {
-  resource: T
-  expiresAt: number
-  lastReleased: number
-  broken: boolean
-  leased: boolean
-}
-
-class PoolLease<T> implements Lease<T> {
-  readonly resource: T
-  done = false
-  leakReported = false
-  /** Where acquire() was called; `.stack` is formatted only when a leak is reported. */
-  origin: Error | undefined = undefined
-  readonly slot: Slot<T>
-  readonly pool: ResourcePool<T>
-  readonly acquiredAt: number
-
-  constructor(pool: ResourcePool<T>, slot: Slot<T>, acquiredAt: number) {
-    this.pool = pool
-    this.slot = slot
-    this.resource = slot.resource
-    this.acquiredAt = acquiredAt
-  }
-
-  release(): void {
-    this.pool.giveBack(this, false, undefined)
-  }
-
-  destroy(reason?: unknown): void {
-    this.pool.giveBack(this, true, reason)
-  }
-}
-
-interface CallOptions {
-  timeout: number
-  failFast: boolean
-  signal: AbortSignal | undefined
-}
 
 class ResourcePool<T> implements Pool<T> {
   readonly name: string
   private readonly o: ResolvedPoolOptions<T>
   private readonly defaults: CallOptions
-  private readonly idle: Slot<T>[] = []
+  private readonly idle: IdleStack<T>
   private readonly waiters: WaiterQueue<Lease<T>>
   /** The instance clock: every time read of the pool (idle, lifetime, leaks, deadlines) goes through it. */
   private readonly clock: Clock
   private readonly slots = new Map<T, Slot<T>>()
   private used = 0
-  private creating = 0
-  private createFailures = 0
-  private lastCreateError: unknown = undefined
-  private retryTimer: NodeJS.Timeout | null = null
+  private readonly creator: Creator<T>
+  private readonly disposer: Disposer<T>
+  private readonly counters = new PoolCounters()
+  private readonly leaks: LeakDetector<T> | null
+  private readonly drainers = new Drainers()
+  private readonly readyWaiters = new ReadyWaiters()
   private maintenanceTimer: NodeJS.Timeout | null = null
-  private leakTimer: NodeJS.Timeout | null = null
-  private readonly leases: Set<PoolLease<T>> | null
-  private drainers: (() => void)[] | null = null
-  private readyWaiters: { resolve: () => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }[] = []
-  private readonly destroying = new Set<Promise<void>>()
-  private readonly inFlight = new Set<Promise<void>>()
   private closePromise: Promise<void> | null = null
   closed = false
-  private created = 0
-  private destroyed = 0
-  private timeouts = 0
-  private readonly waitTime: TimeStats = { count: 0, totalMs: 0, maxMs: 0 }
-  private readonly useTime: TimeStats = { count: 0, totalMs: 0, maxMs: 0 }
 
   constructor(options: PoolOptions<T>) {
-    this.o = resolvePoolOptions(options)
-    this.name = this.o.name
-    this.clock = this.o.clock
+    const o = resolvePoolOptions(options)
+    this.o = o
+    this.name = o.name
+    this.clock = o.clock
+    this.idle = new IdleStack((slot, reason) => this.destroySlot(slot, reason, undefined))
     this.waiters = new WaiterQueue((w, t) => this.expire(w, t), this.clock)
-    this.defaults = { timeout: this.o.acquireTimeout, failFast: this.o.failFast, signal: undefined }
-    this.leases = this.o.leakDetection > 0 ? new Set() : null
-    const { idleTimeout, maxLifetime, leakDetection } = this.o
-    const period = Math.min(idleTimeout || Infinity, maxLifetime || Infinity)
+    this.defaults = { timeout: o.acquireTimeout, failFast: o.failFast, signal: undefined }
+    this.disposer = new Disposer(o.name, o.destroy)
+    this.creator = new Creator(
+      {
+        pool: o.name,
+        create: o.create,
+        createTimeout: o.createTimeout,
+        retryInitialDelay: o.retryInitialDelay,
+        retryMaxDelay: o.retryMaxDelay,
+      },
+      { created: (resource) => this.onCreated(resource), failed: (error) => this.onCreateFailed(error) },
+      this.counters,
+      this.disposer,
+    )
+    this.leaks = o.leakDetection > 0 ? new LeakDetector(o.name, o.leakDetection, this.clock) : null
+    const period = Math.min(o.idleTimeout || Infinity, o.maxLifetime || Infinity)
     if (period !== Infinity) {
       this.maintenanceTimer = setInterval(() => this.maintain(), Math.max(25, Math.min(period / 2, 30_000)))
       this.maintenanceTimer.unref()
-    }
-    if (leakDetection > 0) {
-      this.leakTimer = setInterval(() => this.checkLeaks(), Math.max(10, Math.min(leakDetection / 2, 5_000)))
-      this.leakTimer.unref()
     }
     this.fill()
   }
 
   // ---- acquire -------------------------------------------------------------------------------
 
-  /** Validates the per-call options (a NaN / Infinity / non-number timeout would wait forever). */
-  private callOptions(options: AcquireOptions | undefined): CallOptions {
-    if (options === undefined) return this.defaults
-    const o = check.object('options', options, ['timeout', 'failFast', 'signal']) as AcquireOptions
-    const signal = o.signal
-    if (signal !== undefined && !(signal instanceof AbortSignal))
-      check.fail('signal', signal, 'an AbortSignal')
-    return {
-      timeout: check.positive('timeout', o.timeout, this.o.acquireTimeout),
-      failFast: check.boolean('failFast', o.failFast, this.o.failFast),
-      signal,
-    }
+  /** Where acquire() was called, captured only when leak detection is on. */
+  private origin(): Error | undefined {
+    return this.leaks === null ? undefined : new Error('lease acquired here')
   }
 
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
     return new Promise<Lease<T>>((resolve, reject) => this.borrow(resolve, reject, options))
+  }
+
+  acquireThen(
+    onLease: (lease: Lease<T>) => void,
+    onError: (error: unknown) => void,
+    options?: AcquireOptions,
+  ): void {
+    this.borrow(onLease, onError, options)
   }
 
   /**
@@ -152,7 +118,7 @@ class ResourcePool<T> implements Pool<T> {
     }
     let call: CallOptions
     try {
-      call = this.callOptions(options)
+      call = callOptions(options, this.defaults)
     } catch (error) {
       onError(error)
       return
@@ -162,11 +128,11 @@ class ResourcePool<T> implements Pool<T> {
       return
     }
     const t = this.clock.now()
-    const slot = this.topIdle(t)
+    const slot = this.idle.top(t)
     if (slot !== undefined) {
       this.idle.pop()
       if (this.needsValidation(slot, t)) this.validateThenLend(slot, t, call).then(onLease, onError)
-      else onLease(this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here')))
+      else onLease(this.lend(slot, t, 0, this.origin()))
       return
     }
     if (this.waiters.pending >= this.o.maxWaiting) {
@@ -174,18 +140,6 @@ class ResourcePool<T> implements Pool<T> {
       return
     }
     this.wait(t, call, onLease, onError)
-  }
-
-  /** The idle resource on top of the LIFO stack (not popped), after retiring expired ones; undefined when none. */
-  private topIdle(t: number): Slot<T> | undefined {
-    const idle = this.idle
-    while (idle.length > 0) {
-      const top = idle[idle.length - 1]!
-      if (t < top.expiresAt) return top
-      idle.pop()
-      this.destroySlot(top, 'lifetime', undefined)
-    }
-    return undefined
   }
 
   private needsValidation(slot: Slot<T>, t: number): boolean {
@@ -199,69 +153,48 @@ class ResourcePool<T> implements Pool<T> {
     resolve: (lease: Lease<T>) => void,
     reject: (error: unknown) => void,
   ): void {
-    const origin = this.leases === null ? undefined : new Error('lease acquired here')
     const w: Waiter<Lease<T>> = {
       resolve,
       reject,
       enqueuedAt: t,
       deadline: t + call.timeout,
       settled: false,
-      origin,
+      origin: this.origin(),
       failFast: call.failFast,
     }
-    const signal = call.signal
-    if (signal !== undefined) {
-      const onAbort = () => {
-        if (this.waiters.cancel(w)) {
-          reject(new AbortedError(this.name, signal.reason))
-          if (this.drainers !== null) this.checkDrained()
-        }
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      w.resolve = (lease) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(lease)
-      }
-      w.reject = (error) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      }
+    if (call.signal !== undefined) {
+      this.waiters.cancelOn(w, call.signal, (reason) => {
+        reject(new AbortedError(this.name, reason))
+        if (this.drainers.active) this.checkDrained()
+      })
     }
     this.waiters.add(w, t)
     this.fill()
   }
 
-  acquireThen(
-    onLease: (lease: Lease<T>) => void,
-    onError: (error: unknown) => void,
-    options?: AcquireOptions,
-  ): void {
-    this.borrow(onLease, onError, options)
-  }
-
   saturated(): boolean {
-    return this.idle.length === 0 && this.used + this.creating >= this.o.max
+    return this.idle.length === 0 && this.used + this.creator.creating >= this.o.max
   }
 
   tryAcquire(): Lease<T> | undefined {
     if (this.closed) return undefined
     const t = this.clock.now()
-    const slot = this.topIdle(t)
+    const slot = this.idle.top(t)
     if (slot === undefined || this.needsValidation(slot, t)) return undefined
     this.idle.pop()
-    return this.lend(slot, t, 0, this.leases === null ? undefined : new Error('lease acquired here'))
+    return this.lend(slot, t, 0, this.origin())
   }
 
   useSync<A, B, R>(fn: (resource: T, a: A, b: B) => R, a: A, b: B, busy: R): R {
-    if (this.closed || this.leases !== null) return this.useSyncLease(fn, a, b, busy)
+    if (this.closed || this.leaks !== null) return this.useSyncLease(fn, a, b, busy)
     const t = this.clock.now()
-    const slot = this.topIdle(t)
+    const slot = this.idle.top(t)
     if (slot === undefined || this.needsValidation(slot, t)) return busy
     this.idle.pop()
     // The lease-free path: same bookkeeping as lend() + giveBack(), without a lease object.
     slot.leased = true
     this.used++
-    this.waitTime.count++
+    this.counters.lent(0)
     if (acquireChannel.hasSubscribers) acquireChannel.publish({ pool: this.name, waitMs: 0 })
     try {
       return fn(slot.resource, a, b)
@@ -270,10 +203,7 @@ class ResourcePool<T> implements Pool<T> {
       this.used--
       const t2 = this.clock.now()
       const useMs = t2 - t
-      const u = this.useTime
-      u.count++
-      u.totalMs += useMs
-      if (useMs > u.maxMs) u.maxMs = useMs
+      this.counters.returned(useMs)
       if (releaseChannel.hasSubscribers) releaseChannel.publish({ pool: this.name, useMs })
       if (slot.broken || this.closed || t2 >= slot.expiresAt) {
         this.destroySlot(slot, slot.broken ? 'error' : this.closed ? 'close' : 'lifetime', undefined)
@@ -282,7 +212,7 @@ class ResourcePool<T> implements Pool<T> {
         slot.lastReleased = t2
         this.place(slot, t2)
       }
-      if (this.drainers !== null) this.checkDrained()
+      if (this.drainers.active) this.checkDrained()
     }
   }
 
@@ -308,16 +238,11 @@ class ResourcePool<T> implements Pool<T> {
   private lend(slot: Slot<T>, t: number, waitMs: number, origin: Error | undefined): PoolLease<T> {
     slot.leased = true
     this.used++
-    const w = this.waitTime
-    w.count++
-    if (waitMs > 0) {
-      w.totalMs += waitMs
-      if (waitMs > w.maxMs) w.maxMs = waitMs
-    }
+    this.counters.lent(waitMs)
     const lease = new PoolLease(this, slot, t)
-    if (this.leases !== null) {
+    if (this.leaks !== null) {
       lease.origin = origin
-      this.leases.add(lease)
+      this.leaks.add(lease)
     }
     if (acquireChannel.hasSubscribers) acquireChannel.publish({ pool: this.name, waitMs })
     return lease
@@ -328,38 +253,17 @@ class ResourcePool<T> implements Pool<T> {
     this.used++ // counted as used while validating so size stays exact
     const timeout = call.timeout
     const deadline = t + timeout
-    let ok = false
-    let timer: NodeJS.Timeout | undefined
-    try {
-      // A hung validate() counts as failed after half the caller's deadline (at most 5 s), which leaves
-      // the other half to get a fresh resource.
-      const timedOut = new Promise<boolean>((resolve) => {
-        // Referenced: a caller waits on this validation.
-        timer = setTimeout(() => resolve(false), Math.max(1, Math.min(5_000, timeout / 2)))
-      })
-      ok = (await Promise.race([Promise.resolve(this.o.validate!(slot.resource)), timedOut])) === true
-    } catch {
-      ok = false
-    } finally {
-      clearTimeout(timer)
-    }
+    const ok = await validateWithin(this.o.validate!, slot.resource, timeout)
     this.used--
     slot.leased = false
-    if (ok && !this.closed && !slot.broken) {
-      return this.lend(
-        slot,
-        t,
-        this.clock.now() - t,
-        this.leases === null ? undefined : new Error('lease acquired here'),
-      )
-    }
+    if (ok && !this.closed && !slot.broken) return this.lend(slot, t, this.clock.now() - t, this.origin())
     this.destroySlot(slot, 'validation', undefined)
     this.fill()
-    if (this.drainers !== null) this.checkDrained()
+    if (this.drainers.active) this.checkDrained()
     const remaining = deadline - this.clock.now()
     if (remaining <= 0) {
-      this.timeouts++
-      throw new AcquireTimeoutError(this.name, this.clock.now() - t, this.lastCreateError, this.state())
+      this.counters.timeouts++
+      throw new AcquireTimeoutError(this.name, this.clock.now() - t, this.creator.lastError, this.state())
     }
     return this.acquire({ timeout: remaining, failFast: call.failFast, signal: call.signal })
   }
@@ -380,11 +284,8 @@ class ResourcePool<T> implements Pool<T> {
     this.used--
     const t = this.clock.now()
     const useMs = t - lease.acquiredAt
-    const u = this.useTime
-    u.count++
-    u.totalMs += useMs
-    if (useMs > u.maxMs) u.maxMs = useMs
-    if (this.leases !== null) this.leases.delete(lease)
+    this.counters.returned(useMs)
+    if (this.leaks !== null) this.leaks.delete(lease)
     if (releaseChannel.hasSubscribers) releaseChannel.publish({ pool: this.name, useMs })
     if (destroy || slot.broken || this.closed || t >= slot.expiresAt) {
       this.destroySlot(
@@ -393,12 +294,12 @@ class ResourcePool<T> implements Pool<T> {
         reason,
       )
       this.fill()
-      if (this.drainers !== null) this.checkDrained()
+      if (this.drainers.active) this.checkDrained()
       return
     }
     slot.lastReleased = t
     this.place(slot, t)
-    if (this.drainers !== null) this.checkDrained()
+    if (this.drainers.active) this.checkDrained()
   }
 
   /** Gives a free slot to the oldest live waiter, or parks it on the idle stack. */
@@ -412,160 +313,55 @@ class ResourcePool<T> implements Pool<T> {
 
   /** Starts creates for the demand: waiters plus the `min` floor, capped by `max`. */
   private fill(): void {
-    if (this.closed || this.retryTimer !== null) return
+    if (this.closed || this.creator.retrying) return
     const size = this.idle.length + this.used
     const desired = Math.min(this.o.max, Math.max(this.o.min, size + this.waiters.pending))
-    let toStart = desired - size - this.creating
-    while (toStart-- > 0) this.startCreate()
-  }
-
-  private startCreate(): void {
-    this.creating++
-    let p: Promise<T>
-    try {
-      p = Promise.resolve(this.o.create())
-    } catch (error) {
-      p = Promise.reject(error)
-    }
-    // A create that never settles (a hung connect) counts as failed after createTimeout; if it settles
-    // later its resource is destroyed (it was never counted).
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      this.inFlight.delete(tracked)
-      this.onCreateFailed(
-        new DbError(
-          'HOTPATH_DB_CREATE_TIMEOUT',
-          `pool "${this.name}": create did not settle within ${this.o.createTimeout} ms`,
-          {
-            details: { pool: this.name, createTimeout: this.o.createTimeout },
-          },
-        ),
-      )
-    }, this.o.createTimeout)
-    timer.unref()
-    const tracked: Promise<void> = p.then(
-      (resource) => {
-        clearTimeout(timer)
-        if (timedOut) {
-          this.discardLate(resource)
-          return
-        }
-        this.inFlight.delete(tracked)
-        this.onCreated(resource)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        if (timedOut) return
-        this.inFlight.delete(tracked)
-        this.onCreateFailed(error)
-      },
-    )
-    this.inFlight.add(tracked)
-  }
-
-  /** A resource whose create had already timed out: destroyed, never lent. */
-  private discardLate(resource: T): void {
-    const destroy = this.o.destroy
-    if (destroy === undefined) return
-    try {
-      Promise.resolve(destroy(resource)).catch((e: unknown) => {
-        if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.name, error: e })
-      })
-    } catch (e) {
-      if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.name, error: e })
-    }
+    let toStart = desired - size - this.creator.creating
+    while (toStart-- > 0) this.creator.start()
   }
 
   private onCreated(resource: T): void {
-    this.creating--
-    this.createFailures = 0
-    this.lastCreateError = undefined
-    this.created++
-    if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name })
     const t = this.clock.now()
-    const { maxLifetime } = this.o
-    const jitter = maxLifetime > 0 ? Math.random() * Math.min(maxLifetime * 0.025, 30_000) : 0
-    const slot: Slot<T> = {
-      resource,
-      expiresAt: maxLifetime > 0 ? t + maxLifetime - jitter : Number.POSITIVE_INFINITY,
-      lastReleased: t,
-      broken: false,
-      leased: false,
-    }
+    const slot = newSlot(resource, t, this.o.maxLifetime)
     this.slots.set(resource, slot)
     if (this.closed) {
       this.destroySlot(slot, 'close', undefined)
       return
     }
     this.place(slot, t)
-    this.settleReady()
+    if (this.idle.length + this.used >= this.o.min) this.readyWaiters.resolveAll()
     this.fill()
   }
 
   private onCreateFailed(error: unknown): void {
-    this.creating--
-    this.createFailures++
-    this.lastCreateError = error
-    if (createChannel.hasSubscribers) createChannel.publish({ pool: this.name, error })
     if (this.closed) return
     const size = this.idle.length + this.used
     if (isHotpathError(error) && error.code === 'HOTPATH_DB_DRIVER_MISSING') {
       // Not transient: nobody waits for a module that is not installed.
       this.waiters.rejectWhere(() => true, error)
-      for (const r of this.readyWaiters.splice(0)) {
-        clearTimeout(r.timer)
-        r.reject(error)
-      }
-      if (this.drainers !== null) this.checkDrained()
+      this.readyWaiters.rejectAll(error)
+      if (this.drainers.active) this.checkDrained()
       return
     }
-    if (size === 0 && this.creating === 0 && this.waiters.pending > 0) {
+    if (size === 0 && this.creator.creating === 0 && this.waiters.pending > 0) {
       // Nothing to hand over and nothing else on the way: the server is down. Callers that fail fast
       // learn it now, with the create error as cause; creates go on being retried for the others.
       const failed = new CreateFailedError(this.name, error)
       this.waiters.rejectWhere((w) => w.failFast, failed)
-      if (this.drainers !== null) this.checkDrained()
+      if (this.drainers.active) this.checkDrained()
     }
-    if (this.retryTimer !== null) return
     if (this.waiters.pending === 0 && size >= this.o.min) return
-    const base = Math.min(
-      this.o.retryMaxDelay,
-      this.o.retryInitialDelay * 2 ** Math.min(this.createFailures - 1, 20),
-    )
-    const delay = base / 2 + (Math.random() * base) / 2
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null
-      this.fill()
-    }, delay)
     // Keeps the process alive only while a caller waits for the retry (unref'd for the idle `min` refill).
-    if (this.waiters.pending === 0 && this.readyWaiters.length === 0) this.retryTimer.unref()
+    this.creator.scheduleRetry(this.waiters.pending > 0 || this.readyWaiters.length > 0, () => this.fill())
   }
 
   // ---- destruction, errors, maintenance ------------------------------------------------------
 
   private destroySlot(slot: Slot<T>, reason: DbPoolDestroyReason, error: unknown): void {
     if (!this.slots.delete(slot.resource)) return
-    this.destroyed++
+    this.counters.destroyed++
     if (destroyChannel.hasSubscribers) destroyChannel.publish({ pool: this.name, reason, error })
-    const destroy = this.o.destroy
-    if (destroy === undefined) return
-    let p: Promise<void>
-    try {
-      p = Promise.resolve(destroy(slot.resource))
-    } catch (e) {
-      p = Promise.reject(e)
-    }
-    const tracked: Promise<void> = p.then(
-      () => {
-        this.destroying.delete(tracked)
-      },
-      (e: unknown) => {
-        this.destroying.delete(tracked)
-        if (poolErrorChannel.hasSubscribers) poolErrorChannel.publish({ pool: this.name, error: e })
-      },
-    )
-    this.destroying.add(tracked)
+    this.disposer.dispose(slot.resource)
   }
 
   invalidate(resource: T, error?: unknown): boolean {
@@ -575,8 +371,7 @@ class ResourcePool<T> implements Pool<T> {
       poolErrorChannel.publish({ pool: this.name, error })
     slot.broken = true
     if (!slot.leased) {
-      const i = this.idle.indexOf(slot)
-      if (i !== -1) this.idle.splice(i, 1)
+      this.idle.remove(slot)
       this.destroySlot(slot, 'error', error)
       this.fill()
     }
@@ -585,49 +380,19 @@ class ResourcePool<T> implements Pool<T> {
 
   private maintain(): void {
     if (this.closed) return
-    const t = this.clock.now()
-    const { idleTimeout, min } = this.o
-    const idle = this.idle
-    // Oldest idle first (bottom of the LIFO stack).
-    for (let i = 0; i < idle.length; ) {
-      const slot = idle[i]!
-      const size = idle.length + this.used
-      if (t >= slot.expiresAt || (idleTimeout > 0 && t - slot.lastReleased >= idleTimeout && size > min)) {
-        idle.splice(i, 1)
-        this.destroySlot(slot, t >= slot.expiresAt ? 'lifetime' : 'idle', undefined)
-      } else i++
-    }
+    this.idle.evict(this.clock.now(), this.o.idleTimeout, this.o.min, this.used)
     this.fill()
   }
 
-  private checkLeaks(): void {
-    if (this.leases === null) return
-    const t = this.clock.now()
-    for (const lease of this.leases) {
-      const heldMs = t - lease.acquiredAt
-      if (!lease.leakReported && heldMs >= this.o.leakDetection) {
-        lease.leakReported = true
-        const stack = lease.origin?.stack
-        if (leakChannel.hasSubscribers) leakChannel.publish({ pool: this.name, heldMs, stack })
-        process.emitWarning(`Pool "${this.name}": a lease has been held for ${Math.round(heldMs)} ms`, {
-          code: 'HOTPATH_DB_LEAK',
-          detail: stack,
-        })
-      }
-    }
-  }
-
-  // ---- deadlines -----------------------------------------------------------------------------
-
   /** A waiter's deadline passed (swept by the waiter queue's single timer). */
   private expire(w: Waiter<Lease<T>>, t: number): void {
-    this.timeouts++
+    this.counters.timeouts++
     const waitMs = t - w.enqueuedAt
     if (timeoutChannel.hasSubscribers) {
       timeoutChannel.publish({ pool: this.name, waitMs, pending: this.waiters.pending })
     }
-    w.reject(new AcquireTimeoutError(this.name, waitMs, this.lastCreateError, this.state()))
-    if (this.drainers !== null) this.checkDrained()
+    w.reject(new AcquireTimeoutError(this.name, waitMs, this.creator.lastError, this.state()))
+    if (this.drainers.active) this.checkDrained()
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -635,43 +400,21 @@ class ResourcePool<T> implements Pool<T> {
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(new PoolClosedError(this.name))
     if (this.idle.length + this.used >= this.o.min) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const entry = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.readyWaiters = this.readyWaiters.filter((r) => r !== entry)
-          reject(
-            new AcquireTimeoutError(this.name, this.o.acquireTimeout, this.lastCreateError, this.state()),
-          )
-        }, this.o.acquireTimeout),
-      }
-      this.readyWaiters.push(entry)
-    })
-  }
-
-  private settleReady(): void {
-    if (this.readyWaiters.length === 0 || this.idle.length + this.used < this.o.min) return
-    for (const r of this.readyWaiters) {
-      clearTimeout(r.timer)
-      r.resolve()
-    }
-    this.readyWaiters = []
+    const timeout = this.o.acquireTimeout
+    return this.readyWaiters.wait(
+      timeout,
+      () => new AcquireTimeoutError(this.name, timeout, this.creator.lastError, this.state()),
+    )
   }
 
   drain(): Promise<void> {
     if (this.used === 0 && this.waiters.pending === 0) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      if (this.drainers === null) this.drainers = []
-      this.drainers.push(resolve)
-    })
+    return this.drainers.wait()
   }
 
   private checkDrained(): void {
-    if (this.used !== 0 || this.waiters.pending !== 0 || this.drainers === null) return
-    const drainers = this.drainers
-    this.drainers = null
-    for (const d of drainers) d()
+    if (this.used !== 0 || this.waiters.pending !== 0) return
+    this.drainers.resolveAll()
   }
 
   close(): Promise<void> {
@@ -681,42 +424,23 @@ class ResourcePool<T> implements Pool<T> {
 
   private async doClose(): Promise<void> {
     this.closed = true
-    for (const timer of [this.retryTimer, this.maintenanceTimer, this.leakTimer]) {
-      if (timer !== null) clearTimeout(timer)
-    }
-    this.retryTimer = this.maintenanceTimer = this.leakTimer = null
+    this.creator.stop()
+    if (this.maintenanceTimer !== null) clearInterval(this.maintenanceTimer)
+    this.maintenanceTimer = null
+    this.leaks?.stop()
     const closedError = new PoolClosedError(this.name)
-    for (const r of this.readyWaiters) {
-      clearTimeout(r.timer)
-      r.reject(closedError)
-    }
-    this.readyWaiters = []
+    this.readyWaiters.rejectAll(closedError)
     this.waiters.rejectAll(closedError)
-    for (const slot of this.idle.splice(0)) this.destroySlot(slot, 'close', undefined)
+    for (const slot of this.idle.takeAll()) this.destroySlot(slot, 'close', undefined)
     if (this.used > 0) {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        this.drain(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.o.closeTimeout)
-        }),
-      ])
-      clearTimeout(timer)
+      await settleWithin(this.drain(), this.o.closeTimeout)
       for (const slot of [...this.slots.values()]) this.destroySlot(slot, 'close', undefined)
     }
     this.checkDrained()
     // Creates still in flight finish (and are destroyed) before close() resolves, within closeTimeout.
-    if (this.inFlight.size > 0) {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        Promise.all([...this.inFlight]),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.o.closeTimeout)
-        }),
-      ])
-      clearTimeout(timer)
-    }
-    await Promise.all([...this.destroying])
+    const creates = this.creator.inFlightSettled()
+    if (creates !== undefined) await settleWithin(creates, this.o.closeTimeout)
+    await this.disposer.settled()
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -725,6 +449,7 @@ class ResourcePool<T> implements Pool<T> {
 
   stats(): PoolStats {
     const idle = this.idle.length
+    const c = this.counters
     return {
       kind: 'pool',
       name: this.name,
@@ -734,11 +459,11 @@ class ResourcePool<T> implements Pool<T> {
       pending: this.waiters.pending,
       min: this.o.min,
       max: this.o.max,
-      created: this.created,
-      destroyed: this.destroyed,
-      timeouts: this.timeouts,
-      waitTime: { ...this.waitTime },
-      useTime: { ...this.useTime },
+      created: c.created,
+      destroyed: c.destroyed,
+      timeouts: c.timeouts,
+      waitTime: { ...c.waitTime },
+      useTime: { ...c.useTime },
     }
   }
 }

@@ -65,6 +65,26 @@ export class WaiterQueue<L> {
     })
   }
 
+  /**
+   * Takes `waiter` out of the queue when `signal` aborts, then calls `onAborted(reason)` (which rejects
+   * it); the listener is removed once the waiter is resolved or rejected otherwise.
+   */
+  cancelOn(waiter: Waiter<L>, signal: AbortSignal, onAborted: (reason: unknown) => void): void {
+    const { resolve, reject } = waiter
+    const onAbort = () => {
+      if (this.cancel(waiter)) onAborted(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    waiter.resolve = (lease) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(lease)
+    }
+    waiter.reject = (error) => {
+      signal.removeEventListener('abort', onAbort)
+      reject(error)
+    }
+  }
+
   /** Takes one waiter out (an aborted caller); false when it was already settled. */
   cancel(waiter: Waiter<L>): boolean {
     if (waiter.settled) return false

@@ -1,7 +1,7 @@
 // The contract between the database API and a driver (sqlite, postgres).
 import type { Clock } from '@hotpath/core'
 import type { SqlInfo } from '../fingerprint.ts'
-import type { PoolStats } from '../pool.ts'
+import type { PoolStats } from '../pool-types.ts'
 import type { PoolOptions } from '../pool-options.ts'
 
 export type Row = Record<string, unknown>
