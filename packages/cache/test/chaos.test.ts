@@ -113,6 +113,12 @@ describe('Redis killed, restarted, frozen', () => {
       for (let i = 0; i < 100; i++) expect(await cache.get(`x${i}`)).toBeUndefined()
       expect(cache.stats().breaker).toBe('open')
       expect(cache.stats().l2Errors + cache.stats().l2Timeouts).toBe(errors)
+      // halfOpenAfter has passed while Redis is still down: the next call is a trial, it fails, and the
+      // breaker opens again. (After the restart the client's reconnect may close the breaker before any
+      // trial runs, so the half-open state is shown here, where its outcome does not race the reconnect.)
+      clock.advance(100)
+      expect(await within(5_000, cache.get('trial'), 'get')).toBeUndefined()
+      expect(cache.stats().breaker).toBe('open')
 
       await redis.start()
       await eventually(
@@ -128,8 +134,7 @@ describe('Redis killed, restarted, frozen', () => {
       states.stop()
     }
     const seen = states.messages.map((m) => m.state)
-    expect(seen[0]).toBe('open')
-    expect(seen).toContain('half-open')
+    expect(seen.slice(0, 3)).toEqual(['open', 'half-open', 'open'])
     expect(seen.at(-1)).toBe('closed')
   })
 
