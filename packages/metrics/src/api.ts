@@ -1,7 +1,7 @@
 // The public shape of a metrics instance.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Meter } from '@opentelemetry/api'
-import type { MeterProvider, MetricProducer } from '@opentelemetry/sdk-metrics'
+import type { Meter, MeterProvider } from '@opentelemetry/api'
+import type { MetricProducer } from '@opentelemetry/sdk-metrics'
 import type { Peer } from './cluster.ts'
 import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import type { Observable } from './observe.ts'
@@ -35,6 +35,7 @@ export interface ServerRequest {
 }
 
 export interface Metrics {
+  /** Our own SDK MeterProvider, or the one passed as `meterProvider` (the global one for `'global'`). */
   readonly meterProvider: MeterProvider
   /** An OpenTelemetry Meter of this provider, for your own instruments. */
   readonly meter: Meter

@@ -1,16 +1,13 @@
 // createMetrics(): the MeterProvider, its readers, the channel pipeline, the report and cluster merging.
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Meter } from '@opentelemetry/api'
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus'
-import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  type CollectionResult,
-  MeterProvider,
-  type MetricData,
-  type MetricProducer,
-  PeriodicExportingMetricReader,
-  type ResourceMetrics,
+import type { Meter, MeterProvider } from '@opentelemetry/api'
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus'
+import { emptyResource } from '@opentelemetry/resources'
+import type {
+  CollectionResult,
+  MetricData,
+  MetricProducer,
+  ResourceMetrics,
 } from '@opentelemetry/sdk-metrics'
 import { HTTP_DURATION_BUCKETS } from './buckets.ts'
 import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
@@ -38,11 +35,11 @@ import type {
   ServerRequest,
 } from './api.ts'
 import { SlowQueryFindings } from './findings.ts'
-import { LazyOtlpExporter } from './otlp.ts'
+import { type Backend, ownBackend, userBackend } from './sdk.ts'
+import { deferredNames } from './standard.ts'
 import { subtractFamilies, subtractQueries, WindowRing } from './window.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
 import { RuntimeSampler } from './runtime.ts'
-import { SCOPE } from './scope.ts'
 import { registerRuntimeInstruments } from './runtime-instruments.ts'
 import { resolveThresholds } from './thresholds.ts'
 
@@ -50,13 +47,15 @@ const NAME_RE = /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 class MetricsImpl implements Metrics {
-  readonly meterProvider: MeterProvider
-  readonly meter: Meter
   readonly producer: MetricProducer
+  /** The series without binding the backend (our own readers call it). */
+  private readonly rawProducer: MetricProducer
   readonly role: 'single' | 'primary' | 'worker'
   private readonly options: ResolvedOptions
   private readonly pipeline: Pipeline
-  private readonly prometheus: PrometheusExporter
+  /** Bound at construction with our own SDK; with the user's provider at first use (see #bind). */
+  #backend: Backend | undefined
+  private readonly stopInstruments: Array<() => void> = []
   private readonly observed: ObservedSet
   private readonly runtime: RuntimeSampler | undefined
   private readonly startedAt: number
@@ -79,54 +78,67 @@ class MetricsImpl implements Metrics {
     const registry = this.pipeline.registry
     const startTime = hrTimeFromMs(performance.timeOrigin + performance.now())
     const producer: MetricProducer = {
-      collect: async (): Promise<CollectionResult> => ({
-        resourceMetrics: {
-          resource: emptyResource(),
-          scopeMetrics: [familiesToScopeMetrics(registry.snapshot(), startTime, hrTimeFromMs(Date.now()))],
-        },
-        errors: [],
-      }),
+      collect: async (): Promise<CollectionResult> => {
+        // standard names an active OTel instrumentation also publishes are left out (option standardInstruments)
+        const deferred = deferredNames(options.standardInstruments)
+        const families = registry.snapshot().filter((f) => !deferred.has(f.name))
+        return {
+          resourceMetrics: {
+            resource: emptyResource(),
+            scopeMetrics: [familiesToScopeMetrics(families, startTime, hrTimeFromMs(Date.now()))],
+          },
+          errors: [],
+        }
+      },
     }
-    this.producer = producer
-    this.prometheus = new PrometheusExporter({
-      preventServerStart: true,
-      prefix: options.prometheus.prefix,
-      withoutScopeInfo: options.prometheus.withoutScopeInfo,
-      withoutTargetInfo: options.prometheus.withoutTargetInfo,
-      metricProducers: [producer],
-    })
-    const readers: Array<PrometheusExporter | PeriodicExportingMetricReader> = [this.prometheus]
-    if (options.otlp !== undefined) {
-      readers.push(
-        new PeriodicExportingMetricReader({
-          exporter: new LazyOtlpExporter(options.otlp),
-          exportIntervalMillis: options.otlp.interval,
-          exportTimeoutMillis: options.otlp.timeout,
-          metricProducers: [producer],
-        }),
-      )
+    this.rawProducer = producer
+    this.producer = {
+      collect: (collectOptions) => {
+        this.#bind()
+        return producer.collect(collectOptions)
+      },
     }
-    this.meterProvider = new MeterProvider({
-      resource: resourceFromAttributes({
-        ...options.resourceAttributes,
-        'service.name': options.serviceName,
-        'service.instance.id': options.serviceInstanceId ?? randomUUID(),
-      }),
-      readers,
-    })
-    this.meter = this.meterProvider.getMeter(SCOPE.name, SCOPE.version)
-    this.observed = new ObservedSet(this.meter)
+    this.observed = new ObservedSet()
     if (options.runtime !== undefined) {
       this.runtime = new RuntimeSampler(
         options.runtime.sampleInterval,
         options.runtime.resolution,
         this.pipeline.gcDuration,
       )
-      registerRuntimeInstruments(this.meter, this.runtime)
     }
+    if (options.meterProvider === undefined) this.#bind()
     if (options.cluster === undefined) this.role = 'single'
     else this.role = options.cluster.role ?? (isClusterWorker() ? 'worker' : 'primary')
     if (this.role === 'worker') this.stopServing = serveWorker(() => this.localSnapshot())
+  }
+
+  /**
+   * Creates the observable instruments on the backend's Meter. With the user's provider this waits for
+   * first use: their reader (built with `metricProducers: [metrics.producer]`) and provider may be created
+   * after createMetrics(), and the global provider registered after it (NodeSDK.start()).
+   */
+  #bind(): Backend {
+    if (this.#backend !== undefined) return this.#backend
+    const provider = this.options.meterProvider
+    const backend =
+      provider === undefined
+        ? ownBackend(this.options, this.rawProducer)
+        : userBackend(typeof provider === 'function' ? provider() : provider, this.rawProducer)
+    this.#backend = backend
+    this.observed.attach(backend.meter)
+    this.stopInstruments.push(() => this.observed.detach())
+    if (this.runtime !== undefined) {
+      this.stopInstruments.push(registerRuntimeInstruments(backend.meter, this.runtime))
+    }
+    return backend
+  }
+
+  get meterProvider(): MeterProvider {
+    return this.#bind().meterProvider
+  }
+
+  get meter(): Meter {
+    return this.#bind().meter
   }
 
   get serverRequests(): number {
@@ -146,6 +158,7 @@ class MetricsImpl implements Metrics {
       const v = options[key]
       if (v !== undefined && typeof v !== 'boolean') check.fail(`instrument.${key}`, v, 'a boolean')
     }
+    this.#bind()
     this.pipeline.subscribe(options)
     return this
   }
@@ -153,6 +166,7 @@ class MetricsImpl implements Metrics {
   observe(target: Observable): () => void {
     this.assertOpen('observe()')
     assertObservable(target)
+    this.#bind()
     this.observed.targets.add(target)
     return () => {
       this.observed.targets.delete(target)
@@ -310,9 +324,8 @@ class MetricsImpl implements Metrics {
     return this.options.cluster?.timeout ?? 2000
   }
 
-  private async collectLocal(): Promise<ResourceMetrics> {
-    const { resourceMetrics } = await this.prometheus.collect()
-    return resourceMetrics
+  private collectLocal(): Promise<ResourceMetrics> {
+    return this.#bind().collect()
   }
 
   private addBaseline(): void {
@@ -358,10 +371,12 @@ class MetricsImpl implements Metrics {
     this.runtime?.close()
     this.observed.targets.clear()
     this.attached.clear()
+    // on the user's provider our callbacks must go (it outlives us); our own provider shuts down below
+    if (this.#backend?.external === true) for (const stop of this.stopInstruments) stop()
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        this.meterProvider.shutdown({ timeoutMillis: this.options.closeTimeout }),
+        this.#backend?.shutdown(this.options.closeTimeout),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.options.closeTimeout)
           timer.unref()

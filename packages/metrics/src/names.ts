@@ -8,6 +8,7 @@ export const NAMES = {
   httpClientDuration: 'http.client.request.duration',
   httpClientRetries: 'hotpath.http.client.retries',
   httpClientCacheOperations: 'hotpath.http.client.cache.operations',
+  httpClientCacheDuration: 'hotpath.http.client.cache.duration',
   httpClientOpenConnections: 'http.client.open_connections',
   httpServerDuration: 'http.server.request.duration',
   dbOperationDuration: 'db.client.operation.duration',

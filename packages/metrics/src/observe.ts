@@ -1,5 +1,5 @@
 // Observable instruments that read `stats()` of registered caches, HTTP clients, pools and databases.
-import type { Meter, ObservableResult } from '@opentelemetry/api'
+import type { Meter, ObservableCallback, ObservableResult, ObservableUpDownCounter } from '@opentelemetry/api'
 import { MetricsObserveError } from './errors.ts'
 import { NAMES } from './names.ts'
 
@@ -51,13 +51,16 @@ function safeStats(target: Observable): Record<string, unknown> | undefined {
 export class ObservedSet {
   readonly targets: Set<Observable> = new Set()
   #snapshot: Array<Record<string, unknown>> | undefined
+  /** Instrument and callback pairs, removed by detach() (a user's provider outlives this instance). */
+  readonly #callbacks: Array<[ObservableUpDownCounter, ObservableCallback]> = []
 
-  constructor(meter: Meter) {
+  /** Creates the instruments on a Meter (once). */
+  attach(meter: Meter): void {
     const entries = meter.createObservableUpDownCounter(NAMES.cacheEntries, {
       description: 'Entries held by the in-process cache tier',
       unit: '{entry}',
     })
-    entries.addCallback((result) =>
+    this.#add(entries, (result) =>
       this.each('cache', (s) => {
         const n = num(s.entries)
         if (n !== undefined) result.observe(n, { 'hotpath.cache.name': String(s.name ?? 'unknown') })
@@ -67,7 +70,7 @@ export class ObservedSet {
       description: 'Connections in the pool by state (idle, used)',
       unit: '{connection}',
     })
-    count.addCallback((result) =>
+    this.#add(count, (result) =>
       this.eachPool((pool) => {
         const name = String(pool.name ?? 'unknown')
         const idle = num(pool.idle)
@@ -88,17 +91,17 @@ export class ObservedSet {
       description: 'Requests waiting for a pool connection',
       unit: '{request}',
     })
-    pending.addCallback((result) => this.eachPool((pool) => this.observePool(result, pool, pool.pending)))
+    this.#add(pending, (result) => this.eachPool((pool) => this.observePool(result, pool, pool.pending)))
     const max = meter.createObservableUpDownCounter(NAMES.dbConnectionMax, {
       description: 'Maximum number of open connections allowed',
       unit: '{connection}',
     })
-    max.addCallback((result) => this.eachPool((pool) => this.observePool(result, pool, pool.max)))
+    this.#add(max, (result) => this.eachPool((pool) => this.observePool(result, pool, pool.max)))
     const open = meter.createObservableUpDownCounter(NAMES.httpClientOpenConnections, {
       description: 'Open HTTP client connections by state (active, idle)',
       unit: '{connection}',
     })
-    open.addCallback((result) =>
+    this.#add(open, (result) =>
       this.each('http', (s) => {
         const pool = s.pool as { connected?: unknown; free?: unknown } | undefined
         const connected = num(pool?.connected)
@@ -112,6 +115,17 @@ export class ObservedSet {
         result.observe(free, { 'hotpath.http.client': client, 'http.connection.state': 'idle' })
       }),
     )
+  }
+
+  #add(instrument: ObservableUpDownCounter, callback: ObservableCallback): void {
+    instrument.addCallback(callback)
+    this.#callbacks.push([instrument, callback])
+  }
+
+  /** Removes every callback from its instrument. */
+  detach(): void {
+    for (const [instrument, callback] of this.#callbacks) instrument.removeCallback(callback)
+    this.#callbacks.length = 0
   }
 
   /** `stats()` of every target, for the report (targets that throw are skipped). */

@@ -1,6 +1,8 @@
 // createMetrics() options, validated once.
 import { type Clock, systemClock } from '@hotpath/core'
+import type { MeterProvider } from '@opentelemetry/api'
 import { check } from './errors.ts'
+import { type ResolvedStandard, resolveStandard, type StandardInstrumentsOptions } from './standard.ts'
 import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './thresholds.ts'
 
 export interface OtlpOptions {
@@ -66,6 +68,17 @@ export interface MetricsOptions {
   recommendationWindow?: number
   /** Time source of windows and report stamps. Default the system clock. */
   clock?: Clock
+  /**
+   * Your OpenTelemetry MeterProvider, a function returning it, or `'global'` (the one registered with
+   * `@opentelemetry/api`): no SDK of our own is created; add `metrics.producer` to your reader's
+   * `metricProducers`. Read at first use (instrument, observe, a collection). Default: our own.
+   */
+  meterProvider?: MeterProvider | 'global' | (() => MeterProvider)
+  /**
+   * Export of the semantic-convention instruments an OTel contrib instrumentation also publishes
+   * (`true`, `false`, `'auto'`: not while that instrumentation is active). Default `'auto'` for each.
+   */
+  standardInstruments?: StandardInstrumentsOptions
 }
 
 export interface ResolvedOptions {
@@ -84,6 +97,8 @@ export interface ResolvedOptions {
   closeTimeout: number
   recommendationWindow: number
   clock: Clock
+  meterProvider: MeterProvider | 'global' | (() => MeterProvider) | undefined
+  standardInstruments: ResolvedStandard
 }
 
 const KNOWN: readonly string[] = [
@@ -102,7 +117,32 @@ const KNOWN: readonly string[] = [
   'closeTimeout',
   'recommendationWindow',
   'clock',
+  'meterProvider',
+  'standardInstruments',
 ]
+
+/** Options that configure our own SDK's resource and readers: meaningless with the user's provider. */
+const OWN_SDK_ONLY: readonly string[] = ['serviceName', 'serviceInstanceId', 'resourceAttributes', 'otlp']
+
+function resolveMeterProvider(o: Record<string, unknown>): ResolvedOptions['meterProvider'] {
+  const v = o.meterProvider
+  if (v === undefined) return undefined
+  const isProvider =
+    typeof v === 'object' && v !== null && typeof (v as MeterProvider).getMeter === 'function'
+  if (v !== 'global' && typeof v !== 'function' && !isProvider) {
+    check.fail(
+      'meterProvider',
+      v,
+      "an OpenTelemetry MeterProvider (getMeter), a function returning one, or 'global'",
+    )
+  }
+  for (const key of OWN_SDK_ONLY) {
+    if (o[key] !== undefined) {
+      check.fail(key, o[key], "nothing with meterProvider (the resource and readers are your provider's)")
+    }
+  }
+  return v as ResolvedOptions['meterProvider']
+}
 
 function resolveOtlp(input: unknown): ResolvedOptions['otlp'] {
   const o = check.object('otlp', input, ['url', 'interval', 'timeout', 'headers'])
@@ -201,5 +241,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       86_400_000,
     ),
     clock: o.clock === undefined ? systemClock : check.clock('clock', o.clock),
+    meterProvider: resolveMeterProvider(o),
+    standardInstruments: resolveStandard(o.standardInstruments),
   }
 }

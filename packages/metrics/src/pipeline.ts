@@ -35,6 +35,7 @@ export class Pipeline {
   readonly httpClientDuration: HistogramFamily
   readonly httpClientRetries: CounterFamily
   readonly httpClientCacheOperations: CounterFamily
+  readonly httpClientCacheDuration: HistogramFamily
   readonly httpServerDuration: HistogramFamily
   readonly dbOperationDuration: HistogramFamily
   readonly dbWaitTime: HistogramFamily
@@ -77,6 +78,15 @@ export class Pipeline {
     })
     this.httpClientDuration = r.histogram(
       { name: NAMES.httpClientDuration, description: 'Duration of HTTP client requests', unit: 's' },
+      HTTP_DURATION_BUCKETS,
+    )
+    this.httpClientCacheDuration = r.histogram(
+      {
+        name: NAMES.httpClientCacheDuration,
+        description:
+          'Duration of HTTP client requests answered from the response cache without a network call (hit, stale)',
+        unit: 's',
+      },
       HTTP_DURATION_BUCKETS,
     )
     this.httpClientCacheOperations = r.counter({
@@ -263,7 +273,9 @@ export class Pipeline {
   private readonly onHttpRequest: Listener<'hotpath:http:request'> = (m) => {
     if (typeof m.durationMs !== 'number') return
     const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
-    const family = this.httpClientDuration
+    // a response served from the cache made no network call: it is no http.client.request.duration
+    const family =
+      m.cache === 'hit' || m.cache === 'stale' ? this.httpClientCacheDuration : this.httpClientDuration
     const values = [m.client, m.method, m.origin, m.statusCode, m.cache, err]
     const series =
       family.at(values) ??

@@ -201,9 +201,13 @@ function buildView(
     }))
     .sort((a, b) => b.count - a.count)
 
-  const client = histogram(families, NAMES.httpClientDuration)
+  // requests that went out and those the response cache answered: one upstream row, counts by outcome
+  const clientSeries = [
+    ...(histogram(families, NAMES.httpClientDuration)?.series ?? []),
+    ...(histogram(families, NAMES.httpClientCacheDuration)?.series ?? []),
+  ]
   const upstreams: UpstreamReport[] = groupSeries(
-    client?.series ?? [],
+    clientSeries,
     (a) => `${a['hotpath.http.client']}\u0001${a['server.address']}\u0001${a['server.port']}`,
     (a) => a['error.type'] !== undefined,
     (a) => String(a['hotpath.http.cache'] ?? 'bypass'),

@@ -1,11 +1,23 @@
 // Observable gauges over the runtime sampler (semantic-convention names for Node.js, V8 and the process).
-import { type Meter, ValueType } from '@opentelemetry/api'
+import {
+  type BatchObservableCallback,
+  type Meter,
+  type Observable,
+  type ObservableCallback,
+  ValueType,
+} from '@opentelemetry/api'
 import { getHeapSpaceStatistics } from 'node:v8'
 import type { RuntimeFigures, RuntimeSampler } from './runtime.ts'
 
-export function registerRuntimeInstruments(meter: Meter, sampler: RuntimeSampler): void {
+/** Registers the runtime instruments; returns the function that removes their callbacks. */
+export function registerRuntimeInstruments(meter: Meter, sampler: RuntimeSampler): () => void {
+  const added: Array<[Observable, ObservableCallback]> = []
+  const add = (instrument: Observable, callback: ObservableCallback): void => {
+    instrument.addCallback(callback)
+    added.push([instrument, callback])
+  }
   const gauge = (name: string, description: string, unit: string, read: (f: RuntimeFigures) => number) => {
-    meter.createObservableGauge(name, { description, unit }).addCallback((result) => {
+    add(meter.createObservableGauge(name, { description, unit }), (result) => {
       result.observe(read(sampler.figures()))
     })
   }
@@ -35,32 +47,36 @@ export function registerRuntimeInstruments(meter: Meter, sampler: RuntimeSampler
     description: 'Heap memory pre-allocated (space size), by V8 heap space',
     unit: 'By',
   })
-  meter.addBatchObservableCallback(
-    (result) => {
-      for (const space of getHeapSpaceStatistics()) {
-        const attributes = { 'v8js.heap.space.name': space.space_name }
-        result.observe(used, space.space_used_size, attributes)
-        result.observe(limit, space.space_size, attributes)
-      }
-    },
-    [used, limit],
-  )
+  const heap: BatchObservableCallback = (result) => {
+    for (const space of getHeapSpaceStatistics()) {
+      const attributes = { 'v8js.heap.space.name': space.space_name }
+      result.observe(used, space.space_used_size, attributes)
+      result.observe(limit, space.space_size, attributes)
+    }
+  }
+  meter.addBatchObservableCallback(heap, [used, limit])
   const startSeconds = (performance.timeOrigin + 0) / 1000
-  meter
-    .createObservableGauge('process.start_time', {
+  add(
+    meter.createObservableGauge('process.start_time', {
       description: 'Start time of the process since the Unix epoch',
       unit: 's',
-    })
-    .addCallback((result) => result.observe(startSeconds))
-  meter
-    .createObservableCounter('process.cpu.time', {
+    }),
+    (result) => result.observe(startSeconds),
+  )
+  add(
+    meter.createObservableCounter('process.cpu.time', {
       description: 'CPU time of the process by mode',
       unit: 's',
       valueType: ValueType.DOUBLE,
-    })
-    .addCallback((result) => {
+    }),
+    (result) => {
       const cpu = process.cpuUsage()
       result.observe(cpu.user / 1e6, { 'cpu.mode': 'user' })
       result.observe(cpu.system / 1e6, { 'cpu.mode': 'system' })
-    })
+    },
+  )
+  return () => {
+    for (const [instrument, callback] of added) instrument.removeCallback(callback)
+    meter.removeBatchObservableCallback(heap, [used, limit])
+  }
 }

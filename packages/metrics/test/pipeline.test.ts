@@ -52,7 +52,7 @@ describe('instrument(): contract payloads on the real channels', () => {
     expect(all.some((x) => Object.values(x.labels).includes('user:1'))).toBe(false)
   })
 
-  it('records http.client.request.duration in seconds with the semconv buckets and the cache outcome', async () => {
+  it('records http.client.request.duration in seconds with the semconv buckets; a cache hit is no client request', async () => {
     const m = make().instrument()
     httpRequest(3)
     httpRequest(30, { cache: 'hit' })
@@ -61,11 +61,15 @@ describe('instrument(): contract payloads on the real channels', () => {
     const text = await m.text()
     const all = samples(text)
     const counts = all.filter((x) => x.name === 'http_client_request_duration_seconds_count')
-    expect(counts.reduce((a, b) => a + b.value, 0)).toBe(4)
+    expect(counts.reduce((a, b) => a + b.value, 0)).toBe(3)
     const sum = all
       .filter((x) => x.name === 'http_client_request_duration_seconds_sum')
       .reduce((a, b) => a + b.value, 0)
-    expect(sum).toBeCloseTo(0.345, 6)
+    expect(sum).toBeCloseTo(0.315, 6)
+    // the hit made no network call: its own histogram, never http.client.request.duration
+    expect(counts.some((x) => x.labels.hotpath_http_cache === 'hit')).toBe(false)
+    const hits = all.filter((x) => x.name === 'hotpath_http_client_cache_duration_seconds_count')
+    expect(hits.map((x) => [x.labels.hotpath_http_cache, x.value])).toEqual([['hit', 1]])
     const les = new Set(
       all.filter((x) => x.name === 'http_client_request_duration_seconds_bucket').map((x) => x.labels.le),
     )
@@ -86,7 +90,7 @@ describe('instrument(): contract payloads on the real channels', () => {
       '10',
       '+Inf',
     ])
-    expect(counts.find((x) => x.labels.hotpath_http_cache === 'hit')?.labels.server_address).toBe('127.0.0.1')
+    expect(hits.find((x) => x.labels.hotpath_http_cache === 'hit')?.labels.server_address).toBe('127.0.0.1')
     expect(counts.find((x) => x.labels.http_response_status_code === '503')?.labels.error_type).toBe('503')
     expect(counts.find((x) => x.labels.error_type === 'UND_ERR_CONNECT_TIMEOUT')).toBeDefined()
     expect(text).not.toContain('/items/123') // the path is never an attribute
