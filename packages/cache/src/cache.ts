@@ -25,7 +25,7 @@ import type { L2Backend } from './l2/backend.ts'
 import { isReplyError, L2Guard } from './l2/guard.ts'
 import { openL2 } from './l2/open.ts'
 import { RedisBackend } from './l2/redis.ts'
-import { createL1, type L1Cache, type L1Handle, type L1Value, Wrapped } from './l1.ts'
+import { createL1, type L1Handle, type L1Store, type L1Value, Wrapped } from './l1.ts'
 import {
   type CacheOptions,
   checks,
@@ -86,7 +86,7 @@ export class LayeredCache implements Cache {
   deletes = 0
   l2Corrupt = 0
 
-  readonly #lru: L1Cache | undefined
+  readonly #lru: L1Store | undefined
   /** Whether any Wrapped entry was ever stored: until then, hits skip the wrapper check. */
   #wrapped = false
   /** Reused lru-cache set options (lru-cache does not keep them). */
@@ -108,7 +108,7 @@ export class LayeredCache implements Cache {
     this.stamps = new Stamps(o.clock)
     this.#prefix = `${o.namespace}:`
     this.l1 = o.l1 ? createL1(o.l1, o.namespace, o.clock) : undefined
-    this.#lru = this.l1?.lru
+    this.#lru = this.l1?.store
     this.inv = new Invalidations(
       o.invalidationSyncInterval,
       o.clock,
@@ -337,13 +337,13 @@ export class LayeredCache implements Cache {
   l1Any(key: string): Wrapped | undefined {
     const l1 = this.l1
     if (l1 === undefined) return undefined
-    const v = l1.lru.get(key)
+    const v = l1.store.get(key)
     if (v === undefined) return undefined
     // A plain value is always fresh, and getOrSet's fast path has returned it already.
     if (!(v instanceof Wrapped)) return undefined
     if (v.tags !== undefined && this.inv.any && !this.inv.valid(v.createdAt, v.tags)) {
       l1.flags.expiring = true
-      l1.lru.delete(key)
+      l1.store.delete(key)
       l1.flags.expiring = false
       return undefined
     }

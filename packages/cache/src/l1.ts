@@ -1,11 +1,14 @@
-// L1: lru-cache with per-entry TTLs. A plain entry is the value itself (lru-cache tracks its expiry in
-// compact typed arrays: no wrapper object, no extra pointer chase on a hit). Entries that need more
+// L1: a bounded store with per-entry TTLs, lru-cache ('lru') or W-TinyLFU ('tinylfu', l1/tinylfu.ts). A
+// plain entry is the value itself (the store tracks its expiry in compact typed arrays: no wrapper object,
+// no extra pointer chase on a hit). Entries that need more
 // (grace, tags, adaptive TTL) are stored as a Wrapped object; until the first such entry exists, the
 // hot path does not even check for wrappers.
 import { type Clock, systemClock } from '@hotpath/core'
 import { LRUCache } from 'lru-cache'
 import { evictChannel } from './channels.ts'
 import { lruPerf } from './clock.ts'
+import type { DisposeReason, L1Store, L1Value } from './l1/store.ts'
+import { TinyLfu } from './l1/tinylfu.ts'
 
 export class Wrapped {
   value: unknown
@@ -43,6 +46,7 @@ export interface Evictions {
 }
 
 export interface L1Config {
+  policy: 'tinylfu' | 'lru'
   max: number
   maxBytes: number | undefined
   sizeCalculation: ((value: unknown, key: string) => number) | undefined
@@ -134,12 +138,13 @@ export function estimateBytes(value: unknown): number {
   return estimateValue(value, { budget: ESTIMATE_BUDGET, seen: undefined }, 0)
 }
 
-// biome-ignore lint/complexity/noBannedTypes: lru-cache requires non-nullish values; null is stored as is.
-export type L1Value = {}
-export type L1Cache = LRUCache<string, L1Value>
+export type { L1Store, L1Value } from './l1/store.ts'
+
+export type L1Policy = 'tinylfu' | 'lru'
 
 export interface L1Handle {
-  lru: L1Cache
+  store: L1Store
+  policy: L1Policy
   evictions: Evictions
   /** Set before a delete that is really an invalidation, so dispose counts it as 'expire'. */
   flags: { expiring: boolean }
@@ -148,31 +153,46 @@ export interface L1Handle {
 export function createL1(config: L1Config, namespace: string, clock: Clock): L1Handle {
   const evictions: Evictions = { evict: 0, expire: 0, set: 0, delete: 0 }
   const flags = { expiring: false }
-  const dispose = (_value: L1Value, key: string, reason: LRUCache.DisposeReason): void => {
+  const dispose = (_value: L1Value, key: string, reason: DisposeReason): void => {
     const r = reason === 'delete' && flags.expiring ? 'expire' : reason === 'fetch' ? 'delete' : reason
     evictions[r]++
     if (evictChannel.hasSubscribers) evictChannel.publish({ cache: namespace, key, reason: r })
   }
   const userSize = config.sizeCalculation
+  const sizeOf =
+    config.maxBytes === undefined
+      ? undefined
+      : (v: L1Value, key: string): number => {
+          const value = v instanceof Wrapped ? v.value : v
+          const n = userSize ? userSize(value, key) : estimateBytes(value)
+          return Number.isFinite(n) && n >= 1 ? Math.ceil(n) : 1
+        }
+  if (config.policy === 'tinylfu') {
+    const store = new TinyLfu({
+      max: config.max,
+      maxBytes: config.maxBytes,
+      sizeOf,
+      dispose,
+      now: () => clock.now(),
+      coarseTime: clock === systemClock,
+    })
+    return { store, policy: 'tinylfu', evictions, flags }
+  }
   // lru-cache checks the TTLs of plain entries on the cache's clock. With the system clock it reads
   // the time at most once per ms (lru-cache's ttlResolution, as before); an injected clock is read on
   // every check, so a test that moves it sees the effect at once.
   const perf = lruPerf(clock)
   const ttlResolution = clock === systemClock ? 1 : 0
-  const lru =
-    config.maxBytes === undefined
+  const store =
+    sizeOf === undefined
       ? new LRUCache<string, L1Value>({ max: config.max, dispose, perf, ttlResolution })
       : new LRUCache<string, L1Value>({
           max: config.max,
           perf,
           ttlResolution,
           maxSize: config.maxBytes,
-          sizeCalculation: (v, key) => {
-            const value = v instanceof Wrapped ? v.value : v
-            const n = userSize ? userSize(value, key) : estimateBytes(value)
-            return Number.isFinite(n) && n >= 1 ? Math.ceil(n) : 1
-          },
+          sizeCalculation: sizeOf,
           dispose,
         })
-  return { lru, evictions, flags }
+  return { store, policy: 'lru', evictions, flags }
 }

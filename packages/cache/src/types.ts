@@ -31,6 +31,9 @@ export interface CacheStats {
   sets: number
   deletes: number
   evictions: { evict: number; expire: number; set: number; delete: number }
+  /** 'tinylfu' L1: window entries let into the main area / turned away by the frequency filter (0 with 'lru'). */
+  admissions: number
+  rejections: number
   factoryCalls: number
   factoryErrors: number
   factoryTimeouts: number

@@ -1,28 +1,9 @@
-// The `clock` option: every time read of an instance goes through it.
-import { systemClock } from '@hotpath/core'
-import { describe, expect, it, vi } from 'vitest'
+// The `clock` option: every time read of an instance goes through it (L1 TTLs: test/l1-suite.ts).
+import { describe, expect, it } from 'vitest'
 import { createCache, InvalidOptionError } from '../src/index.ts'
 import { manualClock } from './manual-clock.ts'
 
 describe('clock option', () => {
-  it('L1 TTLs of plain and wrapped (grace, tags) entries follow the injected clock', async () => {
-    const clock = manualClock()
-    await using cache = createCache({ clock, ttl: 1_000 })
-    await cache.set('plain', 1)
-    await cache.set('tagged', 2, { tags: ['t'] })
-    await cache.set('graced', 3, { grace: 500 })
-    clock.advance(999)
-    expect([cache.peek('plain'), cache.peek('tagged'), cache.peek('graced')]).toEqual([1, 2, 3])
-    clock.advance(2)
-    expect([cache.peek('plain'), cache.peek('tagged'), cache.peek('graced')]).toEqual([
-      undefined,
-      undefined,
-      undefined,
-    ])
-    // within grace getOrSet serves the stale value (and refreshes behind it)
-    expect(await cache.getOrSet('graced', () => 4)).toBe(3)
-  })
-
   it('L2 envelopes carry epoch() times; another instance judges them on its own clock', async () => {
     const store = new Map<string, unknown>()
     const clockA = manualClock(1_800_000_000_000)
@@ -48,20 +29,6 @@ describe('clock option', () => {
     expect(cache.peek('k')).toBeUndefined()
     await cache.set('k', 2, { tags: ['t'] })
     expect(cache.peek('k')).toBe(2)
-  })
-
-  it('defaults to systemClock, which Vitest fake timers drive', async () => {
-    vi.useFakeTimers()
-    try {
-      await using cache = createCache({ clock: systemClock, ttl: 50 })
-      await cache.set('k', 1)
-      await vi.advanceTimersByTimeAsync(49)
-      expect(cache.peek('k')).toBe(1)
-      await vi.advanceTimersByTimeAsync(2)
-      expect(cache.peek('k')).toBeUndefined()
-    } finally {
-      vi.useRealTimers()
-    }
   })
 
   it('rejects something that is not a clock', () => {

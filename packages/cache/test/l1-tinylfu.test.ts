@@ -1,0 +1,4 @@
+// The shared L1 suite (test/l1-suite.ts) under the 'tinylfu' policy.
+import { l1Suite } from './l1-suite.ts'
+
+l1Suite('tinylfu')
