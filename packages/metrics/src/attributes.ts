@@ -71,3 +71,10 @@ export function errorType(error: unknown): string | undefined {
   }
   return '_OTHER'
 }
+
+/** `db.response.status_code`: PostgreSQL's SQLSTATE of a failed statement (five characters), if it sent one. */
+export function dbStatusCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const state = (error as { sqlState?: unknown }).sqlState
+  return typeof state === 'string' && /^[0-9A-Z]{5}$/.test(state) ? state : undefined
+}

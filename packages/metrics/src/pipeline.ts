@@ -1,6 +1,6 @@
 // Channel subscriptions: every hotpath:* event becomes an update of a pre-aggregated series.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { errorType, nameOf, normalizeMethod, oneOf, serverOf } from './attributes.ts'
+import { dbStatusCode, errorType, nameOf, normalizeMethod, oneOf, serverOf } from './attributes.ts'
 import { DB_DURATION_BUCKETS, GC_DURATION_BUCKETS, HTTP_DURATION_BUCKETS } from './buckets.ts'
 import {
   CACHE_RESULTS,
@@ -316,19 +316,34 @@ export class Pipeline {
 
   private readonly onDbQuery: Listener<'hotpath:db:query'> = (m) => {
     if (typeof m.durationMs !== 'number') return
-    const err = m.error !== undefined && m.error !== null ? errorType(m.error) : undefined
+    const sqlState = dbStatusCode(m.error)
+    // error.type: the server's SQLSTATE when it sent one, else our code
+    const err = sqlState ?? (m.error !== undefined && m.error !== null ? errorType(m.error) : undefined)
     const family = this.dbOperationDuration
-    const values = [m.database, m.system, m.operation, m.summary, err]
+    const values = [
+      m.database,
+      m.namespace,
+      m.system,
+      m.serverAddress,
+      m.serverPort,
+      m.operation,
+      m.summary,
+      err,
+    ]
     const series =
       family.at(values) ??
       family.bind(values, () => {
         const a: Attributes = {
           'db.system.name': oneOf(m.system, DB_SYSTEMS),
-          'db.namespace': nameOf(m.database),
+          // the database connected to; an older publisher without `namespace` has only our name for it
+          'db.namespace': nameOf(typeof m.namespace === 'string' ? m.namespace : m.database),
           'db.operation.name': typeof m.operation === 'string' ? m.operation.slice(0, 32) : 'unknown',
           'db.query.summary': typeof m.summary === 'string' ? m.summary.slice(0, 128) : 'unknown',
         }
+        if (typeof m.serverAddress === 'string') a['server.address'] = m.serverAddress.slice(0, 256)
+        if (typeof m.serverPort === 'number') a['server.port'] = m.serverPort
         if (err !== undefined) a['error.type'] = err
+        if (sqlState !== undefined) a['db.response.status_code'] = sqlState
         return a
       })
     series.record(m.durationMs / 1000)

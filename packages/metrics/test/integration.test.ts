@@ -131,6 +131,33 @@ describe('real cache, http and db through the channels', () => {
     expect(report.upstreams.find((u) => u.client === 'cached')?.cache).toEqual({ miss: 1, hit: 2 })
   })
 
+  it('PostgreSQL: db.namespace is the real database, server.address/port the server, error.type the SQLSTATE', async (ctx) => {
+    if (!(await requirePostgres())) return ctx.skip()
+    const schema = await freshSchema()
+    await using metrics = createMetrics({ runtime: false })
+    metrics.instrument({ cache: false, http: false })
+    try {
+      await using db = createDatabase({ name: 'orders', driver: postgres({ connectionString: schema.url }) })
+      await db.execute('CREATE TABLE t (id int primary key)')
+      await db.execute('INSERT INTO t VALUES ($1)', [1])
+      await expect(db.execute('INSERT INTO t VALUES ($1)', [1])).rejects.toThrow()
+      const ops = samples(await metrics.text()).filter(
+        (s) => s.name === 'db_client_operation_duration_seconds_count',
+      )
+      const url = new URL(schema.url)
+      const database = url.pathname.slice(1) || url.username || 'postgres'
+      expect(new Set(ops.map((s) => s.labels.db_namespace))).toEqual(new Set([database]))
+      expect(new Set(ops.map((s) => s.labels.server_address))).toEqual(new Set([url.hostname]))
+      expect(new Set(ops.map((s) => s.labels.server_port))).toEqual(new Set([url.port || '5432']))
+      const failed = ops.filter((s) => s.labels.error_type !== undefined)
+      expect(failed.map((s) => [s.labels.error_type, s.labels.db_response_status_code, s.value])).toEqual([
+        ['23505', '23505', 1],
+      ])
+    } finally {
+      await schema.drop()
+    }
+  })
+
   it('PostgreSQL: operation duration with db.system.name=postgresql', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
     const schema = await freshSchema()
