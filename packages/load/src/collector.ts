@@ -1,5 +1,6 @@
 // Merges per-second snapshots of one or more engines into the time series, the whole-run histogram and totals.
 import { createHistogram, decodeHistogram, type Histogram, summarize } from './histogram.ts'
+import { NameTotals } from './name-stats.ts'
 import type { LoadProgress, TimeseriesPoint } from './result.ts'
 import type { TickSnapshot } from './tick.ts'
 
@@ -16,6 +17,8 @@ interface Pending {
 export class Collector {
   readonly total: Histogram = createHistogram()
   readonly totalSent: Histogram = createHistogram()
+  /** Per-name totals (scenario runs), from the engines' final snapshots. */
+  readonly names: NameTotals = new NameTotals()
   lateGenerator = 0
   /** Worst of the engines' event-loop delay figures, ms. */
   loopDelayMs = { p50: 0, p99: 0, max: 0 }
@@ -64,6 +67,7 @@ export class Collector {
       typeof snap.histogramSent === 'string' ? decodeHistogram(snap.histogramSent) : snap.histogramSent,
     )
     this.lateGenerator += snap.lateGenerator
+    if (snap.names !== null) this.names.add(snap.names)
     if (snap.loopDelayMs !== null) {
       const l = this.loopDelayMs
       l.p50 = Math.max(l.p50, snap.loopDelayMs.p50)

@@ -110,13 +110,16 @@ export async function readResultFile(file: string): Promise<LoadResult> {
       `schemaVersion ${r.schemaVersion} is not supported (expected ${READABLE_SCHEMA_VERSIONS.join(' or ')})`,
     )
   }
-  return (r.schemaVersion as number) === 1 ? migrateV1(r as unknown as V1Result) : (r as LoadResult)
+  const version = r.schemaVersion as number
+  if (version === 1) return migrateV1(r as unknown as V1Result)
+  if (version === 2) return { ...(r as LoadResult), schemaVersion: RESULT_SCHEMA_VERSION, names: {} }
+  return r as LoadResult
 }
 
 type V1Result = Omit<LoadResult, 'schemaVersion'> & { schemaVersion: number }
 
 /**
- * Schema 1 -> 2: the fields schema 2 added get what a schema 1 run measured (its one histogram stands for both,
+ * Schema 1 -> 3: the fields schema 2 added get what a schema 1 run measured (its one histogram stands for both,
  * no generator figures, no warnings; responses = completed minus transport errors is not recoverable, so the
  * completed count stands in).
  */
@@ -135,5 +138,6 @@ function migrateV1(r: V1Result): LoadResult {
       bottleneck: false,
     },
     warnings: [],
+    names: {},
   } as unknown as LoadResult
 }

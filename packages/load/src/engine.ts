@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
 import { type Connection, createConnection } from './connection.ts'
 import { errorCode } from './failure-codes.ts'
+import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import { type Stage, valueAt } from './stages.ts'
@@ -84,6 +85,8 @@ export class Engine {
   private tickLate = 0
   private tickDropped = 0
   private tickCancelled = 0
+  /** Per-name totals of the whole run (reported in the final snapshot). */
+  private readonly names = new NameStats()
   private conns: Connection[] = []
   private slots: Slot[] = []
   private free: Slot[] = []
@@ -250,9 +253,7 @@ export class Engine {
       return false
     }
     this.iterations++
-    slot.steps = this.source.next()
-    slot.step = 0
-    slot.send(startedAt)
+    slot.begin(this.source.next(), startedAt)
     return true
   }
 
@@ -299,10 +300,7 @@ export class Engine {
         this.tickLate++
         if (!this.waitedForSlot) this.tickLateGenerator++
       }
-      const slot = this.free.pop()!
-      slot.steps = this.source.next()
-      slot.step = 0
-      slot.send(intended)
+      this.free.pop()!.begin(this.source.next(), intended)
     }
     if (this.localSent >= this.localTotal) {
       this.endSending()
@@ -358,14 +356,21 @@ export class Engine {
     if (!slot.busy) return
     slot.busy = false
     this.inFlight--
+    if (slot.thinking !== null) {
+      clearTimeout(slot.thinking)
+      slot.thinking = null
+    }
     if (this.stopped) {
       this.tickCancelled++
       this.maybeFinish()
       return
     }
     const t = now()
-    const step = slot.steps[slot.step]!
-    if (error === null) {
+    const step = slot.current
+    const name = step?.name ?? null
+    // The rest of the iteration runs only after a step that did what later steps depend on.
+    let next = error === null
+    if (error === null && step !== null) {
       recordMs(this.hist, t - slot.startedAt)
       recordMs(this.histSent, t - slot.sentAt)
       this.tickRequests++
@@ -374,22 +379,52 @@ export class Engine {
       const status = slot.status
       if (status >= 0 && status < 600) this.tickStatus[status]!++
       const check = step.check
+      let failed: string | null = null
       if (check.status !== null ? !check.status.includes(status) : status >= 400) {
-        this.addError(check.status !== null ? 'CHECK_STATUS' : `HTTP_${status}`)
-      } else if (
-        check.bodyContains !== null &&
-        !Buffer.concat(slot.chunks!).toString('utf8').includes(check.bodyContains)
-      ) {
-        this.addError('CHECK_BODY')
-      } else this.tickOk++
+        failed = check.status !== null ? 'CHECK_STATUS' : `HTTP_${status}`
+      } else if (check.bodyContains !== null && !slot.body().includes(check.bodyContains)) {
+        failed = 'CHECK_BODY'
+      } else if (step.captures !== null) {
+        const vars = (slot.vars ??= {})
+        for (const c of step.captures) {
+          const v = c.extract(slot)
+          if (v === undefined) {
+            failed = 'CAPTURE'
+            break
+          }
+          vars[c.name] = v
+        }
+      }
+      if (failed === null) this.tickOk++
+      else {
+        this.addError(failed)
+        if (step.captures !== null) next = false
+      }
+      if (name !== null) this.names.response(name, t - slot.startedAt, status, failed)
     } else {
+      const code = errorCode(error ?? new Error('no step'))
       this.tickRequests++
-      this.addError(errorCode(error))
+      this.addError(code)
+      if (name !== null) this.names.failure(name, code)
     }
     slot.chunks = null
-    if (error === null && slot.step + 1 < slot.steps.length && !this.stopped) {
+    slot.head = null
+    if (next && slot.step + 1 < slot.plan.length && !this.stopped) {
       // A sequence started in the window runs to its end (within the graceful stop period).
       slot.step++
+      const think = step?.think ?? 0
+      if (think > 0) {
+        // Thinking counts as in flight: the run waits for the iteration (or cancels it at the graceful stop).
+        slot.busy = true
+        this.inFlight++
+        slot.thinking = setTimeout(() => {
+          slot.thinking = null
+          slot.busy = false
+          this.inFlight--
+          slot.send(now())
+        }, think)
+        return
+      }
       slot.send(t)
       return
     }
@@ -521,6 +556,7 @@ export class Engine {
       inFlight: this.inFlight,
       elapsedMs: now() - this.start,
       sendWindowMs: final ? this.sendWindowMs : 0,
+      names: final && this.names.size > 0 ? this.names.snapshot(this.config.encode) : null,
     }
     if (this.config.encode) {
       h.reset()

@@ -24,12 +24,23 @@ export { formatResult } from './report-text.ts'
 export {
   type LoadProgress,
   type LoadResult,
+  type NameResult,
   RESULT_SCHEMA_VERSION,
   type ThresholdResult,
   type TimeseriesPoint,
 } from './result.ts'
 export { runLoad } from './run.ts'
-export type { Scenario, ScenarioExpect, ScenarioRequest, ScenarioSequence } from './scenario.ts'
+export type { CaptureSpec, Vars } from './capture.ts'
+export type {
+  IterationContext,
+  Scenario,
+  ScenarioExpect,
+  ScenarioFunction,
+  ScenarioObject,
+  ScenarioRequest,
+  ScenarioSequence,
+  ScenarioStep,
+} from './scenario.ts'
 export { createOpenSchedule, type OpenSchedule } from './schedule.ts'
 export { parseStages, type Stage } from './stages.ts'
 export { parseThreshold, type Threshold } from './thresholds.ts'

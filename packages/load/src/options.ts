@@ -12,7 +12,10 @@ export interface LoadOptions {
   method?: string
   headers?: Record<string, string>
   body?: string
-  /** Scenario: a file path (.json/.js/.mjs/.ts) or a scenario object (in-process only: not with workers > 1). */
+  /**
+   * Scenario: a file path (.json/.js/.mjs/.ts), a scenario object, or a function called per iteration
+   * (objects and functions in-process only: not with workers > 1).
+   */
   scenario?: string | Scenario
   /** 'closed' (default unless rate is set): connections x pipelining requests always in flight. 'open': fixed schedule. */
   model?: 'open' | 'closed'
@@ -185,7 +188,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     check.fail('workers', workers, `at most one worker per connection (connections: ${connections})`)
   }
   if (o.scenario !== undefined && typeof o.scenario !== 'string') {
-    check.object('scenario', o.scenario)
+    if (typeof o.scenario !== 'function') check.object('scenario', o.scenario)
     if (workers > 1)
       check.fail('scenario', o.scenario, 'a file path: with workers > 1 the scenario must be a file')
   }

@@ -6,6 +6,8 @@ import type { Step } from './requests.ts'
 
 export interface RawHandler {
   onStatus(status: number): void
+  /** The response head as text (status line and headers); called only when the request asked for it. */
+  onHead(head: string): void
   /** Body bytes in `data[start, end)`; the buffer is reused after the call: copy what must be kept. */
   onBody(data: Buffer, start: number, end: number): void
   onEnd(): void
@@ -92,6 +94,8 @@ function scanHead(data: Buffer, start: number, end: number): number {
 interface InFlight {
   handler: RawHandler
   head: boolean
+  /** Hand the response head to the handler (a header capture). */
+  keepHead: boolean
 }
 
 /**
@@ -155,7 +159,7 @@ export class RawConnection {
     if (step.fixed) step.raw = bytes
     const socket = this.socket ?? this.open()
     if (this.inflight.length === 0) this.progress++
-    this.inflight.push({ handler, head: step.dispatch.method === 'HEAD' })
+    this.inflight.push({ handler, head: step.dispatch.method === 'HEAD', keepHead: step.keepHeaders })
     socket.write(bytes)
   }
 
@@ -290,10 +294,12 @@ export class RawConnection {
         }
         const status = (data[pos + 9]! - 48) * 100 + (data[pos + 10]! - 48) * 10 + (data[pos + 11]! - 48)
         const head = scanHead(data, pos, headEnd + 2)
+        const headStart = pos
         pos = headEnd + 4
         if (status < 200) continue // interim response (100 Continue, 103 Early Hints)
         if (head & CLOSE) this.closeAfter = true
         current.handler.onStatus(status)
+        if (current.keepHead) current.handler.onHead(data.toString('latin1', headStart, headEnd))
         if (current.head || status === 204 || status === 304) {
           this.complete()
           continue

@@ -1,5 +1,5 @@
 // The final table printed by the CLI.
-import type { LoadResult } from './result.ts'
+import type { LoadResult, NameResult } from './result.ts'
 import { formatBytes, formatCount, formatMs } from './units.ts'
 
 export function formatResult(r: LoadResult): string {
@@ -51,6 +51,11 @@ export function formatResult(r: LoadResult): string {
   const errors = Object.entries(r.errors)
   if (errors.length > 0)
     lines.push(`Errors    ${errors.map(([k, v]) => `${k}: ${formatCount(v)}`).join(', ')}`)
+  const names = Object.entries(r.names ?? {})
+  if (names.length > 0) {
+    lines.push('')
+    lines.push(...formatNames(names))
+  }
   for (const w of r.warnings) lines.push(`Warning   ${w}`)
   if (r.thresholds.length > 0) {
     lines.push('')
@@ -71,4 +76,33 @@ export function formatResult(r: LoadResult): string {
     }
   }
   return lines.join('\n')
+}
+
+/** The per-name table: one row per request name. */
+function formatNames(names: Array<[string, NameResult]>): string[] {
+  const head = ['Name', 'requests', 'ok', 'errors', 'req/s', 'p50', 'p90', 'p99', 'max']
+  const rows = names.map(([name, n]) => [
+    name,
+    formatCount(n.requests.completed),
+    formatCount(n.requests.ok),
+    formatCount(n.requests.errors),
+    formatCount(n.rps),
+    formatMs(n.latency.p50),
+    formatMs(n.latency.p90),
+    formatMs(n.latency.p99),
+    formatMs(n.latency.max),
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  const out = [line(head), ...rows.map(line)]
+  for (const [name, n] of names) {
+    const errors = Object.entries(n.errors)
+    if (errors.length > 0)
+      out.push(`  ${name}: ${errors.map(([k, v]) => `${k}: ${formatCount(v)}`).join(', ')}`)
+  }
+  return out
 }

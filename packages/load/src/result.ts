@@ -2,10 +2,30 @@
 import type { LatencySummary } from './histogram.ts'
 
 /** Bumped on any incompatible change of LoadResult. */
-export const RESULT_SCHEMA_VERSION = 2 as const
+export const RESULT_SCHEMA_VERSION = 3 as const
 
-/** Schema versions `compare` still reads (older files are migrated on load, see compare.ts). */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2]
+/** Schema versions `compare` and `merge` still read (older files are migrated on load, see compare.ts). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3]
+
+/** Schema 3. The figures of one request name (see `LoadResult.names`). */
+export interface NameResult {
+  requests: {
+    /** Responses plus transport errors of this name. */
+    completed: number
+    responses: number
+    /** Responses that passed their checks and captures. */
+    ok: number
+    errors: number
+  }
+  /** Responses of this name per second over the run's durationMs. */
+  rps: number
+  /** Milliseconds (from the intended send time for an iteration's first step, else from the real send). */
+  latency: LatencySummary
+  statusCodes: Record<string, number>
+  errors: Record<string, number>
+  /** This name's latencies in µs, HdrHistogram compressed base64 (merged exactly by `merge`). */
+  histogram: string
+}
 
 export interface TimeseriesPoint {
   /** 1-based second of the run this point covers. */
@@ -26,6 +46,8 @@ export interface TimeseriesPoint {
 export interface ThresholdResult {
   expression: string
   metric: string
+  /** Schema 3: the request name of a per-name threshold (`p99{name:login}<50ms`); absent for the whole run. */
+  name?: string
   operator: '<' | '<=' | '>' | '>='
   /** Limit in the metric's unit (ms for latency, % or count for errors, req/s for rps). */
   limit: number
@@ -120,6 +142,11 @@ export interface LoadResult {
   histogram: string
   /** Schema 2. Send-to-response histogram (latencyUncorrected), same encoding. */
   histogramUncorrected: string
+  /**
+   * Schema 3. Per request name (scenario runs; `{}` for a single request): latency, counts, status codes and
+   * errors of each named step, in the order the scenario names them.
+   */
+  names: Record<string, NameResult>
   thresholds: ThresholdResult[]
 }
 

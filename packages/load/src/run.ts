@@ -10,7 +10,8 @@ import type { PlainRequest } from './requests.ts'
 import { type LoadProgress, type LoadResult, RESULT_SCHEMA_VERSION } from './result.ts'
 import { buildSource } from './source.ts'
 import type { TickSnapshot } from './tick.ts'
-import { evaluateThresholds, parseThreshold } from './thresholds.ts'
+import { nameResults } from './result-names.ts'
+import { checkThresholdNames, evaluateThresholds, parseThreshold } from './thresholds.ts'
 
 const now = (): number => performance.timeOrigin + performance.now()
 const workerFile = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.mjs'
@@ -38,10 +39,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       durationMs: o.duration,
     })
   }
+  // Built here also with workers: a scenario error is thrown before anything starts, and its names are known.
+  const source = await buildSource(o.origin, request, o.scenario)
+  checkThresholdNames(thresholds, source.names)
   const startedAt = new Date()
   const t0 = now()
   if (o.workers === 1) {
-    const source = await buildSource(o.origin, request, o.scenario)
     const engine = new Engine(engineConfig(o, 0, false), source, (s) => collector.add(s))
     await engine.prepare(signal)
     await engine.run(now(), signal)
@@ -50,6 +53,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   const finishedAt = new Date()
   const result = buildResult(o, collector, startedAt, finishedAt, now() - t0, signal?.aborted === true)
+  result.names = nameResults(collector.names, source.names ?? [], result.durationMs)
   result.thresholds = evaluateThresholds(thresholds, result)
   if (endChannel.hasSubscribers) {
     endChannel.publish({
@@ -273,6 +277,7 @@ function buildResult(
     timeseries: c.timeseries,
     histogram: encodeHistogram(c.total),
     histogramUncorrected: encodeHistogram(c.totalSent),
+    names: {},
     warnings,
     thresholds: [],
   }

@@ -1,10 +1,16 @@
-// Templated values in paths, header values and bodies: {{uuid}}, {{int 1 10000}}, {{csv column}}.
+// Templated values in paths, header values and bodies: {{uuid}}, {{int 1 10000}}, {{csv column}}, and {{name}}
+// for a value an earlier step of the same iteration captured.
 import { randomUUID } from 'node:crypto'
+import type { Vars } from './capture.ts'
 
 export interface TemplateContext {
   /** CSV row of the current iteration, when the scenario has a CSV file. */
   row: Readonly<Record<string, string>> | undefined
+  /** Values captured by earlier steps of the iteration. */
+  vars: Readonly<Vars> | null
 }
+
+const noVars: ReadonlySet<string> = new Set()
 
 export type Template = string | ((ctx: TemplateContext) => string)
 
@@ -13,6 +19,7 @@ export function compileTemplate(
   text: string,
   columns: readonly string[] | undefined,
   fail: (reason: string) => never,
+  vars: ReadonlySet<string> = noVars,
 ): Template {
   const re = /\{\{\s*(.*?)\s*\}\}/g
   if (!re.test(text)) return text
@@ -21,7 +28,7 @@ export function compileTemplate(
   let last = 0
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m.index > last) parts.push(text.slice(last, m.index))
-    parts.push(placeholder(m[1]!, columns, fail))
+    parts.push(placeholder(m[1]!, columns, fail, vars))
     last = m.index + m[0].length
   }
   if (last < text.length) parts.push(text.slice(last))
@@ -36,8 +43,13 @@ function placeholder(
   expr: string,
   columns: readonly string[] | undefined,
   fail: (reason: string) => never,
+  vars: ReadonlySet<string>,
 ): (ctx: TemplateContext) => string {
   const words = expr.split(/\s+/)
+  if (words.length === 1 && vars.has(words[0]!)) {
+    const name = words[0]!
+    return (ctx) => ctx.vars?.[name] ?? ''
+  }
   switch (words[0]) {
     case 'uuid':
       if (words.length !== 1) fail(`{{${expr}}}: uuid takes no argument`)
@@ -61,7 +73,7 @@ function placeholder(
     }
     default:
       return fail(
-        `unknown placeholder {{${expr}}} (allowed: {{uuid}}, {{int <min> <max>}}, {{csv <column>}})`,
+        `unknown placeholder {{${expr}}} (allowed: {{uuid}}, {{int <min> <max>}}, {{csv <column>}}, or a variable captured by an earlier step${vars.size > 0 ? `: ${[...vars].join(', ')}` : ''})`,
       )
   }
 }

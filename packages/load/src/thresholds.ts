@@ -1,6 +1,6 @@
 // Threshold expressions for CI: "p99<50ms", "errors<1%", "rps>1000". Parsed before the run; a mistake is pointed at.
 import { LoadInvalidThresholdError } from './errors.ts'
-import type { LoadResult, ThresholdResult } from './result.ts'
+import type { LoadResult, NameResult, ThresholdResult } from './result.ts'
 
 type Operator = '<' | '<=' | '>' | '>='
 type Kind = 'latency' | 'rate' | 'ratio' | 'count'
@@ -8,6 +8,8 @@ type Kind = 'latency' | 'rate' | 'ratio' | 'count'
 export interface Threshold {
   expression: string
   metric: string
+  /** `p99{name:login}<50ms`: the threshold applies to the requests of this name only (else null: the run). */
+  name: string | null
   operator: Operator
   /** Latency: ms; ratio metrics with %: percent; otherwise the raw number. */
   limit: number
@@ -26,15 +28,18 @@ const metricKinds: Record<string, Kind> = {
   requests: 'count',
 }
 export const thresholdMetrics: readonly string[] = Object.keys(metricKinds)
+/** Metrics a `{name:...}` threshold can use (the per-name figures of the result). */
+const perNameMetrics: ReadonlySet<string> = new Set([...latencyMetrics, 'errors', 'requests', 'rps'])
 const latencyUnits: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 }
 
 export function parseThreshold(expression: string): Threshold {
   const text = String(expression)
   const m =
-    /^(\s*)([A-Za-z][A-Za-z0-9._]*)?(\s*)(<=|>=|<|>|==|=|!=)?(\s*)(-?[0-9]*\.?[0-9]*)?(\s*)(.*?)\s*$/.exec(
+    /^(\s*)([A-Za-z][A-Za-z0-9._]*)?(\{[^}]*\}?)?(\s*)(<=|>=|<|>|==|=|!=)?(\s*)(-?[0-9]*\.?[0-9]*)?(\s*)(.*?)\s*$/.exec(
       text,
     )!
-  const [, lead = '', metric = '', sp1 = '', op = '', sp2 = '', num = '', sp3 = '', unit = ''] = m
+  const [, lead = '', metric = '', tag = '', sp1a = '', op = '', sp2 = '', num = '', sp3 = '', unit = ''] = m
+  const sp1 = tag + sp1a
   const at = (...parts: string[]) => parts.reduce((n, p) => n + p.length, 0)
   if (!metric)
     throw new LoadInvalidThresholdError(
@@ -50,6 +55,26 @@ export function parseThreshold(expression: string): Threshold {
       lead.length,
       `unknown metric "${metric}"${guess ? `; did you mean "${guess}"?` : ''} (allowed: ${thresholdMetrics.join(', ')})`,
     )
+  }
+  let name: string | null = null
+  if (tag !== '') {
+    const tagAt = at(lead, metric)
+    const t = /^\{\s*name\s*:\s*(.*?)\s*\}$/.exec(tag)
+    if (t === null || t[1] === '') {
+      throw new LoadInvalidThresholdError(
+        text,
+        tagAt,
+        'expected {name:<request name>}, e.g. p99{name:login}<50ms',
+      )
+    }
+    if (!perNameMetrics.has(metric)) {
+      throw new LoadInvalidThresholdError(
+        text,
+        lead.length,
+        `${metric} has no per-name figure (per name: ${[...perNameMetrics].join(', ')})`,
+      )
+    }
+    name = t[1]!
   }
   const opAt = at(lead, metric, sp1)
   if (!op) throw new LoadInvalidThresholdError(text, opAt, 'expected an operator: <, <=, > or >=')
@@ -89,7 +114,7 @@ export function parseThreshold(expression: string): Threshold {
     const allowed = kind === 'rate' ? 'a plain number per second' : 'a plain number'
     throw new LoadInvalidThresholdError(text, unitAt, `unexpected unit "${unit}" for ${metric} (${allowed})`)
   } else outUnit = kind === 'rate' ? '/s' : 'count'
-  return { expression: text.trim(), metric, operator: op as Operator, limit, unit: outUnit }
+  return { expression: text.trim(), metric, name, operator: op as Operator, limit, unit: outUnit }
 }
 
 export function actualValue(t: Threshold, r: LoadResult): number {
@@ -120,14 +145,63 @@ export function actualValue(t: Threshold, r: LoadResult): number {
   }
 }
 
+/** A per-name threshold's value from `r.names[t.name]`. */
+function nameValue(t: Threshold, n: NameResult): number {
+  switch (t.metric) {
+    case 'rps':
+      return n.rps
+    case 'requests':
+      return n.requests.completed
+    case 'errors':
+      if (t.unit !== '%') return n.requests.errors
+      return n.requests.completed === 0 ? 0 : (n.requests.errors / n.requests.completed) * 100
+    case 'p99.9':
+      return n.latency.p99_9
+    default:
+      return n.latency[t.metric as Exclude<keyof NameResult['latency'], 'p99_9'>]
+  }
+}
+
+/**
+ * Thresholds naming a request the scenario does not have are a usage error before the run (a misspelt name must
+ * not pass as "no data"); `names` null (names known only at run time) checks nothing here.
+ */
+export function checkThresholdNames(thresholds: readonly Threshold[], names: readonly string[] | null): void {
+  for (const t of thresholds) {
+    if (t.name === null) continue
+    if (names === null) continue
+    if (!names.includes(t.name)) {
+      const at = t.expression.indexOf('{')
+      throw new LoadInvalidThresholdError(
+        t.expression,
+        at,
+        names.length === 0
+          ? 'a {name:...} threshold needs a scenario (this run has a single unnamed request)'
+          : `no request named "${t.name}" (names: ${names.join(', ')})`,
+      )
+    }
+  }
+}
+
 export function evaluateThresholds(thresholds: readonly Threshold[], r: LoadResult): ThresholdResult[] {
   return thresholds.map((t) => {
     const base = {
       expression: t.expression,
       metric: t.metric,
+      ...(t.name !== null ? { name: t.name } : {}),
       operator: t.operator,
       limit: t.limit,
       unit: t.unit,
+    }
+    if (t.name !== null) {
+      const n = r.names[t.name]
+      if (n === undefined) return { ...base, actual: null, pass: false, reason: 'no data' }
+      if (metricKinds[t.metric] === 'latency' && n.requests.responses === 0) {
+        return { ...base, actual: null, pass: false, reason: 'no data' }
+      }
+      const actual = nameValue(t, n)
+      if (n.requests.ok === 0) return { ...base, actual, pass: false, reason: 'no successful request' }
+      return { ...base, actual, pass: compare(t, actual) }
     }
     // A gate that cannot be measured fails: a latency threshold without a single sample, and any threshold of a
     // run in which no request succeeded (a dead target must never pass CI).
@@ -136,16 +210,18 @@ export function evaluateThresholds(thresholds: readonly Threshold[], r: LoadResu
     }
     const actual = actualValue(t, r)
     if (r.requests.ok === 0) return { ...base, actual, pass: false, reason: 'no successful request' }
-    const pass =
-      t.operator === '<'
-        ? actual < t.limit
-        : t.operator === '<='
-          ? actual <= t.limit
-          : t.operator === '>'
-            ? actual > t.limit
-            : actual >= t.limit
-    return { ...base, actual, pass }
+    return { ...base, actual, pass: compare(t, actual) }
   })
+}
+
+function compare(t: Threshold, actual: number): boolean {
+  return t.operator === '<'
+    ? actual < t.limit
+    : t.operator === '<='
+      ? actual <= t.limit
+      : t.operator === '>'
+        ? actual > t.limit
+        : actual >= t.limit
 }
 
 function closest(name: string): string | undefined {

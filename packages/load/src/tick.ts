@@ -1,5 +1,6 @@
 // What an engine reports once per second (and once at the end) to the collector.
 import type { Histogram } from './histogram.ts'
+import type { NameSnapshot } from './name-stats.ts'
 
 export interface TickSnapshot {
   /** Index of the engine (worker) that sent it. */
@@ -36,4 +37,6 @@ export interface TickSnapshot {
   elapsedMs: number
   /** Length of the sending window actually used, ms (final snapshot only, else 0). */
   sendWindowMs: number
+  /** Per-name totals of the whole run (final snapshot of a scenario run only, else null). */
+  names: Record<string, NameSnapshot> | null
 }

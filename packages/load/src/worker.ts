@@ -16,7 +16,12 @@ const input = workerData as WorkerInput
 const controller = new AbortController()
 
 try {
-  const source = await buildSource(input.config.origin, input.request, input.scenario)
+  const source = await buildSource(
+    input.config.origin,
+    input.request,
+    input.scenario,
+    input.config.workerIndex,
+  )
   const engine = new Engine(input.config, source, (snap) => port.postMessage({ type: 'tick', snap }))
   port.on('message', (msg: { type: string; startAt?: number }) => {
     if (msg.type === 'abort') controller.abort()

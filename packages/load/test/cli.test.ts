@@ -76,7 +76,7 @@ describe('hotpath-load CLI (main in-process)', () => {
     expect(r.stdout).toContain('PASS  p99<2s')
     expect(r.stdout).toContain('PASS  errors<1%')
     const result = JSON.parse(await readFile(json, 'utf8'))
-    expect(result.schemaVersion).toBe(2)
+    expect(result.schemaVersion).toBe(3)
     expect(result.tool).toBe('@hotpath/load')
     expect(result.requests.completed).toBeGreaterThan(0)
     expect(result.statusCodes['200']).toBe(result.requests.completed)

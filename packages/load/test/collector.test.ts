@@ -28,6 +28,7 @@ function snap(
     late: 0,
     dropped: 0,
     cancelled: 0,
+    names: null,
     histogram: engine === 0 ? h : encodeHistogram(h),
     histogramSent: engine === 0 ? h : encodeHistogram(h),
     lateGenerator: 0,

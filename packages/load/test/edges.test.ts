@@ -227,7 +227,7 @@ describe('defect 4: generator lag is reported apart from the target', () => {
     expect(r.code).toBe(0)
     const result = JSON.parse(await readFile(json, 'utf8'))
     const served = (await target.stats()).serviceMs.slice(before)
-    expect(result.schemaVersion).toBe(2)
+    expect(result.schemaVersion).toBe(3)
     // The target answered fast; the intended-time histogram holds the generator's stalls, the
     // send-to-response one does not, and neither is below the server's own record.
     expect(result.latency.p99).toBeGreaterThan(10)

@@ -1,0 +1,51 @@
+// The README's runnable examples (```ts blocks whose first line is `// example: <name>`) run against a real
+// orders API on 127.0.0.1, with '@hotpath/load' pointing at the sources and the example's origin at the server.
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { markdownCodeBlocks } from '@hotpath/test-helpers'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { type OrdersServer, startOrdersServer } from './orders-server.ts'
+
+const readme = new URL('../README.md', import.meta.url)
+const scratch = new URL('./.readme-examples/', import.meta.url)
+const index = new URL('../src/index.ts', import.meta.url).pathname
+
+const examples = new Map<string, string>()
+for (const block of markdownCodeBlocks(readme, 'ts')) {
+  const m = /^\/\/ example: ([\w-]+)\n/.exec(block)
+  if (m) examples.set(m[1]!, block)
+}
+
+let server: OrdersServer | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true })
+})
+
+/** Writes the example with the server's origin and the sources' path, and imports (runs) it. */
+async function runExample(name: string, origin: string): Promise<void> {
+  const code = examples
+    .get(name)!
+    .replaceAll("'@hotpath/load'", JSON.stringify(index))
+    .replaceAll('http://127.0.0.1:3000', origin)
+  await mkdir(scratch, { recursive: true })
+  const file = new URL(`${name}-${process.pid}.ts`, scratch)
+  await writeFile(file, code)
+  await import(file.href)
+}
+
+describe('README examples', () => {
+  it('lists the examples it runs', () => {
+    expect([...examples.keys()].sort()).toEqual(['captures'])
+  })
+
+  it('captures: create an order with a captured id, then read it', async () => {
+    server = await startOrdersServer()
+    await runExample('captures', server.origin)
+    expect(server.created.size).toBeGreaterThanOrEqual(15)
+    expect(server.reads.length).toBe(server.created.size)
+    for (const id of server.reads) expect(server.created.has(id)).toBe(true)
+  })
+})
