@@ -1,66 +1,59 @@
-import { type Clock, isHotpathError } from '@hotpath/core'
-import type { Agent, Dispatcher } from 'undici'
+// The client: prepare a request, dispatch it through the policy interceptors composed once at construction
+// (src/interceptors/*.ts, outermost first: yours, invalidate, retry, conditional, cache, breaker, rate limit, slots,
+// dns), and turn what the collector buffered into the response. A fresh L1 hit skips all of it.
+import { isHotpathError } from '@hotpath/core'
+import { Agent } from 'undici'
 import { type BatchOptions, type BatchResult, runBatch } from './batch.ts'
-import { Collector, type kAuthorization, kBlocked, kCollector } from './collector.ts'
 import {
   type BreakerState,
   type CacheOutcome,
   type RequestEvent,
   pathOnly,
-  rateLimitChannel,
   requestChannel,
-  retryChannel,
 } from './channels.ts'
-import {
-  CircuitOpenError,
-  ClosedError,
-  type HttpError,
-  InvalidRequestError,
-  toUpstreamError,
-  UpstreamError,
-} from './errors.ts'
-import { cacheOutcome, coalesceKey, collectionOf, hasAny, partitionCredentials } from './keys.ts'
-import { buildDispatchers } from './dispatchers.ts'
-import { type OriginState, Origins } from './origins.ts'
+import { type ClientDispatchOptions, Collector, kCollector, type Respond } from './collector.ts'
+import { ClosedError, type HttpError, InvalidRequestError, toUpstreamError } from './errors.ts'
+import { type BreakerInterceptor, breakerInterceptor } from './interceptors/breaker.ts'
+import { cacheInterceptor } from './interceptors/cache.ts'
+import { conditionalInterceptor } from './interceptors/conditional.ts'
+import { dnsInterceptor } from './interceptors/dns.ts'
+import type { Dispatch, Interceptor } from './interceptors/forward.ts'
+import { invalidateInterceptor } from './interceptors/invalidate.ts'
+import { type RateLimitInterceptor, rateLimitInterceptor } from './interceptors/rate-limit.ts'
+import { retryInterceptor } from './interceptors/retry.ts'
+import { type SlotsInterceptor, slotsInterceptor } from './interceptors/slots.ts'
+import { cacheOutcome, coalesceKey, hasAny } from './keys.ts'
 import { type HttpClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import { Origins } from './origins.ts'
 import { type Prepared, prepare, type RequestInput } from './prepare.ts'
-import type { TokenBucket } from './rate-limiter.ts'
 import { HttpResponse, type ResponseHeaders } from './response.ts'
-import { backoffDelay, isRetryableError, isRetryableMethod, parseRetryAfter, pause } from './retry.ts'
-import { Slots } from './slots.ts'
 import { type HttpClientStats, poolStats } from './stats.ts'
 import type { HotpathCacheStore } from './store.ts'
 
-const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-/** Request headers that keep a GET off the fast path (plus the credential headers). */
+/** Request headers that keep a GET/HEAD off the fast path (plus the credential headers). */
 const CONDITIONAL = ['cache-control', 'pragma', 'if-none-match', 'if-modified-since', 'range']
-
-type DispatchOpts = Dispatcher.DispatchOptions & {
-  [kCollector]?: Collector
-  [kAuthorization]?: string | string[]
-  [kBlocked]?: Error
-}
-type ObservedCollector = Collector & {
-  request?: { origin: string; method: string; path: string; headers: Prepared['headers'] }
-}
 
 export class HttpClient {
   readonly name: string
   readonly #o: ResolvedOptions
   readonly #agent: Agent
+  /** The agent's dispatch under every policy interceptor. */
+  readonly #dispatch: Dispatch
   readonly #store: HotpathCacheStore | undefined
   readonly #ownsCache: boolean
-  readonly #origins: Origins
-  readonly #credentialKey: HttpClientOptions['credentialKey']
+  readonly #origins = new Origins()
   readonly #inflight = new Map<string, Promise<HttpResponse>>()
-  readonly #retryStatuses: ReadonlySet<number>
   readonly #closing = new AbortController()
-  readonly #slots: Slots
-  readonly #clock: Clock
-  readonly #partitionToken: (part: string) => string
+  readonly #slots: SlotsInterceptor
+  readonly #rateLimit: RateLimitInterceptor | undefined
+  readonly #breaker: BreakerInterceptor | undefined
+  readonly #clock: ResolvedOptions['clock']
+  /** A fresh L1 hit may skip the interceptors (not when the user has some: they see every request). */
+  readonly #fastPath: boolean
   /** CONDITIONAL + the credential headers: a GET carrying none of them may take the fast path. */
   readonly #slowHeaders: readonly string[]
   readonly #credentialHeaders: readonly string[]
+  readonly #respond: Respond
   #closed: Promise<void> | undefined = undefined
   // counters
   #requests = 0
@@ -80,19 +73,84 @@ export class HttpClient {
     const o = resolveOptions(options)
     this.#o = o
     this.name = o.name
-    this.#credentialKey = options?.credentialKey
     this.#clock = o.clock
-    this.#slots = new Slots(o.maxInFlight, o.queueTimeout)
-    this.#retryStatuses = new Set(o.retry === false ? [] : o.retry.statusCodes)
-    const d = buildDispatchers(o, options)
-    this.#agent = d.agent
-    this.#origins = new Origins(o, d)
-    this.#store = d.store
-    this.#ownsCache = d.ownsCache
-    const store = d.store
-    this.#partitionToken = (part) => (store as HotpathCacheStore).partitionToken(part)
+    const client = o.name
+    const clock = o.clock
+    const closing = this.#closing.signal
+    // every policy validates its own options in its factory; the cache (which may create a backend) comes last
+    const retry = retryInterceptor({
+      retry: options?.retry,
+      client,
+      clock,
+      closing,
+      onRetry: () => this.#retries++,
+    })
+    this.#breaker = breakerInterceptor({ breaker: options?.breaker, perOrigin: o.perOrigin, client, clock })
+    this.#rateLimit = rateLimitInterceptor({
+      rateLimit: options?.rateLimit,
+      perOrigin: o.perOrigin,
+      client,
+      clock,
+      closing,
+      onWait: () => this.#rateLimitWaits++,
+    })
+    this.#slots = slotsInterceptor({
+      maxInFlight: options?.maxInFlight,
+      queueTimeout: options?.queueTimeout,
+      closing,
+    })
+    const dns = dnsInterceptor(options?.dns)
+    const cache = cacheInterceptor({
+      cache: options?.cache,
+      defaultTtl: options?.defaultTtl,
+      shared: options?.shared,
+      maxEntrySize: options?.maxEntrySize,
+      credentialKey: options?.credentialKey,
+      credentialHeaders: options?.credentialHeaders,
+      cacheTags: options?.cacheTags,
+      shareAuthenticated: options?.shareAuthenticated,
+      cacheNotFound: options?.cacheNotFound,
+      storeSetCookie: options?.storeSetCookie,
+      name: client,
+      clock,
+    })
+    const store = cache?.store
+    let invalidate: Interceptor | undefined
+    try {
+      invalidate = invalidateInterceptor(options?.invalidate, store) as Interceptor | undefined
+    } catch (error) {
+      if (cache?.ownsCache === true) void store?.cache.close().catch(() => {})
+      throw error
+    }
+    this.#store = store
+    this.#ownsCache = cache?.ownsCache ?? false
     this.#credentialHeaders = store?.credentialHeaders ?? []
     this.#slowHeaders = [...CONDITIONAL, ...this.#credentialHeaders]
+    this.#fastPath = o.interceptors.length === 0
+    // outermost first; a policy that would do nothing is not in the list
+    const chain = [
+      ...o.interceptors,
+      invalidate,
+      retry,
+      store === undefined ? undefined : conditionalInterceptor(store, clock),
+      cache,
+      this.#breaker,
+      this.#rateLimit,
+      this.#slots,
+      dns,
+    ].filter((i) => i !== undefined) as Interceptor[]
+    this.#agent = new Agent({
+      connections: o.connections,
+      pipelining: o.pipelining,
+      keepAliveTimeout: o.keepAliveTimeout,
+      headersTimeout: o.headersTimeout,
+      bodyTimeout: o.bodyTimeout,
+      maxResponseSize: o.maxResponseSize,
+      connect: { timeout: o.connectTimeout },
+    })
+    // undici composes innermost first: compose(a, b) = b(a(dispatch))
+    this.#dispatch = this.#agent.compose(chain.reverse()).dispatch as Dispatch
+    this.#respond = (collector) => this.#respondTo(collector)
   }
 
   /** The undici CacheStore the client uses (undefined when the cache is off). */
@@ -110,10 +168,10 @@ export class HttpClient {
     this.#requests++
     if (this.#closed !== undefined) return this.#reject(new ClosedError())
     let req: Prepared
-    let state: OriginState
+    let origin: string
     try {
       req = prepare(input, this.#o.origin)
-      state = this.#origins.get(req.rawOrigin)
+      origin = this.#origins.get(req.rawOrigin)
     } catch (error) {
       return this.#reject(
         isHotpathError(error)
@@ -125,14 +183,15 @@ export class HttpClient {
     }
     const store = this.#store
     if (
+      this.#fastPath &&
       store !== undefined &&
       !req.noCache &&
-      req.method === 'GET' &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
       (req.headers === undefined || !hasAny(req.headers, this.#slowHeaders))
     ) {
       const t0 = requestChannel.hasSubscribers ? this.#clock.now() : 0
-      const hit = store.peekFresh(state.origin, req.path, req.headers)
-      if (hit !== undefined) return Promise.resolve(this.#fromCache(req, state, hit, t0))
+      const hit = store.peekFresh(origin, req.path, req.headers)
+      if (hit !== undefined) return Promise.resolve(this.#fromCache(req, origin, hit, t0))
     }
     if (
       this.#o.coalesce &&
@@ -140,13 +199,13 @@ export class HttpClient {
       (req.method === 'GET' || req.method === 'HEAD') &&
       req.signal === undefined
     ) {
-      const key = coalesceKey(state.origin, req)
+      const key = coalesceKey(origin, req)
       const pending = this.#inflight.get(key)
       if (pending !== undefined) {
         this.#coalesced++
         return pending
       }
-      const promise = this.#run(req, state)
+      const promise = this.#run(req, origin)
       this.#inflight.set(key, promise)
       const done = (): void => {
         this.#inflight.delete(key)
@@ -154,7 +213,7 @@ export class HttpClient {
       promise.then(done, done)
       return promise
     }
-    return this.#run(req, state)
+    return this.#run(req, origin)
   }
 
   #reject(error: HttpError): Promise<never> {
@@ -168,7 +227,7 @@ export class HttpClient {
 
   #fromCache(
     req: Prepared,
-    state: OriginState,
+    origin: string,
     hit: { statusCode: number; headers: ResponseHeaders; cachedAt: number; body: Buffer },
     t0: number,
   ): HttpResponse {
@@ -178,200 +237,62 @@ export class HttpClient {
       age: String(Math.max(0, Math.round((this.#clock.epoch() - hit.cachedAt) / 1000))),
     }
     const res = new HttpResponse(hit.statusCode, headers, 'hit', req.method === 'HEAD' ? undefined : hit.body)
-    res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
-    if (requestChannel.hasSubscribers) this.#publishRequest(req, state, t0, 'hit', 0, hit.statusCode)
+    res.cachedIn(this.#store as HotpathCacheStore, origin, req.path)
+    if (requestChannel.hasSubscribers) this.#publishRequest(req, origin, t0, 'hit', 0, hit.statusCode)
     return res
   }
 
-  async #run(req: Prepared, state: OriginState): Promise<HttpResponse> {
-    const observed = requestChannel.hasSubscribers
-    const start = observed ? this.#clock.now() : 0
-    const retry = this.#o.retry
-    const maxRetries =
-      retry === false
-        ? 0
-        : !isRetryableMethod(req.method, req.headers, retry.withIdempotencyKey)
-          ? 0
-          : (req.retries ?? retry.retries)
-    const useCache = this.#store !== undefined && !req.noCache
-    const dispatcher = useCache ? state.cached : state.direct
-    let attempt = 0
-    for (;;) {
-      let probe = false
-      // The breaker sits behind the cache: while it is open a GET/HEAD still goes to the cache, which may
-      // answer with a fresh or usable-stale entry; whatever would reach the origin fails with CIRCUIT_OPEN.
-      let blocked: CircuitOpenError | undefined
-      try {
-        if (state.breaker !== undefined) {
-          try {
-            probe = state.breaker.enter()
-          } catch (error) {
-            if (
-              !(
-                useCache &&
-                error instanceof CircuitOpenError &&
-                (req.method === 'GET' || req.method === 'HEAD')
-              )
-            )
-              throw error
-            blocked = error
-          }
-        }
-        if (this.#closed !== undefined) throw new ClosedError()
-        if (blocked === undefined) {
-          if (state.limiter !== undefined && !state.limiter.tryTake()) await this.#waitToken(state)
-          if (this.#closed !== undefined) throw new ClosedError()
-          if (!this.#slots.tryAcquire()) await this.#slots.wait()
-        }
-      } catch (error) {
-        state.breaker?.release(probe)
-        throw this.#finishError(req, state, error as HttpError, attempt, start, observed)
-      }
-      const collector = new Collector(req.signal, req.method, state.origin)
-      const opts: DispatchOpts = {
-        origin: state.origin,
-        path: req.path,
-        method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers as Record<string, string>,
-        body: req.body,
-        headersTimeout: req.headersTimeout,
-        bodyTimeout: req.bodyTimeout,
-      }
-      try {
-        if (useCache) {
-          // credentialKey is the caller's function: a throw fails this attempt like any dispatch error
-          if (this.#credentialKey !== undefined && req.headers !== undefined)
-            partitionCredentials(opts, req, state.origin, this.#credentialKey, this.#partitionToken)
-          opts[kCollector] = collector
-          if (blocked !== undefined) opts[kBlocked] = blocked
-          ;(collector as ObservedCollector).request = {
-            origin: state.origin,
-            method: req.method,
-            path: req.path,
-            headers: req.headers,
-          }
-        }
-        dispatcher.dispatch(opts, collector)
-      } catch (error) {
-        collector.onResponseError(null, error as Error)
-      }
-      await collector.promise
-      if (blocked === undefined) this.#slots.release()
-
-      if (collector.error !== undefined) {
-        const error = toUpstreamError(collector.error, req.method, state.origin, collector.headersReceived)
-        if (blocked !== undefined)
-          throw this.#finishError(req, state, this.#abortedOr(req, error), attempt, start, observed)
-        if (state.breaker !== undefined) {
-          if (error instanceof InvalidRequestError) state.breaker.release(probe)
-          else state.breaker.judgeError(error.code, probe)
-        }
-        if (attempt < maxRetries && isRetryableError(error.code) && this.#closed === undefined) {
-          const delay = backoffDelay(
-            attempt,
-            (retry as { minDelay: number }).minDelay,
-            (retry as { maxDelay: number }).maxDelay,
-          )
-          if (await this.#retryWait(req, state, attempt + 1, delay, error.code)) {
-            attempt++
-            continue
-          }
-        }
-        throw this.#finishError(req, state, this.#abortedOr(req, error), attempt, start, observed)
-      }
-
-      const status = collector.statusCode
-      if (state.breaker !== undefined && blocked === undefined) {
-        // judged on what the origin did: a response the cache answered alone says nothing about it
-        if (!useCache) state.breaker.judgeStatus(status, probe)
-        else if (collector.originStatus !== 0) state.breaker.judgeStatus(collector.originStatus, probe)
-        else if (collector.originError !== undefined)
-          state.breaker.judgeError(
-            toUpstreamError(collector.originError, req.method, state.origin, false).code,
-            probe,
-          )
-        else state.breaker.release(probe)
-      }
-      if (
-        blocked === undefined &&
-        attempt < maxRetries &&
-        this.#retryStatuses.has(status) &&
-        this.#closed === undefined
-      ) {
-        const r = retry as Required<Exclude<ResolvedOptions['retry'], false>>
-        const after = parseRetryAfter(
-          (collector.headers as ResponseHeaders)['retry-after'],
-          this.#clock.epoch(),
-        )
-        if (after === undefined || after <= r.maxRetryAfter) {
-          const delay = after ?? backoffDelay(attempt, r.minDelay, r.maxDelay)
-          if (await this.#retryWait(req, state, attempt + 1, delay, `status ${status}`)) {
-            attempt++
-            continue
-          }
-          if (req.signal?.aborted === true) {
-            throw this.#finishError(req, state, this.#abortedOr(req, undefined), attempt, start, observed)
-          }
-        }
-      }
-      const headers = collector.headers as ResponseHeaders
-      const outcome = useCache ? cacheOutcome(req, collector, headers, this.#credentialHeaders) : 'bypass'
-      this.#cacheOutcomes[outcome]++
-      if (
-        this.#o.invalidate === 'collection' &&
-        this.#store !== undefined &&
-        status >= 200 &&
-        status < 400 &&
-        WRITE_METHODS.has(req.method)
-      ) {
-        await this.#store.invalidatePrefix(state.origin, collectionOf(req.method, req.path)).catch(() => {})
-      }
-      const res = new HttpResponse(status, headers, outcome, collector.body)
-      if (outcome !== 'bypass') res.cachedIn(this.#store as HotpathCacheStore, state.origin, req.path)
-      res.retries = attempt
-      if (observed) this.#publishRequest(req, state, start, outcome, attempt, status)
-      return res
+  /** Dispatches through the interceptors; the collector settles the returned promise (see #respondTo). */
+  #run(req: Prepared, origin: string): Promise<HttpResponse> {
+    const collector = new Collector(
+      req,
+      origin,
+      requestChannel.hasSubscribers ? this.#clock.now() : -1,
+      this.#respond,
+    )
+    const opts: ClientDispatchOptions = {
+      origin,
+      path: req.path,
+      method: req.method as ClientDispatchOptions['method'],
+      headers: req.headers as Record<string, string>,
+      body: req.body,
+      headersTimeout: req.headersTimeout,
+      bodyTimeout: req.bodyTimeout,
+      [kCollector]: collector,
     }
+    try {
+      this.#dispatch(opts, collector)
+    } catch (error) {
+      collector.onResponseError(null, error as Error)
+    }
+    return collector.promise
   }
 
-  /** The caller's abort wins over the last failure when it cut a retry wait short. */
-  #abortedOr(req: Prepared, error: HttpError | undefined): HttpError {
-    if (req.signal?.aborted === true && error?.code !== 'HOTPATH_HTTP_ABORTED') {
-      return new UpstreamError('HOTPATH_HTTP_ABORTED', `${req.method} request aborted by its signal`, {
-        cause: req.signal.reason,
-      })
+  /** The response (or the coded error) of a settled request; counts and publishes it. */
+  #respondTo(c: Collector): HttpResponse {
+    const req = c.req
+    if (c.error !== undefined) {
+      const error = toUpstreamError(c.error, req.method, c.origin, c.headersReceived)
+      this.#countError(error.code)
+      if (c.start >= 0) this.#publishRequest(req, c.origin, c.start, 'bypass', c.retries, undefined, error)
+      throw error
     }
-    return error as HttpError
-  }
-
-  /** Waits before a retry; false when the wait was cut short (client closed or request aborted). */
-  #retryWait(
-    req: Prepared,
-    state: OriginState,
-    attempt: number,
-    delayMs: number,
-    reason: string,
-  ): Promise<boolean> {
-    this.#retries++
-    if (retryChannel.hasSubscribers) {
-      retryChannel.publish({
-        client: this.name,
-        method: req.method,
-        origin: state.origin,
-        attempt,
-        delayMs,
-        reason,
-      })
-    }
-    const signal =
-      req.signal === undefined ? this.#closing.signal : AbortSignal.any([req.signal, this.#closing.signal])
-    return pause(delayMs, signal)
+    const headers = c.headers as ResponseHeaders
+    const store = this.#store
+    const outcome =
+      store !== undefined && !req.noCache ? cacheOutcome(req, c, headers, this.#credentialHeaders) : 'bypass'
+    this.#cacheOutcomes[outcome]++
+    const res = new HttpResponse(c.statusCode, headers, outcome, c.body)
+    if (outcome !== 'bypass') res.cachedIn(store as HotpathCacheStore, c.origin, req.path)
+    res.retries = c.retries
+    if (c.start >= 0) this.#publishRequest(req, c.origin, c.start, outcome, c.retries, c.statusCode)
+    return res
   }
 
   /** One `hotpath:http:request` event (the caller has checked that someone subscribes). */
   #publishRequest(
     req: Prepared,
-    state: OriginState,
+    origin: string,
     start: number,
     cache: CacheOutcome,
     retries: number,
@@ -381,7 +302,7 @@ export class HttpClient {
     const event: RequestEvent = {
       client: this.name,
       method: req.method,
-      origin: state.origin,
+      origin,
       path: pathOnly(req.path),
       ...(statusCode === undefined ? {} : { statusCode }),
       durationMs: this.#clock.now() - start,
@@ -390,27 +311,6 @@ export class HttpClient {
       retries,
     }
     requestChannel.publish(event)
-  }
-
-  #finishError(
-    req: Prepared,
-    state: OriginState,
-    error: HttpError,
-    attempt: number,
-    start: number,
-    observed: boolean,
-  ): HttpError {
-    const e = isHotpathError(error) ? error : toUpstreamError(error, req.method, state.origin, false)
-    this.#countError(e.code)
-    if (observed) this.#publishRequest(req, state, start, 'bypass', attempt, undefined, e)
-    return e
-  }
-
-  async #waitToken(state: OriginState): Promise<void> {
-    this.#rateLimitWaits++
-    const waitMs = await (state.limiter as TokenBucket).wait()
-    if (rateLimitChannel.hasSubscribers)
-      rateLimitChannel.publish({ client: this.name, origin: state.origin, waitMs })
   }
 
   /** Runs requests under the concurrency (and rate) limits; settled results in input order. */
@@ -424,8 +324,7 @@ export class HttpClient {
     if (this.#closed !== undefined) throw new ClosedError()
     if (this.#store === undefined) return
     const req = prepare(pathOrPrefix, this.#o.origin)
-    const state = this.#origins.get(req.rawOrigin)
-    await this.#store.invalidatePrefix(state.origin, req.path)
+    await this.#store.invalidatePrefix(this.#origins.get(req.rawOrigin), req.path)
   }
 
   /** Drops cached responses carrying any of the tags (see the `cacheTags` option). */
@@ -436,9 +335,7 @@ export class HttpClient {
   }
 
   stats(): HttpClientStats {
-    const breakers: Record<string, BreakerState> = {}
-    for (const state of this.#origins.all())
-      if (state.breaker !== undefined) breakers[state.origin] = state.breaker.state
+    const breakers: Record<string, BreakerState> = this.#breaker?.states() ?? {}
     return {
       kind: 'http',
       name: this.name,
@@ -464,7 +361,7 @@ export class HttpClient {
     this.#closing.abort()
     const error = new ClosedError()
     this.#slots.close(error)
-    for (const state of this.#origins.all()) state.limiter?.close(error)
+    this.#rateLimit?.close(error)
     const closed = this.#agent.close()
     const timer = setTimeout(() => {
       this.#agent.destroy(error).catch(() => {})

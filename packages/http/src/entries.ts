@@ -119,16 +119,27 @@ export function hasExplicitFreshness(value: CacheValue): boolean {
   return d?.['max-age'] !== undefined || d?.['s-maxage'] !== undefined || value.headers.expires !== undefined
 }
 
+/**
+ * A response to a request with credentials that a shared cache may reuse for others: `public`; with
+ * `shareAuthenticated` also `s-maxage` or `must-revalidate` (RFC 9111 3.5).
+ */
+export function shareable(d: CacheControlDirectives | undefined, shareAuthenticated: boolean): boolean {
+  if (d === undefined) return false
+  if (d.public === true) return true
+  return shareAuthenticated && (d['s-maxage'] !== undefined || d['must-revalidate'] === true)
+}
+
 export function pick(
   list: StoredResponse[],
   headers: Record<string, string | string[] | undefined> | undefined,
   publicOnly: boolean,
+  shareAuthenticated: boolean,
   now: number,
 ): StoredResponse | undefined {
   for (let i = 0; i < list.length; i++) {
     const v = list[i] as StoredResponse
     if (v.deleteAt > now && varyMatches(v.vary, headers)) {
-      if (publicOnly && v.cacheControlDirectives.public !== true) return undefined
+      if (publicOnly && !shareable(v.cacheControlDirectives, shareAuthenticated)) return undefined
       return v
     }
   }

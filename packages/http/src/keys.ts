@@ -1,10 +1,9 @@
-// Small per-request helpers: coalescing key, cache outcome, write collections, credential partitions.
-import type { Dispatcher } from 'undici'
-import { type Collector, kAuthorization, PARTITION_HEADER } from './collector.ts'
+// Small per-request helpers: coalescing key, cache outcome, write collections.
+import type { Collector } from './collector.ts'
 import { type CacheOutcome, pathOnly } from './channels.ts'
 import type { Prepared } from './prepare.ts'
 import type { ResponseHeaders } from './response.ts'
-import { type CacheKeyInfo, hasCredentials } from './store.ts'
+import { hasCredentials } from './store.ts'
 
 export function hasAny(headers: Record<string, unknown>, names: readonly string[]): boolean {
   for (const name of names) if (headers[name] !== undefined) return true
@@ -50,34 +49,4 @@ export function collectionOf(method: string, path: string): string {
   if (method === 'POST') return pathname || '/'
   const slash = pathname.lastIndexOf('/')
   return slash > 0 ? pathname.slice(0, slash) : pathname || '/'
-}
-
-type DispatchOpts = Dispatcher.DispatchOptions & { [kAuthorization]?: string | string[] }
-
-/**
- * undici's cache never stores a response to a request with Authorization unless it is public. With a
- * credentialKey the user opted into per-credential partitions, so the header is held back while the request
- * passes the cache (the partition header stands in for it) and restored by the observer before sending.
- */
-export function partitionCredentials(
-  opts: DispatchOpts,
-  req: Prepared,
-  origin: string,
-  credentialKey: (key: CacheKeyInfo) => string | undefined,
-  token: (part: string) => string,
-): void {
-  let headers = req.headers as Record<string, string | string[] | undefined>
-  if (headers[PARTITION_HEADER] !== undefined) {
-    // only the client may name a partition: a caller-supplied header could read someone else's entries
-    headers = { ...headers }
-    delete headers[PARTITION_HEADER]
-    opts.headers = headers as Record<string, string>
-  }
-  if (headers.authorization === undefined) return
-  const part = credentialKey({ origin, method: req.method, path: req.path, headers })
-  if (part === undefined || part === '') return
-  const shown: Record<string, string | string[] | undefined> = { ...headers, [PARTITION_HEADER]: token(part) }
-  delete shown.authorization
-  opts.headers = shown as Record<string, string>
-  opts[kAuthorization] = headers.authorization
 }

@@ -1,13 +1,21 @@
-// Innermost interceptor (cache mode only): sees what the origin really answered for one of our requests, so the
-// client can tell hit/stale/revalidated/miss apart, and applies a 304 Not Modified to the stored entry.
+// Sits right inside undici's cache interceptor (cache mode only): sees what the origin really answered for one of
+// our requests, so the client can tell hit/stale/revalidated/miss apart, applies a 304 Not Modified to the stored
+// entry, and restores the Authorization header a credential partition held back from undici's cache.
 import type { Dispatcher } from 'undici'
-import { type Collector, kAuthorization, kBlocked, kCollector, PARTITION_HEADER } from './collector.ts'
+import {
+  type ClientDispatchOptions,
+  type Collector,
+  kAuthorization,
+  kCollector,
+  PARTITION_HEADER,
+} from './collector.ts'
 import type { ResponseHeaders } from './response.ts'
 import type { HotpathCacheStore } from './store.ts'
 import type { CacheControlDirectives } from './undici-types.ts'
 
 type CacheKeyLike = Parameters<HotpathCacheStore['refresh']>[0]
 
+/** The request as the cache interceptor saw it (before a credential partition), for a 304 refresh. */
 export interface ObservedRequest {
   origin: string
   method: string
@@ -15,35 +23,25 @@ export interface ObservedRequest {
   headers: Record<string, string | string[] | undefined> | undefined
 }
 
-type Opts = Dispatcher.DispatchOptions & {
-  [kCollector]?: Collector & { request?: ObservedRequest }
-  [kAuthorization]?: string | string[]
-  [kBlocked]?: Error
-}
+type Opts = ClientDispatchOptions & { [kCollector]?: Collector & { request?: ObservedRequest } }
 
 export function observerInterceptor(store: HotpathCacheStore): Dispatcher.DispatcherComposeInterceptor {
-  return (dispatch) => (opts: Opts, handler) => {
-    const authorization = opts[kAuthorization]
-    if (authorization !== undefined) {
-      // The request went through the cache under a credential partition: restore the real header.
-      const headers: Record<string, string | string[]> = {
-        ...(opts.headers as Record<string, string | string[]>),
-        authorization,
+  return (dispatch) =>
+    function observer(opts: Opts, handler) {
+      const authorization = opts[kAuthorization]
+      if (authorization !== undefined) {
+        // The request went through the cache under a credential partition: restore the real header.
+        const headers: Record<string, string | string[]> = {
+          ...(opts.headers as Record<string, string | string[]>),
+          authorization,
+        }
+        delete headers[PARTITION_HEADER]
+        opts = { ...opts, headers, [kAuthorization]: undefined }
       }
-      delete headers[PARTITION_HEADER]
-      opts = { ...opts, headers, [kAuthorization]: undefined }
+      const collector = opts[kCollector]
+      if (collector === undefined) return dispatch(opts, handler)
+      return dispatch(opts, new ObserverHandler(collector, handler, store, opts))
     }
-    const blocked = opts[kBlocked]
-    if (blocked !== undefined) {
-      // The breaker is open: whatever the cache could not answer itself fails here, so undici's cache can
-      // still fall back on a stale entry (stale-if-error) and nothing reaches the origin.
-      handler.onResponseError?.(null as never, blocked)
-      return true
-    }
-    const collector = opts[kCollector]
-    if (collector === undefined) return dispatch(opts, handler)
-    return dispatch(opts, new ObserverHandler(collector, handler, store, opts))
-  }
 }
 
 class ObserverHandler implements Dispatcher.DispatchHandler {

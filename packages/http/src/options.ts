@@ -1,7 +1,8 @@
-// Client options: types, defaults and validation (once, at construction).
+// Client options: types, defaults and the validation of what is not a policy's (the pool, the client itself).
+// Each policy interceptor validates its own options in its factory (src/interceptors/*.ts), once, at construction.
 import { type Clock, optionChecks } from '@hotpath/core'
+import type { Dispatcher } from 'undici'
 import type { BreakerOptions } from './breaker.ts'
-import { credentialHeaderList } from './entries.ts'
 import type { RateLimitOptions } from './rate-limiter.ts'
 import type { CacheKeyInfo, ResponseCacheBackend } from './store.ts'
 
@@ -65,6 +66,20 @@ export interface HttpClientOptions {
   credentialHeaders?: string[]
   /** Extra tags for stored responses, for `invalidateTags()`. */
   cacheTags?: (key: CacheKeyInfo) => string[]
+  /**
+   * Share responses to requests with credentials when they carry `public`, `s-maxage` or `must-revalidate`
+   * (RFC 9111 3.5). Default false: only `public` ones.
+   */
+  shareAuthenticated?: boolean
+  /** Store 404 and 410 responses without explicit freshness like 2xx ones (defaultTtl, revalidation). Default false. */
+  cacheNotFound?: boolean
+  /** Store responses carrying Set-Cookie; only with `shared: false` (a private cache). Default false. */
+  storeSetCookie?: boolean
+  /**
+   * Your own undici interceptors (`dispatch => (opts, handler) => boolean`), outermost: they see every request
+   * the client dispatches (before the cache; each request once, whatever its retries) and may change it.
+   */
+  interceptors?: Dispatcher.DispatcherComposeInterceptor[]
   /** Coalesce identical in-flight GET/HEAD requests. Default true. */
   coalesce?: boolean
   retry?: RetryOptions | false
@@ -88,31 +103,17 @@ export interface ResolvedOptions {
   name: string
   origin: string | undefined
   connections: number
-  maxInFlight: number
   pipelining: number
   keepAliveTimeout: number
   connectTimeout: number
   headersTimeout: number
   bodyTimeout: number
-  queueTimeout: number
   maxResponseSize: number
-  dns: { maxTTL: number } | false
-  defaultTtl: number
-  shared: boolean
-  maxEntrySize: number
-  invalidate: 'path' | 'collection'
   coalesce: boolean
-  retry: Required<RetryOptions> | false
-  rateLimit: Required<RateLimitOptions> | false
-  breaker: Required<BreakerOptions> | false
-  /** Canonical origin -> resolved overrides. */
-  perOrigin: Map<string, OriginOverrides>
+  /** Canonical origin -> the raw overrides (each policy validates its own). */
+  perOrigin: Map<string, { rateLimit?: unknown; breaker?: unknown }>
+  interceptors: Dispatcher.DispatcherComposeInterceptor[]
   clock: Clock
-}
-
-export interface OriginOverrides {
-  rateLimit: Required<RateLimitOptions> | false
-  breaker: Required<BreakerOptions> | false
 }
 
 const check = optionChecks('HOTPATH_HTTP_INVALID_OPTION')
@@ -138,6 +139,10 @@ const KNOWN: readonly string[] = [
   'credentialKey',
   'credentialHeaders',
   'cacheTags',
+  'shareAuthenticated',
+  'cacheNotFound',
+  'storeSetCookie',
+  'interceptors',
   'coalesce',
   'retry',
   'rateLimit',
@@ -147,17 +152,6 @@ const KNOWN: readonly string[] = [
 ]
 /** Options renamed in 0.x: the error says what to write instead. */
 const RENAMED: Readonly<Record<string, string>> = { maxConnections: 'maxInFlight' }
-const RETRY_KEYS: readonly string[] = [
-  'retries',
-  'minDelay',
-  'maxDelay',
-  'maxRetryAfter',
-  'statusCodes',
-  'withIdempotencyKey',
-]
-const RATE_LIMIT_KEYS: readonly string[] = ['rps', 'burst', 'maxQueue', 'maxWait']
-const BREAKER_KEYS: readonly string[] = ['threshold', 'halfOpenAfter', 'failureStatusCodes']
-
 /** Unknown keys are misspellings: reject them, pointing at the new name of a renamed option. */
 function rejectUnknown(
   prefix: string,
@@ -211,129 +205,35 @@ export function validateOrigin(name: string, value: unknown): string {
 export function resolveOptions(options: HttpClientOptions | undefined): ResolvedOptions {
   const o = (check.object('options', options) ?? {}) as HttpClientOptions
   rejectUnknown('', o as Record<string, unknown>, KNOWN, RENAMED)
-  check.func('credentialKey', o.credentialKey)
-  check.func('cacheTags', o.cacheTags)
-  if (credentialHeaderList(o.credentialHeaders) === undefined)
-    check.fail('credentialHeaders', o.credentialHeaders, 'an array of header names (e.g. ["x-api-key"])')
-  if (o.cache !== undefined && o.cache !== false) {
-    const c = o.cache as unknown as Record<string, unknown>
-    if (
-      typeof c !== 'object' ||
-      c === null ||
-      typeof c.get !== 'function' ||
-      typeof c.set !== 'function' ||
-      typeof c.invalidateTags !== 'function'
-    ) {
-      check.fail('cache', o.cache, 'a @hotpath/cache instance (createCache()) or false')
-    }
-  }
-
-  let dns: ResolvedOptions['dns'] = { maxTTL: 10_000 }
-  if (o.dns === false) dns = false
-  else if (o.dns !== undefined && o.dns !== true) {
-    const d = object('dns', o.dns, ['maxTTL'])
-    dns = { maxTTL: int('dns.maxTTL', d.maxTTL, 10_000, 0) }
-  }
-
-  let retry: ResolvedOptions['retry'] = false
-  if (o.retry !== false) {
-    const r = o.retry === undefined ? {} : object('retry', o.retry, RETRY_KEYS)
-    const statusCodes = r.statusCodes ?? [408, 429, 500, 502, 503, 504]
-    if (!Array.isArray(statusCodes) || statusCodes.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
-      check.fail('retry.statusCodes', r.statusCodes, 'an array of HTTP status codes (100-599)')
-    }
-    const minDelay = int('retry.minDelay', r.minDelay, 100, 0)
-    retry = {
-      retries: int('retry.retries', r.retries, 2, 0, 100),
-      minDelay,
-      maxDelay: int('retry.maxDelay', r.maxDelay, Math.max(5_000, minDelay), minDelay),
-      maxRetryAfter: int('retry.maxRetryAfter', r.maxRetryAfter, 30_000, 0),
-      statusCodes: statusCodes as number[],
-      withIdempotencyKey: check.boolean('retry.withIdempotencyKey', r.withIdempotencyKey, false),
-    }
-  }
-
-  const rateLimit = resolveRateLimit('rateLimit', o.rateLimit)
-  const breaker = resolveBreaker('breaker', o.breaker)
-  const perOrigin = new Map<string, OriginOverrides>()
+  const perOrigin = new Map<string, { rateLimit?: unknown; breaker?: unknown }>()
   if (o.perOrigin !== undefined) {
     const p = object('perOrigin', o.perOrigin)
     for (const [key, value] of Object.entries(p)) {
       const name = `perOrigin[${JSON.stringify(key)}]`
-      const origin = validateOrigin(name, key)
-      const v = object(name, value, ['rateLimit', 'breaker'])
-      perOrigin.set(origin, {
-        rateLimit:
-          v.rateLimit === undefined
-            ? rateLimit
-            : resolveRateLimit(`${name}.rateLimit`, v.rateLimit as RateLimitOptions | false),
-        breaker:
-          v.breaker === undefined
-            ? breaker
-            : resolveBreaker(`${name}.breaker`, v.breaker as BreakerOptions | false),
-      })
+      perOrigin.set(validateOrigin(name, key), object(name, value, ['rateLimit', 'breaker']))
     }
   }
-
+  const interceptors = o.interceptors ?? []
+  if (!Array.isArray(interceptors) || interceptors.some((i) => typeof i !== 'function'))
+    check.fail(
+      'interceptors',
+      o.interceptors,
+      'an array of undici interceptors (dispatch => (opts, handler) => boolean)',
+    )
   return {
     name: check.string('name', o.name, 'http'),
     origin: o.origin === undefined ? undefined : validateOrigin('origin', o.origin),
     connections: int('connections', o.connections, 30, 1),
-    maxInFlight: int('maxInFlight', o.maxInFlight, 100, 1),
     pipelining: int('pipelining', o.pipelining, 1, 1, 128),
     keepAliveTimeout: int('keepAliveTimeout', o.keepAliveTimeout, 4_000, 1),
     connectTimeout: int('connectTimeout', o.connectTimeout, 10_000, 1),
     headersTimeout: int('headersTimeout', o.headersTimeout, 30_000, 1),
     bodyTimeout: int('bodyTimeout', o.bodyTimeout, 30_000, 1),
-    queueTimeout: int('queueTimeout', o.queueTimeout, 30_000, 1),
     maxResponseSize:
       o.maxResponseSize === -1 ? -1 : int('maxResponseSize', o.maxResponseSize, 64 * 1024 * 1024, 1),
-    dns,
-    defaultTtl: int('defaultTtl', o.defaultTtl, 300_000, 0),
-    shared: check.boolean('shared', o.shared, true),
-    maxEntrySize: int('maxEntrySize', o.maxEntrySize, 5 * 1024 * 1024, 0),
-    invalidate: check.oneOf('invalidate', o.invalidate, ['path', 'collection'], 'path'),
     coalesce: check.boolean('coalesce', o.coalesce, true),
-    retry,
-    rateLimit,
-    breaker,
     perOrigin,
+    interceptors: [...interceptors],
     clock: check.clock('clock', o.clock),
-  }
-}
-
-function resolveRateLimit(
-  name: string,
-  value: RateLimitOptions | false | undefined,
-): Required<RateLimitOptions> | false {
-  if (value === undefined || value === false) return false
-  const r = object(name, value, RATE_LIMIT_KEYS)
-  if (r.rps === undefined) check.fail(`${name}.rps`, r.rps, 'a finite number > 0 (tokens per second)')
-  const rps = check.positive(`${name}.rps`, r.rps, 1)
-  return {
-    rps,
-    burst: int(`${name}.burst`, r.burst, Math.max(1, Math.ceil(rps)), 1),
-    maxQueue: int(`${name}.maxQueue`, r.maxQueue, 1000, 0),
-    maxWait: int(`${name}.maxWait`, r.maxWait, 30_000, 1),
-  }
-}
-
-function resolveBreaker(
-  name: string,
-  value: BreakerOptions | false | undefined,
-): Required<BreakerOptions> | false {
-  if (value === false) return false
-  const b = value === undefined ? {} : object(name, value, BREAKER_KEYS, { resetTimeout: 'halfOpenAfter' })
-  const failureStatusCodes = b.failureStatusCodes ?? [502, 503, 504]
-  if (
-    !Array.isArray(failureStatusCodes) ||
-    failureStatusCodes.some((s) => !Number.isInteger(s) || s < 100 || s > 599)
-  ) {
-    check.fail(`${name}.failureStatusCodes`, b.failureStatusCodes, 'an array of HTTP status codes (100-599)')
-  }
-  return {
-    failureStatusCodes: failureStatusCodes as number[],
-    threshold: int(`${name}.threshold`, b.threshold, 5, 1),
-    halfOpenAfter: int(`${name}.halfOpenAfter`, b.halfOpenAfter, 10_000, 1),
   }
 }

@@ -16,6 +16,7 @@ import {
   type StoredResponse,
   sameVary,
   storageKey,
+  shareable,
   toResult,
   urlTag,
   varyMatches,
@@ -30,6 +31,9 @@ const STORE_OPTIONS: readonly string[] = [
   'cacheTags',
   'onlySuccessByDefault',
   'credentialHeaders',
+  'shareAuthenticated',
+  'cacheNotFound',
+  'storeSetCookie',
   'clock',
 ]
 type Headers = Record<string, string | string[]>
@@ -74,6 +78,15 @@ export interface UndiciCacheStoreOptions {
   /** Only responses with 2xx status are stored unless they carry explicit freshness. Default true. */
   onlySuccessByDefault?: boolean
   /**
+   * Responses to requests with credentials are shared (stored in and served from the shared partition) when they
+   * carry `public`, `s-maxage` or `must-revalidate` (RFC 9111 3.5). Default false: only `public` ones.
+   */
+  shareAuthenticated?: boolean
+  /** With `onlySuccessByDefault`, also store 404 and 410 responses without explicit freshness. Default false. */
+  cacheNotFound?: boolean
+  /** Store responses that carry Set-Cookie. Only for a private cache (one user). Default false. */
+  storeSetCookie?: boolean
+  /**
    * Wall-clock source (`epoch()`) the store compares entry lifetimes with. undici's cache interceptor stamps
    * `cachedAt` / `staleAt` / `deleteAt` with `Date.now()`, so give a clock that agrees with it (fake timers do).
    * Default `systemClock`.
@@ -99,6 +112,9 @@ export class HotpathCacheStore implements CacheStore {
   readonly #credentialKey: ((key: CacheKeyInfo) => string | undefined) | undefined
   readonly #tags: ((key: CacheKeyInfo) => string[]) | undefined
   readonly #onlySuccess: boolean
+  readonly #shareAuthenticated: boolean
+  readonly #cacheNotFound: boolean
+  readonly #storeSetCookie: boolean
   readonly #clock: Clock
   /** Lowercase names of the request headers that carry credentials. */
   readonly credentialHeaders: readonly string[]
@@ -144,6 +160,9 @@ export class HotpathCacheStore implements CacheStore {
     this.#credentialKey = check.func('credentialKey', o.credentialKey)
     this.#tags = check.func('cacheTags', o.cacheTags)
     this.#onlySuccess = check.boolean('onlySuccessByDefault', o.onlySuccessByDefault, true)
+    this.#shareAuthenticated = check.boolean('shareAuthenticated', o.shareAuthenticated, false)
+    this.#cacheNotFound = check.boolean('cacheNotFound', o.cacheNotFound, false)
+    this.#storeSetCookie = check.boolean('storeSetCookie', o.storeSetCookie, false)
     this.#clock = check.clock('clock', o.clock)
     const names = credentialHeaderList(o.credentialHeaders)
     if (names === undefined)
@@ -191,7 +210,8 @@ export class HotpathCacheStore implements CacheStore {
     let pending: Promise<StoredResponse[] | undefined>
     try {
       list = this.cache.peek<StoredResponse[]>(k)
-      if (list !== undefined) return toResult(pick(list, key.headers, publicOnly, this.#clock.epoch()))
+      if (list !== undefined)
+        return toResult(pick(list, key.headers, publicOnly, this.#shareAuthenticated, this.#clock.epoch()))
       if (this.#memoryOnly) return undefined
       pending = this.cache.get<StoredResponse[]>(k)
     } catch {
@@ -201,7 +221,9 @@ export class HotpathCacheStore implements CacheStore {
     }
     return pending.then(
       (found) =>
-        found === undefined ? undefined : toResult(pick(found, key.headers, publicOnly, this.#clock.epoch())),
+        found === undefined
+          ? undefined
+          : toResult(pick(found, key.headers, publicOnly, this.#shareAuthenticated, this.#clock.epoch())),
       () => {
         this.#stats.errors++
         return undefined
@@ -236,17 +258,18 @@ export class HotpathCacheStore implements CacheStore {
 
   createWriteStream(key: CacheKey, value: CacheValue): Writable | undefined {
     const part = this.#partition(key)
-    if (part === undefined && value.cacheControlDirectives?.public !== true) {
+    if (part === undefined && !shareable(value.cacheControlDirectives, this.#shareAuthenticated)) {
       this.#stats.rejected++
       return undefined
     }
-    if (value.headers['set-cookie'] !== undefined) {
+    if (value.headers['set-cookie'] !== undefined && !this.#storeSetCookie) {
       this.#stats.rejected++
       return undefined
     }
     if (
       this.#onlySuccess &&
       (value.statusCode < 200 || value.statusCode > 299) &&
+      !(this.#cacheNotFound && (value.statusCode === 404 || value.statusCode === 410)) &&
       !hasExplicitFreshness(value)
     ) {
       this.#stats.rejected++

@@ -27,8 +27,8 @@ describe('error codes', () => {
   it('every code of the registry is used by src, and src uses no code outside it', () => {
     const dir = new URL('../src/', import.meta.url)
     const used = new Set<string>()
-    for (const file of readdirSync(dir)) {
-      if (file === 'error-codes.ts') continue
+    for (const file of readdirSync(dir, { recursive: true }) as string[]) {
+      if (file === 'error-codes.ts' || !file.endsWith('.ts')) continue
       const text = readFileSync(new URL(file, dir), 'utf8')
       for (const m of text.matchAll(/'(HOTPATH_[A-Z0-9_]+)'/g)) used.add(m[1] as string)
     }
