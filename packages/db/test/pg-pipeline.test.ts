@@ -139,6 +139,51 @@ describe('postgres auto-pipelining', () => {
     expect(db.stats().pool.destroyed).toBeGreaterThanOrEqual(1)
   })
 
+  it('sends a pipelined read as a named prepared statement, parsed once per connection', async () => {
+    const db = open({}, 1)
+    const sql = 'SELECT $1::int AS n'
+    const hold = db.query('SELECT pg_sleep(0.05)')
+    const reads = [1, 2, 3].map((n) => db.query(sql, [n]))
+    const count = db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1',
+      [sql],
+    )
+    await hold
+    await expect(Promise.all(reads)).resolves.toEqual([[{ n: 1 }], [{ n: 2 }], [{ n: 3 }]])
+    await expect(count).resolves.toEqual([{ n: 1 }])
+    expect(db.stats().pipeline!.maxDepthSeen).toBeGreaterThan(1)
+  })
+
+  it('reports a failing Parse to every pipelined copy of the statement (not a missing prepared statement)', async () => {
+    const db = open({}, 1)
+    const hold = db.query('SELECT pg_sleep(0.05)')
+    const reads = [1, 2, 3, 4].map((n) => db.query('SELECT $1::int AS n FROM no_such_table_hp', [n]))
+    await hold
+    const settled = await Promise.allSettled(reads)
+    expect(db.stats().pipeline!.maxDepthSeen).toBeGreaterThan(1)
+    for (const s of settled) {
+      expect(s.status).toBe('rejected')
+      expect((s as PromiseRejectedResult).reason).toMatchObject({ sqlState: '42P01' })
+    }
+    await expect(db.query('SELECT $1::int AS n', [5])).resolves.toEqual([{ n: 5 }])
+  })
+
+  it('re-prepares a pipelined statement whose cached plan went stale after a schema change', async () => {
+    const db = open({}, 1)
+    await db.execute('CREATE TABLE t (id int PRIMARY KEY)')
+    await db.execute('INSERT INTO t VALUES (1), (2)')
+    const sql = 'SELECT * FROM t WHERE id = $1'
+    const round = async () => {
+      const hold = db.query('SELECT pg_sleep(0.05)')
+      const reads = [1, 2].map((id) => db.query(sql, [id]))
+      await hold
+      return Promise.all(reads)
+    }
+    await expect(round()).resolves.toEqual([[{ id: 1 }], [{ id: 2 }]])
+    await db.execute('ALTER TABLE t ADD COLUMN w int')
+    await expect(round()).resolves.toEqual([[{ id: 1, w: null }], [{ id: 2, w: null }]])
+  })
+
   it('validates pipeline options', () => {
     expect(() => postgres({ pipeline: { maxDepth: 0 } })).toThrow(/pipeline\.maxDepth/)
     expect(() => postgres({ pipeline: { maxDepth: 2.5 } })).toThrow(

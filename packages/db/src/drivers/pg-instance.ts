@@ -50,6 +50,8 @@ interface Queued {
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
   state: 'queued' | 'sent' | 'done'
+  /** The prepared statement name it was sent under (undefined: unnamed). */
+  name: string | undefined
 }
 
 const DEPTH_BUCKETS = ['1', '2-3', '4-7', '8-15', '16-31', '32+'] as const
@@ -302,7 +304,17 @@ export class PostgresInstance implements DriverInstance {
     signal: AbortSignal | undefined,
   ): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const q: Queued = { sql, params, info, resolve, reject, signal, onAbort: undefined, state: 'queued' }
+      const q: Queued = {
+        sql,
+        params,
+        info,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        state: 'queued',
+        name: undefined,
+      }
       if (signal !== undefined) {
         q.onAbort = () => this.abortQueued(q)
         signal.addEventListener('abort', q.onAbort, { once: true })
@@ -350,7 +362,12 @@ export class PostgresInstance implements DriverInstance {
     q.state = 'done'
     if (error === undefined) q.resolve(result!)
     else if (isConnectionError(error)) q.resolve(this.exec(q.sql, q.params, q.info, false, true, q.signal))
-    else q.reject(error)
+    else if (q.name !== undefined && (isStalePlan(error) || isMissingStatement(error))) {
+      // A stale plan after a schema change, or a name whose Parse failed earlier in the same pipeline:
+      // prepared again under a fresh name, once (the statement did not run).
+      if (this.names.get(q.sql) === q.name) this.names.delete(q.sql)
+      q.resolve(this.exec(q.sql, q.params, q.info, false, false, q.signal))
+    } else q.reject(error)
   }
 
   /** Sends up to maxDepth queued reads on one connection in one write, a Sync after each. */
@@ -374,7 +391,8 @@ export class PostgresInstance implements DriverInstance {
       }
       q.state = 'sent'
       sent.push(q)
-      statements.push({ sql: q.sql, values, done: noop })
+      q.name = this.statementName(q.sql, q.info)
+      statements.push({ sql: q.sql, values, name: q.name, done: noop })
     }
     const n = sent.length
     if (n === 0) {

@@ -10,6 +10,9 @@ interface PgField {
 
 interface PgConnection {
   stream: { cork?: () => void; uncork?: () => void }
+  /** pg's per-connection record of named statements parsed (answered) and sent (not yet answered). */
+  parsedStatements: Record<string, string>
+  submittedNamedStatements: Record<string, string>
   parse(q: { text: string; name: string; types: number[] }): void
   bind(q: { portal: string; statement: string; values: unknown[] }): void
   describe(q: { type: string; name: string }): void
@@ -28,14 +31,22 @@ export interface PgTypes {
  */
 function writeStatements(
   connection: PgConnection,
-  statements: readonly { sql: string; values: unknown[] }[],
+  statements: readonly { sql: string; values: unknown[]; name?: string | undefined }[],
   syncEach: boolean,
 ): void {
   connection.stream.cork?.()
   try {
     for (const s of statements) {
-      connection.parse({ text: s.sql, name: '', types: [] })
-      connection.bind({ portal: '', statement: '', values: s.values })
+      // A named statement is parsed once per connection (pg's own bookkeeping says which are).
+      const name = s.name ?? ''
+      if (
+        name === '' ||
+        (connection.parsedStatements[name] !== s.sql && connection.submittedNamedStatements[name] !== s.sql)
+      ) {
+        connection.parse({ text: s.sql, name, types: [] })
+        if (name !== '') connection.submittedNamedStatements[name] = s.sql
+      }
+      connection.bind({ portal: '', statement: name, values: s.values })
       connection.describe({ type: 'P', name: '' })
       connection.execute({ portal: '', rows: 0 })
       if (syncEach) connection.sync()
@@ -144,6 +155,8 @@ export type { Params }
 export interface PipelinedStatement {
   sql: string
   values: unknown[]
+  /** Named prepared statement (parsed once per connection); undefined: the unnamed statement. */
+  name: string | undefined
   done: (error: unknown, result?: ExecResult) => void
 }
 
@@ -182,6 +195,15 @@ export class AutoPipelineQuery {
   submit(connection: PgConnection): null {
     writeStatements(connection, this.statements, true)
     return null
+  }
+
+  /** The current statement's name and text: pg records a named statement as parsed on ParseComplete. */
+  get name(): string | undefined {
+    return this.statements[this.current]?.name
+  }
+
+  get text(): string | undefined {
+    return this.statements[this.current]?.sql
   }
 
   handleRowDescription(msg: { fields: PgField[] }): void {
