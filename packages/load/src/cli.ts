@@ -16,6 +16,7 @@ import { parseDuration } from './units.ts'
 
 export const usage: string = `Usage:
   hotpath-load [options] <url>
+  hotpath-load run <scenario.mjs|.ts|.json> [options] <url>
   hotpath-load compare <before.json> <after.json> [--markdown] [--fail-if 'p99>+10%' ...]
 
 Load model (closed by default):
@@ -33,7 +34,7 @@ Requests:
   -m, --method <method>     HTTP method (default GET)
   -H, --header <k: v>       request header (repeatable)
   -b, --body <text>         request body
-      --scenario <file>     scenario file (.json, .js, .mjs, .ts)
+      --scenario <file>     scenario file (.json, .js, .mjs, .ts): an object, or a function per iteration
   -t, --timeout <time>      per-request deadline (default 10s)
       --transport <t>       raw (default for http:) or undici (default for https:)
 Output:
@@ -113,6 +114,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const err = io.stderr
   try {
     if (argv[0] === 'compare') return await compareCommand(argv.slice(1), out)
+    if (argv[0] === 'run') {
+      // `run <scenario> [options] <url>`: the scenario file (declarative or programmable) as --scenario.
+      if (argv[1] === undefined || argv[1].startsWith('-')) {
+        throw new LoadUsageError('run needs a scenario file: run <scenario.mjs|.ts|.json> [options] <url>')
+      }
+      argv = ['--scenario', argv[1], ...argv.slice(2)]
+    }
     const { values, positionals } = parsing(() =>
       parseArgs({
         args: argv,

@@ -42,7 +42,7 @@ export async function startOrdersServer(): Promise<OrdersServer> {
         { location: `/orders/${id}` },
       )
     }
-    const m = /^\/orders\/([^/?]+)$/.exec(req.url ?? '')
+    const m = /^\/orders\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '')
     if (req.method === 'GET' && m) {
       if (!authorized) return json(401, { error: 'unauthorized' })
       if (!created.has(m[1]!)) return json(404, { error: 'no such order' })

@@ -1,6 +1,6 @@
 // The README's runnable examples (```ts blocks whose first line is `// example: <name>`) run against a real
 // orders API on 127.0.0.1, with '@hotpath/load' pointing at the sources and the example's origin at the server.
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { markdownCodeBlocks } from '@hotpath/test-helpers'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type OrdersServer, startOrdersServer } from './orders-server.ts'
@@ -39,6 +39,11 @@ async function runExample(name: string, origin: string): Promise<void> {
 describe('README examples', () => {
   it('lists the examples it runs', () => {
     expect([...examples.keys()].sort()).toEqual(['captures'])
+  })
+
+  it('the programmable scenario in the README is examples/orders.mjs, verbatim (programmable.test.ts runs it)', async () => {
+    const file = await readFile(new URL('../examples/orders.mjs', import.meta.url), 'utf8')
+    expect(markdownCodeBlocks(readme, 'js')).toContain(file)
   })
 
   it('captures: create an order with a captured id, then read it', async () => {
