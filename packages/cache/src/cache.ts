@@ -427,13 +427,8 @@ export class LayeredCache implements Cache {
     let encoded: string | undefined
     if (this.l2 !== undefined) {
       const expiresAt = this.clock.epoch() + ttl
-      encoded = encodeEnvelope(key, {
-        value,
-        createdAt,
-        expiresAt,
-        graceUntil: expiresAt + grace,
-        tags,
-      })
+      const env = { value, createdAt, expiresAt, graceUntil: expiresAt + grace, tags }
+      encoded = encodeEnvelope(key, env, this.o.compress)
     }
     if (epoch !== this.epoch || this.closed) return Promise.resolve()
     this.sets++

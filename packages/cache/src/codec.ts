@@ -8,8 +8,11 @@
 //   `n` is the length of the tags JSON (0 without tags);
 // - mode `S`: the value is a string and the payload is that string, verbatim (no JSON round trip);
 //   mode `J`: the payload is JSON; mode `T`: JSON with tagged Buffers, Uint8Arrays, Dates, Maps, Sets
-//   and BigInts, revived on read.
+//   and BigInts, revived on read;
+// - modes `s`, `j`, `t`: the same payloads compressed (`l2.compress`): `z` (zstd) or `g` (gzip), then the
+//   compressed bytes in base64 (compress.ts). Entries written without compression read back unchanged.
 // Anything else found in L2 is a foreign or corrupt value.
+import { type CompressConfig, compressPayload, decompressPayload } from './compress.ts'
 import { UnserializableError } from './errors.ts'
 
 /** The logical envelope; createdAt is a stamp() (fractional within one ms), times are epoch ms. */
@@ -126,12 +129,22 @@ function pad(n: number, width: number): string {
   return s.length >= width ? s : '0'.repeat(width - s.length) + s
 }
 
+/** `hp3<mode><head><m>:<payload>`, the payload compressed when `compress` says so and it pays. */
+function frame(mode: string, head: string, payload: string, compress: CompressConfig | undefined): string {
+  const bytes = Buffer.byteLength(payload)
+  if (compress !== undefined && bytes >= compress.minBytes) {
+    const packed = compressPayload(payload, bytes, compress)
+    if (packed !== undefined) return `hp3${mode.toLowerCase()}${head}${packed.length}:${packed}`
+  }
+  return `hp3${mode}${head}${bytes}:${payload}`
+}
+
 /** Serializes an envelope; throws UnserializableError for values JSON cannot carry faithfully. */
-export function encodeEnvelope(key: string, env: Envelope): string {
+export function encodeEnvelope(key: string, env: Envelope, compress?: CompressConfig): string {
   const v = env.value
   const tags = env.tags === undefined ? '' : JSON.stringify(env.tags)
   const head = `${pad(env.expiresAt, 13)}${pad(env.graceUntil, 13)}${pad(env.createdAt * 1000, 16)}${tags.length}:${tags}`
-  if (typeof v === 'string') return `hp3S${head}${Buffer.byteLength(v)}:${v}`
+  if (typeof v === 'string') return frame('S', head, v, compress)
   tagged = false
   badReason = undefined
   let json: string | undefined
@@ -145,7 +158,7 @@ export function encodeEnvelope(key: string, env: Envelope): string {
   }
   if (badReason !== undefined) throw new UnserializableError(key, badReason)
   if (json === undefined) throw new UnserializableError(key, `a ${typeof v} has no JSON form`)
-  return `${tagged ? 'hp3T' : 'hp3J'}${head}${Buffer.byteLength(json)}:${json}`
+  return frame(tagged ? 'T' : 'J', head, json, compress)
 }
 
 /** Parses up to 9 decimal digits raw[from, to) in Smi arithmetic; -1 when a character is not a digit. */
@@ -175,8 +188,11 @@ function isAscii(raw: string, from: number): boolean {
   return true
 }
 
+/** Largest payload a compressed one may inflate to, by default (a bigger one is corrupt: a bomb). */
+const MAX_INFLATED = 64 * 1024 * 1024
+
 /** Parses a stored string; returns undefined for anything that is not a valid envelope. */
-export function decodeEnvelope(raw: unknown): Envelope | undefined {
+export function decodeEnvelope(raw: unknown, maxInflated: number = MAX_INFLATED): Envelope | undefined {
   if (
     typeof raw !== 'string' ||
     raw.length < HEAD + 2 ||
@@ -190,7 +206,7 @@ export function decodeEnvelope(raw: unknown): Envelope | undefined {
   ) {
     return undefined
   }
-  const mode = raw.charCodeAt(3)
+  let mode = raw.charCodeAt(3)
   const expiresAt = digits(raw, 4, 17)
   let colon = HEAD
   while (colon < raw.length && colon < HEAD + 8 && raw.charCodeAt(colon) !== 58 /* : */) colon++
@@ -220,9 +236,16 @@ export function decodeEnvelope(raw: unknown): Envelope | undefined {
       tags = JSON.parse(raw.slice(colon + 1, tagsEnd)) as string[]
       if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return undefined
     }
-    if (mode === 83 /* S */) value = raw.slice(start)
-    else if (mode === 74 /* J */) value = JSON.parse(raw.slice(start))
-    else if (mode === 84 /* T */) value = JSON.parse(raw.slice(start), reviver)
+    let payload = raw.slice(start)
+    if (mode === 115 /* s */ || mode === 106 /* j */ || mode === 116 /* t */) {
+      const inflated = decompressPayload(payload, maxInflated)
+      if (inflated === undefined) return undefined
+      payload = inflated
+      mode -= 32 // the uppercase mode of the same payload
+    }
+    if (mode === 83 /* S */) value = payload
+    else if (mode === 74 /* J */) value = JSON.parse(payload)
+    else if (mode === 84 /* T */) value = JSON.parse(payload, reviver)
     else return undefined
   } catch {
     return undefined

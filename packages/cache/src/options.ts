@@ -1,6 +1,7 @@
 // Public option types and their validation (once, at construction), through @hotpath/core's optionChecks.
 import { type Clock, optionChecks, type OptionChecks } from '@hotpath/core'
 import type { Keyv, KeyvStoreAdapter } from 'keyv'
+import { type CompressConfig, HAS_ZSTD } from './compress.ts'
 import { INVALID_OPTION } from './errors.ts'
 
 /** The option validators of this package (they throw InvalidOptionError HOTPATH_CACHE_INVALID_OPTION). */
@@ -34,7 +35,22 @@ export interface MapLikeStore {
   delete(key: string): unknown
 }
 
-export type L2Option = KeyvStoreAdapter | Keyv | MapLikeStore | { redisUrl: string }
+/** Compression of large L2 payloads (node:zlib). */
+export interface L2CompressOptions {
+  /** Payloads (the value's string / JSON) of at least this many UTF-8 bytes are compressed. Default 1024. */
+  minBytes?: number
+  /** 'zstd' (default; gzip on a Node without zstd) or 'gzip'. */
+  codec?: 'zstd' | 'gzip'
+}
+
+/** L2 on a Redis server the cache connects to itself. */
+export interface RedisL2Options {
+  redisUrl: string
+  /** Compress large entries (`true`: the defaults). Entries written either way read back. Default off. */
+  compress?: boolean | L2CompressOptions
+}
+
+export type L2Option = KeyvStoreAdapter | Keyv | MapLikeStore | RedisL2Options
 
 export interface BreakerOptions {
   /** Consecutive L2 failures (errors or timeouts) that open the breaker. Default 5. */
@@ -140,6 +156,8 @@ export interface ResolvedOptions {
       }
     | undefined
   l2: L2Option | undefined
+  /** Compression of L2 payloads (`l2: { redisUrl, compress }`), undefined when off. */
+  compress: CompressConfig | undefined
   l2Timeout: number
   connectTimeout: number
   closeTimeout: number
@@ -226,9 +244,9 @@ function resolveL1(value: unknown): ResolvedOptions['l1'] {
 function resolveL2(s: unknown): L2Option | undefined {
   if (s === undefined) return undefined
   if (isPlainObject(s) && 'redisUrl' in s) {
-    checks.object('l2', s, ['redisUrl'])
+    checks.object('l2', s, ['redisUrl', 'compress'])
     checkUrl('l2.redisUrl', s.redisUrl)
-    return s as { redisUrl: string }
+    return s as unknown as RedisL2Options
   }
   if (
     typeof s === 'object' &&
@@ -240,6 +258,20 @@ function resolveL2(s: unknown): L2Option | undefined {
     return s as L2Option
   }
   return checks.fail('l2', s, 'a Keyv store adapter, a Keyv instance, a Map or { redisUrl }')
+}
+
+function resolveCompress(l2: L2Option | undefined): CompressConfig | undefined {
+  if (l2 === undefined || !('redisUrl' in l2)) return undefined
+  const c = l2.compress
+  if (c === undefined || c === false) return undefined
+  const o = c === true ? {} : checks.object('l2.compress', c, ['minBytes', 'codec'])
+  if (o === undefined) return checks.fail('l2.compress', c, 'true, false or { minBytes, codec }')
+  const codec = checks.oneOf('l2.compress.codec', o.codec, ['zstd', 'gzip'] as const, 'zstd')
+  return {
+    minBytes: checks.integer('l2.compress.minBytes', o.minBytes, 1024, 0),
+    // zstd where this Node has it, else gzip (both read back on any Node that has the codec)
+    codec: codec === 'zstd' && !HAS_ZSTD ? 'gzip' : codec,
+  }
 }
 
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -280,6 +312,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     grace: checks.nonNegative('grace', o.grace, 0),
     l1: resolveL1(o.l1),
     l2: resolveL2(o.l2),
+    compress: resolveCompress(o.l2 as L2Option | undefined),
     l2Timeout: checks.positive('l2Timeout', o.l2Timeout, 50),
     connectTimeout: checks.positive('connectTimeout', o.connectTimeout, 5_000),
     closeTimeout: checks.nonNegative('closeTimeout', o.closeTimeout, 2_000),

@@ -24,13 +24,11 @@ export async function addIfAbsent(
   const epoch = c.epoch
   if (l2?.setIfAbsent !== undefined) {
     const exp = c.clock.epoch() + ttl
-    const encoded = encodeEnvelope(key, {
-      value,
-      createdAt: c.stamps.next(),
-      expiresAt: exp,
-      graceUntil: exp,
-      tags: undefined,
-    })
+    const encoded = encodeEnvelope(
+      key,
+      { value, createdAt: c.stamps.next(), expiresAt: exp, graceUntil: exp, tags: undefined },
+      c.o.compress,
+    )
     const full = c.l2Key(key)
     try {
       const ok = await c.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
