@@ -9,7 +9,7 @@ import type {
   MetricProducer,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics'
-import { HTTP_DURATION_BUCKETS } from './buckets.ts'
+import { customCounter, customHistogram } from './custom-instruments.ts'
 import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
 import { ClusterCounters } from './cluster-counters.ts'
 import { check, MetricsClosedError } from './errors.ts'
@@ -37,13 +37,13 @@ import type {
 import { SlowQueryFindings } from './findings.ts'
 import { type Backend, ownBackend, userBackend } from './sdk.ts'
 import { deferredNames } from './standard.ts'
+import { resolveTracerProvider, Tracing } from './traces.ts'
 import { subtractFamilies, subtractQueries, WindowRing } from './window.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
 import { RuntimeSampler } from './runtime.ts'
 import { registerRuntimeInstruments } from './runtime-instruments.ts'
 import { resolveThresholds } from './thresholds.ts'
 
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 class MetricsImpl implements Metrics {
@@ -57,6 +57,7 @@ class MetricsImpl implements Metrics {
   #backend: Backend | undefined
   private readonly stopInstruments: Array<() => void> = []
   private readonly observed: ObservedSet
+  private readonly tracing: Tracing | undefined
   private readonly runtime: RuntimeSampler | undefined
   private readonly startedAt: number
   private readonly ring: WindowRing
@@ -105,6 +106,10 @@ class MetricsImpl implements Metrics {
         options.runtime.resolution,
         this.pipeline.gcDuration,
       )
+    }
+    const tracerProvider = options.tracerProvider
+    if (tracerProvider !== undefined) {
+      this.tracing = new Tracing(() => resolveTracerProvider(tracerProvider), options.standardInstruments)
     }
     if (options.meterProvider === undefined) this.#bind()
     if (options.cluster === undefined) this.role = 'single'
@@ -160,6 +165,7 @@ class MetricsImpl implements Metrics {
     }
     this.#bind()
     this.pipeline.subscribe(options)
+    this.tracing?.subscribe(options)
     return this
   }
 
@@ -187,43 +193,12 @@ class MetricsImpl implements Metrics {
 
   histogram(name: string, definition: HistogramDefinition = {}): HistogramFamily {
     this.assertOpen('histogram()')
-    if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      check.fail('histogram(name)', name, 'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})')
-    }
-    const boundaries = definition.boundaries ?? HTTP_DURATION_BUCKETS
-    if (
-      !Array.isArray(boundaries) ||
-      boundaries.some(
-        (b, i) =>
-          typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (boundaries[i - 1] as number)),
-      )
-    ) {
-      check.fail('histogram.boundaries', boundaries, 'an ascending array of finite numbers')
-    }
-    try {
-      return this.pipeline.registry.histogram(
-        { name, description: definition.description ?? '', unit: definition.unit ?? '' },
-        boundaries,
-      )
-    } catch (error) {
-      check.fail('histogram(name)', name, `a name not already used by a counter (${String(error)})`)
-    }
+    return customHistogram(this.pipeline.registry, name, definition)
   }
 
   counter(name: string, definition: InstrumentDefinition = {}): CounterFamily {
     this.assertOpen('counter()')
-    if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      check.fail('counter(name)', name, 'an instrument name ([A-Za-z][A-Za-z0-9_.-/]{0,254})')
-    }
-    try {
-      return this.pipeline.registry.counter({
-        name,
-        description: definition.description ?? '',
-        unit: definition.unit ?? '',
-      })
-    } catch (error) {
-      check.fail('counter(name)', name, `a name not already used by a histogram (${String(error)})`)
-    }
+    return customCounter(this.pipeline.registry, name, definition)
   }
 
   attachWorker(name: string, child: Peer): () => void {
@@ -367,6 +342,7 @@ class MetricsImpl implements Metrics {
   private async shutdown(): Promise<void> {
     clearInterval(this.ringTimer)
     this.pipeline.unsubscribeAll()
+    this.tracing?.unsubscribeAll()
     this.stopServing?.()
     this.runtime?.close()
     this.observed.targets.clear()

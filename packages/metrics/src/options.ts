@@ -1,6 +1,6 @@
 // createMetrics() options, validated once.
 import { type Clock, systemClock } from '@hotpath/core'
-import type { MeterProvider } from '@opentelemetry/api'
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api'
 import { check } from './errors.ts'
 import { type ResolvedStandard, resolveStandard, type StandardInstrumentsOptions } from './standard.ts'
 import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './thresholds.ts'
@@ -79,6 +79,11 @@ export interface MetricsOptions {
    * (`true`, `false`, `'auto'`: not while that instrumentation is active). Default `'auto'` for each.
    */
   standardInstruments?: StandardInstrumentsOptions
+  /**
+   * Spans of HTTP requests, queries and cache factories through your TracerProvider (a function returning
+   * it, or `'global'`: the one registered with `@opentelemetry/api`). Default off.
+   */
+  tracerProvider?: TracerProvider | 'global' | (() => TracerProvider)
 }
 
 export interface ResolvedOptions {
@@ -99,6 +104,7 @@ export interface ResolvedOptions {
   clock: Clock
   meterProvider: MeterProvider | 'global' | (() => MeterProvider) | undefined
   standardInstruments: ResolvedStandard
+  tracerProvider: TracerProvider | 'global' | (() => TracerProvider) | undefined
 }
 
 const KNOWN: readonly string[] = [
@@ -119,7 +125,21 @@ const KNOWN: readonly string[] = [
   'clock',
   'meterProvider',
   'standardInstruments',
+  'tracerProvider',
 ]
+
+function resolveTracerOption(v: unknown): ResolvedOptions['tracerProvider'] {
+  if (v === undefined || v === 'global' || typeof v === 'function')
+    return v as ResolvedOptions['tracerProvider']
+  if (typeof v !== 'object' || v === null || typeof (v as TracerProvider).getTracer !== 'function') {
+    check.fail(
+      'tracerProvider',
+      v,
+      "an OpenTelemetry TracerProvider (getTracer), a function returning one, or 'global'",
+    )
+  }
+  return v as TracerProvider
+}
 
 /** Options that configure our own SDK's resource and readers: meaningless with the user's provider. */
 const OWN_SDK_ONLY: readonly string[] = ['serviceName', 'serviceInstanceId', 'resourceAttributes', 'otlp']
@@ -243,5 +263,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     clock: o.clock === undefined ? systemClock : check.clock('clock', o.clock),
     meterProvider: resolveMeterProvider(o),
     standardInstruments: resolveStandard(o.standardInstruments),
+    tracerProvider: resolveTracerOption(o.tracerProvider),
   }
 }

@@ -73,9 +73,12 @@ const DETECTORS: Readonly<Record<StandardFamily, () => boolean>> = {
 }
 
 /** The names to leave out of this collection (detection runs once per collection, never per event). */
-export function deferredNames(settings: ResolvedStandard): Set<string> {
+export function deferredNames(
+  settings: ResolvedStandard,
+  families: readonly StandardFamily[] = FAMILIES,
+): Set<string> {
   const out = new Set<string>()
-  for (const family of FAMILIES) {
+  for (const family of families) {
     const s = settings[family]
     if (s === false || (s === 'auto' && DETECTORS[family]())) out.add(STANDARD_NAMES[family])
   }

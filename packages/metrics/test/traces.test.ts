@@ -1,0 +1,188 @@
+// Spans from the real packages' events, through the user's TracerProvider (sdk-trace + in-memory exporter),
+// as children of the active context.
+import { createCache } from '@hotpath/cache'
+import { createDatabase, postgres, sqlite } from '@hotpath/db'
+import { createHttpClient } from '@hotpath/http'
+import { freshSchema, requirePostgres, startHttpServer } from '@hotpath/test-helpers'
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createMetrics, InvalidOptionError } from '../src/index.ts'
+
+const exporter = new InMemorySpanExporter()
+const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+const contextManager = new AsyncLocalStorageContextManager()
+
+beforeAll(() => {
+  context.setGlobalContextManager(contextManager.enable())
+})
+afterAll(async () => {
+  context.disable()
+  await provider.shutdown()
+})
+beforeEach(() => exporter.reset())
+
+const user = provider.getTracer('app')
+
+/** Runs `fn` inside an active parent span; returns the parent's span id. */
+async function underParent(fn: () => Promise<void>): Promise<{ traceId: string; spanId: string }> {
+  return user.startActiveSpan('GET /orders/:id', { kind: SpanKind.SERVER }, async (span) => {
+    try {
+      await fn()
+    } finally {
+      span.end()
+    }
+    return span.spanContext()
+  })
+}
+
+function ours(): ReadableSpan[] {
+  return exporter.getFinishedSpans().filter((s) => s.instrumentationScope.name === '@hotpath/metrics')
+}
+
+describe('tracerProvider', () => {
+  it('HTTP: a CLIENT span named by the method for the network call, an INTERNAL one for the cache hit', async () => {
+    await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
+    metrics.instrument()
+    const upstream = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' })
+      res.end('{"ok":true}')
+    })
+    const http = createHttpClient({ name: 'catalog' })
+    let parent: { traceId: string; spanId: string }
+    try {
+      parent = await underParent(async () => {
+        for (let i = 0; i < 2; i++) await (await http.request(`${upstream.origin}/items/7`)).text()
+      })
+    } finally {
+      await http.close()
+      await upstream.close()
+    }
+    const spans = ours()
+    expect(spans.map((s) => [s.name, s.kind])).toEqual([
+      ['GET', SpanKind.CLIENT],
+      ['GET cache hit', SpanKind.INTERNAL],
+    ])
+    const [client] = spans as [ReadableSpan]
+    const port = Number(new URL(upstream.origin).port)
+    expect(client.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'server.port': port,
+      'url.full': `${upstream.origin}/items/7`,
+      'url.scheme': 'http',
+      'http.response.status_code': 200,
+      'hotpath.http.cache': 'miss',
+    })
+    for (const s of spans) {
+      expect(s.spanContext().traceId).toBe(parent.traceId)
+      expect(s.parentSpanContext?.spanId).toBe(parent.spanId)
+    }
+    // the span's start is put back by the measured duration
+    const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6
+    expect(ms(client.endTime) - ms(client.startTime)).toBeGreaterThan(0)
+  })
+
+  it('HTTP: a failed request is an ERROR span with error.type', async () => {
+    await using metrics = createMetrics({ runtime: false, tracerProvider: () => provider })
+    metrics.instrument()
+    const upstream = await startHttpServer((_req, res) => {
+      res.writeHead(503)
+      res.end()
+    })
+    const http = createHttpClient({ name: 'flaky', cache: false, retry: false })
+    try {
+      await (await http.request(`${upstream.origin}/x`)).text()
+    } finally {
+      await http.close()
+      await upstream.close()
+    }
+    const [span] = ours()
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR)
+    expect(span?.attributes['error.type']).toBe('503')
+  })
+
+  it('SQLite: a CLIENT span named by db.query.summary, the query text without literals, a cache factory span', async () => {
+    await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
+    metrics.instrument()
+    await using db = createDatabase({ name: 'main', driver: sqlite({ filename: ':memory:' }) })
+    await using cache = createCache({ namespace: 'orders' })
+    await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)')
+    await db.execute('INSERT INTO orders VALUES (1, 42)')
+    exporter.reset()
+    const parent = await underParent(async () => {
+      await cache.getOrSet('order:1', () => db.query('SELECT total FROM orders WHERE id = 1'))
+    })
+    const spans = ours()
+    const query = spans.find((s) => s.kind === SpanKind.CLIENT)
+    expect(query?.name).toBe('SELECT orders')
+    expect(query?.attributes).toMatchObject({
+      'db.system.name': 'sqlite',
+      'db.namespace': ':memory:',
+      'db.operation.name': 'SELECT',
+      'db.query.summary': 'SELECT orders',
+      'db.response.returned_rows': 1,
+    })
+    expect(String(query?.attributes['db.query.text'])).not.toContain('1')
+    const factory = spans.find((s) => s.name === 'cache factory orders')
+    expect(factory?.kind).toBe(SpanKind.INTERNAL)
+    // both are children of the active span (the query is the factory's sibling: see README)
+    expect(spans.map((s) => s.parentSpanContext?.spanId)).toEqual(spans.map(() => parent.spanId))
+  })
+
+  it('PostgreSQL: server.address/port, the SQLSTATE as error.type and db.response.status_code', async (ctx) => {
+    if (!(await requirePostgres())) return ctx.skip()
+    const schema = await freshSchema()
+    await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
+    metrics.instrument()
+    try {
+      await using db = createDatabase({ name: 'orders', driver: postgres({ connectionString: schema.url }) })
+      await db.execute('CREATE TABLE t (id int primary key)')
+      await db.execute('INSERT INTO t VALUES ($1)', [1])
+      exporter.reset()
+      await expect(db.execute('INSERT INTO t VALUES ($1)', [1])).rejects.toThrow()
+      const [span] = ours()
+      const url = new URL(schema.url)
+      expect(span?.name).toBe('INSERT t')
+      expect(span?.attributes).toMatchObject({
+        'db.system.name': 'postgresql',
+        'server.address': url.hostname,
+        'server.port': Number(url.port || 5432),
+        'error.type': '23505',
+        'db.response.status_code': '23505',
+      })
+      expect(span?.status.code).toBe(SpanStatusCode.ERROR)
+    } finally {
+      await schema.drop()
+    }
+  })
+
+  it("'global' uses the API's provider; no spans without the option", async () => {
+    trace.setGlobalTracerProvider(provider)
+    try {
+      await using withGlobal = createMetrics({ runtime: false, tracerProvider: 'global' })
+      withGlobal.instrument({ db: false, http: false })
+      await using cache = createCache({ namespace: 'g' })
+      await cache.getOrSet('k', () => 1)
+      expect(ours().map((s) => s.name)).toEqual(['cache factory g'])
+      await withGlobal.close()
+      exporter.reset()
+      await using none = createMetrics({ runtime: false })
+      none.instrument()
+      await cache.getOrSet('k2', () => 2)
+      expect(ours()).toEqual([])
+    } finally {
+      trace.disable()
+    }
+  })
+
+  it('rejects a tracerProvider without getTracer', () => {
+    expect(() => createMetrics({ tracerProvider: {} as never })).toThrow(InvalidOptionError)
+  })
+})
