@@ -20,6 +20,14 @@ export type ClientDispatchOptions = Dispatcher.DispatchOptions & {
   [kAuthorization]?: string | string[]
 }
 
+/** The request as the cache interceptor saw it (before a credential partition), for a 304 refresh and the outcome. */
+export interface ObservedRequest {
+  origin: string
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined> | undefined
+}
+
 /** Turns a settled collector into the response (or throws the coded error the request rejects with). */
 export type Respond = (collector: Collector) => HttpResponse
 
@@ -37,6 +45,8 @@ export class Collector implements Dispatcher.DispatchHandler {
   originHeaders: ResponseHeaders | undefined = undefined
   /** An origin failure the cache answered over (stale-if-error). */
   originError: Error | undefined = undefined
+  /** Set by the cache interceptor when the request went through it. */
+  request: ObservedRequest | undefined = undefined
   /** Retries the retry interceptor made. */
   retries = 0
   headersReceived = false

@@ -40,7 +40,9 @@ export function cacheOutcome(
     return 'hit'
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return 'bypass'
-  return hasCredentials(req.headers, credentialHeaders) ? 'bypass' : 'miss'
+  // the headers the cache saw (an interceptor of the user's may have added a credential)
+  const sent = collector.request?.headers ?? req.headers
+  return hasCredentials(sent, credentialHeaders) ? 'bypass' : 'miss'
 }
 
 /** The collection a write touches: POST /orders -> /orders; PUT|PATCH|DELETE /orders/42 -> /orders. */

@@ -15,15 +15,7 @@ import type { CacheControlDirectives } from './undici-types.ts'
 
 type CacheKeyLike = Parameters<HotpathCacheStore['refresh']>[0]
 
-/** The request as the cache interceptor saw it (before a credential partition), for a 304 refresh. */
-export interface ObservedRequest {
-  origin: string
-  method: string
-  path: string
-  headers: Record<string, string | string[] | undefined> | undefined
-}
-
-type Opts = ClientDispatchOptions & { [kCollector]?: Collector & { request?: ObservedRequest } }
+type Opts = ClientDispatchOptions
 
 export function observerInterceptor(store: HotpathCacheStore): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) =>
@@ -45,7 +37,7 @@ export function observerInterceptor(store: HotpathCacheStore): Dispatcher.Dispat
 }
 
 class ObserverHandler implements Dispatcher.DispatchHandler {
-  readonly #collector: Collector & { request?: ObservedRequest }
+  readonly #collector: Collector
   readonly #handler: Dispatcher.DispatchHandler
   readonly #store: HotpathCacheStore
   readonly #opts: Opts

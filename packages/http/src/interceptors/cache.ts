@@ -86,11 +86,11 @@ export function cacheInterceptor(o: CacheInterceptorOptions): CacheInterceptor |
       const collector = opts[kCollector]
       if (collector !== undefined) {
         if (collector.req.noCache) return dispatch(opts, handler)
-        ;(collector as { request?: unknown }).request = {
+        collector.request = {
           origin: collector.origin,
           method: opts.method,
           path: opts.path,
-          headers: opts.headers,
+          headers: opts.headers as Record<string, string | string[] | undefined> | undefined,
         }
       }
       // credentialKey is the caller's function: a throw fails the request like any dispatch error
