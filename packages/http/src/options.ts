@@ -79,7 +79,7 @@ export interface HttpClientOptions {
    * Your own undici interceptors (`dispatch => (opts, handler) => boolean`), outermost: they see every request
    * the client dispatches (before the cache; each request once, whatever its retries) and may change it.
    */
-  interceptors?: Dispatcher.DispatcherComposeInterceptor[]
+  interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[]
   /** Coalesce identical in-flight GET/HEAD requests. Default true. */
   coalesce?: boolean
   retry?: RetryOptions | false
