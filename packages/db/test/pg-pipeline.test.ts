@@ -103,7 +103,8 @@ describe('postgres auto-pipelining', () => {
       [{ n: 1 }],
       [{ n: 3 }],
     ])
-    expect(db.stats().pipeline!.statements).toBe(2)
+    // The aborted read left the queue before the tick's reads were sent: hold, before and after went.
+    expect(db.stats().pipeline!.statements).toBe(3)
   })
 
   it('an aborted read already sent in a pipeline fails alone; the others and the connection are fine', async () => {

@@ -130,6 +130,8 @@ export class PostgresInstance implements DriverInstance {
   private readonly queue: Queued[] = []
   /** Leases asked for on behalf of the queue and not yet lent. */
   private requested = 0
+  /** A dispatch of the queue is scheduled for the end of this tick. */
+  private dispatchScheduled = false
   private readonly pstats: PipelineStats
 
   constructor(o: ResolvedPostgresOptions, ctx: DriverContext) {
@@ -277,22 +279,14 @@ export class PostgresInstance implements DriverInstance {
   }
 
   /**
-   * A read outside a transaction. With a free connection (or room to create one) it runs at once as a
-   * prepared statement; while every connection is busy it joins the auto-pipeline queue, sent up to
-   * maxDepth at a time on the next connection that frees up.
+   * A read outside a transaction. With pipelining on it joins the queue, which is sent once the current
+   * tick's reads are all queued (process.nextTick scheduled from the caller's microtask runs after the
+   * microtask queue drains): up to maxDepth per write on each idle connection, the rest on the next
+   * connections that free up. One write carries every read that arrived together.
    */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {
     if (this.maxDepth === 0 || !Array.isArray(params) || info.multiStatement) {
       return this.exec(sql, params, info, true, true, signal)
-    }
-    if (this.queue.length === 0) {
-      const lease = this.pool.tryAcquire()
-      if (lease !== undefined) {
-        return new Promise((resolve, reject) =>
-          this.execOn(lease, sql, params, info, true, true, resolve, reject, signal),
-        )
-      }
-      if (!this.pool.saturated()) return this.exec(sql, params, info, true, true, signal)
     }
     return this.enqueue(sql, params, info, signal)
   }
@@ -320,8 +314,22 @@ export class PostgresInstance implements DriverInstance {
         signal.addEventListener('abort', q.onAbort, { once: true })
       }
       this.queue.push(q)
-      this.requestLeases()
+      if (!this.dispatchScheduled) {
+        this.dispatchScheduled = true
+        process.nextTick(this.dispatch)
+      }
     })
+  }
+
+  /** Sends the queue on the idle connections (maxDepth each); what is left waits for leases. */
+  private readonly dispatch = (): void => {
+    this.dispatchScheduled = false
+    while (this.queue.length > 0) {
+      const lease = this.pool.tryAcquire()
+      if (lease === undefined) break
+      this.flush(lease)
+    }
+    if (this.queue.length > 0) this.requestLeases()
   }
 
   /** One lease per maxDepth queued reads (FIFO with every other acquire of the pool). */
@@ -373,6 +381,16 @@ export class PostgresInstance implements DriverInstance {
   /** Sends up to maxDepth queued reads on one connection in one write, a Sync after each. */
   private flush(lease: Lease<Conn>): void {
     const pg = this.pg!
+    const only = this.queue.length === 1 ? this.queue[0]! : undefined
+    if (only?.signal !== undefined) {
+      // Alone on its connection: sent on its own, so that an abort can cancel it on the server.
+      this.queue.length = 0
+      only.state = 'done'
+      only.signal.removeEventListener('abort', only.onAbort!)
+      const { sql, params, info, resolve, reject, signal } = only
+      this.execOn(lease, sql, params, info, true, true, resolve, reject, signal)
+      return
+    }
     const batch = this.queue.splice(0, this.maxDepth)
     const statements: PipelinedStatement[] = []
     const sent: Queued[] = []
