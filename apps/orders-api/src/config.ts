@@ -15,6 +15,11 @@ export interface EnvConfig {
   postgresUrl: string | undefined
   redisUrl: string | undefined
   upstreamOrigin: string | undefined
+  seed: 'full' | 'small'
+  debugToken: string | undefined
+  rateLimit: number
+  rateLimitWindow: number
+  slowRequestThreshold: number
 }
 
 /** The configuration is invalid; `details.problems` lists one line per variable. */
@@ -38,7 +43,20 @@ export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, 
   ['SQLITE_FILE', '$TMPDIR/hotpath-orders.db', 'embedded database (seeded on first start)'],
   ['DATABASE_URL', '-', 'postgres:// connection string: PostgreSQL instead of SQLite'],
   ['REDIS_URL', '-', 'redis:// URL: shared L2 cache, invalidation bus and idempotency keys'],
-  ['UPSTREAM_URL', 'a local stand-in', 'http(s) origin of the rates API'],
+  ['UPSTREAM_URL', 'a stand-in in its own process', 'http(s) origin of the rates and shipping API'],
+  [
+    'SEED',
+    'full',
+    'full (10k products, 1k customers, 100k orders) or small (1k, 100, 1k) for an empty database',
+  ],
+  ['DEBUG_TOKEN', '-', 'bearer token of the /debug routes (16+ characters); unset: the routes are off'],
+  ['RATE_LIMIT', '0', 'requests per client per RATE_LIMIT_WINDOW (0: no limit); 429 + Retry-After beyond'],
+  ['RATE_LIMIT_WINDOW', '1000', 'window of RATE_LIMIT (ms)'],
+  [
+    'SLOW_REQUEST_THRESHOLD',
+    '500',
+    'requests at least this slow (ms) are logged on stderr with route and DB time',
+  ],
 ]
 
 export function helpText(): string {
@@ -84,6 +102,15 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const postgresUrl = url('DATABASE_URL', ['postgres:', 'postgresql:'])
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:'])
   const upstreamOrigin = url('UPSTREAM_URL', ['http:', 'https:'])
+  const seed = (env.SEED || 'full') as EnvConfig['seed']
+  if (seed !== 'full' && seed !== 'small')
+    problems.push(`SEED must be full or small (received "${env.SEED}")`)
+  const debugToken = env.DEBUG_TOKEN || undefined
+  if (debugToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(debugToken))
+    problems.push('DEBUG_TOKEN must be 16-256 visible ASCII characters (value not shown)')
+  const rateLimit = int('RATE_LIMIT', 0, 0, 1_000_000, 'an integer >= 0')
+  const rateLimitWindow = int('RATE_LIMIT_WINDOW', 1000, 1, 3_600_000, 'an integer 1..3600000 (ms)')
+  const slowRequestThreshold = int('SLOW_REQUEST_THRESHOLD', 500, 1, 3_600_000, 'an integer 1..3600000 (ms)')
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port,
@@ -95,6 +122,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     postgresUrl,
     redisUrl,
     upstreamOrigin,
+    seed,
+    debugToken,
+    rateLimit,
+    rateLimitWindow,
+    slowRequestThreshold,
   }
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type LoadResult, runLoad } from '@hotpath/load'
 import { buildApp } from './app.ts'
-import { seed } from './schema.ts'
+import { seed } from './seed.ts'
 import { createServices, type Mode } from './services.ts'
 import { startUpstream } from './upstream.ts'
 

@@ -1,4 +1,5 @@
 // Every error answer of the service is JSON: { code, error } with a stable code; never SQL text or a stack.
+import { HotpathError } from '@hotpath/cache'
 import type { FastifyReply } from 'fastify'
 
 export type OrdersErrorCode =
@@ -6,6 +7,9 @@ export type OrdersErrorCode =
   | 'ORDERS_VALIDATION'
   | 'ORDERS_NOT_FOUND'
   | 'ORDERS_UNKNOWN_CUSTOMER'
+  | 'ORDERS_UNKNOWN_PRODUCT'
+  | 'ORDERS_OUT_OF_STOCK'
+  | 'ORDERS_INVALID_TRANSITION'
   | 'ORDERS_PAYLOAD_TOO_LARGE'
   | 'ORDERS_UNSUPPORTED_MEDIA_TYPE'
   | 'ORDERS_IDEMPOTENCY_KEY_INVALID'
@@ -13,12 +17,26 @@ export type OrdersErrorCode =
   | 'ORDERS_IDEMPOTENCY_KEY_REUSED'
   | 'ORDERS_IDEMPOTENCY_UNAVAILABLE'
   | 'ORDERS_UPSTREAM_UNAVAILABLE'
+  | 'ORDERS_RATE_LIMITED'
+  | 'ORDERS_UNAUTHORIZED'
+  | 'ORDERS_SHUTTING_DOWN'
   | 'ORDERS_INTERNAL'
 
 export interface ErrorBody {
   code: OrdersErrorCode
   error: string
   details?: unknown
+}
+
+/** A request the service refuses on purpose: the error handler answers it with `status` and `code`. */
+export class RequestError extends HotpathError {
+  readonly status: number
+  readonly ordersCode: OrdersErrorCode
+  constructor(status: number, code: OrdersErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details ? { details } : {})
+    this.status = status
+    this.ordersCode = code
+  }
 }
 
 export function sendError(

@@ -5,9 +5,9 @@ import { createServer } from 'node:http'
 import { createMetrics } from '@hotpath/metrics'
 import { buildApp } from './app.ts'
 import { readEnvOrExit } from './config.ts'
-import { seed } from './schema.ts'
+import { FULL_SEED, SMALL_SEED, seed } from './seed.ts'
 import { createServices } from './services.ts'
-import { startUpstream } from './upstream.ts'
+import { startUpstreamProcess } from './upstream-process.ts'
 
 const env = readEnvOrExit()
 
@@ -44,14 +44,14 @@ if (env.workers > 1 && cluster.isPrimary) {
     res.writeHead(404).end()
   })
   metricsServer.listen(env.metricsPort, env.host)
-  const upstream = env.upstreamOrigin ? undefined : await startUpstream()
+  const upstream = env.upstreamOrigin ? undefined : await startUpstreamProcess()
   const seeding = createServices({
     mode: 'baseline',
     sqliteFile: env.sqliteFile,
     upstreamOrigin: 'http://127.0.0.1:9',
     ...(env.postgresUrl ? { postgresUrl: env.postgresUrl } : {}),
   })
-  await seed(seeding.db)
+  await seed(seeding.db, env.seed === 'small' ? SMALL_SEED : FULL_SEED)
   await seeding.close()
   // Supervision: a worker that dies (crash, OOM, SIGKILL) is re-forked after a backoff that doubles on
   // quick successive deaths (100 ms .. 10 s) and resets once a worker has lived 30 s.
@@ -109,16 +109,20 @@ if (env.workers > 1 && cluster.isPrimary) {
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
 } else {
-  const upstream = env.upstreamOrigin ? undefined : await startUpstream()
+  const upstream = env.upstreamOrigin ? undefined : await startUpstreamProcess()
   const services = createServices({
     mode: env.mode,
     sqliteFile: env.sqliteFile,
     upstreamOrigin: env.upstreamOrigin ?? upstream?.origin ?? '',
     cluster: env.workers > 1,
+    rateLimit: env.rateLimit,
+    rateLimitWindow: env.rateLimitWindow,
+    slowRequestThreshold: env.slowRequestThreshold,
+    ...(env.debugToken ? { debugToken: env.debugToken } : {}),
     ...(env.postgresUrl ? { postgresUrl: env.postgresUrl } : {}),
     ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),
   })
-  if (!cluster.isWorker) await seed(services.db)
+  if (!cluster.isWorker) await seed(services.db, env.seed === 'small' ? SMALL_SEED : FULL_SEED)
   const app = buildApp(services)
   await app.listen({ port: env.port, host: env.host })
   if (!cluster.isWorker) console.log(`orders-api (${env.mode}) on http://${env.host}:${env.port}`)

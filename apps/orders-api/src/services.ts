@@ -4,6 +4,8 @@ import { type Cache, createCache, createIdempotencyStore, type IdempotencyStore 
 import { createDatabase, type Database, postgres, sqlite } from '@hotpath/db'
 import { createHttpClient, type HttpClient } from '@hotpath/http'
 import { createMetrics, type Metrics } from '@hotpath/metrics'
+import { type AuditLog, type AuditOptions, createAuditQueue, createSyncAudit } from './audit.ts'
+import { createPrices, type Prices } from './prices.ts'
 
 export type Mode = 'baseline' | 'optimized'
 
@@ -18,6 +20,17 @@ export interface ServiceConfig {
   serviceName?: string
   /** Serve one /metrics for all node:cluster workers. */
   cluster?: boolean
+  /** Prefix of the cache namespaces in Redis (instances sharing a database share it). Default 'orders-api'. */
+  namespace?: string
+  /** Audit queue settings (optimized mode). */
+  audit?: AuditOptions
+  /** Bearer token of the /debug routes; without one they answer 404. */
+  debugToken?: string
+  /** Requests per client per window (`rateLimitWindow` ms); 0 turns the limit off. Default 0. */
+  rateLimit?: number
+  rateLimitWindow?: number
+  /** Requests slower than this (ms) are logged on stderr with route, timings and DB time. Default 500. */
+  slowRequestThreshold?: number
 }
 
 export interface Services {
@@ -28,6 +41,10 @@ export interface Services {
   /** Undefined in baseline mode (plain fetch instead). */
   http: HttpClient | undefined
   metrics: Metrics
+  /** Rates and shipping quotes from the upstream. */
+  prices: Prices
+  audit: AuditLog
+  config: ServiceConfig
   /** Idempotency-Key records (in both modes: correctness, not an optimization); shared through Redis when set. */
   idempotency: IdempotencyStore<StoredResponse>
   upstreamOrigin: string
@@ -46,27 +63,23 @@ export interface StoredResponse {
   body: string
 }
 
-/** The SQL text as written: @hotpath/db runs `$1` placeholders on both drivers (kept for its call sites). */
-export function sqlFor(_db: Database, text: string): string {
-  return text
-}
-
 export function createServices(config: ServiceConfig): Services {
   const optimized = config.mode === 'optimized'
+  const ns = config.namespace ?? 'orders-api'
   const metrics = createMetrics({
     serviceName: config.serviceName ?? `orders-api-${config.mode}`,
     ...(config.cluster ? { cluster: true } : {}),
   })
   const cache = optimized
     ? createCache({
-        namespace: 'orders-api',
+        namespace: ns,
         ttl: 30_000,
         grace: 60_000,
         ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } } : {}),
       })
     : undefined
   const idempotencyCache = createCache({
-    namespace: 'orders-api-idempotency',
+    namespace: `${ns}-idempotency`,
     ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl } } : {}),
   })
   const idempotency = createIdempotencyStore<StoredResponse>(idempotencyCache, { ttl: 24 * 3600_000 })
@@ -77,11 +90,38 @@ export function createServices(config: ServiceConfig): Services {
     name: 'orders',
     driver,
     pool: optimized ? { max: 8 } : { max: 1 },
-    queryCache: cache ?? false,
+    // The routes cache through `cache` with explicit tags; the query cache would also drop them on every write.
+    queryCache: false,
+    slowQueryThreshold: 20,
   })
-  const http = optimized
-    ? createHttpClient({ name: 'rates', origin: config.upstreamOrigin, connections: 16 })
+  // The HTTP cache of the upstream answers: shared through Redis (+ bus) when configured.
+  const httpCache = optimized
+    ? createCache({
+        namespace: `${ns}-http`,
+        ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } } : {}),
+      })
     : undefined
+  const http = httpCache
+    ? createHttpClient({
+        name: 'upstream',
+        origin: config.upstreamOrigin,
+        connections: 16,
+        cache: httpCache,
+        retry: { retries: 2, minDelay: 50, maxDelay: 500 },
+        rateLimit: { rps: 500, burst: 100, maxWait: 2_000 },
+        breaker: { threshold: 5, halfOpenAfter: 5_000 },
+        headersTimeout: 2_000,
+        bodyTimeout: 2_000,
+      })
+    : undefined
+  const prices = createPrices(http, config.upstreamOrigin)
+  const auditCounter = metrics.counter('orders_api.audit.events', {
+    unit: '{event}',
+    description: 'audit events by result (written, dropped)',
+  })
+  const audit = optimized
+    ? createAuditQueue(db, { ...config.audit, counter: auditCounter })
+    : createSyncAudit(db, auditCounter)
   metrics.instrument()
   metrics.observe(db)
   if (cache) metrics.observe(cache)
@@ -94,13 +134,19 @@ export function createServices(config: ServiceConfig): Services {
     cache,
     http,
     metrics,
+    prices,
+    audit,
+    config,
     idempotency,
     upstreamOrigin: config.upstreamOrigin,
     redisConfigured: config.redisUrl !== undefined,
     redisUrl: config.redisUrl,
     close() {
       closed ??= (async () => {
+        // The audit queue is flushed while the database is still open.
+        await audit.close()
         await http?.close()
+        await httpCache?.close()
         await db.close()
         await cache?.close()
         await idempotencyCache.close()

@@ -55,6 +55,7 @@ describe('cluster supervision', () => {
       env: {
         ...process.env,
         MODE: 'optimized', // Vitest sets MODE=test in its own environment
+        SEED: 'small',
         WORKERS: '2',
         PORT: String(port),
         METRICS_PORT: String(metricsPort),

@@ -64,7 +64,13 @@ describe('config', () => {
     const dir = await mkdtemp(join(tmpdir(), 'orders-config-'))
     const port = await freePort()
     const child = spawn(process.execPath, [server], {
-      env: { ...process.env, MODE: 'baseline', PORT: String(port), SQLITE_FILE: join(dir, 'o.db') },
+      env: {
+        ...process.env,
+        MODE: 'baseline',
+        SEED: 'small',
+        PORT: String(port),
+        SQLITE_FILE: join(dir, 'o.db'),
+      },
       stdio: 'ignore',
     })
     try {

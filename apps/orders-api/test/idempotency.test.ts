@@ -1,6 +1,6 @@
 import { redisUrl, requireRedis, uniqueId } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postOrder, type RunningService, startService } from './service.ts'
+import { orderBody, postOrder, type RunningService, send, startService } from './service.ts'
 
 async function orderCount(svc: RunningService): Promise<number> {
   const [row] = await svc.services.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM orders')
@@ -16,7 +16,7 @@ describe.each(['optimized', 'baseline'] as const)('Idempotency-Key on POST /orde
 
   it('10 concurrent POSTs with one key create one order; duplicates get 409 + Retry-After or the replay', async () => {
     const before = await orderCount(svc)
-    const body = { customer: 3, totalCents: 4242, currency: 'GBP' }
+    const body = orderBody(3, 5, 2, 'GBP')
     const responses = await Promise.all(
       Array.from({ length: 10 }, () =>
         postOrder(svc.origin, body, { 'idempotency-key': `concurrent-${mode}` }),
@@ -36,7 +36,7 @@ describe.each(['optimized', 'baseline'] as const)('Idempotency-Key on POST /orde
   })
 
   it('a retry returns the first response byte for byte; a different body with the same key is 422', async () => {
-    const body = { customer: 4, totalCents: 777, currency: 'USD' }
+    const body = orderBody(4, 6, 1, 'USD')
     const key = { 'idempotency-key': `retry-${mode}` }
     const first = await postOrder(svc.origin, body, key)
     expect(first.status).toBe(201)
@@ -48,7 +48,7 @@ describe.each(['optimized', 'baseline'] as const)('Idempotency-Key on POST /orde
     expect(retry.headers.get('location')).toBe(first.headers.get('location'))
     expect(retry.headers.get('idempotent-replayed')).toBe('true')
     expect(await orderCount(svc)).toBe(before)
-    const other = await postOrder(svc.origin, { ...body, totalCents: 778 }, key)
+    const other = await postOrder(svc.origin, orderBody(4, 6, 2, 'USD'), key)
     expect(other.status).toBe(422)
     expect(await other.json()).toMatchObject({ code: 'ORDERS_IDEMPOTENCY_KEY_REUSED' })
     expect(await orderCount(svc)).toBe(before)
@@ -56,11 +56,21 @@ describe.each(['optimized', 'baseline'] as const)('Idempotency-Key on POST /orde
 
   it('a request without the key is not deduplicated, and a bad key is a 400', async () => {
     const before = await orderCount(svc)
-    const body = { customer: 5, totalCents: 1, currency: 'EUR' }
+    const body = orderBody(5, 7)
     expect((await postOrder(svc.origin, body)).status).toBe(201)
     expect((await postOrder(svc.origin, body)).status).toBe(201)
     expect(await orderCount(svc)).toBe(before + 2)
     expect((await postOrder(svc.origin, body, { 'idempotency-key': 'x'.repeat(300) })).status).toBe(400)
+  })
+  it('a retried PATCH is replayed, not re-run (which would be a 409 invalid transition)', async () => {
+    const created = (await (await postOrder(svc.origin, orderBody(6, 9))).json()) as { id: number }
+    const key = { 'idempotency-key': `patch-${mode}` }
+    const first = await send(svc.origin, 'PATCH', `/orders/${created.id}`, { status: 'paid' }, key)
+    expect(first.status).toBe(200)
+    const retry = await send(svc.origin, 'PATCH', `/orders/${created.id}`, { status: 'paid' }, key)
+    expect(retry.status).toBe(200)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
+    expect(await retry.text()).toBe(await first.text())
   })
 })
 
@@ -70,7 +80,7 @@ describe('Idempotency-Key across two instances sharing Redis', () => {
     const a = await startService('optimized', { redisUrl: redisUrl() })
     const b = await startService('optimized', { redisUrl: redisUrl() })
     try {
-      const body = { customer: 2, totalCents: 99, currency: 'EUR' }
+      const body = orderBody(2, 8)
       const key = { 'idempotency-key': uniqueId('idem') }
       const first = await postOrder(a.origin, body, key)
       expect(first.status).toBe(201)

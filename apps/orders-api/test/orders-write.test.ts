@@ -1,13 +1,12 @@
-import { freshSchema, requirePostgres } from '@hotpath/test-helpers'
+import { requirePostgres } from '@hotpath/test-helpers'
 import { describe, expect, it } from 'vitest'
 import { createServices } from '../src/services.ts'
-import { postOrder, startService } from './service.ts'
+import { freshDatabase } from './pg-database.ts'
+import { orderBody, postOrder, startService } from './service.ts'
 
 async function concurrentPosts(origin: string, n: number, customers = 5): Promise<number[]> {
   const responses = await Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      postOrder(origin, { customer: 1 + (i % customers), totalCents: 1000 + i, currency: 'EUR' }),
-    ),
+    Array.from({ length: n }, (_, i) => postOrder(origin, orderBody(1 + (i % customers), 1 + i))),
   )
   expect(responses.map((r) => r.status)).toEqual(Array(n).fill(201))
   return ((await Promise.all(responses.map((r) => r.json()))) as Array<{ id: number }>).map((b) => b.id)
@@ -28,13 +27,11 @@ describe('POST /orders on SQLite', () => {
 describe('POST /orders on PostgreSQL', () => {
   it('20 concurrent POSTs all succeed with 20 distinct real ids', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
-    const schema = await freshSchema()
+    const schema = await freshDatabase()
     const svc = await startService('optimized', { postgresUrl: schema.url })
     try {
       const responses = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          postOrder(svc.origin, { customer: 1 + (i % 5), totalCents: 1000 + i, currency: 'EUR' }),
-        ),
+        Array.from({ length: 20 }, (_, i) => postOrder(svc.origin, orderBody(1 + (i % 5), 1 + i))),
       )
       expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201))
       const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ id: number }>
@@ -43,7 +40,7 @@ describe('POST /orders on PostgreSQL', () => {
       for (const id of ids) expect(id).toBeGreaterThan(200) // after the 20 x 10 seeded orders
       const read = await fetch(`${svc.origin}/orders/${bodies[0]?.id}`)
       expect(read.status).toBe(200)
-      expect(await read.json()).toMatchObject({ id: bodies[0]?.id, total: { cents: 1000 } })
+      expect(await read.json()).toMatchObject({ id: bodies[0]?.id, lines: [{ product: 1, quantity: 1 }] })
     } finally {
       await svc.close()
       await schema.drop()
@@ -52,7 +49,7 @@ describe('POST /orders on PostgreSQL', () => {
 
   it('migrates a table created by the old schema (plain INTEGER id) to an identity past its rows', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
-    const schema = await freshSchema()
+    const schema = await freshDatabase()
     try {
       const old = createServices({
         mode: 'baseline',
@@ -70,6 +67,10 @@ describe('POST /orders on PostgreSQL', () => {
       await old.close()
       const svc = await startService('baseline', { postgresUrl: schema.url })
       try {
+        // The old schema had no products: the migration created the table, the seed skipped a non-empty database.
+        await svc.services.db.execute(
+          "INSERT INTO products (id, category, name, price_cents, stock) VALUES (1, 'books', 'b1', 100, 9), (2, 'books', 'b2', 100, 9), (3, 'books', 'b3', 100, 9), (4, 'books', 'b4', 100, 9), (5, 'books', 'b5', 100, 9)",
+        )
         const ids = await concurrentPosts(svc.origin, 5, 1)
         expect(Math.min(...ids)).toBe(42)
         expect(new Set(ids).size).toBe(5)
@@ -83,18 +84,16 @@ describe('POST /orders on PostgreSQL', () => {
 
   it('migrating twice is harmless and ids keep growing after a restart', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
-    const schema = await freshSchema()
+    const schema = await freshDatabase()
     try {
       const first = await startService('baseline', { postgresUrl: schema.url })
-      const a = (await (
-        await postOrder(first.origin, { customer: 1, totalCents: 5, currency: 'USD' })
-      ).json()) as {
+      const a = (await (await postOrder(first.origin, orderBody(1))).json()) as {
         id: number
       }
       await first.close()
       const second = await startService('baseline', { postgresUrl: schema.url })
       try {
-        const res = await postOrder(second.origin, { customer: 1, totalCents: 6, currency: 'USD' })
+        const res = await postOrder(second.origin, orderBody(1))
         expect(res.status).toBe(201)
         expect(((await res.json()) as { id: number }).id).toBeGreaterThan(a.id)
       } finally {

@@ -33,6 +33,7 @@ describe('server in cluster mode', () => {
       env: {
         ...process.env,
         MODE: 'optimized', // Vitest sets MODE=test in its own environment
+        SEED: 'small',
         WORKERS: '2',
         PORT: String(port),
         METRICS_PORT: String(metricsPort),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eventually, freePort } from '@hotpath/test-helpers'
 import { afterAll, describe, expect, it } from 'vitest'
+import { upstreamHandler } from '../src/upstream.ts'
 import { waitForJson } from './service.ts'
 
 const server = new URL('../src/server.ts', import.meta.url).pathname
@@ -15,8 +16,9 @@ describe.each([1, 2])('graceful SIGTERM (WORKERS=%i)', (workers) => {
   let child: ChildProcess | undefined
   let dir = ''
   let releaseUpstream: () => void = () => {}
+  const handler = upstreamHandler({ latency: 0, errorRate: 0, maxAge: 60 }, { requests: 0 })
   const upstream = createServer((req, res) => {
-    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"rate":0.92}')
+    const answer = () => handler(req, res)
     // /rates/EUR (order 1's currency) is held until the test releases it: a slow in-flight request.
     if (req.url?.includes('EUR')) releaseUpstream = answer
     else answer()
@@ -42,6 +44,7 @@ describe.each([1, 2])('graceful SIGTERM (WORKERS=%i)', (workers) => {
       env: {
         ...process.env,
         MODE: 'optimized', // Vitest sets MODE=test in its own environment
+        SEED: 'small',
         PORT: String(port),
         WORKERS: String(workers),
         METRICS_PORT: String(await freePort()),

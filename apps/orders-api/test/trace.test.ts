@@ -2,6 +2,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { upstreamHandler } from '../src/upstream.ts'
 import { type RunningService, startService } from './service.ts'
 
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
@@ -9,9 +10,10 @@ const tracestate = 'vendor=opaque'
 
 describe.each(['optimized', 'baseline'] as const)('traceparent forwarding (%s)', (mode) => {
   const received: IncomingHttpHeaders[] = []
+  const answer = upstreamHandler({ latency: 0, errorRate: 0, maxAge: 60 }, { requests: 0 })
   const upstream = createServer((req, res) => {
     received.push(req.headers)
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"rate":0.92}')
+    answer(req, res)
   })
   let service: RunningService
   beforeAll(async () => {

@@ -1,20 +1,28 @@
-import { type FreshSchema, freshSchema, requirePostgres } from '@hotpath/test-helpers'
+import { requirePostgres } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from './pg-database.ts'
 import { postOrder, type RunningService, startService } from './service.ts'
 
-const good = { customer: 1, totalCents: 1000, currency: 'EUR' }
+const good = { customer: 1, currency: 'EUR', lines: [{ product: 1, quantity: 1 }] }
+const line = (l: Record<string, unknown>) => ({ ...good, lines: [{ product: 1, quantity: 1, ...l }] })
 
 const badBodies: Array<[string, unknown, number]> = [
   ['unknown customer', { ...good, customer: 999_999 }, 422],
+  ['unknown product', line({ product: 999_999 }), 422],
   ['customer 1e20', { ...good, customer: 1e20 }, 400],
   ['customer >= 2^31', { ...good, customer: 2 ** 31 }, 400],
   ['customer as a string', { ...good, customer: '1' }, 400],
   ['customer 1.5', { ...good, customer: 1.5 }, 400],
-  ['negative totalCents', { ...good, totalCents: -5 }, 400],
-  ['totalCents 1e300', { ...good, totalCents: 1e300 }, 400],
+  ['negative quantity', line({ quantity: -5 }), 400],
+  ['zero quantity', line({ quantity: 0 }), 400],
+  ['quantity 1e300', line({ quantity: 1e300 }), 400],
+  ['product >= 2^31', line({ product: 2 ** 31 }), 400],
+  ['an unknown field in a line', line({ price: 1 }), 400],
+  ['no lines', { ...good, lines: [] }, 400],
+  ['the same product twice', { ...good, lines: [good.lines[0], good.lines[0]] }, 400],
   ['currency XYZ', { ...good, currency: 'XYZ' }, 400],
   ['unknown field', { ...good, admin: true }, 400],
-  ['missing field', { customer: 1, totalCents: 5 }, 400],
+  ['missing field', { customer: 1, currency: 'EUR' }, 400],
   ['an array body', [good], 400],
   ['invalid JSON', '{"customer": 1,', 400],
   ['a huge body', JSON.stringify({ ...good, pad: 'x'.repeat(2_000_000) }), 413],
@@ -27,14 +35,21 @@ const badReads: Array<[string, string]> = [
   ['huge id', '/orders/99999999999999999999999'],
   ['zero id', '/orders/0'],
   ['negative id', '/orders/-1'],
-  ['limit 1.5', '/orders?customer=1&limit=1.5'],
-  ['limit -5', '/orders?customer=1&limit=-5'],
-  ['limit 0', '/orders?customer=1&limit=0'],
-  ['limit 101', '/orders?customer=1&limit=101'],
-  ['customer 1e20', '/orders?customer=1e20'],
-  ['customer >= 2^31', `/orders?customer=${2 ** 31}`],
-  ['missing customer', '/orders'],
-  ['unknown query parameter', '/orders?customer=1&sort=id'],
+  ['limit 1.5', '/customers/1/orders?limit=1.5'],
+  ['limit -5', '/customers/1/orders?limit=-5'],
+  ['limit 0', '/customers/1/orders?limit=0'],
+  ['limit 101', '/customers/1/orders?limit=101'],
+  ['customer 1e20', '/customers/1e20/orders'],
+  ['customer >= 2^31', `/customers/${2 ** 31}/orders`],
+  ['unknown query parameter', '/customers/1/orders?sort=id'],
+  ['product hex id', '/products/0x10'],
+  ['product id >= 2^31', `/products/${2 ** 31}`],
+  ['product currency XYZ', '/products/1?currency=XYZ'],
+  ['cursor -1', '/products?cursor=-1'],
+  ['cursor 1e3', '/products?cursor=1e3'],
+  ['category with SQL', "/products?category=x'%20OR%201=1"],
+  ['products limit 0', '/products?limit=0'],
+  ['products limit 101', '/products?limit=101'],
 ]
 
 async function expectCleanError(res: Response, status: number): Promise<void> {
@@ -51,9 +66,9 @@ const systems = (await requirePostgres()) ? (['sqlite', 'postgresql'] as const) 
 
 describe.each(systems)('bad input on %s', (system) => {
   let svc: RunningService | undefined = undefined as RunningService | undefined
-  let schema: FreshSchema | undefined
+  let schema: FreshDatabase | undefined
   beforeAll(async () => {
-    if (system === 'postgresql') schema = await freshSchema()
+    if (system === 'postgresql') schema = await freshDatabase()
     svc = await startService('optimized', schema ? { postgresUrl: schema.url } : {})
   })
   afterAll(async () => {
@@ -87,7 +102,7 @@ describe.each(systems)('bad input on %s', (system) => {
 
   it('a good list respects its limit and an unknown route is a JSON 404', async () => {
     if (!svc) throw new Error('service did not start')
-    const res = await fetch(`${svc.origin}/orders?customer=1&limit=3`)
+    const res = await fetch(`${svc.origin}/customers/1/orders?limit=3`)
     expect(res.status).toBe(200)
     expect(((await res.json()) as { orders: unknown[] }).orders).toHaveLength(3)
     await expectCleanError(await fetch(`${svc.origin}/nope`), 404)
