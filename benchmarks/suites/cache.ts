@@ -1,7 +1,9 @@
 // @hotpath/cache against the libraries users compare it with: raw lru-cache, keyv (memory), cacheable,
 // cache-manager, Bentocache (memory, serialize: false beside its default); and on Redis: @redis/client
 // sendCommand (the floor) and client.get, keyv + @keyv/redis, cacheable + @keyv/redis. Every contender is checked.
-// 10k pre-generated keys, ~100-byte values, all hits. Targets encode the ratios of issue 3.
+// 10k pre-generated keys, ~100-byte values, all hits. Targets encode the ratios of issue 3; issue 12 adds
+// the cost of the 'tinylfu' L1 policy (get / getOrSet / peek / memory beside 'lru' in the same run) and
+// L2 compression (a 64 KB JSON value: bytes stored in Redis, L2 get with and without zstd).
 import { createCache } from '@hotpath/cache'
 import KeyvRedis from '@keyv/redis'
 import { createClient } from '@redis/client'
@@ -34,7 +36,12 @@ const HOUR = 3600_000
 const lru = new LRUCache<string, string>({ max: 20_000 })
 // For context only: lru-cache doing the per-entry TTL bookkeeping that a cache with TTLs needs.
 const lruTtl = new LRUCache<string, string>({ max: 20_000, ttl: HOUR })
-const ours = createCache({ namespace: 'bench-l1', ttl: HOUR, l1: { max: 20_000 } })
+const ours = createCache({ namespace: 'bench-l1', ttl: HOUR, l1: { policy: 'lru', max: 20_000 } })
+const oursTiny = createCache({
+  namespace: 'bench-l1-tinylfu',
+  ttl: HOUR,
+  l1: { policy: 'tinylfu', max: 20_000 },
+})
 const keyvMemory = new Keyv()
 const cacheable = new Cacheable()
 const cacheManager = createCacheManager()
@@ -61,6 +68,33 @@ const cacheableRedis = new Cacheable({
   primary: new Keyv(new KeyvRedis(redisUrl), { namespace: `${redisNs}-cacheable` }),
 })
 const rawGetArgs = keys.map((k) => ['GET', `${redisNs}-raw:${k}`])
+
+// ---- compression: one ~64 KB JSON document (records with repeated keys, varied values), L2 only
+const makeDocument = (): { items: object[] } => {
+  const items: object[] = []
+  for (let i = 0; JSON.stringify(items).length < 64 * 1024; i++) {
+    items.push({
+      id: i,
+      sku: `SKU-${(i * 7919) % 100_000}`,
+      name: `Product ${i}`,
+      price: (i * 37) % 1000,
+      tags: ['a', 'b'],
+    })
+  }
+  return { items }
+}
+const doc = makeDocument()
+const big = (compress: boolean) =>
+  createCache({
+    namespace: `${redisNs}-${compress ? 'zstd' : 'plain'}`,
+    ttl: HOUR,
+    l1: false,
+    l2: { redisUrl, compress: compress ? { codec: 'zstd' } : false },
+    l2Timeout: 1000,
+  })
+const bigPlain = big(false)
+const bigZstd = big(true)
+const BIG_IN_FLIGHT = 8
 const IN_FLIGHT = 100
 const REDIS_MS = 700
 
@@ -80,6 +114,8 @@ export default defineSuite({
     getOrSet: 'bentocache getOrSet (serialize: false)',
     redis: '@redis/client sendCommand GET',
     memory: 'lru-cache 100k entries',
+    'compress-size': '64 KB JSON in Redis, uncompressed',
+    'compress-get': '@hotpath/cache L2 get 64 KB JSON, uncompressed',
   },
   async setup() {
     for (let i = 0; i < N; i++) {
@@ -88,6 +124,7 @@ export default defineSuite({
       lru.set(k, v)
       lruTtl.set(k, v)
       await ours.set(k, v)
+      await oursTiny.set(k, v)
       await keyvMemory.set(k, v, HOUR)
       await cacheable.set(k, v, HOUR)
       await cacheManager.set(k, v, HOUR)
@@ -95,6 +132,8 @@ export default defineSuite({
       await bentoRaw.set({ key: k, value: v, ttl: HOUR })
     }
     await raw.connect()
+    await bigPlain.set('doc', doc)
+    await bigZstd.set('doc', doc)
     for (let i = 0; i < N; i += 500) {
       const batch = keys.slice(i, i + 500)
       await Promise.all(batch.map((k, j) => raw.set(`${redisNs}-raw:${k}`, values[i + j]!, { PX: HOUR })))
@@ -105,11 +144,15 @@ export default defineSuite({
   },
   async teardown() {
     // honesty checks: every measured @hotpath/cache read was a hit of the tier it claims to measure
-    const l1 = ours.stats()
-    const l2 = oursL2.stats()
-    if (l1.misses !== 0 || l1.l2Hits !== 0) throw new Error(`L1 contender missed: ${JSON.stringify(l1)}`)
-    if (l2.misses !== 0 || l2.l2Timeouts !== 0 || l2.l2Errors !== 0) {
-      throw new Error(`L2 contender missed or failed: ${JSON.stringify(l2)}`)
+    for (const c of [ours, oursTiny]) {
+      const l1 = c.stats()
+      if (l1.misses !== 0 || l1.l2Hits !== 0) throw new Error(`L1 contender missed: ${JSON.stringify(l1)}`)
+    }
+    for (const c of [oursL2, bigPlain, bigZstd]) {
+      const l2 = c.stats()
+      if (l2.misses !== 0 || l2.l2Timeouts !== 0 || l2.l2Errors !== 0 || l2.l2Corrupt !== 0) {
+        throw new Error(`L2 contender missed or failed: ${JSON.stringify(l2)}`)
+      }
     }
     for await (const batch of raw.scanIterator({ MATCH: `${redisNs}*`, COUNT: 1000 })) {
       if (batch.length > 0) await raw.unlink(batch)
@@ -117,7 +160,10 @@ export default defineSuite({
     raw.destroy()
     await Promise.all([
       ours.close(),
+      oursTiny.close(),
       oursL2.close(),
+      bigPlain.close(),
+      bigZstd.close(),
       bento.disconnectAll(),
       bentoRaw.disconnectAll(),
       keyvRedis.disconnect(),
@@ -137,9 +183,16 @@ export default defineSuite({
     {
       group: 'peek',
       name: '@hotpath/cache peek',
-      config: 'L1 only, ttl 1 h',
+      config: "L1 only, ttl 1 h, policy 'lru'",
       measure: () => opsPerSecond((i) => ours.peek(keys[i & mask]!), 200),
       check: () => expectSame(ours.peek(keys[7]!), values[7], 'peek'),
+    },
+    {
+      group: 'peek',
+      name: '@hotpath/cache peek (tinylfu)',
+      config: "L1 only, ttl 1 h, policy 'tinylfu'",
+      measure: () => opsPerSecond((i) => oursTiny.peek(keys[i & mask]!), 200),
+      check: () => expectSame(oursTiny.peek(keys[7]!), values[7], 'peek (tinylfu)'),
     },
     {
       group: 'peek',
@@ -159,9 +212,16 @@ export default defineSuite({
     {
       group: 'get',
       name: '@hotpath/cache get',
-      config: 'L1 only, ttl 1 h',
+      config: "L1 only, ttl 1 h, policy 'lru'",
       measure: () => asyncOpsPerSecond((i) => ours.get(keys[i & mask]!)),
       check: async () => expectSame(await ours.get(keys[7]!), values[7], 'get'),
+    },
+    {
+      group: 'get',
+      name: '@hotpath/cache get (tinylfu)',
+      config: "L1 only, ttl 1 h, policy 'tinylfu'",
+      measure: () => asyncOpsPerSecond((i) => oursTiny.get(keys[i & mask]!)),
+      check: async () => expectSame(await oursTiny.get(keys[7]!), values[7], 'get (tinylfu)'),
     },
     {
       group: 'get',
@@ -220,9 +280,17 @@ export default defineSuite({
     {
       group: 'getOrSet',
       name: '@hotpath/cache getOrSet',
-      config: 'L1 only, ttl 1 h',
+      config: "L1 only, ttl 1 h, policy 'lru'",
       measure: () => asyncOpsPerSecond((i) => ours.getOrSet(keys[i & mask]!, factory)),
       check: async () => expectSame(await ours.getOrSet(keys[7]!, factory), values[7], 'getOrSet'),
+    },
+    {
+      group: 'getOrSet',
+      name: '@hotpath/cache getOrSet (tinylfu)',
+      config: "L1 only, ttl 1 h, policy 'tinylfu'",
+      measure: () => asyncOpsPerSecond((i) => oursTiny.getOrSet(keys[i & mask]!, factory)),
+      check: async () =>
+        expectSame(await oursTiny.getOrSet(keys[7]!, factory), values[7], 'getOrSet (tinylfu)'),
     },
     {
       group: 'getOrSet',
@@ -286,16 +354,64 @@ export default defineSuite({
     {
       group: 'memory',
       name: '@hotpath/cache 100k entries',
+      config: "policy 'lru'",
       unit: 'bytes',
       better: 'lower',
       measure: () =>
         retainedHeapBytes(async () => {
-          const c = createCache({ ttl: HOUR, l1: { max: MEM_N } })
+          const c = createCache({ ttl: HOUR, l1: { policy: 'lru', max: MEM_N } })
           for (let i = 0; i < MEM_N; i++) await c.set(memKeys[i]!, makeValue(i))
           if ((await c.get(memKeys[MEM_N - 1]!)) !== makeValue(MEM_N - 1))
             throw new Error('100k cache lost an entry')
           return c
         }),
+    },
+    {
+      group: 'memory',
+      name: '@hotpath/cache 100k entries (tinylfu)',
+      config: "policy 'tinylfu'",
+      unit: 'bytes',
+      better: 'lower',
+      measure: () =>
+        retainedHeapBytes(async () => {
+          const c = createCache({ ttl: HOUR, l1: { policy: 'tinylfu', max: MEM_N } })
+          for (let i = 0; i < MEM_N; i++) await c.set(memKeys[i]!, makeValue(i))
+          if ((await c.get(memKeys[MEM_N - 1]!)) !== makeValue(MEM_N - 1))
+            throw new Error('100k tinylfu cache lost an entry')
+          return c
+        }),
+    },
+
+    // compression: bytes of one 64 KB JSON value in Redis, and its L2 get (8 in flight)
+    {
+      group: 'compress-size',
+      name: '64 KB JSON in Redis, uncompressed',
+      config: 'STRLEN of the hp3 entry',
+      unit: 'bytes',
+      better: 'lower',
+      measure: () => raw.strLen(`${redisNs}-plain:doc`),
+    },
+    {
+      group: 'compress-size',
+      name: '64 KB JSON in Redis, zstd',
+      config: "STRLEN of the hp3 entry; l2.compress { codec: 'zstd' } (base64 of the zstd bytes)",
+      unit: 'bytes',
+      better: 'lower',
+      measure: () => raw.strLen(`${redisNs}-zstd:doc`),
+    },
+    {
+      group: 'compress-get',
+      name: '@hotpath/cache L2 get 64 KB JSON, uncompressed',
+      config: `l1: false, ${BIG_IN_FLIGHT} in flight`,
+      measure: () => concurrentOpsPerSecond(() => bigPlain.get('doc'), BIG_IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await bigPlain.get('doc'), doc, 'L2 get 64 KB'),
+    },
+    {
+      group: 'compress-get',
+      name: '@hotpath/cache L2 get 64 KB JSON, zstd',
+      config: `l1: false, l2.compress { codec: 'zstd' }, ${BIG_IN_FLIGHT} in flight`,
+      measure: () => concurrentOpsPerSecond(() => bigZstd.get('doc'), BIG_IN_FLIGHT, REDIS_MS),
+      check: async () => expectSame(await bigZstd.get('doc'), doc, 'L2 get 64 KB zstd'),
     },
   ],
   targets: [
@@ -306,5 +422,16 @@ export default defineSuite({
     { name: '@hotpath/cache get (L2 Redis only)', vs: '@redis/client sendCommand GET', atLeast: 0.8 },
     { name: '@hotpath/cache get (L2 Redis only)', vs: 'keyv + @keyv/redis get', atLeast: 1.2 },
     { name: '@hotpath/cache 100k entries', vs: 'lru-cache 100k entries', atMost: 1.3 },
+    // issue 12: the tinylfu policy's cost beside lru, and compression
+    { name: '@hotpath/cache get (tinylfu)', vs: '@hotpath/cache get', atLeast: 0.75 },
+    { name: '@hotpath/cache getOrSet (tinylfu)', vs: 'bentocache getOrSet (serialize: false)', atLeast: 5 },
+    { name: '@hotpath/cache peek (tinylfu)', vs: 'lru-cache.get (sync)', atLeast: 0.8 },
+    { name: '@hotpath/cache 100k entries (tinylfu)', vs: 'lru-cache 100k entries', atMost: 1.5 },
+    { name: '64 KB JSON in Redis, zstd', vs: '64 KB JSON in Redis, uncompressed', atMost: 0.25 },
+    {
+      name: '@hotpath/cache L2 get 64 KB JSON, zstd',
+      vs: '@hotpath/cache L2 get 64 KB JSON, uncompressed',
+      atLeast: 1 / 1.5,
+    },
   ],
 })
