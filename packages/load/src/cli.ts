@@ -1,6 +1,6 @@
 // The hotpath-load CLI. Exit codes: 0 all thresholds pass, 1 a threshold failed (or the run failed), 2 invalid usage,
 // 130 interrupted (Ctrl-C / SIGINT: the partial result is printed and written, whatever its thresholds say).
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { isHotpathError } from '@hotpath/core'
 import { compareResults, formatComparison, readResultFile } from './compare.ts'
@@ -36,7 +36,10 @@ Requests:
   -b, --body <text>         request body
       --scenario <file>     scenario file (.json, .js, .mjs, .ts): an object, or a function per iteration
   -t, --timeout <time>      per-request deadline (default 10s)
-      --transport <t>       raw (default for http:) or undici (default for https:)
+      --transport <t>       raw (default for http:) or undici (default for https: and --http2)
+  -k, --insecure            https: accept any certificate (self-signed): no verification
+      --ca <file>           https: trust this CA certificate (PEM file), e.g. a self-signed target's
+      --http2               offer HTTP/2 (h2 via ALPN on https:, h2c on http:); default HTTP/1.1 only
 Output:
       --json <file>         write the result as JSON (schemaVersion ${RESULT_SCHEMA_VERSION})
       --html <file>         write a self-contained HTML report
@@ -53,6 +56,14 @@ function cliDuration(name: string, text: string): number {
     )
   }
   return ms
+}
+
+async function readCa(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    throw new LoadUsageError(`invalid --ca "${file}": ${(error as Error).message}`, error)
+  }
 }
 
 function cliInt(name: string, text: string | undefined): number | undefined {
@@ -140,6 +151,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           body: { type: 'string', short: 'b' },
           scenario: { type: 'string' },
           transport: { type: 'string' },
+          insecure: { type: 'boolean', short: 'k' },
+          ca: { type: 'string' },
+          http2: { type: 'boolean' },
           timeout: { type: 'string', short: 't' },
           warmup: { type: 'string' },
           'catch-up': { type: 'string' },
@@ -177,6 +191,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       body: values.body,
       scenario: values.scenario,
       transport: values.transport as 'raw' | 'undici' | undefined,
+      insecure: values.insecure,
+      ca: values.ca === undefined ? undefined : await readCa(values.ca),
+      http2: values.http2,
       model: values.model as 'open' | 'closed' | undefined,
       connections: cliInt('connections', values.connections),
       pipelining: cliInt('pipelining', values.pipelining),

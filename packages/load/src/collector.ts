@@ -19,6 +19,8 @@ export class Collector {
   readonly totalSent: Histogram = createHistogram()
   /** Per-name totals (scenario runs), from the engines' final snapshots. */
   readonly names: NameTotals = new NameTotals()
+  /** Protocols the connections spoke (from the final snapshots). */
+  readonly protocols: Set<string> = new Set()
   lateGenerator = 0
   /** Worst of the engines' event-loop delay figures, ms. */
   loopDelayMs = { p50: 0, p99: 0, max: 0 }
@@ -68,6 +70,7 @@ export class Collector {
     )
     this.lateGenerator += snap.lateGenerator
     if (snap.names !== null) this.names.add(snap.names)
+    for (const p of snap.protocols) this.protocols.add(p)
     if (snap.loopDelayMs !== null) {
       const l = this.loopDelayMs
       l.p50 = Math.max(l.p50, snap.loopDelayMs.p50)

@@ -112,8 +112,19 @@ export async function readResultFile(file: string): Promise<LoadResult> {
   }
   const version = r.schemaVersion as number
   if (version === 1) return migrateV1(r as unknown as V1Result)
-  if (version === 2) return { ...(r as LoadResult), schemaVersion: RESULT_SCHEMA_VERSION, names: {} }
+  if (version === 2) return migrateV2(r as LoadResult)
   return r as LoadResult
+}
+
+/** Schema 2 -> 3: no per-name figures, HTTP/1.1 without TLS options, protocol unknown. */
+function migrateV2(r: LoadResult): LoadResult {
+  return {
+    ...r,
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    options: { ...r.options, http2: false, insecure: false, ca: false },
+    protocol: null,
+    names: {},
+  }
 }
 
 type V1Result = Omit<LoadResult, 'schemaVersion'> & { schemaVersion: number }
@@ -124,7 +135,7 @@ type V1Result = Omit<LoadResult, 'schemaVersion'> & { schemaVersion: number }
  * completed count stands in).
  */
 function migrateV1(r: V1Result): LoadResult {
-  return {
+  return migrateV2({
     ...r,
     schemaVersion: RESULT_SCHEMA_VERSION,
     options: { ...r.options, warmupMs: r.options.warmupMs ?? 0, catchUp: r.options.catchUp ?? 'burst-2x' },
@@ -138,6 +149,5 @@ function migrateV1(r: V1Result): LoadResult {
       bottleneck: false,
     },
     warnings: [],
-    names: {},
-  } as unknown as LoadResult
+  } as unknown as LoadResult)
 }

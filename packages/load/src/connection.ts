@@ -1,12 +1,24 @@
 // The connections of an engine: the raw HTTP/1.1 client or one undici Client, behind one small interface.
-import type { Socket } from 'node:net'
+import { isIP, type Socket } from 'node:net'
 import { buildConnector, Client } from 'undici'
 import { RawConnection } from './raw-connection.ts'
 import type { Step } from './requests.ts'
 import type { Slot } from './slot.ts'
 
+/** TLS and protocol choices of undici connections (raw connections are plain HTTP/1.1). */
+export interface TransportOptions {
+  /** Accept any certificate (self-signed, wrong name): no verification. */
+  insecure: boolean
+  /** Extra trusted CA certificates (PEM), e.g. a self-signed target's own certificate. */
+  ca: string | undefined
+  /** Offer HTTP/2: ALPN h2 first on https:, prior-knowledge h2c on http:. Without it, HTTP/1.1 only. */
+  http2: boolean
+}
+
 /** One connection of the engine, whatever the transport. */
 export interface Connection {
+  /** The protocol of the connection's last socket ('http/1.1', 'h2'), null before one connected. */
+  readonly protocol: string | null
   dispatch(step: Step, slot: Slot): void
   destroy(): void
   /**
@@ -25,9 +37,27 @@ class UndiciConnection implements Connection {
   private readonly url: URL
   /** A socket opened by connect(), given to the Client at its first connect. */
   private ready: Socket | null = null
-  constructor(origin: string, pipelining: number, timeoutMs: number) {
+  protocol: string | null = null
+  constructor(origin: string, pipelining: number, timeoutMs: number, tls: TransportOptions) {
     this.url = new URL(origin)
-    this.connector = buildConnector({ timeout: timeoutMs })
+    const h2c = tls.http2 && this.url.protocol === 'http:'
+    // allowH2 is explicit: undici would otherwise offer h2 and a server could switch the protocol silently.
+    const connector = buildConnector({
+      timeout: timeoutMs,
+      allowH2: tls.http2,
+      preferH2: tls.http2,
+      useH2c: h2c,
+      rejectUnauthorized: !tls.insecure,
+      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    } as buildConnector.BuildOptions)
+    this.connector = (opts, callback) =>
+      connector(opts, (error, socket) => {
+        if (error === null && socket) {
+          const alpn = (socket as Socket & { alpnProtocol?: string | false }).alpnProtocol
+          this.protocol = alpn === 'h2' ? 'h2' : 'http/1.1'
+        }
+        ;(callback as (e: Error | null, s: Socket | null) => void)(error, socket as Socket | null)
+      })
     this.client = new Client(origin, {
       pipelining,
       connectTimeout: timeoutMs,
@@ -53,7 +83,8 @@ class UndiciConnection implements Connection {
           host: u.host,
           protocol: u.protocol,
           port: u.port || (u.protocol === 'https:' ? '443' : '80'),
-          servername: u.hostname,
+          // SNI carries host names only (RFC 6066): none for an IP address.
+          servername: isIP(u.hostname.replace(/^\[|\]$/g, '')) === 0 ? u.hostname : null,
           localAddress: null,
           httpSocket: undefined,
         } as unknown as buildConnector.Options,
@@ -79,7 +110,8 @@ export function createConnection(
   origin: string,
   pipelining: number,
   timeoutMs: number,
+  tls: TransportOptions,
 ): Connection {
   if (transport === 'raw') return new RawConnection(new URL(origin), timeoutMs)
-  return new UndiciConnection(origin, pipelining, timeoutMs)
+  return new UndiciConnection(origin, pipelining, timeoutMs, tls)
 }

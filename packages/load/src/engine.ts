@@ -2,7 +2,7 @@
 // closed or open model, per-second snapshots.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
-import { type Connection, createConnection } from './connection.ts'
+import { type Connection, createConnection, type TransportOptions } from './connection.ts'
 import { errorCode } from './failure-codes.ts'
 import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
@@ -41,6 +41,8 @@ export interface EngineConfig {
   encode: boolean
   /** Warm-up before the measured run, ms (0: none): same model and rate, on the same connections, not recorded. */
   warmup: number
+  /** TLS verification and HTTP/2 of undici connections. */
+  tls: TransportOptions
 }
 
 /** burst-2x: catch-up credit a send may draw on, ms of schedule (bounds the burst right after a stall). */
@@ -133,7 +135,7 @@ export class Engine {
   async prepare(signal?: AbortSignal): Promise<void> {
     const c = this.config
     for (let k = 0; k < this.myConnections; k++) {
-      this.conns[k] ??= createConnection(c.transport, c.origin, c.pipelining, c.timeout)
+      this.conns[k] ??= createConnection(c.transport, c.origin, c.pipelining, c.timeout, c.tls)
     }
     await Promise.all(this.conns.map((conn) => conn.connect()))
     if (c.warmup > 0 && signal?.aborted !== true) {
@@ -222,7 +224,7 @@ export class Engine {
     let conn = this.conns[connection]
     if (!conn) {
       const c = this.config
-      conn = createConnection(c.transport, c.origin, c.pipelining, c.timeout)
+      conn = createConnection(c.transport, c.origin, c.pipelining, c.timeout, c.tls)
       this.conns[connection] = conn
     }
     const slot = new Slot(this, conn, connection)
@@ -557,6 +559,7 @@ export class Engine {
       elapsedMs: now() - this.start,
       sendWindowMs: final ? this.sendWindowMs : 0,
       names: final && this.names.size > 0 ? this.names.snapshot(this.config.encode) : null,
+      protocols: final ? protocolsOf(this.conns) : [],
     }
     if (this.config.encode) {
       h.reset()
@@ -588,6 +591,13 @@ function loopFigures(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number
   const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3)
   if (h.count === 0) return { p50: 0, p99: 0, max: 0 }
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) }
+}
+
+/** The protocols the connections ended up speaking. */
+function protocolsOf(conns: readonly Connection[]): string[] {
+  const set = new Set<string>()
+  for (const c of conns) if (c?.protocol) set.add(c.protocol)
+  return [...set]
 }
 
 function statusRecord(counts: Float64Array): Record<string, number> {

@@ -38,6 +38,15 @@ export interface LoadOptions {
    * 'undici' (default and only choice for https:): one undici Client per connection.
    */
   transport?: 'raw' | 'undici'
+  /** https: accept any certificate (self-signed, another name): no verification (default false). */
+  insecure?: boolean
+  /** https: extra trusted CA certificate(s), PEM text (the CLI's --ca reads a file), e.g. a self-signed target's. */
+  ca?: string
+  /**
+   * Offer HTTP/2 (undici transport): ALPN h2 preferred on https: (HTTP/1.1 if the server declines), prior-knowledge
+   * h2c on http:. Default false: HTTP/1.1 only, whatever the server offers. The protocol used is in `result.protocol`.
+   */
+  http2?: boolean
   /** Per-request deadline (connect, headers, body) in ms (default 10 000). */
   timeout?: number
   /** How long in-flight requests may finish after the sending window, in ms (default 2 000); then they are cancelled. */
@@ -86,6 +95,9 @@ export interface ResolvedOptions {
   lateThreshold: number
   warmup: number
   catchUp: 'burst-2x' | 'drop'
+  insecure: boolean
+  ca: string | undefined
+  http2: boolean
 }
 
 export const DEFAULT_DURATION = 10_000
@@ -107,6 +119,9 @@ const KNOWN: readonly (keyof LoadOptions)[] = [
   'amount',
   'workers',
   'transport',
+  'insecure',
+  'ca',
+  'http2',
   'timeout',
   'gracefulStop',
   'lateThreshold',
@@ -192,14 +207,26 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     if (workers > 1)
       check.fail('scenario', o.scenario, 'a file path: with workers > 1 the scenario must be a file')
   }
+  const http2 = check.boolean('http2', o.http2, false)
   const transport = check.oneOf(
     'transport',
     o.transport,
     ['raw', 'undici'],
-    url.protocol === 'https:' ? 'undici' : 'raw',
+    url.protocol === 'https:' || http2 ? 'undici' : 'raw',
   )
   if (transport === 'raw' && url.protocol === 'https:') {
     check.fail('transport', transport, '"undici" for https: (the raw transport speaks plain http: only)')
+  }
+  if (transport === 'raw' && http2) {
+    check.fail('transport', transport, '"undici" with http2 (the raw transport speaks HTTP/1.1 only)')
+  }
+  const insecure = check.boolean('insecure', o.insecure, false)
+  if (o.ca !== undefined && (typeof o.ca !== 'string' || !o.ca.includes('-----BEGIN CERTIFICATE-----'))) {
+    check.fail(
+      'ca',
+      typeof o.ca === 'string' ? `${o.ca.slice(0, 30)}...` : o.ca,
+      'PEM text (-----BEGIN CERTIFICATE-----...)',
+    )
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
     check.fail('signal', o.signal, 'an AbortSignal')
@@ -229,5 +256,8 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     lateThreshold: check.nonNegative('lateThreshold', o.lateThreshold, 5),
     warmup: check.nonNegative('warmup', o.warmup, 0),
     catchUp: check.oneOf('catchUp', o.catchUp, ['burst-2x', 'drop'], 'burst-2x'),
+    insecure,
+    ca: o.ca,
+    http2,
   }
 }

@@ -127,6 +127,8 @@ export function serialize(step: Step, host: string): Buffer {
 }
 
 export class RawConnection {
+  /** The raw client speaks HTTP/1.1 only. */
+  readonly protocol: string = 'http/1.1'
   private readonly host: string
   private readonly port: number
   private readonly hostHeader: string

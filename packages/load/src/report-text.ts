@@ -12,7 +12,7 @@ export function formatResult(r: LoadResult): string {
       ? `open model, ${o.rate !== null ? `${o.rate} req/s` : 'staged rate'}`
       : `closed model, ${o.connections} connections x ${o.pipelining} pipelining`
   lines.push(
-    `${r.target.method} ${r.target.url} — ${model}, ${formatMs(r.durationMs)}${o.workers > 1 ? `, ${o.workers} workers` : ''}${r.aborted ? ' (aborted)' : ''}`,
+    `${r.target.method} ${r.target.url} — ${model}, ${formatMs(r.durationMs)}${o.workers > 1 ? `, ${o.workers} workers` : ''}${r.protocol ? `, ${r.protocol}` : ''}${r.aborted ? ' (aborted)' : ''}`,
   )
   lines.push('')
   lines.push(

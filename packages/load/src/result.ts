@@ -85,7 +85,18 @@ export interface LoadResult {
     warmupMs: number
     /** The open model's catch-up policy (schema 2; 'burst-2x' when loading a schema 1 file). */
     catchUp: 'burst-2x' | 'drop'
+    /** Schema 3: HTTP/2 was offered (`http2` option); false when loading an older file. */
+    http2: boolean
+    /** Schema 3: certificates were not verified (`insecure`). */
+    insecure: boolean
+    /** Schema 3: extra CA certificates were given (`ca`; the PEM itself is not recorded). */
+    ca: boolean
   }
+  /**
+   * Schema 3: the protocol(s) the connections spoke, 'http/1.1', 'h2' or both comma-separated ('h2,http/1.1');
+   * null when no connection was made (or for an older file).
+   */
+  protocol: string | null
   /** Wall time from the first send to the last completion, ms. */
   durationMs: number
   requests: {

@@ -87,6 +87,7 @@ function engineConfig(o: ResolvedOptions, index: number, encode: boolean): Engin
     workerCount: o.workers,
     encode,
     warmup: o.warmup,
+    tls: { insecure: o.insecure, ca: o.ca, http2: o.http2 },
   }
 }
 
@@ -251,7 +252,11 @@ function buildResult(
       timeoutMs: o.timeout,
       warmupMs: o.warmup,
       catchUp: o.catchUp,
+      http2: o.http2,
+      insecure: o.insecure,
+      ca: o.ca !== undefined,
     },
+    protocol: [...c.protocols].sort().join(',') || null,
     durationMs: round(durationMs),
     requests: {
       sent: c.sent,

@@ -39,4 +39,6 @@ export interface TickSnapshot {
   sendWindowMs: number
   /** Per-name totals of the whole run (final snapshot of a scenario run only, else null). */
   names: Record<string, NameSnapshot> | null
+  /** Protocols the engine's connections spoke (final snapshot only, else []). */
+  protocols: string[]
 }

@@ -29,6 +29,7 @@ function snap(
     dropped: 0,
     cancelled: 0,
     names: null,
+    protocols: [],
     histogram: engine === 0 ? h : encodeHistogram(h),
     histogramSent: engine === 0 ? h : encodeHistogram(h),
     lateGenerator: 0,
