@@ -27,18 +27,18 @@ export async function startUpstreamProcess(settings: Partial<UpstreamSettings> =
     fetch(`${origin}${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }).then(
       (r) => r.json() as Promise<{ requests: number }>,
     )
-  return {
+  const upstream: Upstream = {
     origin,
+    /** The count last read by `count()`. */
     get requests() {
       return requests
     },
-    /** Reads the request count of the process into `requests`. */
-    async refresh() {
+    async count() {
       requests = (await control('/__stats')).requests
       return requests
     },
-    set: (next) => {
-      void control('/__control', next)
+    async set(next) {
+      await control('/__control', next)
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -46,5 +46,6 @@ export async function startUpstreamProcess(settings: Partial<UpstreamSettings> =
         child.once('exit', () => resolve())
         child.kill('SIGTERM')
       }),
-  } as Upstream & { refresh(): Promise<number> }
+  }
+  return upstream
 }

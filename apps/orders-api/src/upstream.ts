@@ -16,9 +16,11 @@ export interface UpstreamSettings {
 
 export interface Upstream {
   readonly origin: string
-  /** Requests that reached the upstream: what the HTTP cache and coalescing save. */
+  /** Requests that reached the upstream (in-process stand-in; see `count()` for both kinds). */
   readonly requests: number
-  set(settings: Partial<UpstreamSettings>): void
+  /** Requests that reached the upstream: what the HTTP cache and coalescing save. */
+  count(): Promise<number>
+  set(settings: Partial<UpstreamSettings>): Promise<void>
   close(): Promise<void>
 }
 
@@ -103,7 +105,10 @@ export async function startUpstream(latency = 15, maxAge = 60, errorRate = 0): P
     get requests() {
       return counter.requests
     },
-    set: (next) => Object.assign(settings, next),
+    count: async () => counter.requests,
+    set: async (next) => {
+      Object.assign(settings, next)
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()
