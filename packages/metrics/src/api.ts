@@ -34,6 +34,11 @@ export interface ServerRequest {
   scheme?: 'http' | 'https'
 }
 
+export interface TextOptions {
+  /** The OpenMetrics 1.0 exposition (with exemplars) instead of the Prometheus 0.0.4 text. Default false. */
+  openMetrics?: boolean
+}
+
 export interface Metrics {
   /** Our own SDK MeterProvider, or the one passed as `meterProvider` (the global one for `'global'`). */
   readonly meterProvider: MeterProvider
@@ -51,10 +56,10 @@ export interface Metrics {
   instrument(options?: InstrumentOptions): Metrics
   /** Reads `x.stats()` at every collection through observable instruments. Returns the function that stops it. */
   observe(target: Observable): () => void
-  /** Prometheus exposition for `GET /metrics` on your own server. */
+  /** Prometheus exposition for `GET /metrics` on your own server (OpenMetrics when Accept prefers it). */
   handler(req: IncomingMessage, res: ServerResponse): void
-  /** The Prometheus exposition text (merged over workers on a cluster primary). */
-  text(): Promise<string>
+  /** The Prometheus exposition text (merged over workers on a cluster primary); OpenMetrics on request. */
+  text(options?: TextOptions): Promise<string>
   /** Records one HTTP server request (`http.server.request.duration`). */
   recordServerRequest(request: ServerRequest): void
   /** Requests recorded through `recordServerRequest()` since start. */

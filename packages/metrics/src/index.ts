@@ -20,6 +20,7 @@ export {
   type Metrics,
   type ReportOptions,
   type ServerRequest,
+  type TextOptions,
 } from './metrics.ts'
 export { NAMES } from './names.ts'
 export type { Observable, ObservedKind } from './observe.ts'

@@ -33,10 +33,13 @@ import type {
   Metrics,
   ReportOptions,
   ServerRequest,
+  TextOptions,
 } from './api.ts'
 import { SlowQueryFindings } from './findings.ts'
 import { type Backend, ownBackend, userBackend } from './sdk.ts'
 import { deferredNames } from './standard.ts'
+import { Exemplars } from './exemplars.ts'
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, toOpenMetrics } from './openmetrics.ts'
 import { resolveTracerProvider, Tracing } from './traces.ts'
 import { subtractFamilies, subtractQueries, WindowRing } from './window.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
@@ -58,6 +61,7 @@ class MetricsImpl implements Metrics {
   private readonly stopInstruments: Array<() => void> = []
   private readonly observed: ObservedSet
   private readonly tracing: Tracing | undefined
+  private readonly exemplars: Exemplars | undefined
   private readonly runtime: RuntimeSampler | undefined
   private readonly startedAt: number
   private readonly ring: WindowRing
@@ -107,9 +111,17 @@ class MetricsImpl implements Metrics {
         this.pipeline.gcDuration,
       )
     }
+    if (options.exemplars) {
+      this.exemplars = new Exemplars()
+      this.pipeline.exemplars = this.exemplars
+    }
     const tracerProvider = options.tracerProvider
     if (tracerProvider !== undefined) {
-      this.tracing = new Tracing(() => resolveTracerProvider(tracerProvider), options.standardInstruments)
+      this.tracing = new Tracing(
+        () => resolveTracerProvider(tracerProvider),
+        options.standardInstruments,
+        this.exemplars,
+      )
     }
     if (options.meterProvider === undefined) this.#bind()
     if (options.cluster === undefined) this.role = 'single'
@@ -164,8 +176,9 @@ class MetricsImpl implements Metrics {
       if (v !== undefined && typeof v !== 'boolean') check.fail(`instrument.${key}`, v, 'a boolean')
     }
     this.#bind()
-    this.pipeline.subscribe(options)
+    // tracing first: a span made of an event is the exemplar of the metric recorded from it
     this.tracing?.subscribe(options)
+    this.pipeline.subscribe(options)
     return this
   }
 
@@ -217,15 +230,16 @@ class MetricsImpl implements Metrics {
     }
   }
 
-  handler(_req: IncomingMessage, res: ServerResponse): void {
+  handler(req: IncomingMessage, res: ServerResponse): void {
     if (this.closing !== undefined) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
       res.end('# metrics instance is closed\n')
       return
     }
-    this.text().then(
+    const openMetrics = prefersOpenMetrics(req.headers?.accept)
+    this.text({ openMetrics }).then(
       (text) => {
-        res.writeHead(200, { 'content-type': CONTENT_TYPE })
+        res.writeHead(200, { 'content-type': openMetrics ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE })
         res.end(text)
       },
       (error: unknown) => {
@@ -235,8 +249,16 @@ class MetricsImpl implements Metrics {
     )
   }
 
-  async text(): Promise<string> {
+  async text(options: TextOptions = {}): Promise<string> {
     this.assertOpen('text()')
+    if (typeof options !== 'object' || options === null)
+      check.fail('text(options)', options, 'an object { openMetrics? }')
+    const text = await this.prometheusText()
+    if (options.openMetrics !== true) return text
+    return toOpenMetrics(text, this.options.prometheus.prefix, this.exemplars)
+  }
+
+  private async prometheusText(): Promise<string> {
     const local = await this.collectLocal()
     const { prefix, withoutScopeInfo, withoutTargetInfo } = this.options.prometheus
     const serializer = new PrometheusSerializer(prefix, false, undefined, withoutTargetInfo, withoutScopeInfo)
@@ -381,4 +403,5 @@ export type {
   Metrics,
   ReportOptions,
   ServerRequest,
+  TextOptions,
 } from './api.ts'

@@ -84,6 +84,11 @@ export interface MetricsOptions {
    * it, or `'global'`: the one registered with `@opentelemetry/api`). Default off.
    */
   tracerProvider?: TracerProvider | 'global' | (() => TracerProvider)
+  /**
+   * Exemplars (trace and span id of a sampled span active at the measurement) on the latency histograms, in
+   * the OpenMetrics exposition. Default: on when `tracerProvider` is set.
+   */
+  exemplars?: boolean
 }
 
 export interface ResolvedOptions {
@@ -105,6 +110,7 @@ export interface ResolvedOptions {
   meterProvider: MeterProvider | 'global' | (() => MeterProvider) | undefined
   standardInstruments: ResolvedStandard
   tracerProvider: TracerProvider | 'global' | (() => TracerProvider) | undefined
+  exemplars: boolean
 }
 
 const KNOWN: readonly string[] = [
@@ -126,6 +132,7 @@ const KNOWN: readonly string[] = [
   'meterProvider',
   'standardInstruments',
   'tracerProvider',
+  'exemplars',
 ]
 
 function resolveTracerOption(v: unknown): ResolvedOptions['tracerProvider'] {
@@ -264,5 +271,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     meterProvider: resolveMeterProvider(o),
     standardInstruments: resolveStandard(o.standardInstruments),
     tracerProvider: resolveTracerOption(o.tracerProvider),
+    exemplars: check.boolean('exemplars', o.exemplars, o.tracerProvider !== undefined),
   }
 }

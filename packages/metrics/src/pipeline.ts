@@ -13,6 +13,7 @@ import {
   type Subscribe,
 } from './contracts.ts'
 import type { Attributes, CounterFamily, HistogramFamily } from './instruments.ts'
+import type { Exemplars } from './exemplars.ts'
 import { NAMES } from './names.ts'
 import { QueryTable } from './queries.ts'
 import { Registry } from './registry.ts'
@@ -47,6 +48,8 @@ export class Pipeline {
   private readonly state: StateEvents
   /** Last `pending` seen on a pool timeout, by pool name. */
   readonly poolPending: Map<string, number> = new Map()
+  /** Set when exemplars are on: latency measurements keep the span at hand. */
+  exemplars: Exemplars | undefined
   private readonly subscriptions: Array<[string, Handler]> = []
   private readonly groups: Set<string> = new Set()
 
@@ -218,6 +221,7 @@ export class Pipeline {
         return a
       })
     series.record(durationMs / 1000)
+    this.exemplars?.sample(family, series, durationMs / 1000)
   }
 
   private readonly onCacheGet: Listener<'hotpath:cache:get'> = (m) => {
@@ -258,6 +262,7 @@ export class Pipeline {
         return a
       })
     series.record(m.durationMs / 1000)
+    this.exemplars?.sample(this.cacheFactoryDuration, series, m.durationMs / 1000, m)
   }
 
   private readonly onCacheL2Error: Listener<'hotpath:cache:l2:error'> = (m) => {
@@ -295,6 +300,7 @@ export class Pipeline {
         return a
       })
     series.record(m.durationMs / 1000)
+    this.exemplars?.sample(family, series, m.durationMs / 1000, m)
     if (m.cache !== 'bypass' && m.cache !== undefined) {
       this.httpClientCacheOperations
         .bind([m.client, m.cache], () => ({
@@ -347,6 +353,7 @@ export class Pipeline {
         return a
       })
     series.record(m.durationMs / 1000)
+    this.exemplars?.sample(family, series, m.durationMs / 1000, m)
     this.queries.record(m, m.durationMs)
   }
 

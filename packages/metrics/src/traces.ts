@@ -25,6 +25,7 @@ import {
   type Subscribe,
 } from './contracts.ts'
 import type { InstrumentOptions } from './pipeline.ts'
+import type { Exemplars } from './exemplars.ts'
 import { SCOPE } from './scope.ts'
 import { deferredNames, type ResolvedStandard, STANDARD_NAMES } from './standard.ts'
 
@@ -41,11 +42,13 @@ export class Tracing {
   #tracer: Tracer | undefined
   readonly #subscriptions: Array<[string, Handler]> = []
   readonly #groups: Set<string> = new Set()
+  readonly #exemplars: Exemplars | undefined
 
   /** `provider` is called once, at the first span. */
-  constructor(provider: () => TracerProvider, standard: ResolvedStandard) {
+  constructor(provider: () => TracerProvider, standard: ResolvedStandard, exemplars?: Exemplars) {
     this.#provider = provider
     this.#standard = standard
+    this.#exemplars = exemplars
   }
 
   get #t(): Tracer {
@@ -89,6 +92,7 @@ export class Tracing {
 
   /** One finished operation as a span, `durationMs` before now, child of the active context. */
   #span(
+    event: object,
     name: string,
     kind: SpanKind,
     durationMs: number,
@@ -109,6 +113,7 @@ export class Tracing {
       )
     }
     span.end(end)
+    this.#exemplars?.spans.set(event, span.spanContext())
   }
 
   readonly #onHttpRequest: Listener<'hotpath:http:request'> = (m) => {
@@ -127,7 +132,7 @@ export class Tracing {
       attributes['http.request.method_original'] = m.method
     if (cache === 'hit' || cache === 'stale') {
       // answered by the response cache: no network call, so no CLIENT span
-      this.#span(`${method} cache ${cache}`, SpanKind.INTERNAL, m.durationMs, attributes, undefined)
+      this.#span(m, `${method} cache ${cache}`, SpanKind.INTERNAL, m.durationMs, attributes, undefined)
       return
     }
     // instrumentation-undici makes the CLIENT span of the network call (and injects traceparent)
@@ -145,7 +150,7 @@ export class Tracing {
         : status !== undefined && status >= 400
           ? String(status)
           : undefined
-    this.#span(method, SpanKind.CLIENT, m.durationMs, attributes, error, m.error?.message)
+    this.#span(m, method, SpanKind.CLIENT, m.durationMs, attributes, error, m.error?.message)
   }
 
   readonly #onDbQuery: Listener<'hotpath:db:query'> = (m) => {
@@ -170,12 +175,12 @@ export class Tracing {
     const name = summary ?? system
     if (m.cached === true) {
       attributes['hotpath.db.cached'] = true
-      this.#span(`${name} cached`, SpanKind.INTERNAL, 0, attributes, error)
+      this.#span(m, `${name} cached`, SpanKind.INTERNAL, 0, attributes, error)
       return
     }
     // the span covers the wait for a pooled connection too: what the caller waited for
     const wait = typeof m.waitMs === 'number' && m.waitMs > 0 ? m.waitMs : 0
-    this.#span(name, SpanKind.CLIENT, m.durationMs + wait, attributes, error, m.error?.message)
+    this.#span(m, name, SpanKind.CLIENT, m.durationMs + wait, attributes, error, m.error?.message)
   }
 
   readonly #onCacheFactory: Listener<'hotpath:cache:factory'> = (m) => {
@@ -184,7 +189,7 @@ export class Tracing {
     const attributes: Attributes = { 'hotpath.cache.name': cache }
     if (m.timedOut !== undefined) attributes['hotpath.cache.timeout'] = oneOf(m.timedOut, FACTORY_TIMEOUTS)
     const error = m.error !== undefined ? errorType(m.error) : undefined
-    this.#span(`cache factory ${cache}`, SpanKind.INTERNAL, m.durationMs, attributes, error)
+    this.#span(m, `cache factory ${cache}`, SpanKind.INTERNAL, m.durationMs, attributes, error)
   }
 }
 
