@@ -6,11 +6,13 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { registerDebugRoutes } from './debug.ts'
 import { BODY_LIMIT, registerErrorHandlers } from './http-support.ts'
 import { registerIdempotency } from './idempotency.ts'
+import { registerRateLimit } from './rate-limit.ts'
 import { registerReady } from './ready.ts'
 import { registerCustomerRoutes } from './routes/customers.ts'
 import { registerOrderRoutes } from './routes/orders.ts'
 import { registerProductRoutes } from './routes/products.ts'
 import type { Services } from './services.ts'
+import { registerSlowLog } from './slow-log.ts'
 
 export type { Order } from './routes/orders.ts'
 export { BODY_LIMIT, CURRENCIES } from './http-support.ts'
@@ -30,6 +32,14 @@ export function buildApp(services: Services): FastifyInstance {
   // JSON only: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')
   app.register(metricsPlugin, { metrics })
+  const { config } = services
+  services.slowLog = registerSlowLog(app, config.slowRequestThreshold ?? 500, config.slowRequestWrite)
+  if (config.rateLimit)
+    registerRateLimit(app, {
+      limit: config.rateLimit,
+      window: config.rateLimitWindow ?? 1000,
+      cache: services.rateLimitCache,
+    })
   registerIdempotency(app, services)
 
   // Liveness: the process serves HTTP (no dependency checked; see /ready).

@@ -6,6 +6,7 @@ import { createHttpClient, type HttpClient } from '@hotpath/http'
 import { createMetrics, type Metrics } from '@hotpath/metrics'
 import { type AuditLog, type AuditOptions, createAuditQueue, createSyncAudit } from './audit.ts'
 import { createPrices, type Prices } from './prices.ts'
+import type { SlowLog } from './slow-log.ts'
 
 export type Mode = 'baseline' | 'optimized'
 
@@ -31,6 +32,8 @@ export interface ServiceConfig {
   rateLimitWindow?: number
   /** Requests slower than this (ms) are logged on stderr with route, timings and DB time. Default 500. */
   slowRequestThreshold?: number
+  /** Where slow-request lines go. Default: stderr. */
+  slowRequestWrite?: (line: string) => void
 }
 
 export interface Services {
@@ -45,6 +48,10 @@ export interface Services {
   prices: Prices
   audit: AuditLog
   config: ServiceConfig
+  /** Set by buildApp. */
+  slowLog?: SlowLog
+  /** Rate-limit counts (both modes): L1 only, or Redis only (no L1 copy that another worker's count bypasses). */
+  rateLimitCache: Cache
   /** Idempotency-Key records (in both modes: correctness, not an optimization); shared through Redis when set. */
   idempotency: IdempotencyStore<StoredResponse>
   upstreamOrigin: string
@@ -81,6 +88,10 @@ export function createServices(config: ServiceConfig): Services {
   const idempotencyCache = createCache({
     namespace: `${ns}-idempotency`,
     ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl } } : {}),
+  })
+  const rateLimitCache = createCache({
+    namespace: `${ns}-ratelimit`,
+    ...(config.redisUrl ? { l1: false as const, l2: { redisUrl: config.redisUrl } } : {}),
   })
   const idempotency = createIdempotencyStore<StoredResponse>(idempotencyCache, { ttl: 24 * 3600_000 })
   const driver = config.postgresUrl
@@ -138,6 +149,7 @@ export function createServices(config: ServiceConfig): Services {
     audit,
     config,
     idempotency,
+    rateLimitCache,
     upstreamOrigin: config.upstreamOrigin,
     redisConfigured: config.redisUrl !== undefined,
     redisUrl: config.redisUrl,
@@ -150,6 +162,7 @@ export function createServices(config: ServiceConfig): Services {
         await db.close()
         await cache?.close()
         await idempotencyCache.close()
+        await rateLimitCache.close()
         await metrics.close()
       })()
       return closed

@@ -1,0 +1,81 @@
+// Per-client rate limit (429 + Retry-After, shared through Redis), body size limit, slow-request log.
+import { redisUrl, requireRedis, uniqueId } from '@hotpath/test-helpers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { startUpstream } from '../src/upstream.ts'
+import { postOrder, startService } from './service.ts'
+
+describe('rate limit', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('answers 429 with Retry-After past the limit, and serves again in the next window', async () => {
+    // Only Date is faked: the limiter's windows follow it, sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-12-01T00:00:00.200Z'))
+    const svc = await startService('optimized', { rateLimit: 3, rateLimitWindow: 1000 })
+    try {
+      for (let i = 0; i < 3; i++) expect((await fetch(`${svc.origin}/products/1`)).status).toBe(200)
+      const limited = await fetch(`${svc.origin}/products/1`)
+      expect(limited.status).toBe(429)
+      expect(limited.headers.get('retry-after')).toBe('1')
+      expect(await limited.json()).toMatchObject({ code: 'ORDERS_RATE_LIMITED' })
+      expect((await fetch(`${svc.origin}/health`)).status).toBe(200) // probes are exempt
+      vi.setSystemTime(new Date('2026-12-01T00:00:01.000Z'))
+      expect((await fetch(`${svc.origin}/products/1`)).status).toBe(200)
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it('holds across two instances sharing Redis', async (ctx) => {
+    if (!(await requireRedis())) return ctx.skip()
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-12-01T00:00:00.100Z'))
+    const shared = {
+      rateLimit: 4,
+      rateLimitWindow: 60_000,
+      redisUrl: redisUrl(),
+      namespace: uniqueId('orders-rl'),
+    }
+    const a = await startService('optimized', shared)
+    const b = await startService('optimized', shared)
+    try {
+      for (const origin of [a.origin, b.origin, a.origin, b.origin])
+        expect((await fetch(`${origin}/products/2`)).status).toBe(200)
+      const limited = await fetch(`${b.origin}/products/2`)
+      expect(limited.status).toBe(429)
+      expect(Number(limited.headers.get('retry-after'))).toBe(60)
+      expect((await fetch(`${a.origin}/products/2`)).status).toBe(429)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
+describe('body size limit and slow-request log', () => {
+  it('a body over 64 KiB is 413 JSON; a slow request is logged with its route and DB time', async () => {
+    const lines: string[] = []
+    const upstream = await startUpstream(40)
+    const svc = await startService('baseline', {
+      upstream,
+      slowRequestThreshold: 30,
+      slowRequestWrite: (line) => lines.push(line),
+    })
+    try {
+      const huge = await postOrder(svc.origin, JSON.stringify({ pad: 'x'.repeat(70 * 1024) }))
+      expect(huge.status).toBe(413)
+      expect(await huge.json()).toMatchObject({ code: 'ORDERS_PAYLOAD_TOO_LARGE' })
+      expect((await fetch(`${svc.origin}/orders/2`)).status).toBe(200) // waits ~40 ms for the upstream
+      const slow = lines.map((l) => JSON.parse(l)).find((l) => l.route === '/orders/:id')
+      expect(slow).toMatchObject({ msg: 'slow request', method: 'GET', status: 200, threshold: 30 })
+      expect(slow.durationMs).toBeGreaterThanOrEqual(30)
+      expect(slow.dbMs).toBeGreaterThan(0)
+      expect(svc.services.slowLog?.recent().some((r) => r.route === '/orders/:id')).toBe(true)
+    } finally {
+      await svc.close()
+      await upstream.close()
+    }
+  })
+})
