@@ -38,11 +38,22 @@ const SMALL_SIZE = 1
 const SMALL_BYTES = 64 * 1024
 
 /**
+ * Replies in which the server says it cannot serve anyone right now (a script running, loading its data, the
+ * cluster down or failing over, a replica that lost its master, a write to a demoted master): outages.
+ */
+const OUTAGE_REPLY = /^(BUSY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|NOREPLICAS|READONLY) /
+
+/** Whether `error` is an outage reply (counts toward the breaker like a connection failure). */
+export function isOutageReply(error: unknown): boolean {
+  return error instanceof Error && OUTAGE_REPLY.test(error.message)
+}
+
+/**
  * Whether an error says the server answered (WRONGTYPE, OOM, a bad value ...): a data error of one
  * key, not an outage. @redis/client reply errors are ErrorReply subclasses.
  */
 export function isReplyError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
+  if (!(error instanceof Error) || isOutageReply(error)) return false
   for (
     let p = Object.getPrototypeOf(error);
     p !== null && p !== Error.prototype;
