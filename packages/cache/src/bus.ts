@@ -3,7 +3,13 @@
 // receiver flushes its L1 and forgets synced invalidation stamps.
 import { randomUUID } from 'node:crypto'
 import { type BusMessageType, busChannel } from './channels.ts'
-import { connectClient, createRedisClient, type RedisClientLike, shutdown } from './l2/redis.ts'
+import {
+  connectClient,
+  createRedisClient,
+  type RedisClientLike,
+  type RedisTarget,
+  shutdown,
+} from './l2/redis.ts'
 
 export type { BusMessageType }
 
@@ -65,7 +71,7 @@ export class Bus {
     dropped: 0,
     connected: false,
   }
-  readonly #url: string
+  readonly #target: RedisTarget
   readonly #channel: string
   readonly #namespace: string
   readonly #handlers: BusHandlers
@@ -82,14 +88,14 @@ export class Bus {
 
   /** `shared`: a client (the L2 one, same server) to publish through instead of a connection of our own. */
   constructor(
-    url: string,
+    target: RedisTarget,
     channel: string,
     namespace: string,
     handlers: BusHandlers,
     shared?: Promise<RedisClientLike | undefined>,
   ) {
     this.#shared = shared
-    this.#url = url
+    this.#target = target
     this.#channel = channel
     this.#namespace = namespace
     this.#handlers = handlers
@@ -108,11 +114,11 @@ export class Bus {
 
   /** Both clients are created and connected here; close() at any moment destroys what exists. */
   async #start(): Promise<void> {
-    const sub = await createRedisClient(this.#url, this.#onError, 'bus')
+    const sub = await createRedisClient(this.#target, this.#onError, 'bus')
     this.#sub = sub
     let pub = await this.#shared?.catch(() => undefined)
     if (pub === undefined) {
-      const own = await createRedisClient(this.#url, this.#onError, 'bus')
+      const own = await createRedisClient(this.#target, this.#onError, 'bus')
       this.#ownPub = own
       pub = own
     }

@@ -23,8 +23,8 @@ import { accept, MAX_STAMP_SKEW, readL2, toWrapped } from './l2/read.ts'
 import { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
 import { isReplyError, L2Guard } from './l2/guard.ts'
-import { openL2 } from './l2/open.ts'
-import { RedisBackend } from './l2/redis.ts'
+import { openL2, redisTarget } from './l2/open.ts'
+import { RedisBackend, sameTarget } from './l2/redis.ts'
 import { createL1, type L1Handle, type L1Store, type L1Value, Wrapped } from './l1.ts'
 import {
   type CacheOptions,
@@ -136,19 +136,19 @@ export class LayeredCache implements Cache {
     }
     this.#producer = new Producer(this)
     // One publisher connection less: the bus publishes through the L2 client of the same server.
+    const l2Target = redisTarget(o.l2)
     const shared =
       l2 instanceof RedisBackend &&
-      o.l2 !== undefined &&
-      'redisUrl' in o.l2 &&
+      l2Target !== undefined &&
       o.bus !== undefined &&
-      o.l2.redisUrl === o.bus.redisUrl
+      sameTarget(l2Target, o.bus.target)
         ? l2.created
         : undefined
     this.bus =
       o.bus === undefined
         ? undefined
         : new Bus(
-            o.bus.redisUrl,
+            o.bus.target,
             o.bus.channel,
             o.namespace,
             {

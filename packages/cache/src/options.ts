@@ -3,6 +3,7 @@ import { type Clock, optionChecks, type OptionChecks } from '@hotpath/core'
 import type { Keyv, KeyvStoreAdapter } from 'keyv'
 import { type CompressConfig, HAS_ZSTD } from './compress.ts'
 import { INVALID_OPTION } from './errors.ts'
+import type { RedisTarget } from './l2/redis.ts'
 
 /** The option validators of this package (they throw InvalidOptionError HOTPATH_CACHE_INVALID_OPTION). */
 export const checks: OptionChecks = optionChecks(INVALID_OPTION)
@@ -43,12 +44,18 @@ export interface L2CompressOptions {
   codec?: 'zstd' | 'gzip'
 }
 
-/** L2 on a Redis server the cache connects to itself. */
-export interface RedisL2Options {
-  redisUrl: string
+interface RedisL2Common {
   /** Compress large entries (`true`: the defaults). Entries written either way read back. Default off. */
   compress?: boolean | L2CompressOptions
 }
+
+/** L2 on a Redis server, or a Redis Cluster, that the cache connects to itself. */
+export type RedisL2Options =
+  | (RedisL2Common & { redisUrl: string })
+  | (RedisL2Common & {
+      /** Root node URLs of a Redis Cluster (a few of its nodes; the others are discovered). */
+      redisCluster: readonly string[]
+    })
 
 export type L2Option = KeyvStoreAdapter | Keyv | MapLikeStore | RedisL2Options
 
@@ -60,8 +67,10 @@ export interface BreakerOptions {
 }
 
 export interface BusOptions {
-  /** Redis URL of the pub/sub invalidation bus. */
-  redisUrl: string
+  /** Redis URL of the pub/sub invalidation bus (or `redisCluster`). */
+  redisUrl?: string
+  /** Root node URLs of a Redis Cluster carrying the bus (PUBLISH reaches subscribers on every node). */
+  redisCluster?: readonly string[]
   /** Channel name; default `hotpath:cache:bus:<namespace>`. */
   channel?: string
 }
@@ -82,7 +91,7 @@ export interface CacheOptions {
   grace?: number
   /** L1 options, or false for no L1. */
   l1?: L1Options | false
-  /** L2: any Keyv store adapter, a Keyv instance (its store is used), a Map, or `{ redisUrl }`. */
+  /** L2: any Keyv store adapter, a Keyv instance (its store is used), a Map, `{ redisUrl }` or `{ redisCluster }`. */
   l2?: L2Option
   /** Deadline of every L2 call (ms). Default 50. */
   l2Timeout?: number
@@ -164,7 +173,7 @@ export interface ResolvedOptions {
   maxValueBytes: number
   breakerThreshold: number
   breakerHalfOpenAfter: number
-  bus: { redisUrl: string; channel: string } | undefined
+  bus: { target: RedisTarget; channel: string } | undefined
   adaptiveTtl: AdaptiveTtlOptions | undefined
   lockTtl: number
   lockPollInterval: number
@@ -189,6 +198,13 @@ function checkUrl(name: string, value: unknown): string {
     checks.fail(name, value, REDIS_URL)
   }
   return value as string
+}
+
+/** A non-empty array of redis:// URLs: the root nodes of a cluster. */
+function checkClusterUrls(name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0)
+    checks.fail(name, value, `a non-empty array of ${REDIS_URL}s`)
+  return (value as unknown[]).map((url, i) => checkUrl(`${name}[${i}]`, url))
 }
 
 const knownOptions: readonly string[] = [
@@ -248,6 +264,10 @@ function resolveL2(s: unknown): L2Option | undefined {
     checkUrl('l2.redisUrl', s.redisUrl)
     return s as unknown as RedisL2Options
   }
+  if (isPlainObject(s) && 'redisCluster' in s) {
+    checks.object('l2', s, ['redisCluster', 'compress'])
+    return { ...s, redisCluster: checkClusterUrls('l2.redisCluster', s.redisCluster) } as RedisL2Options
+  }
   if (
     typeof s === 'object' &&
     s !== null &&
@@ -257,11 +277,15 @@ function resolveL2(s: unknown): L2Option | undefined {
   ) {
     return s as L2Option
   }
-  return checks.fail('l2', s, 'a Keyv store adapter, a Keyv instance, a Map or { redisUrl }')
+  return checks.fail(
+    'l2',
+    s,
+    'a Keyv store adapter, a Keyv instance, a Map, { redisUrl } or { redisCluster }',
+  )
 }
 
 function resolveCompress(l2: L2Option | undefined): CompressConfig | undefined {
-  if (l2 === undefined || !('redisUrl' in l2)) return undefined
+  if (l2 === undefined || !('redisUrl' in l2 || 'redisCluster' in l2)) return undefined
   const c = l2.compress
   if (c === undefined || c === false) return undefined
   const o = c === true ? {} : checks.object('l2.compress', c, ['minBytes', 'codec'])
@@ -287,10 +311,20 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
 
   let bus: ResolvedOptions['bus']
-  const busOption = checks.object('bus', o.bus, ['redisUrl', 'channel'])
+  const busOption = checks.object('bus', o.bus, ['redisUrl', 'redisCluster', 'channel'])
   if (busOption !== undefined) {
+    if (busOption.redisUrl !== undefined && busOption.redisCluster !== undefined) {
+      checks.fail(
+        'bus.redisCluster',
+        busOption.redisCluster,
+        'absent when bus.redisUrl is set (one or the other)',
+      )
+    }
     bus = {
-      redisUrl: checkUrl('bus.redisUrl', busOption.redisUrl),
+      target:
+        busOption.redisCluster !== undefined
+          ? checkClusterUrls('bus.redisCluster', busOption.redisCluster)
+          : checkUrl('bus.redisUrl', busOption.redisUrl),
       channel: checks.string('bus.channel', busOption.channel, `hotpath:cache:bus:${namespace as string}`),
     }
   }

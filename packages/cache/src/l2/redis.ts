@@ -2,25 +2,10 @@
 // @keyv/redis adapter (its client, same keys and values), which keeps L2 hits close to raw GET speed.
 import { L2NotReadyError, PeerMissingError } from '../errors.ts'
 import type { L2Backend } from './backend.ts'
+import type { RedisClientLike } from './redis-client.ts'
+import { ClusterClient, type RedisClusterLike } from './redis-cluster.ts'
 
-/** The slice of @redis/client's client that the cache uses (kept structural: @redis/client is optional). */
-export interface RedisClientLike {
-  readonly isOpen: boolean
-  readonly isReady: boolean
-  connect(): Promise<unknown>
-  get(key: string): Promise<string | null>
-  sendCommand(args: string[]): Promise<unknown>
-  mGet(keys: string[]): Promise<(string | null)[]>
-  set(key: string, value: string, options?: object): Promise<string | null>
-  del(keys: string | string[]): Promise<number>
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
-  publish(channel: string, message: string): Promise<number>
-  subscribe(channel: string, listener: (message: string) => void): Promise<void>
-  duplicate(): RedisClientLike
-  destroy(): void
-  close?(): Promise<void>
-  on(event: string, listener: (...args: unknown[]) => void): unknown
-}
+export type { RedisClientLike }
 
 const noop = (): void => {}
 
@@ -34,22 +19,42 @@ export function reconnectStrategy(retries: number): number {
   return Math.min(25 * 2 ** Math.min(retries, 10), 1000) + Math.floor(Math.random() * 25)
 }
 
+/** Where a Redis connection goes: one server's URL, or the root node URLs of a Redis Cluster. */
+export type RedisTarget = string | readonly string[]
+
+/** Whether two targets are the same server or cluster (the bus then publishes through the L2 client). */
+export function sameTarget(a: RedisTarget, b: RedisTarget): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b
+  return a.length === b.length && a.every((url, i) => url === b[i])
+}
+
+interface RedisModule {
+  createClient(options: object): RedisClientLike
+  createCluster(options: object): RedisClusterLike
+}
+
 export async function createRedisClient(
-  url: string,
+  target: RedisTarget,
   onError: (error: unknown) => void,
   option = 'l2',
 ): Promise<RedisClientLike> {
-  let mod: { createClient(options: object): RedisClientLike }
+  let mod: RedisModule
   try {
-    mod = (await import('@redis/client')) as unknown as typeof mod
+    mod = (await import('@redis/client')) as unknown as RedisModule
   } catch (error) {
-    throw new PeerMissingError('@redis/client', `${option}: { redisUrl }`, error)
+    throw new PeerMissingError(
+      '@redis/client',
+      `${option}: { ${typeof target === 'string' ? 'redisUrl' : 'redisCluster'} }`,
+      error,
+    )
   }
-  const client = mod.createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 2_000, reconnectStrategy },
-  })
+  const connection = { disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy } }
+  const client =
+    typeof target === 'string'
+      ? mod.createClient({ url: target, ...connection })
+      : new ClusterClient(
+          mod.createCluster({ rootNodes: target.map((url) => ({ url })), defaults: connection }),
+        )
   client.on('error', onError)
   return client
 }
