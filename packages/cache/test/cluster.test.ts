@@ -2,10 +2,12 @@
 // tag stamps and bus messages across nodes, and a master crashing while the cache serves.
 // Real time on purpose (a real failover): judged by what the cache and the cluster report, with
 // generous deadlines for "nothing hangs" and "it heals", never tight wall clocks.
+import KeyvRedis from '@keyv/redis'
 import { createClient } from '@redis/client'
 import { eventually, type RedisCluster, requireRedis, startRedisCluster } from '@hotpath/test-helpers'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Cache, type CacheOptions, createCache } from '../src/index.ts'
+import { openL2 } from '../src/l2/open.ts'
 
 let available = false
 beforeAll(async () => {
@@ -76,6 +78,23 @@ describe('three masters with a replica each', () => {
     expect(await a.get('fresh')).toBe('made')
     expect(a.stats().l2Errors + b.stats().l2Errors).toBe(0)
     expect(a.stats().bus?.errors).toBe(0)
+  })
+
+  it('a @keyv/redis adapter on the cluster is used through its cluster client', async () => {
+    const adapter = new KeyvRedis({ rootNodes: cluster.urls.map((url) => ({ url })) })
+    try {
+      const cache = make(cluster, { l1: false, bus: undefined, l2: adapter })
+      for (let i = 0; i < 20; i++) await cache.set(`kv${i}`, i)
+      for (let i = 0; i < 20; i++) expect(await cache.get(`kv${i}`)).toBe(i)
+      expect(adapter.isCluster()).toBe(true)
+      const backend = openL2(adapter, () => {})
+      expect(backend.kind).toBe('redis') // its cluster client directly, not the generic Keyv path
+      await backend.close()
+      expect(cache.stats().l2Errors).toBe(0)
+      await cache.close()
+    } finally {
+      await adapter.disconnect()
+    }
   })
 
   it('after a master crashes, its keys are read from the promoted replica (the client re-reads the slot map)', async () => {
