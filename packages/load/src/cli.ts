@@ -7,17 +7,20 @@ import { compareResults, formatComparison, readResultFile } from './compare.ts'
 import type { LoadErrorCode } from './error-codes.ts'
 import { LoadUsageError } from './errors.ts'
 import { renderHtmlReport } from './html.ts'
+import { mergeResults } from './merge.ts'
 import type { LoadOptions } from './options.ts'
 import { createProgressWriter } from './progress.ts'
 import { formatResult } from './report-text.ts'
 import { RESULT_SCHEMA_VERSION } from './result.ts'
 import { runLoad } from './run.ts'
+import { checkThresholdNames, evaluateThresholds, parseThreshold } from './thresholds.ts'
 import { parseDuration } from './units.ts'
 
 export const usage: string = `Usage:
   hotpath-load [options] <url>
   hotpath-load run <scenario.mjs|.ts|.json> [options] <url>
   hotpath-load compare <before.json> <after.json> [--markdown] [--fail-if 'p99>+10%' ...]
+  hotpath-load merge <a.json> <b.json> ... [--json <file>] [--html <file>] [--threshold <expr> ...]
 
 Load model (closed by default):
   -c, --connections <n>     connections (default 10)
@@ -30,6 +33,8 @@ Load model (closed by default):
       --warmup <time>       warm-up run before the measured one, same model/rate, not recorded
   -n, --amount <n>          stop after n iterations
   -w, --workers <n>         worker threads (default 1)
+      --segment <i>/<n>     run segment i of n of the test (every n-th send/connection/iteration); merge the results
+      --start-at <time>     start the measured schedule at this ISO 8601 time (align the segments' processes)
 Requests:
   -m, --method <method>     HTTP method (default GET)
   -H, --header <k: v>       request header (repeatable)
@@ -56,6 +61,15 @@ function cliDuration(name: string, text: string): number {
     )
   }
   return ms
+}
+
+function cliTime(text: string): string {
+  if (!Number.isFinite(Date.parse(text))) {
+    throw new LoadUsageError(
+      `invalid --start-at "${text}": expected an ISO 8601 time like 2026-12-02T10:00:00Z`,
+    )
+  }
+  return text
 }
 
 async function readCa(file: string): Promise<string> {
@@ -125,6 +139,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const err = io.stderr
   try {
     if (argv[0] === 'compare') return await compareCommand(argv.slice(1), out)
+    if (argv[0] === 'merge') return await mergeCommand(argv.slice(1), out, err)
     if (argv[0] === 'run') {
       // `run <scenario> [options] <url>`: the scenario file (declarative or programmable) as --scenario.
       if (argv[1] === undefined || argv[1].startsWith('-')) {
@@ -154,6 +169,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           insecure: { type: 'boolean', short: 'k' },
           ca: { type: 'string' },
           http2: { type: 'boolean' },
+          segment: { type: 'string' },
+          'start-at': { type: 'string' },
           timeout: { type: 'string', short: 't' },
           warmup: { type: 'string' },
           'catch-up': { type: 'string' },
@@ -194,6 +211,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       insecure: values.insecure,
       ca: values.ca === undefined ? undefined : await readCa(values.ca),
       http2: values.http2,
+      segment: values.segment,
+      startAt: values['start-at'] === undefined ? undefined : cliTime(values['start-at']),
       model: values.model as 'open' | 'closed' | undefined,
       connections: cliInt('connections', values.connections),
       pipelining: cliInt('pipelining', values.pipelining),
@@ -258,7 +277,39 @@ const usageCodes: ReadonlySet<string> = new Set([
   'HOTPATH_LOAD_INVALID_THRESHOLD',
   'HOTPATH_LOAD_INVALID_SCENARIO',
   'HOTPATH_LOAD_INVALID_RESULT',
+  'HOTPATH_LOAD_MERGE_MISMATCH',
 ] satisfies LoadErrorCode[])
+
+/** `merge a.json b.json ...`: one result of several parts; --threshold gates the merged figures. */
+async function mergeCommand(argv: string[], out: CliIo['stdout'], err: CliIo['stderr']): Promise<number> {
+  const { values, positionals } = parsing(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'string' },
+        html: { type: 'string' },
+        threshold: { type: 'string', multiple: true },
+      },
+    }),
+  )
+  if (positionals.length < 1)
+    throw new LoadUsageError('merge needs result files: merge <a.json> <b.json> ...')
+  const thresholds = (values.threshold ?? []).map(parseThreshold)
+  const results = await Promise.all(positionals.map((f) => readResultFile(f)))
+  const result = mergeResults(results)
+  checkThresholdNames(thresholds, Object.keys(result.names).length > 0 ? Object.keys(result.names) : [])
+  result.thresholds = evaluateThresholds(thresholds, result)
+  out.write(`${formatResult(result)}\n`)
+  if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`)
+  if (values.html) await writeFile(values.html, renderHtmlReport(result))
+  const failed = result.thresholds.filter((t) => !t.pass)
+  if (failed.length > 0) {
+    err.write(`\n${failed.length} threshold(s) failed: ${failed.map((t) => t.expression).join(', ')}\n`)
+  }
+  return failed.length > 0 ? 1 : 0
+}
 
 async function compareCommand(argv: string[], out: CliIo['stdout']): Promise<number> {
   const { values, positionals } = parsing(() =>

@@ -121,7 +121,7 @@ function migrateV2(r: LoadResult): LoadResult {
   return {
     ...r,
     schemaVersion: RESULT_SCHEMA_VERSION,
-    options: { ...r.options, http2: false, insecure: false, ca: false },
+    options: { ...r.options, http2: false, insecure: false, ca: false, segment: null, startAt: null },
     protocol: null,
     names: {},
   }

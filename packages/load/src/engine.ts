@@ -35,8 +35,11 @@ export interface EngineConfig {
    * 'drop' drops every send that cannot go out within lateThreshold of its intended time (k6's dropped iterations).
    */
   catchUp: 'burst-2x' | 'drop'
+  /** This engine's share of the sends/connections/iterations: share `workerIndex` of `workerCount` (see shareOf). */
   workerIndex: number
   workerCount: number
+  /** Index of the engine among this process's engines (the worker thread), for the collector. */
+  engine: number
   /** Encode histograms (worker threads) instead of passing the objects. */
   encode: boolean
   /** Warm-up before the measured run, ms (0: none): same model and rate, on the same connections, not recorded. */
@@ -538,7 +541,7 @@ export class Engine {
   private emit(final: boolean): void {
     const h = this.hist
     const snap: TickSnapshot = {
-      engine: this.config.workerIndex,
+      engine: this.config.engine,
       second: this.second,
       final,
       requests: this.tickRequests,

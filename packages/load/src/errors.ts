@@ -108,3 +108,14 @@ export class LoadWorkerError extends LoadError {
     nameErrorClass(LoadWorkerError, 'LoadWorkerError')
   }
 }
+
+/** `merge` given results that are not parts of one test (they differ in what they were asked to do). */
+export class LoadMergeError extends LoadError {
+  constructor(field: string, message: string) {
+    super('HOTPATH_LOAD_MERGE_MISMATCH', message, { details: { field } })
+  }
+
+  static {
+    nameErrorClass(LoadMergeError, 'LoadMergeError')
+  }
+}

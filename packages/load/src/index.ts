@@ -6,7 +6,7 @@ export type {
   LoadProgressEvent,
   LoadStartEvent,
 } from './channels.ts'
-export { compareResults, type CompareRow, formatComparison } from './compare.ts'
+export { compareResults, type CompareRow, formatComparison, readResultFile } from './compare.ts'
 export { errorCodes, type LoadErrorCode } from './error-codes.ts'
 export {
   LoadAbortedError,
@@ -14,11 +14,13 @@ export {
   LoadInvalidResultError,
   LoadInvalidScenarioError,
   LoadInvalidThresholdError,
+  LoadMergeError,
   LoadUsageError,
   LoadWorkerError,
 } from './errors.ts'
 export { decodeHistogram } from './histogram.ts'
 export { renderHtmlReport } from './html.ts'
+export { mergeResults } from './merge.ts'
 export type { LoadOptions } from './options.ts'
 export { formatResult } from './report-text.ts'
 export {
@@ -30,6 +32,7 @@ export {
   type TimeseriesPoint,
 } from './result.ts'
 export { runLoad } from './run.ts'
+export type { Segment } from './segment.ts'
 export type { CaptureSpec, Vars } from './capture.ts'
 export type {
   IterationContext,

@@ -3,6 +3,7 @@
 import { check } from './check.ts'
 import type { LoadProgress } from './result.ts'
 import type { Scenario } from './scenario.ts'
+import { resolveSegment, resolveStartAt, type Segment } from './segment.ts'
 import { parseStages, type Stage, stagesDuration, validateStages } from './stages.ts'
 
 export interface LoadOptions {
@@ -65,6 +66,14 @@ export interface LoadOptions {
    * connections; nothing of it is recorded in the result.
    */
   warmup?: number
+  /**
+   * Runs share `index` of `count` of the test (`'2/3'` or `{ index: 2, count: 3 }`, 1-based): every count-th send of
+   * the open schedule, of the connections and of the iterations; rate, connections and amount stay the whole
+   * test's. n processes with segments 1/n..n/n and one `startAt` add up to one run (`hotpath-load merge`).
+   */
+  segment?: string | Segment
+  /** When the measured schedule starts (a Date, ISO 8601 or epoch ms; connections open before): aligns segments. */
+  startAt?: Date | string | number
   /** Stops the run early; the result covers what ran and has `aborted: true`. */
   signal?: AbortSignal
   /** Called once per second with live figures. */
@@ -98,6 +107,9 @@ export interface ResolvedOptions {
   insecure: boolean
   ca: string | undefined
   http2: boolean
+  segment: Segment
+  /** Epoch ms, or undefined: start as soon as the connections are open. */
+  startAt: number | undefined
 }
 
 export const DEFAULT_DURATION = 10_000
@@ -127,6 +139,8 @@ const KNOWN: readonly (keyof LoadOptions)[] = [
   'lateThreshold',
   'warmup',
   'catchUp',
+  'segment',
+  'startAt',
   'signal',
   'onProgress',
   'thresholds',
@@ -199,8 +213,15 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     connections = Math.max(1, Math.ceil(Math.max(...stages.map((s) => s.target))))
   }
   const workers = check.integer('workers', o.workers, 1, 1, 256)
-  if (workers > connections) {
-    check.fail('workers', workers, `at most one worker per connection (connections: ${connections})`)
+  const segment = resolveSegment(o.segment)
+  if (workers * segment.count > connections) {
+    check.fail(
+      'workers',
+      workers,
+      segment.count > 1
+        ? `at most one worker per connection of this segment (connections: ${connections} for ${segment.count} segments)`
+        : `at most one worker per connection (connections: ${connections})`,
+    )
   }
   if (o.scenario !== undefined && typeof o.scenario !== 'string') {
     if (typeof o.scenario !== 'function') check.object('scenario', o.scenario)
@@ -259,5 +280,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
     insecure,
     ca: o.ca,
     http2,
+    segment,
+    startAt: resolveStartAt(o.startAt),
   }
 }

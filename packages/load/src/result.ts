@@ -91,6 +91,10 @@ export interface LoadResult {
     insecure: boolean
     /** Schema 3: extra CA certificates were given (`ca`; the PEM itself is not recorded). */
     ca: boolean
+    /** Schema 3: the segment this run was ('2/3'), null for a whole run (and for a merged result). */
+    segment: string | null
+    /** Schema 3: the `startAt` option (ISO 8601), or null. */
+    startAt: string | null
   }
   /**
    * Schema 3: the protocol(s) the connections spoke, 'http/1.1', 'h2' or both comma-separated ('h2,http/1.1');

@@ -39,21 +39,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       durationMs: o.duration,
     })
   }
-  // Built here also with workers: a scenario error is thrown before anything starts, and its names are known.
-  const source = await buildSource(o.origin, request, o.scenario)
-  checkThresholdNames(thresholds, source.names)
+  // With workers each thread builds its own source; here too only when per-name thresholds need the names.
+  const source =
+    o.workers === 1 || thresholds.some((t) => t.name !== null)
+      ? await buildSource(o.origin, request, o.scenario)
+      : null
+  if (source !== null) checkThresholdNames(thresholds, source.names)
   const startedAt = new Date()
   const t0 = now()
   if (o.workers === 1) {
-    const engine = new Engine(engineConfig(o, 0, false), source, (s) => collector.add(s))
+    const engine = new Engine(engineConfig(o, 0, false), source!, (s) => collector.add(s))
     await engine.prepare(signal)
-    await engine.run(now(), signal)
+    await engine.run(startTime(o.startAt), signal)
   } else {
     await runWorkers(o, request, collector, signal)
   }
   const finishedAt = new Date()
   const result = buildResult(o, collector, startedAt, finishedAt, now() - t0, signal?.aborted === true)
-  result.names = nameResults(collector.names, source.names ?? [], result.durationMs)
+  result.names = nameResults(collector.names, source?.names ?? [], result.durationMs)
   result.thresholds = evaluateThresholds(thresholds, result)
   if (endChannel.hasSubscribers) {
     endChannel.publish({
@@ -83,8 +86,10 @@ function engineConfig(o: ResolvedOptions, index: number, encode: boolean): Engin
     gracefulStop: o.gracefulStop,
     lateThreshold: o.lateThreshold,
     catchUp: o.catchUp,
-    workerIndex: index,
-    workerCount: o.workers,
+    // Segment s of n, worker w of W: share w*n + s of W*n, so send i goes to segment i % n (every n-th send).
+    workerIndex: index * o.segment.count + (o.segment.index - 1),
+    workerCount: o.workers * o.segment.count,
+    engine: index,
     encode,
     warmup: o.warmup,
     tls: { insecure: o.insecure, ca: o.ca, http2: o.http2 },
@@ -115,6 +120,11 @@ export function workerFailure(
     return new LoadInvalidScenarioError(d.file, d.reason)
   }
   return new LoadWorkerError(index, msg.message, { cause: { code: msg.code, message: msg.message } })
+}
+
+/** `startAt` (epoch ms) on the engines' clock (performance.timeOrigin + now()); now when not set. */
+function startTime(startAt: number | undefined): number {
+  return startAt === undefined ? now() : startAt - Date.now() + now()
 }
 
 /** Milliseconds a run waits for every worker thread to report ready. */
@@ -161,7 +171,7 @@ async function runWorkers(
           if (msg.type === 'ready') {
             if (++ready === o.workers) {
               clearTimeout(startup)
-              const startAt = now() + 20
+              const startAt = o.startAt === undefined ? now() + 20 : startTime(o.startAt)
               for (const w of workers) w.postMessage({ type: 'start', startAt })
             }
           } else if (msg.type === 'tick') collector.add(msg.snap)
@@ -255,6 +265,8 @@ function buildResult(
       http2: o.http2,
       insecure: o.insecure,
       ca: o.ca !== undefined,
+      segment: o.segment.count > 1 ? `${o.segment.index}/${o.segment.count}` : null,
+      startAt: o.startAt === undefined ? null : new Date(o.startAt).toISOString(),
     },
     protocol: [...c.protocols].sort().join(',') || null,
     durationMs: round(durationMs),

@@ -10,6 +10,7 @@ import {
   LoadInvalidResultError,
   LoadInvalidScenarioError,
   LoadInvalidThresholdError,
+  LoadMergeError,
   LoadUsageError,
   LoadWorkerError,
 } from '../src/errors.ts'
@@ -40,6 +41,11 @@ describe('error codes', () => {
         'HOTPATH_LOAD_INVALID_RESULT',
       ],
       [new LoadUsageError('missing <url>'), 'LoadUsageError', 'HOTPATH_LOAD_USAGE'],
+      [
+        new LoadMergeError('options.rate', 'the results are not parts of one test'),
+        'LoadMergeError',
+        'HOTPATH_LOAD_MERGE_MISMATCH',
+      ],
       [new LoadAbortedError(), 'LoadAbortedError', 'HOTPATH_LOAD_ABORTED'],
       [
         new LoadWorkerError(1, 'exited with code 3 before finishing', { exitCode: 3 }),
