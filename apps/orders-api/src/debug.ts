@@ -2,6 +2,7 @@
 // are not registered at all (404, like any unknown route).
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { dashboardHtml } from './dashboard.ts'
 import { sendError } from './errors.ts'
 import type { Services } from './services.ts'
 
@@ -46,7 +47,18 @@ export function registerDebugRoutes(app: FastifyInstance, services: Services): v
       ...(await metrics.report()),
       audit: services.audit.stats(),
       upstream: services.prices.stats(),
+      slowRequests: services.slowLog?.recent() ?? [],
     }))
+    debug.get('/debug/performance.html', async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('Cache-Control', 'no-store')
+        .header(
+          'Content-Security-Policy',
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        )
+        .send(dashboardHtml(token)),
+    )
     debug.get('/debug/slow-queries', async () => ({
       slowQueries: await db.slowQueries(),
       nPlusOne: db.nPlusOne(),

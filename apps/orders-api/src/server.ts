@@ -35,6 +35,10 @@ if (env.workers > 1 && cluster.isPrimary) {
       return
     }
     if (req.url === '/debug/performance') {
+      // Not public, like the workers' /debug routes: off without DEBUG_TOKEN, 401 without the bearer token.
+      if (!env.debugToken) return res.writeHead(404).end()
+      if (req.headers.authorization !== `Bearer ${env.debugToken}`)
+        return res.writeHead(401, { 'www-authenticate': 'Bearer' }).end()
       primaryMetrics.report().then(
         (report) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
         (error: Error) => res.writeHead(500).end(error.message),

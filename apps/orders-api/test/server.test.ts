@@ -34,6 +34,7 @@ describe('server in cluster mode', () => {
         ...process.env,
         MODE: 'optimized', // Vitest sets MODE=test in its own environment
         SEED: 'small',
+        DEBUG_TOKEN: 'cluster-debug-token-0123',
         WORKERS: '2',
         PORT: String(port),
         METRICS_PORT: String(metricsPort),
@@ -57,7 +58,12 @@ describe('server in cluster mode', () => {
       ),
     ]
     expect(counts.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(12)
-    const report = (await (await fetch(`http://127.0.0.1:${metricsPort}/debug/performance`)).json()) as {
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/debug/performance`)).status).toBe(401)
+    const report = (await (
+      await fetch(`http://127.0.0.1:${metricsPort}/debug/performance`, {
+        headers: { authorization: 'Bearer cluster-debug-token-0123' },
+      })
+    ).json()) as {
       processes: number
       routes: Array<{ route: string; count: number }>
     }
