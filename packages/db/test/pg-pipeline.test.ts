@@ -185,6 +185,21 @@ describe('postgres auto-pipelining', () => {
     await expect(round()).resolves.toEqual([[{ id: 1, w: null }], [{ id: 2, w: null }]])
   })
 
+  it('hands an answered read over before a slow statement later in its pipeline ends', async () => {
+    const db = open({}, 1)
+    await db.query('SELECT 1')
+    const fast = db.query('SELECT $1::int AS n', [1])
+    let slowDone = false
+    const slow = db.query('SELECT pg_sleep($1::float8) AS s', [1]).finally(() => {
+      slowDone = true
+    })
+    const after = db.query('SELECT $1::int AS n', [2])
+    await expect(fast).resolves.toEqual([{ n: 1 }])
+    expect(slowDone).toBe(false)
+    await expect(Promise.all([slow, after])).resolves.toEqual([[{ s: '' }], [{ n: 2 }]])
+    expect(db.stats().pipeline!.maxDepthSeen).toBe(3)
+  })
+
   it('validates pipeline options', () => {
     expect(() => postgres({ pipeline: { maxDepth: 0 } })).toThrow(/pipeline\.maxDepth/)
     expect(() => postgres({ pipeline: { maxDepth: 2.5 } })).toThrow(

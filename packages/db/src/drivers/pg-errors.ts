@@ -15,6 +15,15 @@ export function isConnectionError(error: unknown): boolean {
   )
 }
 
+/** 0A000 after a schema change: a prepared statement's cached plan returns other columns now. */
+export const isStalePlan = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '0A000' &&
+  /cached plan must not change result type/.test(String((error as Error).message))
+
+/** 26000: the connection has no such prepared statement (pg believed it was parsed): prepare it again. */
+export const isMissingStatement = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '26000'
+
 export function mapPgError(error: unknown, fingerprint: string): Error {
   if (error instanceof QueryError || isHotpathError(error)) return error as Error
   const e = error as { code?: unknown; message?: unknown }

@@ -5,12 +5,13 @@ import { poolErrorChannel } from '../channels.ts'
 import { AbortedError, QueryError, transactionFinished } from '../errors.ts'
 import { fingerprint, type SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
-import { isConnectionError, mapPgError } from './pg-errors.ts'
-import { AutoPipelineQuery, PipelineQuery, type PipelinedStatement } from './pg-pipeline.ts'
+import { isConnectionError, isMissingStatement, isStalePlan, mapPgError } from './pg-errors.ts'
+import { AutoPipeline, type PipelineHost } from './pg-auto-pipeline.ts'
+import { PipelineQuery } from './pg-pipeline.ts'
 import {
+  type Conn,
   loadPg,
   type PgCallback,
-  type PgClient,
   type PgModule,
   type PgPlanNode,
   type PgResult,
@@ -40,31 +41,6 @@ export interface ResolvedPostgresOptions {
   pipelineDepth: number
 }
 
-/** A read waiting in the auto-pipeline queue (or sent in a pipeline and not yet answered). */
-interface Queued {
-  sql: string
-  params: unknown[]
-  info: SqlInfo
-  resolve: (result: ExecResult | Promise<ExecResult>) => void
-  reject: (error: unknown) => void
-  signal: AbortSignal | undefined
-  onAbort: (() => void) | undefined
-  state: 'queued' | 'sent' | 'done'
-  /** The prepared statement name it was sent under (undefined: unnamed). */
-  name: string | undefined
-}
-
-const DEPTH_BUCKETS = ['1', '2-3', '4-7', '8-15', '16-31', '32+'] as const
-const depthBucket = (n: number): (typeof DEPTH_BUCKETS)[number] =>
-  DEPTH_BUCKETS[Math.min(DEPTH_BUCKETS.length - 1, 31 - Math.clz32(n))]!
-
-/** A pooled connection: the pg Client plus what it is busy with (for the stuck-query sweep). */
-interface Conn {
-  readonly client: PgClient
-  busySince: number
-  busyWith: string | null
-}
-
 const noop = (): void => {}
 const PREPARABLE = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE'])
 const BEGIN = fingerprint('BEGIN')
@@ -72,13 +48,6 @@ const COMMIT = fingerprint('COMMIT')
 const ROLLBACK = fingerprint('ROLLBACK')
 const PING = fingerprint('SELECT 1')
 const EMPTY: unknown[] = []
-
-const isStalePlan = (error: unknown): boolean =>
-  (error as { code?: unknown } | null)?.code === '0A000' &&
-  /cached plan must not change result type/.test(String((error as Error).message))
-
-/** 26000: the connection has no such prepared statement (pg believed it was parsed): prepare it again. */
-const isMissingStatement = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '26000'
 
 /** A client-side failure (no SQLSTATE: a value pg could not serialise) after pg may have marked the name parsed. */
 const isClientSide = (error: unknown): boolean => {
@@ -126,25 +95,11 @@ export class PostgresInstance implements DriverInstance {
   private pg: PgModule | undefined
   private readonly clock: Clock
   private readonly config: Record<string, unknown>
-  private readonly maxDepth: number
-  private readonly queue: Queued[] = []
-  /** Leases asked for on behalf of the queue and not yet lent. */
-  private requested = 0
-  /** A dispatch of the queue is scheduled for the end of this tick. */
-  private dispatchScheduled = false
-  private readonly pstats: PipelineStats
+  /** Auto-pipelining of reads (null when `pipeline: false`). */
+  private readonly pipeline: AutoPipeline | null
 
   constructor(o: ResolvedPostgresOptions, ctx: DriverContext) {
     this.prepare = o.prepare
-    this.maxDepth = o.pipelineDepth
-    this.pstats = {
-      enabled: o.pipelineDepth > 0,
-      maxDepth: o.pipelineDepth,
-      statements: 0,
-      flushes: 0,
-      maxDepthSeen: 0,
-      depths: Object.fromEntries(DEPTH_BUCKETS.map((b) => [b, 0])),
-    }
     this.clock = ctx.clock
     const config: Record<string, unknown> = {
       ...o.client,
@@ -204,6 +159,8 @@ export class PostgresInstance implements DriverInstance {
       },
       validate: (conn) => this.run(conn, 'SELECT 1', EMPTY, PING).then(() => true),
     })
+    // After the pool: the pipeline takes leases of it.
+    this.pipeline = o.pipelineDepth > 0 ? new AutoPipeline(this.pipelineHost(), o.pipelineDepth) : null
   }
 
   /** Cuts connections whose current statement got no answer within guardMs; their callers get an error. */
@@ -278,180 +235,47 @@ export class PostgresInstance implements DriverInstance {
     else lease.release()
   }
 
+  /** The driver as the auto-pipeline sees it. */
+  private pipelineHost(): PipelineHost {
+    return {
+      poolName: this.pool.name,
+      pgModule: () => this.pg!,
+      now: () => this.clock.now(),
+      tryAcquire: () => this.pool.tryAcquire(),
+      acquireThen: (onLease, onError) => this.pool.acquireThen(onLease, onError),
+      statementName: (sql, info) => this.statementName(sql, info),
+      forgetStatement: (sql, name) => {
+        if (this.names.get(sql) === name) this.names.delete(sql)
+      },
+      execOn: (lease, sql, params, info, resolve, reject, signal) =>
+        this.execOn(lease, sql, params, info, true, true, resolve, reject, signal),
+      retry: (sql, params, info, signal) => this.exec(sql, params, info, false, false, signal),
+      settle: (lease, error) => this.settle(lease, error),
+    }
+  }
+
   /**
-   * A read outside a transaction. With pipelining on it joins the queue, which is sent once the current
-   * tick's reads are all queued (process.nextTick scheduled from the caller's microtask runs after the
-   * microtask queue drains): up to maxDepth per write on each idle connection, the rest on the next
-   * connections that free up. One write carries every read that arrived together.
+   * A read outside a transaction: through the auto-pipeline (see pg-auto-pipeline.ts), or on its own
+   * when pipelining is off (and for a script of several statements, or named parameters).
    */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {
-    if (this.maxDepth === 0 || !Array.isArray(params) || info.multiStatement) {
+    if (this.pipeline === null || !Array.isArray(params) || info.multiStatement) {
       return this.exec(sql, params, info, true, true, signal)
     }
-    return this.enqueue(sql, params, info, signal)
-  }
-
-  private enqueue(
-    sql: string,
-    params: unknown[],
-    info: SqlInfo,
-    signal: AbortSignal | undefined,
-  ): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
-      const q: Queued = {
-        sql,
-        params,
-        info,
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-        state: 'queued',
-        name: undefined,
-      }
-      if (signal !== undefined) {
-        q.onAbort = () => this.abortQueued(q)
-        signal.addEventListener('abort', q.onAbort, { once: true })
-      }
-      this.queue.push(q)
-      if (!this.dispatchScheduled) {
-        this.dispatchScheduled = true
-        process.nextTick(this.dispatch)
-      }
-    })
-  }
-
-  /** Sends the queue on the idle connections (maxDepth each); what is left waits for leases. */
-  private readonly dispatch = (): void => {
-    this.dispatchScheduled = false
-    while (this.queue.length > 0) {
-      const lease = this.pool.tryAcquire()
-      if (lease === undefined) break
-      this.flush(lease)
-    }
-    if (this.queue.length > 0) this.requestLeases()
-  }
-
-  /** One lease per maxDepth queued reads (FIFO with every other acquire of the pool). */
-  private requestLeases(): void {
-    while (this.requested * this.maxDepth < this.queue.length) {
-      this.requested++
-      this.pool.acquireThen(
-        (lease) => {
-          this.requested--
-          this.flush(lease)
-        },
-        (error) => {
-          this.requested--
-          // The oldest queued reads waited as long as this acquire did: they get its error.
-          for (const q of this.queue.splice(0, this.maxDepth)) this.settleQueued(q, error, undefined)
-        },
-      )
-    }
-  }
-
-  /**
-   * An aborted read fails at once. Queued: it leaves the queue. Sent: its answer is dropped when it comes
-   * (no pg_cancel_backend: that would cancel whichever statement of the pipeline runs at that moment).
-   */
-  private abortQueued(q: Queued): void {
-    if (q.state === 'done') return
-    if (q.state === 'queued') {
-      const i = this.queue.indexOf(q)
-      if (i !== -1) this.queue.splice(i, 1)
-    }
-    q.state = 'done'
-    q.reject(new AbortedError(this.pool.name, q.signal!.reason))
-  }
-
-  private settleQueued(q: Queued, error: unknown, result: ExecResult | undefined): void {
-    if (q.onAbort !== undefined) q.signal!.removeEventListener('abort', q.onAbort)
-    if (q.state === 'done') return
-    q.state = 'done'
-    if (error === undefined) q.resolve(result!)
-    else if (isConnectionError(error)) q.resolve(this.exec(q.sql, q.params, q.info, false, true, q.signal))
-    else if (q.name !== undefined && (isStalePlan(error) || isMissingStatement(error))) {
-      // A stale plan after a schema change, or a name whose Parse failed earlier in the same pipeline:
-      // prepared again under a fresh name, once (the statement did not run).
-      if (this.names.get(q.sql) === q.name) this.names.delete(q.sql)
-      q.resolve(this.exec(q.sql, q.params, q.info, false, false, q.signal))
-    } else q.reject(error)
-  }
-
-  /** Sends up to maxDepth queued reads on one connection in one write, a Sync after each. */
-  private flush(lease: Lease<Conn>): void {
-    const pg = this.pg!
-    const only = this.queue.length === 1 ? this.queue[0]! : undefined
-    if (only?.signal !== undefined) {
-      // Alone on its connection: sent on its own, so that an abort can cancel it on the server.
-      this.queue.length = 0
-      only.state = 'done'
-      only.signal.removeEventListener('abort', only.onAbort!)
-      const { sql, params, info, resolve, reject, signal } = only
-      this.execOn(lease, sql, params, info, true, true, resolve, reject, signal)
-      return
-    }
-    const batch = this.queue.splice(0, this.maxDepth)
-    const statements: PipelinedStatement[] = []
-    const sent: Queued[] = []
-    for (const q of batch) {
-      let values: unknown[]
-      try {
-        values = q.params.map((v) => pg.utils.prepareValue(v))
-      } catch (error) {
-        const message = `Cannot bind a parameter: ${(error as Error).message}`
-        this.settleQueued(
-          q,
-          new QueryError('HOTPATH_DB_BIND', message, q.info.fingerprint, undefined, error),
-          undefined,
-        )
-        continue
-      }
-      q.state = 'sent'
-      sent.push(q)
-      q.name = this.statementName(q.sql, q.info)
-      statements.push({ sql: q.sql, values, name: q.name, done: noop })
-    }
-    const n = sent.length
-    if (n === 0) {
-      lease.release()
-      if (this.queue.length > 0) this.requestLeases()
-      return
-    }
-    const conn = lease.resource
-    const st = this.pstats
-    st.flushes++
-    st.statements += n
-    if (n > st.maxDepthSeen) st.maxDepthSeen = n
-    st.depths[depthBucket(n)]!++
-    let connError: unknown
-    let startedAt = this.clock.now()
-    conn.busySince = startedAt
-    conn.busyWith = sent[0]!.info.fingerprint
-    for (let i = 0; i < n; i++) {
-      const q = sent[i]!
-      statements[i]!.done = (error, result) => {
-        const t = this.clock.now()
-        if (result !== undefined) result.startedAt = startedAt
-        // The next statement of the pipeline starts now (and the stuck-query sweep times it from here).
-        startedAt = t
-        conn.busySince = t
-        conn.busyWith = sent[i + 1]?.info.fingerprint ?? null
-        if (error !== undefined && isConnectionError(error)) connError = error
-        this.settleQueued(q, error, result)
-      }
-    }
-    const query = new AutoPipelineQuery(statements, pg.types, conn.client, () => {
-      conn.busyWith = null
-      this.settle(lease, connError)
-      if (this.queue.length > 0) this.requestLeases()
-    })
-    ;(conn.client as unknown as { query(q: unknown): unknown }).query(query)
+    return this.pipeline.read(sql, params, info, signal)
   }
 
   pipelineStats(): PipelineStats {
-    const s = this.pstats
-    return { ...s, depths: { ...s.depths } }
+    return (
+      this.pipeline?.stats() ?? {
+        enabled: false,
+        maxDepth: 0,
+        statements: 0,
+        flushes: 0,
+        maxDepthSeen: 0,
+        depths: { '1': 0, '2-3': 0, '4-7': 0, '8-15': 0, '16-31': 0, '32+': 0 },
+      }
+    )
   }
 
   write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {

@@ -151,19 +151,36 @@ export class PipelineQuery {
 
 export type { Params }
 
-/** One statement of an auto-pipeline: its own Sync (own implicit transaction), its own callback. */
+/** One statement of an auto-pipeline: its own Sync (own implicit transaction). */
 export interface PipelinedStatement {
   sql: string
   values: unknown[]
   /** Named prepared statement (parsed once per connection); undefined: the unnamed statement. */
   name: string | undefined
-  done: (error: unknown, result?: ExecResult) => void
+}
+
+/** Who learns of the answers of an auto-pipeline. */
+export interface PipelineEvents {
+  /** Statement `i` answered (called at once, for timing). */
+  answered(i: number): void
+  /** Statement `i`'s outcome, in order (results may be held until the pipeline ends, see HOLD_MS). */
+  done(i: number, error: unknown, result: ExecResult | undefined): void
+  /** Every statement was handed over (or failed with the connection); the connection is free. */
+  end(): void
 }
 
 interface PgClientInternals {
   _activeQuery: unknown
   readyForQuery: boolean
 }
+
+/**
+ * The longest an answered statement's result is held back while the rest of its pipeline runs. The
+ * server flushes after each Sync, so answers trickle in over several socket reads; handing them over
+ * together makes the callers' next reads leave in one write (deep pipelines, few syscalls) instead of a
+ * write per read. A pipeline that includes a slow statement stops holding after this long.
+ */
+const HOLD_MS = 1
 
 /**
  * Auto-pipelining: N autocommit statements written in one socket write, each followed by its own Sync,
@@ -175,21 +192,27 @@ export class AutoPipelineQuery {
   private readonly statements: PipelinedStatement[]
   private readonly types: PgTypes
   private readonly client: PgClientInternals
-  private readonly onEnd: () => void
+  private readonly events: PipelineEvents
   private fields: PgField[] = []
   private parsers: ((value: string) => unknown)[] = []
   private rows: Record<string, unknown>[] = []
   /** Index of the statement whose answers arrive now. */
   private current = 0
+  /** Statements handed over so far (the rest of those answered are held). */
+  private delivered = 0
+  private readonly errors: unknown[] = []
+  private readonly results: (ExecResult | undefined)[] = []
   private result: ExecResult | undefined
   private error: unknown
   private ended = false
+  private holding = true
+  private holdTimer: NodeJS.Timeout | undefined
 
-  constructor(statements: PipelinedStatement[], types: PgTypes, client: unknown, onEnd: () => void) {
+  constructor(statements: PipelinedStatement[], types: PgTypes, client: unknown, events: PipelineEvents) {
     this.statements = statements
     this.types = types
     this.client = client as PgClientInternals
-    this.onEnd = onEnd
+    this.events = events
   }
 
   submit(connection: PgConnection): null {
@@ -236,8 +259,10 @@ export class AutoPipelineQuery {
       return
     }
     this.ended = true
-    for (let i = this.current; i < this.statements.length; i++) this.statements[i]!.done(error)
-    this.onEnd()
+    this.stopHolding()
+    this.deliver()
+    for (let i = this.current; i < this.statements.length; i++) this.events.done(i, error, undefined)
+    this.events.end()
   }
 
   private isServerError(error: unknown): boolean {
@@ -247,8 +272,9 @@ export class AutoPipelineQuery {
 
   handleReadyForQuery(): void {
     if (this.ended) return
-    const s = this.statements[this.current++]!
-    const { error, result } = this
+    const i = this.current++
+    this.errors.push(this.error)
+    this.results.push(this.error === undefined ? (this.result ?? { rows: [], rowCount: 0 }) : undefined)
     this.error = undefined
     this.result = undefined
     this.rows = []
@@ -260,9 +286,37 @@ export class AutoPipelineQuery {
       this.client._activeQuery = this
       this.client.readyForQuery = false
     } else this.ended = true
-    if (error !== undefined) s.done(error)
-    else s.done(undefined, result ?? { rows: [], rowCount: 0 })
-    if (last) this.onEnd()
+    this.events.answered(i)
+    if (last) {
+      this.stopHolding()
+      this.deliver()
+      this.events.end()
+    } else if (!this.holding) this.deliver()
+    else if (this.holdTimer === undefined) {
+      this.holdTimer = setTimeout(this.release, HOLD_MS)
+      this.holdTimer.unref()
+    }
+  }
+
+  /** The hold ran out (a slow statement in the pipeline): hand over what is answered, then each at once. */
+  private readonly release = (): void => {
+    this.holdTimer = undefined
+    this.holding = false
+    this.deliver()
+  }
+
+  private stopHolding(): void {
+    this.holding = false
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer)
+    this.holdTimer = undefined
+  }
+
+  /** Hands over every answered statement not handed over yet, in order. */
+  private deliver(): void {
+    while (this.delivered < this.current) {
+      const i = this.delivered++
+      this.events.done(i, this.errors[i], this.results[i])
+    }
   }
 
   handleCopyInResponse(connection: PgConnection): void {

@@ -14,6 +14,13 @@ export interface PgClient {
   connection?: { stream?: { destroy(error?: Error): void } }
 }
 
+/** A pooled connection: the pg Client plus what it is busy with (for the stuck-query sweep). */
+export interface Conn {
+  readonly client: PgClient
+  busySince: number
+  busyWith: string | null
+}
+
 export interface PgModule {
   Client: new (config: Record<string, unknown>) => PgClient
   types: PgTypes
