@@ -102,7 +102,10 @@ describe('debug routes with DEBUG_TOKEN', () => {
       })
       await page.goto(`${svc.origin}/debug/performance.html`)
       // Two refreshes: the charts have two points and the tables are filled from the report.
-      await page.waitForFunction('Number(document.body.dataset.updates || 0) >= 2', undefined, {
+      type Page = { document: { body: { dataset: Record<string, string | undefined> } } }
+      // A function, not a string: the page's CSP forbids eval.
+      const updated = () => Number((globalThis as unknown as Page).document.body.dataset.updates ?? 0) >= 2
+      await page.waitForFunction(updated, undefined, {
         timeout: 20_000,
       })
       for (const chart of ['throughput', 'p99', 'loop'])
