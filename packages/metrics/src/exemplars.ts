@@ -3,7 +3,8 @@
 // in the OpenMetrics exposition only (the Prometheus 0.0.4 text format has no exemplars, and neither the
 // OpenTelemetry JS SDK 3.x nor its Prometheus exporter implements them).
 import { context, type SpanContext, TraceFlags, trace } from '@opentelemetry/api'
-import type { Attributes, HistogramFamily, HistogramSeries } from './instruments.ts'
+import { type Attributes, canonicalKey, type HistogramFamily, type HistogramSeries } from './instruments.ts'
+import { prometheusName } from './otel-data.ts'
 
 export interface Exemplar {
   traceId: string
@@ -21,7 +22,8 @@ interface Entry {
 
 export class Exemplars {
   readonly #bySeries: WeakMap<HistogramSeries, Entry> = new WeakMap()
-  readonly #entries: Entry[] = []
+  /** By exposed name (the Prometheus name before sanitising) and canonical attribute key. */
+  readonly #byKey: Map<string, Entry> = new Map()
   /** Span contexts our tracing made, by the event payload they were made from. */
   readonly spans: WeakMap<object, SpanContext> = new WeakMap()
 
@@ -34,7 +36,10 @@ export class Exemplars {
     if (entry === undefined) {
       entry = { family, attributes: series.attributes, buckets: [] }
       this.#bySeries.set(series, entry)
-      this.#entries.push(entry)
+      this.#byKey.set(
+        `${prometheusName(family.name, family.unit)}\u0000${canonicalKey(series.attributes)}`,
+        entry,
+      )
     }
     const bounds = family.boundaries
     let i = 0
@@ -42,8 +47,16 @@ export class Exemplars {
     entry.buckets[i] = { traceId: span.traceId, spanId: span.spanId, value, timestamp: Date.now() / 1000 }
   }
 
-  /** Every series with exemplars: family name, attributes and the exemplar per bucket index. */
-  list(): ReadonlyArray<Readonly<Entry>> {
-    return this.#entries
+  /** The OpenMetrics exemplar suffix of each bucket of one exposed series, if it has any. */
+  bucketsOf(name: string, attributes: object): ((bucket: number) => string) | undefined {
+    if (this.#byKey.size === 0) return undefined
+    const entry = this.#byKey.get(`${name}\u0000${canonicalKey(attributes as Attributes)}`)
+    if (entry === undefined) return undefined
+    return (i) => {
+      const e = entry.buckets[i]
+      return e === undefined
+        ? ''
+        : ` # {trace_id="${e.traceId}",span_id="${e.spanId}"} ${e.value} ${e.timestamp.toFixed(3)}`
+    }
   }
 }

@@ -254,7 +254,8 @@ export class HistogramFamily extends Family<HistogramSeries> {
     this.series(attributes).record(value)
   }
 
-  snapshot(): HistogramSnapshot {
+  /** `withFine: false` (export) skips the percentile buckets. */
+  snapshot(withFine = true): HistogramSnapshot {
     return {
       type: 'histogram',
       name: this.name,
@@ -270,7 +271,7 @@ export class HistogramFamily extends Family<HistogramSeries> {
           min: s.min,
           max: s.max,
           counts: Array.from(s.counts),
-          fine: toSparse(s.fine),
+          fine: withFine ? toSparse(s.fine) : [],
         })),
     }
   }

@@ -1,7 +1,6 @@
 // createMetrics(): the MeterProvider, its readers, the channel pipeline, the report and cluster merging.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Meter, MeterProvider } from '@opentelemetry/api'
-import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus'
 import { emptyResource } from '@opentelemetry/resources'
 import type {
   CollectionResult,
@@ -39,7 +38,8 @@ import { SlowQueryFindings } from './findings.ts'
 import { type Backend, ownBackend, userBackend } from './sdk.ts'
 import { deferredNames } from './standard.ts'
 import { Exemplars } from './exemplars.ts'
-import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, toOpenMetrics } from './openmetrics.ts'
+import { serialize } from './exposition.ts'
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics } from './openmetrics.ts'
 import { resolveTracerProvider, Tracing } from './traces.ts'
 import { subtractFamilies, subtractQueries, WindowRing } from './window.ts'
 import { buildReport, type PerformanceReport, type ReportSource } from './report.ts'
@@ -86,7 +86,7 @@ class MetricsImpl implements Metrics {
       collect: async (): Promise<CollectionResult> => {
         // standard names an active OTel instrumentation also publishes are left out (option standardInstruments)
         const deferred = deferredNames(options.standardInstruments)
-        const families = registry.snapshot().filter((f) => !deferred.has(f.name))
+        const families = registry.snapshot(false).filter((f) => !deferred.has(f.name))
         return {
           resourceMetrics: {
             resource: emptyResource(),
@@ -253,20 +253,14 @@ class MetricsImpl implements Metrics {
     this.assertOpen('text()')
     if (typeof options !== 'object' || options === null)
       check.fail('text(options)', options, 'an object { openMetrics? }')
-    const text = await this.prometheusText()
-    if (options.openMetrics !== true) return text
-    return toOpenMetrics(text, this.options.prometheus.prefix, this.exemplars)
-  }
-
-  private async prometheusText(): Promise<string> {
+    const openMetrics = options.openMetrics === true
     const local = await this.collectLocal()
-    const { prefix, withoutScopeInfo, withoutTargetInfo } = this.options.prometheus
-    const serializer = new PrometheusSerializer(prefix, false, undefined, withoutTargetInfo, withoutScopeInfo)
+    const format = { ...this.options.prometheus, openMetrics, exemplars: this.exemplars }
     if (this.role !== 'primary') {
-      return serializer.serialize({
-        resource: local.resource,
-        scopeMetrics: renameForPrometheus(local.scopeMetrics),
-      })
+      return serialize(
+        { resource: local.resource, scopeMetrics: renameForPrometheus(local.scopeMetrics) },
+        format,
+      )
     }
     const { results, missing } = await gather(this.attached, this.clusterTimeout())
     const present = new Set([...results.map((r) => r.worker), ...missing])
@@ -277,7 +271,7 @@ class MetricsImpl implements Metrics {
     )
     const merged = mergeProcesses([{ worker: 'primary', metrics: toWire(local.scopeMetrics) }, ...sources])
     if (stale.dataPoints.length > 0) merged.metrics.push(stale as unknown as MetricData)
-    return serializer.serialize({ resource: local.resource, scopeMetrics: renameForPrometheus([merged]) })
+    return serialize({ resource: local.resource, scopeMetrics: renameForPrometheus([merged]) }, format)
   }
 
   async report(options: ReportOptions = {}): Promise<PerformanceReport> {

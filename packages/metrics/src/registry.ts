@@ -43,8 +43,11 @@ export class Registry {
     return this.families.has(name)
   }
 
-  snapshot(): FamilySnapshot[] {
-    return [...this.families.values()].map((f) => f.snapshot())
+  /** `withFine: false` (export) skips the histograms' percentile buckets. */
+  snapshot(withFine = true): FamilySnapshot[] {
+    return [...this.families.values()].map((f) =>
+      f instanceof HistogramFamily ? f.snapshot(withFine) : f.snapshot(),
+    )
   }
 }
 
