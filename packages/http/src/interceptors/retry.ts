@@ -2,7 +2,7 @@
 // retryable statuses, after a backoff (or Retry-After). Outside the cache and the breaker: each attempt is judged
 // there. While a retry is still possible an attempt's response is held back (buffered), so the handlers
 // further out see one request and one response, whatever the attempts.
-import { type Clock, optionChecks } from '@hotpath/core'
+import { type Clock, isHotpathError, optionChecks } from '@hotpath/core'
 import { retryChannel } from '../channels.ts'
 import { type ClientDispatchOptions, kCollector } from '../collector.ts'
 import { type HttpError, toUpstreamError } from '../errors.ts'
@@ -256,8 +256,13 @@ class RetryRun implements Handler, Controller {
     this.#fail(e)
   }
 
+  /** Ends the request with `error`, or with the caller's abort when that came first (and is not the cause). */
   #fail(error: HttpError): void {
-    this.#next.onResponseError?.(this, error)
+    const reason = this.#abortReason
+    this.#next.onResponseError?.(
+      this,
+      reason !== null && error.code !== 'HOTPATH_HTTP_ABORTED' && isHotpathError(reason) ? reason : error,
+    )
   }
 
   /** Hands the held response on, as if it had just arrived. */
