@@ -7,7 +7,7 @@ import { Bus, type BusMessage } from './bus.ts'
 import { deleteChannel, getChannel, setChannel } from './channels.ts'
 import { Stamps } from './clock.ts'
 import { type Envelope, encodeEnvelope } from './codec.ts'
-import { checkKey, checkTags, RESERVED, resolveCall } from './call-options.ts'
+import { checkKey, checkKeys, checkTags, RESERVED, resolveCall } from './call-options.ts'
 import {
   CacheClosedError,
   CacheNotReadyError,
@@ -34,7 +34,7 @@ import {
   resolveOptions,
   type SetOptions,
 } from './options.ts'
-import type { Cache, CacheStats, FactoryContext, WrapOptions } from './types.ts'
+import type { Cache, CacheStats, FactoryContext, SetManyEntry, WrapOptions } from './types.ts'
 
 /** TTL of invalidation stamps in L2: they must outlive every entry they may invalidate. */
 const STAMP_TTL_MIN = 7 * 24 * 3600_000
@@ -515,6 +515,80 @@ export class LayeredCache implements Cache {
       }
     }
     this.bus?.publish('key', { keys: [key] }, failed)
+    return existed
+  }
+
+  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    this.assertOpen()
+    checkKeys(keys)
+    const out: unknown[] = new Array(keys.length)
+    const missing: number[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const hit = this.#l1Hit(keys[i]!)
+      if (hit === NONE) missing.push(i)
+      else out[i] = hit
+    }
+    const l2 = this.l2
+    if (missing.length > 0 && l2 === undefined) for (const i of missing) out[i] = this.#miss(keys[i]!)
+    if (missing.length === 0 || l2 === undefined) return out as (T | undefined)[]
+    const epoch = this.epoch
+    const full = missing.map((i) => this.#prefix + keys[i])
+    const raws = await this.guard
+      .call('get', () => l2.getMany(full), { size: full.length })
+      .catch(() => undefined) // counted by the guard: every key is a miss
+    for (let j = 0; j < missing.length; j++) {
+      const key = keys[missing[j]!]!
+      out[missing[j]!] = raws === undefined ? this.#miss(key) : await this.#onL2Get(key, raws[j], epoch)
+    }
+    return out as (T | undefined)[]
+  }
+
+  async setMany<T>(entries: ReadonlyArray<SetManyEntry<T>>): Promise<void> {
+    this.assertOpen()
+    if (!Array.isArray(entries))
+      checks.fail('entries', entries, 'an array of { key, value, ttl?, grace?, tags? }')
+    const writes = entries.map((e, i) => {
+      checks.object(`entries[${i}]`, e, ['key', 'value', 'ttl', 'grace', 'tags'])
+      checkKey(e.key)
+      if (e.value === undefined) throw new InvalidValueError(e.key, e.value)
+      return {
+        key: e.key,
+        value: e.value,
+        ttl: checks.positive(`entries[${i}].ttl`, e.ttl, this.o.ttl),
+        grace: checks.nonNegative(`entries[${i}].grace`, e.grace, this.o.grace),
+        tags: checkTags(`entries[${i}].tags`, e.tags),
+      }
+    })
+    const epoch = this.epoch
+    // Issued in one tick: the Redis client writes the SETs together (one round trip).
+    await Promise.all(writes.map((w) => this.store(w.key, w.value, w.ttl, w.grace, w.tags, epoch)))
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    this.assertOpen()
+    checkKeys(keys)
+    if (keys.length === 0) return 0
+    let existed = 0
+    for (const key of keys) {
+      this.#producer.cancel(key)
+      if (this.#lru?.delete(key)) existed++
+      this.deletes++
+      if (deleteChannel.hasSubscribers) deleteChannel.publish({ cache: this.namespace, key })
+    }
+    let failed = false
+    const l2 = this.l2
+    if (l2 !== undefined) {
+      const full = keys.map((k) => this.l2Key(k))
+      const p = this.guard.call('delete', () => l2.deleteMany(full), { size: full.length })
+      this.track(p.then(noop, noop))
+      // L2 holds every entry L1 does, unless its write failed: the larger count is the answer
+      const inL2 = await p.catch(() => {
+        failed = true // counted by the guard
+        return 0
+      })
+      existed = Math.max(existed, inL2)
+    }
+    this.bus?.publish('key', { keys: [...keys] }, failed)
     return existed
   }
 

@@ -11,6 +11,12 @@ export function checkKey(key: unknown): asserts key is string {
   if (key.startsWith(RESERVED)) throw new InvalidKeyError(key, `the prefix ${RESERVED} is reserved`)
 }
 
+/** An array of valid keys (getMany, deleteMany); the first bad one throws. */
+export function checkKeys(keys: unknown): asserts keys is readonly string[] {
+  if (!Array.isArray(keys)) checks.fail('keys', keys, 'an array of keys')
+  for (const key of keys as unknown[]) checkKey(key)
+}
+
 export function checkTags(name: string, tags: unknown): string[] | undefined {
   if (tags === undefined) return undefined
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length > 0)) {

@@ -62,8 +62,10 @@ export type {
   CacheOptions,
   GetOrSetOptions,
   L1Options,
+  L2CompressOptions,
   L2Option,
   MapLikeStore,
+  RedisL2Options,
   SetOptions,
 } from './options.ts'
-export type { Cache, CacheStats, FactoryContext, WrapOptions } from './types.ts'
+export type { Cache, CacheStats, FactoryContext, SetManyEntry, WrapOptions } from './types.ts'

@@ -63,6 +63,12 @@ export interface CacheStats {
     | undefined
 }
 
+/** One entry of setMany(): its key and value, with the options of set(). */
+export interface SetManyEntry<T> extends SetOptions {
+  key: string
+  value: T
+}
+
 export interface Cache {
   readonly namespace: string
   /** Fresh value from L1 or L2, else undefined. */
@@ -71,6 +77,12 @@ export interface Cache {
   has(key: string): Promise<boolean>
   /** Removes the key from L1 and L2 and tells other instances (bus). */
   delete(key: string): Promise<boolean>
+  /** get() of many keys: L1 first, then the rest in one L2 round trip (MGET; per key on a cluster). */
+  getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]>
+  /** set() of many entries: every entry is validated before any is written; L2 writes go out pipelined. */
+  setMany<T>(entries: ReadonlyArray<SetManyEntry<T>>): Promise<void>
+  /** delete() of many keys: one L2 DEL and one bus message; how many existed. */
+  deleteMany(keys: readonly string[]): Promise<number>
   /** Empties L1 and bumps the namespace generation: every L2 entry written before is a miss (O(1)). */
   clear(): Promise<void>
   /** Synchronous L1-only read of a fresh value. */

@@ -74,6 +74,10 @@ describe('three masters with a replica each', () => {
     await eventually(async () => (await b.get('k20')) === undefined, { what: 'tag invalidation reaches b' })
     expect(await b.get('k2')).toEqual({ k: 'k2' })
 
+    const l2Only = make(cluster, { l1: false, bus: undefined })
+    expect(await l2Only.getMany(['k0', 'k5', 'k9'])).toEqual([{ k: 'k0' }, { k: 'k5' }, { k: 'k9' }]) // three slots
+    expect(await l2Only.deleteMany(['k0', 'k5'])).toBe(2)
+    expect(await l2Only.getMany(['k0', 'k5', 'k9'])).toEqual([undefined, undefined, { k: 'k9' }])
     expect(await b.getOrSet('fresh', async () => 'made')).toBe('made')
     expect(await a.get('fresh')).toBe('made')
     expect(a.stats().l2Errors + b.stats().l2Errors).toBe(0)

@@ -8,6 +8,8 @@ export interface L2Backend {
   /** Sets every key to the same value (pipelined, chunked): invalidation stamps. */
   setMany(keys: string[], value: string, ttlMs: number): Promise<void>
   delete(key: string): Promise<boolean>
+  /** Deletes every key in one round trip; how many existed. */
+  deleteMany(keys: string[]): Promise<number>
   /** A promise while the store has not connected yet (first connect); undefined once it has. */
   pending?(): Promise<void> | undefined
   /** The first successful connect. */

@@ -43,6 +43,11 @@ export class KeyvBackend implements L2Backend {
     return Boolean(await this.#store.delete(key))
   }
 
+  async deleteMany(keys: string[]): Promise<number> {
+    const existed = await Promise.all(keys.map((k) => this.delete(k)))
+    return existed.filter(Boolean).length
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -193,6 +193,14 @@ export class RedisBackend implements L2Backend {
     return (await c.del(key)) > 0
   }
 
+  /** DEL in chunks (one command per 1000 keys, written together): the write buffer stays bounded. */
+  async deleteMany(keys: string[]): Promise<number> {
+    const c = await this.#use()
+    const counts: Promise<number>[] = []
+    for (let i = 0; i < keys.length; i += 1000) counts.push(c.del(keys.slice(i, i + 1000)))
+    return (await Promise.all(counts)).reduce((a, b) => a + b, 0)
+  }
+
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     const c = await this.#use()
     const r = await c.set(key, value, {
