@@ -6,11 +6,11 @@ import {
   type MeterProvider as ApiMeterProvider,
   metrics as otelMetrics,
 } from '@opentelemetry/api'
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   MeterProvider,
   type MetricProducer,
+  MetricReader,
   PeriodicExportingMetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics'
@@ -29,16 +29,16 @@ export interface Backend {
   shutdown(timeout: number): Promise<void>
 }
 
+/** The reader /metrics collects through (cumulative); serialising is ours (exposition.ts). */
+class PullReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
 /** Our own SDK: readers are given at construction (sdk-metrics 3.x cannot add one later). */
 export function ownBackend(options: ResolvedOptions, producer: MetricProducer): Backend {
-  const prometheus = new PrometheusExporter({
-    preventServerStart: true,
-    prefix: options.prometheus.prefix,
-    withoutScopeInfo: options.prometheus.withoutScopeInfo,
-    withoutTargetInfo: options.prometheus.withoutTargetInfo,
-    metricProducers: [producer],
-  })
-  const readers: Array<PrometheusExporter | PeriodicExportingMetricReader> = [prometheus]
+  const prometheus = new PullReader({ metricProducers: [producer] })
+  const readers: MetricReader[] = [prometheus]
   if (options.otlp !== undefined) {
     readers.push(
       new PeriodicExportingMetricReader({
