@@ -7,6 +7,9 @@ import type { TickSnapshot } from './tick.ts'
 interface Pending {
   parts: number
   requests: number
+  sent: number
+  late: number
+  dropped: number
   errors: number
   bytes: number
   inFlight: number
@@ -101,12 +104,26 @@ export class Collector {
     }
     let p = this.pending.get(snap.second)
     if (!p) {
-      p = { parts: 0, requests: 0, errors: 0, bytes: 0, inFlight: 0, elapsedMs: 0, hist: createHistogram() }
+      p = {
+        parts: 0,
+        requests: 0,
+        sent: 0,
+        late: 0,
+        dropped: 0,
+        errors: 0,
+        bytes: 0,
+        inFlight: 0,
+        elapsedMs: 0,
+        hist: createHistogram(),
+      }
       this.pending.set(snap.second, p)
     }
     p.parts++
     if (snap.second > this.reported[snap.engine]!) this.reported[snap.engine] = snap.second
     p.requests += snap.requests
+    p.sent += snap.sent
+    p.late += snap.late
+    p.dropped += snap.dropped
     p.errors += errors
     p.bytes += snap.bytes
     p.inFlight += snap.inFlight
@@ -129,6 +146,9 @@ export class Collector {
       if (last && last.second === second + 1) {
         // A final partial snapshot for a second already flushed: fold it in (approximate percentiles).
         last.requests += p.requests
+        last.sent += p.sent
+        last.late += p.late
+        last.dropped += p.dropped
         last.errors += p.errors
         last.bytes += p.bytes
         last.max = Math.max(last.max, s.max)
@@ -139,6 +159,9 @@ export class Collector {
         second: second + 1,
         durationMs: covered(p.elapsedMs, second),
         requests: p.requests,
+        sent: p.sent,
+        late: p.late,
+        dropped: p.dropped,
         errors: p.errors,
         bytes: p.bytes,
         p50: s.p50,

@@ -124,6 +124,12 @@ function migrateV2(r: LoadResult): LoadResult {
     options: { ...r.options, http2: false, insecure: false, ca: false, segment: null, startAt: null },
     protocol: null,
     names: {},
+    timeseries: r.timeseries.map((p) => ({
+      ...p,
+      sent: p.sent ?? 0,
+      late: p.late ?? 0,
+      dropped: p.dropped ?? 0,
+    })),
   }
 }
 

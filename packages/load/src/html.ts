@@ -19,11 +19,17 @@ const perSecond = (n: number, p: { durationMs: number }) => (n * 1000) / Math.ma
 
 export function renderHtmlReport(r: LoadResult): string {
   const ts = r.timeseries
+  // The x axis ends at the run's end (the last, usually partial, second included).
+  const runSeconds = Math.max(1, Math.ceil(r.durationMs / 1000), ts.at(-1)?.second ?? 0)
   const latencyOverTime = lineChart({
     id: 'latency-over-time',
-    title: 'Latency percentiles per second',
+    title: 'Latency percentiles per second (log scale)',
     xLabel: 'second',
     yFormat: formatMs,
+    yLog: true,
+    xMin: 0,
+    xMax: runSeconds,
+    tip: (name, x, y) => `second ${x}: ${name} ${formatMs(y)}`,
     series: (['p50', 'p90', 'p99', 'max'] as const).map((k) => ({
       name: k,
       color: colors[k],
@@ -35,6 +41,9 @@ export function renderHtmlReport(r: LoadResult): string {
     title: 'Requests per second',
     xLabel: 'second',
     yFormat: (v) => String(Math.round(v)),
+    xMin: 0,
+    xMax: runSeconds,
+    tip: (name, x, y) => `second ${x}: ${Math.round(y)} ${name}`,
     series: [
       {
         name: 'req/s',
@@ -45,6 +54,32 @@ export function renderHtmlReport(r: LoadResult): string {
         name: 'errors/s',
         color: colors.errors,
         points: ts.map((p) => [p.second, perSecond(p.errors, p)] as [number, number]),
+      },
+    ],
+  })
+  const sends = lineChart({
+    id: 'sends-over-time',
+    title: 'Sends per second (sent, late, dropped)',
+    xLabel: 'second',
+    yFormat: (v) => String(Math.round(v)),
+    xMin: 0,
+    xMax: runSeconds,
+    tip: (name, x, y) => `second ${x}: ${Math.round(y)} ${name}`,
+    series: [
+      {
+        name: 'sent/s',
+        color: colors.rps,
+        points: ts.map((p) => [p.second, perSecond(p.sent ?? 0, p)] as [number, number]),
+      },
+      {
+        name: 'late/s',
+        color: colors.p99,
+        points: ts.map((p) => [p.second, perSecond(p.late ?? 0, p)] as [number, number]),
+      },
+      {
+        name: 'dropped/s',
+        color: colors.errors,
+        points: ts.map((p) => [p.second, perSecond(p.dropped ?? 0, p)] as [number, number]),
       },
     ],
   })
@@ -69,6 +104,8 @@ export function renderHtmlReport(r: LoadResult): string {
       [5, '100%'],
     ],
     series: [{ name: 'latency', color: colors.p99, points: curve }],
+    tip: (_name, x, y) =>
+      `${x >= 5 ? 'max' : `p${Number((100 * (1 - 10 ** -x)).toFixed(4))}`}: ${formatMs(y)}`,
   })
   const bars = [
     ...Object.entries(r.statusCodes).map(([code, n]) => ({
@@ -99,24 +136,55 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .chart .grid { stroke: #f1f3f5; }
 .chart .axis { stroke: #adb5bd; }
 pre { background: #f8f9fa; padding: 12px; border-radius: 6px; overflow: auto; }
+table.names { border-collapse: collapse; margin: 8px 0 16px; }
+table.names th, table.names td { padding: 4px 10px; border-bottom: 1px solid #dee2e6; text-align: right; }
+table.names th:first-child, table.names td:first-child { text-align: left; }
 .fail { color: #c92a2a; font-weight: 600; } .pass { color: #2b8a3e; font-weight: 600; }
 </style>
 </head>
 <body>
 <h1>hotpath-load report</h1>
-<div class="meta">${esc(r.target.method)} ${esc(r.target.url)} · ${esc(r.options.model)} model · started ${esc(r.startedAt)} · schema v${r.schemaVersion}</div>
+<div class="meta">${esc(r.target.method)} ${esc(r.target.url)} · ${esc(r.options.model)} model${r.protocol ? ` · ${esc(r.protocol)}` : ''} · started ${esc(r.startedAt)} · schema v${r.schemaVersion}</div>
 ${(r.warnings ?? []).map((w) => `<p class="fail">Warning: ${esc(w)}</p>`).join('')}
 ${r.thresholds.length > 0 ? `<ul>${r.thresholds.map((t) => `<li class="${t.pass ? 'pass' : 'fail'}">${t.pass ? 'PASS' : 'FAIL'} ${esc(t.expression)}</li>`).join('')}</ul>` : ''}
 <div class="charts">
 ${latencyOverTime}
 ${rpsOverTime}
+${sends}
 ${distribution}
 ${status}
 </div>
+${namesTable(r)}
 <h2>Summary</h2>
 <pre>${esc(formatResult(r))}</pre>
 <script type="application/json" id="hotpath-load-result">${data}</script>
 </body>
 </html>
 `
+}
+
+/** Per-name table (scenario runs): counts, rps, latency percentiles and errors of each request name. */
+function namesTable(r: LoadResult): string {
+  const names = Object.entries(r.names ?? {})
+  if (names.length === 0) return ''
+  const rows = names.map(([name, n]) => {
+    const errors = Object.entries(n.errors)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')
+    const cells = [
+      n.requests.completed,
+      n.requests.ok,
+      n.requests.errors,
+      n.rps,
+      formatMs(n.latency.p50),
+      formatMs(n.latency.p90),
+      formatMs(n.latency.p99),
+      formatMs(n.latency.p99_9),
+      formatMs(n.latency.max),
+    ]
+    return `<tr><td>${esc(name)}</td>${cells.map((c) => `<td>${esc(String(c))}</td>`).join('')}<td>${esc(errors)}</td></tr>`
+  })
+  return `<h2>Requests by name</h2>
+<table id="names" class="names"><thead><tr><th>name</th><th>requests</th><th>ok</th><th>errors</th><th>req/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>errors by code</th></tr></thead>
+<tbody>${rows.join('')}</tbody></table>`
 }

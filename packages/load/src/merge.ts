@@ -161,6 +161,9 @@ function mergeTimeseries(parts: ReadonlyArray<readonly TimeseriesPoint[]>): Time
       else {
         m.durationMs = Math.max(m.durationMs, p.durationMs)
         m.requests += p.requests
+        m.sent += p.sent
+        m.late += p.late
+        m.dropped += p.dropped
         m.errors += p.errors
         m.bytes += p.bytes
         m.p50 = Math.max(m.p50, p.p50)

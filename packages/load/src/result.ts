@@ -34,6 +34,10 @@ export interface TimeseriesPoint {
   durationMs: number
   /** Completed requests (responses and errors) in this second. */
   requests: number
+  /** Schema 3: requests sent in this second, of them late (open model), and scheduled sends dropped. */
+  sent: number
+  late: number
+  dropped: number
   errors: number
   bytes: number
   /** Latencies of this second's responses, ms. */

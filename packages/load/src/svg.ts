@@ -30,6 +30,10 @@ export function lineChart(opts: {
   yFormat: (v: number) => string
   xMin?: number
   xMax?: number
+  /** Logarithmic y axis (decades), for latencies spanning orders of magnitude. */
+  yLog?: boolean
+  /** Tooltip text of a point (SVG <title>: shown on hover, no script). */
+  tip?: (series: string, x: number, y: number) => string
 }): string {
   const all = opts.series.flatMap((s) => s.points)
   const xMin = opts.xMin ?? Math.min(...all.map((p) => p[0]), 0)
@@ -38,14 +42,23 @@ export function lineChart(opts: {
   const pw = W - M.left - M.right
   const ph = H - M.top - M.bottom
   const sx = (x: number) => M.left + ((x - xMin) / (xMax - xMin || 1)) * pw
-  const sy = (y: number) => M.top + ph - (y / yMax) * ph
+  // Log axis: from the decade below the smallest positive value to the decade above the largest.
+  const positive = all.map((p) => p[1]).filter((v) => v > 0)
+  const lo = positive.length > 0 ? 10 ** Math.floor(Math.log10(Math.min(...positive))) : 0.001
+  const hi = positive.length > 0 ? 10 ** Math.ceil(Math.log10(Math.max(...positive) * 1.0001)) : 1
+  const sy = opts.yLog
+    ? (y: number) =>
+        M.top + ph - ((Math.log10(Math.max(y, lo)) - Math.log10(lo)) / (Math.log10(hi / lo) || 1)) * ph
+    : (y: number) => M.top + ph - (y / yMax) * ph
   const out: string[] = []
   out.push(
     `<svg id="${esc(opts.id)}" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">`,
   )
   out.push(`<text x="${M.left}" y="18" class="title">${esc(opts.title)}</text>`)
-  for (let i = 0; i <= 4; i++) {
-    const y = (yMax * i) / 4
+  const yTicks: number[] = []
+  if (opts.yLog) for (let v = lo; v <= hi * 1.0001; v *= 10) yTicks.push(v)
+  else for (let i = 0; i <= 4; i++) yTicks.push((yMax * i) / 4)
+  for (const y of yTicks) {
     out.push(
       `<line x1="${M.left}" x2="${W - M.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" class="grid"/>`,
     )
@@ -76,6 +89,16 @@ export function lineChart(opts: {
       if (s.points.length === 1) {
         const [x, y] = s.points[0]!
         out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`)
+      }
+      if (opts.tip) {
+        // Hover targets with a native tooltip; at most ~300 per series (long runs are sampled).
+        const every = Math.ceil(s.points.length / 300)
+        for (let i = 0; i < s.points.length; i += every) {
+          const [x, y] = s.points[i]!
+          out.push(
+            `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="4" fill="${s.color}" fill-opacity="0" class="pt"><title>${esc(opts.tip(s.name, x, y))}</title></circle>`,
+          )
+        }
       }
     }
     out.push(`<rect x="${lx}" y="${M.top + 2}" width="10" height="10" fill="${s.color}"/>`)

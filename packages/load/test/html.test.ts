@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderHtmlReport } from '../src/html.ts'
 import type { LoadResult } from '../src/result.ts'
 import { runLoad } from '../src/run.ts'
+import { startOrdersServer } from './orders-server.ts'
 import { startTarget, type TargetProcess } from './servers.ts'
 
 const executablePath = '/usr/bin/chromium'
@@ -35,11 +36,49 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/<script[^>]+src=/)
     expect(html).not.toMatch(/<link[^>]+href=/)
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/)
-    for (const id of ['latency-over-time', 'rps-over-time', 'latency-distribution', 'status-breakdown']) {
+    for (const id of [
+      'latency-over-time',
+      'rps-over-time',
+      'sends-over-time',
+      'latency-distribution',
+      'status-breakdown',
+    ]) {
       expect(html).toContain(`id="${id}"`)
     }
     const embedded = /<script type="application\/json" id="hotpath-load-result">(.*?)<\/script>/s.exec(html)
     expect(JSON.parse(embedded![1]!).requests.completed).toBe(result.requests.completed)
+  })
+
+  it('per-name table, hover tooltips (SVG <title>), log latency axis, x axis to the run end, protocol', async () => {
+    const orders = await startOrdersServer()
+    try {
+      const r = await runLoad({
+        url: orders.origin,
+        amount: 20,
+        connections: 2,
+        scenario: {
+          requests: [
+            {
+              sequence: [
+                { name: 'login', method: 'POST', path: '/login', capture: { token: { json: 'token' } } },
+                { name: 'read', path: '/orders/none', headers: { authorization: 'Bearer {{token}}' } },
+              ],
+            },
+          ],
+        },
+      })
+      const html = renderHtmlReport(r)
+      const table = /<table id="names"[\s\S]*?<\/table>/.exec(html)![0]
+      expect(table).toMatch(/<tr><td>login<\/td><td>20<\/td><td>20<\/td><td>0<\/td>/)
+      expect(table).toMatch(/<tr><td>read<\/td><td>20<\/td><td>0<\/td><td>20<\/td>.*HTTP_404: 20/)
+      expect(html).toContain('(log scale)')
+      expect(html).toMatch(/<title>second 1: p99 [\d.]+(µs|ms)<\/title>/)
+      expect(html).toMatch(/<title>p99: [\d.]+(µs|ms)<\/title>/)
+      expect(html).toContain('· http/1.1 ·')
+      expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/)
+    } finally {
+      await orders.close()
+    }
   })
 
   it('renders in headless Chromium: every chart drew, screenshot saved', async (ctx) => {
@@ -90,6 +129,7 @@ describe('HTML report', () => {
       expect(charts.map((c) => c.id)).toEqual([
         'latency-over-time',
         'rps-over-time',
+        'sends-over-time',
         'latency-distribution',
         'status-breakdown',
       ])
@@ -101,10 +141,13 @@ describe('HTML report', () => {
       expect(charts[0]!.paths.length).toBe(4)
       expect(charts[0]!.paths.every((l) => l > 50)).toBe(true)
       expect(charts[1]!.paths[0]!).toBeGreaterThan(50)
+      // Sends: sent, late and dropped per second.
+      expect(charts[2]!.paths.length).toBe(3)
       expect(charts[2]!.paths[0]!).toBeGreaterThan(50)
+      expect(charts[3]!.paths[0]!).toBeGreaterThan(50)
       // Status breakdown: one bar for HTTP 200.
-      expect(charts[3]!.bars.length).toBe(1)
-      expect(charts[3]!.bars[0]!).toBeGreaterThan(100)
+      expect(charts[4]!.bars.length).toBe(1)
+      expect(charts[4]!.bars[0]!).toBeGreaterThan(100)
       expect(await page.locator('li.fail').textContent()).toContain('rps>1000000')
       expect(errors).toEqual([])
       expect(requests).toEqual([])
