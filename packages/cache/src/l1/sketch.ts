@@ -1,13 +1,11 @@
 // Count-Min sketch of 4-bit counters: the frequency filter of W-TinyLFU. Each 32-bit word holds 8
-// counters, 16 counters per entry of the cache; a key updates one counter in each of 4 rows (rows share
-// the table, as in Caffeine). After `10 x width` increments every counter is halved ("reset"), so old popularity fades and the sketch
+// counters, 16 counters per entry of the cache; a key updates one counter in each of 4 rows, all within one
+// 64-byte block (Caffeine's block layout: one cache line per access). After `10 x width` increments every counter is halved ("reset"), so old popularity fades and the sketch
 // follows a changing workload. Counters saturate at 15: the filter only has to order keys, not count them.
 
-/** Odd multipliers (from splitmix / murmur finalizers) deriving the 4 row indices from one hash. */
+/** Odd multipliers deriving the block (SEED0) and the 4 counters within it (SEED1) from one hash. */
 const SEED0 = 0x9e3779b1 | 0
 const SEED1 = 0x85ebca77 | 0
-const SEED2 = 0xc2b2ae3d | 0
-const SEED3 = 0x27d4eb2f | 0
 
 /** 32-bit hash of a string (FNV-1a, then murmur3's finalizer so every bit depends on every char). */
 export function hashKey(key: string): number {
@@ -21,14 +19,14 @@ export function hashKey(key: string): number {
 }
 
 function nextPow2(n: number): number {
-  let p = 8
+  let p = 16
   while (p < n) p *= 2
   return p
 }
 
 export class FrequencySketch {
   #table: Uint32Array
-  /** 32 - log2(table length): the top bits of a row hash pick the word. */
+  /** 32 - log2(blocks): the top bits of the hash pick the 16-word block. */
   #shift: number
   /** Increments since the last reset. */
   #additions = 0
@@ -40,7 +38,7 @@ export class FrequencySketch {
   constructor(width: number) {
     const entries = nextPow2(Math.max(1, width))
     this.#table = new Uint32Array(2 * entries)
-    this.#shift = 32 - Math.log2(2 * entries)
+    this.#shift = 32 - Math.log2((2 * entries) / 16)
     this.#sampleSize = 10 * entries
   }
 
@@ -64,49 +62,55 @@ export class FrequencySketch {
     if (entries <= this.#table.length / 2) return
     const n = nextPow2(entries)
     this.#table = new Uint32Array(2 * n)
-    this.#shift = 32 - Math.log2(2 * n)
+    this.#shift = 32 - Math.log2((2 * n) / 16)
     this.#sampleSize = 10 * n
     this.#additions = 0
   }
 
-  /** The counter of row `seed` for hash `h`: [word index, bit offset]. */
-  #counter(h: number, seed: number): number {
-    const x = Math.imul(h, seed)
-    // word from the top bits, counter (0-7) from the 3 bits below them
-    return ((x >>> this.#shift) << 3) | ((x >>> (this.#shift - 3)) & 7)
-  }
-
-  /** Estimated frequency (0-15) of the key with hash `h`: the minimum of its 4 counters. */
+  /**
+   * Estimated frequency (0-15) of the key with hash `h`: the minimum of its 4 counters. The 4 counters of a
+   * key lie in one 64-byte block of 16 words (row r uses words 4r-4r+3 of it): one cache line per access.
+   */
   frequency(h: number): number {
     const t = this.#table
-    let c = this.#counter(h, SEED0)
-    let min = (t[c >>> 3]! >>> ((c & 7) << 2)) & 15
-    c = this.#counter(h, SEED1)
-    min = Math.min(min, (t[c >>> 3]! >>> ((c & 7) << 2)) & 15)
-    c = this.#counter(h, SEED2)
-    min = Math.min(min, (t[c >>> 3]! >>> ((c & 7) << 2)) & 15)
-    c = this.#counter(h, SEED3)
-    return Math.min(min, (t[c >>> 3]! >>> ((c & 7) << 2)) & 15)
+    const block = (Math.imul(h, SEED0) >>> this.#shift) << 4
+    const c = Math.imul(h, SEED1)
+    let min = 15
+    for (let r = 0; r < 4; r++) {
+      const k = (c >>> (r << 3)) & 31 // one of the 32 counters of row r
+      const v = (t[block + (r << 2) + (k >>> 3)]! >>> ((k & 7) << 2)) & 15
+      if (v < min) min = v
+    }
+    return min
   }
 
-  /** Counts one access of the key with hash `h`. */
+  /**
+   * Counts one access of the key with hash `h`: its counters at the current minimum go up by one
+   * (conservative update: the others already over-count from collisions, raising them adds only noise).
+   */
   increment(h: number): void {
-    const added =
-      this.#bump(this.#counter(h, SEED0)) |
-      this.#bump(this.#counter(h, SEED1)) |
-      this.#bump(this.#counter(h, SEED2)) |
-      this.#bump(this.#counter(h, SEED3))
-    if (added !== 0 && ++this.#additions >= this.#sampleSize) this.#reset()
-  }
-
-  /** Increments one counter unless it is saturated; 1 when it did. */
-  #bump(c: number): number {
     const t = this.#table
-    const w = c >>> 3
-    const offset = (c & 7) << 2
-    if (((t[w]! >>> offset) & 15) === 15) return 0
-    t[w] = t[w]! + (1 << offset)
-    return 1
+    const block = (Math.imul(h, SEED0) >>> this.#shift) << 4
+    const c = Math.imul(h, SEED1)
+    const w0 = block + ((c & 31) >>> 3)
+    const w1 = block + 4 + (((c >>> 8) & 31) >>> 3)
+    const w2 = block + 8 + (((c >>> 16) & 31) >>> 3)
+    const w3 = block + 12 + (((c >>> 24) & 31) >>> 3)
+    const o0 = (c & 7) << 2
+    const o1 = ((c >>> 8) & 7) << 2
+    const o2 = ((c >>> 16) & 7) << 2
+    const o3 = ((c >>> 24) & 7) << 2
+    const v0 = (t[w0]! >>> o0) & 15
+    const v1 = (t[w1]! >>> o1) & 15
+    const v2 = (t[w2]! >>> o2) & 15
+    const v3 = (t[w3]! >>> o3) & 15
+    const min = Math.min(v0, v1, v2, v3)
+    if (min === 15) return
+    if (v0 === min) t[w0] = t[w0]! + (1 << o0)
+    if (v1 === min) t[w1] = t[w1]! + (1 << o1)
+    if (v2 === min) t[w2] = t[w2]! + (1 << o2)
+    if (v3 === min) t[w3] = t[w3]! + (1 << o3)
+    if (++this.#additions >= this.#sampleSize) this.#reset()
   }
 
   /** Halves every counter; additions shrink by the same factor (less the odd counters' lost halves). */

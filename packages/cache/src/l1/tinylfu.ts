@@ -211,20 +211,35 @@ export class TinyLfu implements L1Store {
   #touch(i: number): void {
     const seg = this.#seg[i]!
     if (seg === PROBATION) {
-      this.#unlink(i)
-      this.#link(i, PROTECTED)
-      // protected over its share: its LRU entries go back to probation (they get another chance there)
-      while (
-        (this.#count[PROTECTED]! > this.#protectedMax || this.#bytes[PROTECTED]! > this.#protectedMaxBytes) &&
-        this.#count[PROTECTED]! > 1
-      ) {
-        const d = this.#next[PROTECTED]!
-        this.#unlink(d)
-        this.#link(d, PROBATION)
-      }
-    } else if (this.#next[i] !== seg) {
-      this.#unlink(i)
-      this.#link(i, seg as Segment)
+      this.#promote(i)
+      return
+    }
+    // within a segment only the links change (no counts); nothing at all when it is the MRU entry already
+    const next = this.#next
+    const n = next[i]!
+    if (n === seg) return
+    const prev = this.#prev
+    const p = prev[i]!
+    next[p] = n
+    prev[n] = p
+    const last = prev[seg]!
+    next[last] = i
+    prev[i] = last
+    next[i] = seg
+    prev[seg] = i
+  }
+
+  /** Probation -> protected; protected over its share sends its LRU entries back to probation. */
+  #promote(i: number): void {
+    this.#unlink(i)
+    this.#link(i, PROTECTED)
+    while (
+      (this.#count[PROTECTED]! > this.#protectedMax || this.#bytes[PROTECTED]! > this.#protectedMaxBytes) &&
+      this.#count[PROTECTED]! > 1
+    ) {
+      const d = this.#next[PROTECTED]!
+      this.#unlink(d)
+      this.#link(d, PROBATION)
     }
   }
 
