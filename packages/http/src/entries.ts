@@ -162,3 +162,35 @@ export function toResult(v: StoredResponse | undefined): GetResult | undefined {
     deleteAt: v.deleteAt,
   }
 }
+
+/**
+ * A stored variant after a 304 Not Modified: new freshness (from the 304's Cache-Control or the entry's previous
+ * lifetime) and the validators/headers the 304 carried.
+ */
+export function refreshedBy304(
+  old: StoredResponse,
+  headers304: Record<string, string | string[] | undefined>,
+  directives: CacheControlDirectives | undefined,
+  now: number,
+): StoredResponse {
+  let lifetime = old.staleAt - old.cachedAt
+  const d = directives ?? old.cacheControlDirectives
+  const explicit = d['s-maxage'] ?? d['max-age']
+  if (explicit !== undefined) lifetime = explicit * 1000
+  if (lifetime < 0) lifetime = 0
+  const keep = Math.max(old.deleteAt - old.staleAt, lifetime, 1000)
+  const headers: Headers = { ...old.headers }
+  for (const name of ['etag', 'last-modified', 'cache-control', 'expires', 'date', 'vary'] as const) {
+    const v = headers304[name]
+    if (v !== undefined) headers[name] = v
+  }
+  return {
+    ...old,
+    headers,
+    etag: typeof headers304.etag === 'string' ? headers304.etag : old.etag,
+    cacheControlDirectives: directives ?? old.cacheControlDirectives,
+    cachedAt: now,
+    staleAt: now + lifetime,
+    deleteAt: now + lifetime + keep,
+  }
+}

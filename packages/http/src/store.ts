@@ -2,21 +2,21 @@
 // the cache bus. Usable on its own with plain undici or global fetch:
 //   interceptors.cache({ store: createUndiciCacheStore(cache) })
 import { randomUUID } from 'node:crypto'
-import { Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import { type Clock, optionChecks } from '@hotpath/core'
 import { PARTITION_HEADER } from './collector.ts'
-import { parseCacheControl } from './observer.ts'
+import { type AdmissionRules, admit } from './admission.ts'
+import { entryWriter } from './entry-writer.ts'
 import {
   collectionTag,
   credentialHeaderList,
   entryTags,
   hasCredentials,
-  hasExplicitFreshness,
   pick,
+  refreshedBy304,
   type StoredResponse,
   sameVary,
   storageKey,
-  shareable,
   toResult,
   urlTag,
   varyMatches,
@@ -36,7 +36,6 @@ const STORE_OPTIONS: readonly string[] = [
   'storeSetCookie',
   'clock',
 ]
-type Headers = Record<string, string | string[]>
 
 /** The part of the @hotpath/cache API the store needs (a `Cache` from `createCache()` fits). */
 export interface ResponseCacheBackend {
@@ -111,10 +110,9 @@ export class HotpathCacheStore implements CacheStore {
   readonly #maxVariants: number
   readonly #credentialKey: ((key: CacheKeyInfo) => string | undefined) | undefined
   readonly #tags: ((key: CacheKeyInfo) => string[]) | undefined
-  readonly #onlySuccess: boolean
+  /** What responses are stored (see admission.ts). */
+  readonly #rules: AdmissionRules
   readonly #shareAuthenticated: boolean
-  readonly #cacheNotFound: boolean
-  readonly #storeSetCookie: boolean
   readonly #clock: Clock
   /** Lowercase names of the request headers that carry credentials. */
   readonly credentialHeaders: readonly string[]
@@ -159,10 +157,13 @@ export class HotpathCacheStore implements CacheStore {
     this.#maxVariants = check.integer('maxVariants', o.maxVariants, 8, 1)
     this.#credentialKey = check.func('credentialKey', o.credentialKey)
     this.#tags = check.func('cacheTags', o.cacheTags)
-    this.#onlySuccess = check.boolean('onlySuccessByDefault', o.onlySuccessByDefault, true)
     this.#shareAuthenticated = check.boolean('shareAuthenticated', o.shareAuthenticated, false)
-    this.#cacheNotFound = check.boolean('cacheNotFound', o.cacheNotFound, false)
-    this.#storeSetCookie = check.boolean('storeSetCookie', o.storeSetCookie, false)
+    this.#rules = {
+      onlySuccess: check.boolean('onlySuccessByDefault', o.onlySuccessByDefault, true),
+      shareAuthenticated: this.#shareAuthenticated,
+      cacheNotFound: check.boolean('cacheNotFound', o.cacheNotFound, false),
+      storeSetCookie: check.boolean('storeSetCookie', o.storeSetCookie, false),
+    }
     this.#clock = check.clock('clock', o.clock)
     const names = credentialHeaderList(o.credentialHeaders)
     if (names === undefined)
@@ -258,108 +259,22 @@ export class HotpathCacheStore implements CacheStore {
 
   createWriteStream(key: CacheKey, value: CacheValue): Writable | undefined {
     const part = this.#partition(key)
-    if (part === undefined && !shareable(value.cacheControlDirectives, this.#shareAuthenticated)) {
-      this.#stats.rejected++
-      return undefined
-    }
-    if (value.headers['set-cookie'] !== undefined && !this.#storeSetCookie) {
-      this.#stats.rejected++
-      return undefined
-    }
-    if (
-      this.#onlySuccess &&
-      (value.statusCode < 200 || value.statusCode > 299) &&
-      !(this.#cacheNotFound && (value.statusCode === 404 || value.statusCode === 410)) &&
-      !hasExplicitFreshness(value)
-    ) {
-      this.#stats.rejected++
-      return undefined
-    }
-    if (value.deleteAt <= this.#clock.epoch()) return undefined
-    if (!hasExplicitFreshness(value)) {
-      // Freshness undici derived without an explicit lifetime (cacheByDefault, heuristics) yields to what the
-      // response does say: CDN-Cache-Control (RFC 9213) and validators (revalidate on each use instead).
-      const staleAt = implicitStaleAt(value)
-      if (staleAt === null) {
-        this.#stats.rejected++
-        return undefined
-      }
-      if (staleAt !== undefined && staleAt < value.staleAt) value = { ...value, staleAt }
-    }
-    const store = this
-    const max = this.#maxEntrySize
-    const chunks: Buffer[] = []
-    let size = 0
-    let tooLarge = false
-    let settled = false
-    const k = storageKey(key.origin, key.method, key.path, part ?? '')
-    let visible: (() => void) | undefined
-    let ending: Promise<void> | undefined
-    /** The entry is in L1 (or will never be): get() of the key stops waiting. */
-    const shown = (): void => {
-      if (visible === undefined) return
-      visible()
-      visible = undefined
-      if (store.#ending.get(k) === ending) store.#ending.delete(k)
-    }
-    const settle = (): void => {
-      shown()
-      if (settled) return
-      settled = true
-      store.#stats.pendingWrites--
-    }
-    this.#stats.pendingWrites++
-    const ws = new Writable({
-      write(chunk: Buffer | string, encoding, callback) {
-        if (tooLarge) return callback()
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
-        size += buf.byteLength
-        if (size > max) {
-          // Not an error: an error would make undici delete the URL's other, valid entries.
-          tooLarge = true
-          store.#stats.tooLarge++
-          chunks.length = 0
-        } else {
-          chunks.push(buf)
-        }
-        callback()
-      },
-      final(callback) {
-        if (tooLarge) {
-          settle()
-          return callback()
-        }
-        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
-        store.#commit(key, part ?? '', value, body, shown).then(
-          () => {
-            settle()
-            callback()
-          },
-          () => {
-            store.#stats.errors++
-            settle()
-            callback()
-          },
-        )
-      },
-      destroy(error, callback) {
-        // a response that failed mid-body is dropped (never stored)
-        settle()
-        callback(error)
-      },
+    const admitted = admit(value, part === undefined, this.#rules, this.#clock.epoch())
+    if (admitted === 'rejected') this.#stats.rejected++
+    if (typeof admitted === 'string') return undefined
+    value = admitted
+    const stored = value
+    const stats = this.#stats
+    stats.pendingWrites++
+    return entryWriter({
+      key: storageKey(key.origin, key.method, key.path, part ?? ''),
+      maxSize: this.#maxEntrySize,
+      ending: this.#ending,
+      commit: (body, shown) => this.#commit(key, part ?? '', stored, body, shown),
+      onTooLarge: () => stats.tooLarge++,
+      onError: () => stats.errors++,
+      onSettled: () => stats.pendingWrites--,
     })
-    // Writable calls final() a tick after end(): mark the key at end() so a get() right after waits for it.
-    const end = ws.end
-    ws.end = function (this: Writable, ...args: unknown[]) {
-      if (ending === undefined && !settled) {
-        ending = new Promise<void>((resolve) => {
-          visible = resolve
-        })
-        store.#ending.set(k, ending)
-      }
-      return (end as (...a: unknown[]) => Writable).apply(this, args)
-    } as Writable['end']
-    return ws
   }
 
   /** Stores one response; `shown()` is called as soon as L1 holds it (before any L2 round trip). */
@@ -480,27 +395,7 @@ export class HotpathCacheStore implements CacheStore {
     const index = list.findIndex((v) => v.deleteAt > now && varyMatches(v.vary, key.headers))
     const old = list[index]
     if (old === undefined) return
-    let lifetime = old.staleAt - old.cachedAt
-    const d = directives ?? old.cacheControlDirectives
-    const explicit = d['s-maxage'] ?? d['max-age']
-    if (explicit !== undefined) lifetime = explicit * 1000
-    if (lifetime < 0) lifetime = 0
-    const keep = Math.max(old.deleteAt - old.staleAt, lifetime, 1000)
-    const headers: Headers = { ...old.headers }
-    for (const name of ['etag', 'last-modified', 'cache-control', 'expires', 'date', 'vary'] as const) {
-      const v = headers304[name]
-      if (v !== undefined) headers[name] = v
-    }
-    const etag = typeof headers304.etag === 'string' ? headers304.etag : old.etag
-    const refreshed: StoredResponse = {
-      ...old,
-      headers,
-      etag,
-      cacheControlDirectives: directives ?? old.cacheControlDirectives,
-      cachedAt: now,
-      staleAt: now + lifetime,
-      deleteAt: now + lifetime + keep,
-    }
+    const refreshed = refreshedBy304(old, headers304, directives, now)
     const next = list.slice()
     next[index] = refreshed
     await this.#write(k, key, next, now)
@@ -544,24 +439,6 @@ export class HotpathCacheStore implements CacheStore {
       return Promise.reject(error)
     }
   }
-}
-
-/**
- * Stale time of a response without explicit Cache-Control/Expires freshness: CDN-Cache-Control's max-age /
- * s-maxage; `cachedAt` (revalidate every use) for a response with only a validator; `null` when
- * CDN-Cache-Control forbids storing; undefined when undici's own stale time stands.
- */
-function implicitStaleAt(value: CacheValue): number | null | undefined {
-  const cdn = value.headers['cdn-cache-control']
-  if (cdn !== undefined) {
-    const d = parseCacheControl(Array.isArray(cdn) ? cdn.join(',') : cdn) as Record<string, unknown>
-    if (d['no-store'] === true || d.private !== undefined) return null
-    const age = d['s-maxage'] ?? d['max-age']
-    if (typeof age === 'number') return value.cachedAt + age * 1000
-    if (d['no-cache'] !== undefined) return value.cachedAt
-  }
-  if (value.headers.etag !== undefined || value.headers['last-modified'] !== undefined) return value.cachedAt
-  return undefined
 }
 
 /**
