@@ -181,6 +181,22 @@ describe('postgres driver', () => {
     expect(await db.query('select 1 as one')).toEqual([{ one: 1 }])
   })
 
+  it('a failed batch leaves its unrun prepared statements usable on that connection', async () => {
+    const db = open({}, { pool: { max: 1 } })
+    await db.execute('create table k2 (id int primary key)')
+    const after = 'select count(*)::int as n from k2 where id > $1'
+    await expect(
+      db.batch([
+        ['insert into k2 (id) values ($1)', [1]],
+        ['insert into k2 (id) values ($1)', [1]],
+        [after, [0]],
+      ]),
+    ).rejects.toMatchObject({ sqlState: '23505' })
+    // The statement after the failing one was never parsed: it is parsed (not just bound) next time.
+    await expect(db.batch([[after, [0]]])).resolves.toMatchObject([{ rows: [{ n: 0 }] }])
+    await expect(db.query(after, [0])).resolves.toEqual([{ n: 0 }])
+  })
+
   it('maps errors to coded errors keeping SQLSTATE and fingerprint; connections stay healthy', async () => {
     const db = open({ statementTimeout: 200 }, { pool: { max: 2 } })
     await expect(db.query('selec 1')).rejects.toMatchObject({

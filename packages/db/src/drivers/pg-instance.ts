@@ -7,7 +7,7 @@ import { fingerprint, type SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
 import { isConnectionError, isMissingStatement, isStalePlan, mapPgError } from './pg-errors.ts'
 import { AutoPipeline, type PipelineHost } from './pg-auto-pipeline.ts'
-import { PipelineQuery } from './pg-pipeline.ts'
+import { type BatchStatement, PipelineQuery } from './pg-pipeline.ts'
 import {
   type Conn,
   loadPg,
@@ -401,7 +401,7 @@ export class PostgresInstance implements DriverInstance {
     const lease = await this.pool.acquire()
     const conn = lease.resource
     const pg = this.pg!
-    const wire: { sql: string; values: unknown[] }[] = []
+    const wire: BatchStatement[] = []
     try {
       for (const s of statements) {
         if (!Array.isArray(s.params)) {
@@ -409,7 +409,8 @@ export class PostgresInstance implements DriverInstance {
           throw new QueryError('HOTPATH_DB_BIND', message, s.info.fingerprint)
         }
         try {
-          wire.push({ sql: s.sql, values: s.params.map((v) => pg.utils.prepareValue(v)) })
+          const values = s.params.map((v) => pg.utils.prepareValue(v))
+          wire.push({ sql: s.sql, values, name: this.statementName(s.sql, s.info) })
         } catch (error) {
           const message = `Cannot bind a parameter: ${(error as Error).message}`
           throw new QueryError('HOTPATH_DB_BIND', message, s.info.fingerprint, undefined, error)

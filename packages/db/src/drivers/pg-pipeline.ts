@@ -74,8 +74,15 @@ function decodeRow(
   return row
 }
 
+/** A statement of a batch: sent as a named prepared statement when `name` is set. */
+export interface BatchStatement {
+  sql: string
+  values: unknown[]
+  name: string | undefined
+}
+
 export class PipelineQuery {
-  private readonly statements: { sql: string; values: unknown[] }[]
+  private readonly statements: BatchStatement[]
   private readonly types: PgTypes
   private readonly onDone: (error: unknown, results?: ExecResult[]) => void
   private readonly results: ExecResult[] = []
@@ -83,9 +90,10 @@ export class PipelineQuery {
   private parsers: ((value: string) => unknown)[] = []
   private rows: Record<string, unknown>[] = []
   private done = false
+  private connection: PgConnection | undefined
 
   constructor(
-    statements: { sql: string; values: unknown[] }[],
+    statements: BatchStatement[],
     types: PgTypes,
     callback: (error: unknown, results?: ExecResult[]) => void,
   ) {
@@ -95,8 +103,18 @@ export class PipelineQuery {
   }
 
   submit(connection: PgConnection): null {
+    this.connection = connection
     writeStatements(connection, this.statements, false)
     return null
+  }
+
+  /** The statement answering now (ParseComplete of statement i follows statement i - 1's completion). */
+  get name(): string | undefined {
+    return this.statements[this.results.length]?.name
+  }
+
+  get text(): string | undefined {
+    return this.statements[this.results.length]?.sql
   }
 
   handleRowDescription(msg: { fields: PgField[] }): void {
@@ -128,6 +146,16 @@ export class PipelineQuery {
   }
 
   handleError(error: unknown): void {
+    // The server skips every message up to the Sync: the Parses sent after the failing statement never
+    // ran, so pg must not believe them submitted (the next use would Bind a statement that does not exist).
+    const c = this.connection
+    if (c !== undefined) {
+      for (let i = this.results.length; i < this.statements.length; i++) {
+        const { name, sql } = this.statements[i]!
+        if (name !== undefined && c.submittedNamedStatements[name] === sql)
+          delete c.submittedNamedStatements[name]
+      }
+    }
     this.finish(error)
   }
 
