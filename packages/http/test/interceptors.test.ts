@@ -9,6 +9,7 @@ import {
   type HttpClientOptions,
   InvalidOptionError,
 } from '../src/index.ts'
+import { codeOf, manualClock } from './helpers.ts'
 
 const servers: TestServer[] = []
 const clients: HttpClient[] = []
@@ -35,6 +36,27 @@ function tagging(seen: string[]): Dispatcher.DispatcherComposeInterceptor {
     return dispatch({ ...opts, headers }, handler)
   }
 }
+
+describe('the order of the policies', () => {
+  it('a response the cache answers takes no rate-limit token (rate limit inside the cache)', async () => {
+    let calls = 0
+    const s = await server((_req, res) => {
+      calls++
+      res.setHeader('cache-control', 'max-age=60')
+      res.end('cached')
+    })
+    const clock = manualClock()
+    // one token, never refilled (time stands still), nobody may wait
+    const c = client({ clock, rateLimit: { rps: 0.001, burst: 1, maxQueue: 0 }, retry: false })
+    await c.request(`${s.origin}/a`)
+    await eventually(() => (c.store?.stats().pendingWrites ?? 0) === 0, { what: 'the cache write' })
+    // a request header keeps it off the L1 fast path: undici's cache interceptor answers it
+    const hit = await c.request({ url: `${s.origin}/a`, headers: { 'cache-control': 'max-stale=5' } })
+    expect(hit.cache).toBe('hit')
+    expect(await codeOf(c.request(`${s.origin}/b`))).toBe('HOTPATH_HTTP_RATE_LIMIT_QUEUE_FULL')
+    expect(calls).toBe(1)
+  })
+})
 
 describe('user interceptors', () => {
   it('see every request once (before the cache, whatever the retries) and can change it', async () => {
