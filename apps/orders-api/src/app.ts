@@ -41,6 +41,9 @@ export function buildApp(services: Services): FastifyInstance {
       cache: services.rateLimitCache,
     })
   registerIdempotency(app, services)
+  app.addHook('onResponse', async (request) => {
+    if (!/^\/(health|ready|metrics|debug)(\/|$|\?)/.test(request.url)) services.counters.requests++
+  })
 
   // Liveness: the process serves HTTP (no dependency checked; see /ready).
   app.get('/health', async () => ({ status: 'ok', mode: services.mode, pid: process.pid }))

@@ -19,7 +19,6 @@ export type OrdersErrorCode =
   | 'ORDERS_UPSTREAM_UNAVAILABLE'
   | 'ORDERS_RATE_LIMITED'
   | 'ORDERS_UNAUTHORIZED'
-  | 'ORDERS_SHUTTING_DOWN'
   | 'ORDERS_INTERNAL'
 
 export interface ErrorBody {

@@ -50,6 +50,8 @@ export interface Services {
   config: ServiceConfig
   /** Set by buildApp. */
   slowLog?: SlowLog
+  /** Requests answered by the API routes (not /health, /ready, /metrics, /debug): the demo's denominator. */
+  counters: { requests: number }
   /** Rate-limit counts (both modes): L1 only, or Redis only (no L1 copy that another worker's count bypasses). */
   rateLimitCache: Cache
   /** Idempotency-Key records (in both modes: correctness, not an optimization); shared through Redis when set. */
@@ -150,6 +152,7 @@ export function createServices(config: ServiceConfig): Services {
     config,
     idempotency,
     rateLimitCache,
+    counters: { requests: 0 },
     upstreamOrigin: config.upstreamOrigin,
     redisConfigured: config.redisUrl !== undefined,
     redisUrl: config.redisUrl,

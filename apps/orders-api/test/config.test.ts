@@ -33,6 +33,11 @@ describe('config', () => {
       'DATABASE_URL',
       'REDIS_URL',
       'UPSTREAM_URL',
+      'SEED',
+      'DEBUG_TOKEN',
+      'RATE_LIMIT',
+      'RATE_LIMIT_WINDOW',
+      'SLOW_REQUEST_THRESHOLD',
     ])
       expect(stdout).toContain(name)
     expect(stdout).not.toContain('SERVICE_MODE')
@@ -44,12 +49,19 @@ describe('config', () => {
       PORT: 'abc',
       WORKERS: '0',
       DATABASE_URL: 'mysql://x',
+      SEED: 'huge',
+      DEBUG_TOKEN: 'short',
+      RATE_LIMIT: '-1',
     })
     expect(code).toBe(2)
     expect(stderr).toContain('MODE must be one of optimized, baseline (received "fast")')
     expect(stderr).toMatch(/PORT must be an integer 0\.\.65535/)
     expect(stderr).toMatch(/WORKERS must be an integer >= 1/)
     expect(stderr).toMatch(/DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/)
+    expect(stderr).toContain('SEED must be full or small (received "huge")')
+    expect(stderr).toContain('DEBUG_TOKEN must be 16-256 visible ASCII characters (value not shown)')
+    expect(stderr).not.toContain('short')
+    expect(stderr).toMatch(/RATE_LIMIT must be an integer >= 0/)
     expect(stderr).not.toMatch(/\n\s+at /) // no stack trace
   })
 
