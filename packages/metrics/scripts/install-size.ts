@@ -3,7 +3,7 @@
 // packages and bytes under node_modules. Needs the registry (npm install). Build first.
 //   node packages/metrics/scripts/install-size.ts [--with-otlp]
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -42,7 +42,10 @@ try {
   const tarballs = [pack(join(root, 'packages/metrics')), pack(join(root, 'packages/core'))]
   const app = join(work, 'app')
   execFileSync('mkdir', [app])
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'size-app', private: true, type: 'module' }))
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'size-app', private: true, type: 'module' }),
+  )
   const extra = withOtlp ? ['@opentelemetry/exporter-metrics-otlp-http@0.301.0'] : []
   execFileSync(
     'npm',
