@@ -41,7 +41,7 @@ function walk(dir: string): { bytes: number; packages: Set<string> } {
 try {
   const tarballs = [pack(join(root, 'packages/metrics')), pack(join(root, 'packages/core'))]
   const app = join(work, 'app')
-  execFileSync('mkdir', [app])
+  mkdirSync(app)
   writeFileSync(
     join(app, 'package.json'),
     JSON.stringify({ name: 'size-app', private: true, type: 'module' }),
