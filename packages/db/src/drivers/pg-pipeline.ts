@@ -208,7 +208,7 @@ interface PgClientInternals {
  * together makes the callers' next reads leave in one write (deep pipelines, few syscalls) instead of a
  * write per read. A pipeline that includes a slow statement stops holding after this long.
  */
-const HOLD_MS = 1
+const HOLD_MS = 2
 
 /**
  * Auto-pipelining: N autocommit statements written in one socket write, each followed by its own Sync,

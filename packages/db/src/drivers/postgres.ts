@@ -14,14 +14,14 @@ export interface PostgresOptions {
   statementTimeout?: number
   /** TCP connect + startup deadline (ms). Default 10 000. */
   connectTimeout?: number
-  /** Named prepared statements for SELECT/INSERT/UPDATE/DELETE with parameters. Default true. */
+  /** Named prepared statements for SELECT/INSERT/UPDATE/DELETE with parameters, pipelined reads and batch(). Default true. */
   prepare?: boolean
   /** application_name reported to the server. Default 'hotpath'. */
   applicationName?: string
   /**
-   * Auto-pipelining of autocommit reads: reads arriving while no connection is free are queued and sent
-   * up to `maxDepth` per connection in one write, each with its own Sync (own implicit transaction, an
-   * error fails only its statement). Never inside `transaction()`. Default `{ maxDepth: 16 }`; `false` off.
+   * Auto-pipelining of autocommit reads: reads are queued and sent once per tick, up to `maxDepth` per
+   * connection in one write, each with its own Sync (own implicit transaction, an error fails only its
+   * statement). Never inside `transaction()`. Default `{ maxDepth: 16 }`; `false` off.
    */
   pipeline?: false | { maxDepth?: number }
   /** Extra pg.ClientConfig fields (ssl, host, user, ...). */
