@@ -170,7 +170,7 @@ export class HttpClient {
     let req: Prepared
     let origin: string
     try {
-      req = prepare(input, this.#o.origin)
+      req = prepare(input, this.#o.origin, this.#origins.last)
       origin = this.#origins.get(req.rawOrigin)
     } catch (error) {
       return this.#reject(

@@ -41,7 +41,21 @@ export interface Prepared {
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
-function splitUrl(url: string, base: string | undefined): { rawOrigin: string; path: string } {
+/**
+ * `known`: an origin string an earlier request already validated. A URL starting with it gets that very string
+ * object as its origin (no scan, and the origin lookup hits a string whose hash is cached).
+ */
+function splitUrl(
+  url: string,
+  base: string | undefined,
+  known?: string,
+): { rawOrigin: string; path: string } {
+  if (known !== undefined && url.startsWith(known)) {
+    const n = known.length
+    const c = url.charCodeAt(n)
+    if (c === 47 /* / */) return { rawOrigin: known, path: stripFragment(url.slice(n)) }
+    if (url.length === n) return { rawOrigin: known, path: '/' }
+  }
   if (url.charCodeAt(0) === 47 /* / */) {
     if (base === undefined) {
       throw new InvalidRequestError(
@@ -120,9 +134,10 @@ function timeout(name: string, value: unknown): number | undefined {
   return value
 }
 
-export function prepare(input: RequestInput, base: string | undefined): Prepared {
+/** `known`: the origin string of an earlier request (see splitUrl). */
+export function prepare(input: RequestInput, base: string | undefined, known?: string): Prepared {
   if (typeof input === 'string') {
-    const { rawOrigin, path } = splitUrl(input, base)
+    const { rawOrigin, path } = splitUrl(input, base, known)
     return {
       rawOrigin,
       path,
@@ -145,7 +160,7 @@ export function prepare(input: RequestInput, base: string | undefined): Prepared
   }
   let target: { rawOrigin: string; path: string }
   if (input.url !== undefined) {
-    target = splitUrl(input.url instanceof URL ? input.url.href : String(input.url), base)
+    target = splitUrl(input.url instanceof URL ? input.url.href : String(input.url), base, known)
   } else if (input.origin !== undefined || input.path !== undefined) {
     const path = input.path ?? '/'
     if (typeof path !== 'string' || path.charCodeAt(0) !== 47) {

@@ -9,6 +9,7 @@ import {
   InvalidOptionError,
   urlTag,
 } from '../src/index.ts'
+import { prepare } from '../src/prepare.ts'
 import { TokenBucket } from '../src/rate-limiter.ts'
 import { backoffDelay, isRetryableMethod, parseRetryAfter, pause } from '../src/retry.ts'
 import { codeOf, manualClock } from './helpers.ts'
@@ -141,5 +142,17 @@ describe('time-driven logic under fake timers', () => {
     ac.abort()
     expect(await cut).toBe(false)
     expect(await pause(10, ac.signal)).toBe(false)
+  })
+})
+
+describe('prepare with a known origin string', () => {
+  it('reuses the known string only when the URL continues with a path or ends there', () => {
+    const known = 'http://127.0.0.1:1'
+    const same = prepare(`${known}/items?x=1#frag`, undefined, known)
+    expect(same.rawOrigin).toBe(known)
+    expect(same.path).toBe('/items?x=1')
+    expect(prepare(known, undefined, known).path).toBe('/')
+    expect(prepare('http://127.0.0.1:10/x', undefined, known).rawOrigin).toBe('http://127.0.0.1:10')
+    expect(prepare(`${known}?q=1`, undefined, known)).toMatchObject({ rawOrigin: known, path: '/?q=1' })
   })
 })
