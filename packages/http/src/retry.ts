@@ -14,15 +14,23 @@ export function isRetryableError(code: string): boolean {
   return RETRYABLE_ERRORS.has(code)
 }
 
-const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE', 'QUERY'])
-
 /** Idempotent methods are retried; POST/PATCH only with an Idempotency-Key header and the user's opt-in. */
 export function isRetryableMethod(
   method: string,
   headers: Record<string, string | string[] | undefined> | undefined,
   withIdempotencyKey: boolean,
 ): boolean {
-  if (IDEMPOTENT.has(method)) return true
+  // a switch, not a Set: this runs on every request
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+    case 'OPTIONS':
+    case 'PUT':
+    case 'DELETE':
+    case 'TRACE':
+    case 'QUERY':
+      return true
+  }
   return withIdempotencyKey && headers !== undefined && headers['idempotency-key'] !== undefined
 }
 
