@@ -3,7 +3,9 @@
 // overflows, its LRU entry (the candidate) enters main only if the sketch has seen it more often than main's
 // victim (probation's LRU entry). One-time keys (scans) pass through the window and are rejected, so the
 // frequently used keys in main survive them. Entries live in typed arrays (struct of arrays, grown on
-// demand): a hit is one Map lookup, an expiry check, a list move and a sketch increment.
+// demand): a hit is one Map lookup, an expiry check, a list move and a per-entry hit count, which reaches
+// the sketch when the entry's frequency is asked for (an admission contest) or when it leaves (as
+// Caffeine buffers reads, so a hit never touches the sketch's memory).
 import { FrequencySketch, hashKey } from './sketch.ts'
 import type { DisposeReason, L1Store, L1StoreOptions, L1Value } from './store.ts'
 
@@ -26,6 +28,8 @@ export class TinyLfu implements L1Store {
   #next: Int32Array
   #seg: Uint8Array
   #hash: Int32Array
+  /** Hits not yet counted in the sketch (0-15): counted when the entry's frequency is asked for or it leaves. */
+  #hits: Uint8Array
   /** Monotonic ms after which the entry is expired. */
   #exp: Float64Array
   #weight: Float64Array
@@ -76,6 +80,7 @@ export class TinyLfu implements L1Store {
     this.#next = new Int32Array(initial)
     this.#seg = new Uint8Array(initial)
     this.#hash = new Int32Array(initial)
+    this.#hits = new Uint8Array(initial)
     this.#exp = new Float64Array(initial)
     this.#weight = new Float64Array(initial)
     for (let s = 0; s < SENTINELS; s++) {
@@ -132,7 +137,9 @@ export class TinyLfu implements L1Store {
       this.#remove(i, 'expire')
       return undefined
     }
-    this.#sketch.increment(this.#hash[i]!)
+    // the sketch is updated lazily (a local byte here, no random access into the sketch on a hit)
+    const hits = this.#hits
+    if (hits[i]! < 15) hits[i]!++
     this.#touch(i)
     return this.#values[i]
   }
@@ -163,6 +170,7 @@ export class TinyLfu implements L1Store {
     this.#keys[i] = key
     this.#values[i] = value
     this.#hash[i] = h
+    this.#hits[i] = 0
     this.#exp[i] = exp
     this.#weight[i] = w
     this.#map.set(key, i)
@@ -184,7 +192,10 @@ export class TinyLfu implements L1Store {
 
   clear(): void {
     const entries = [...this.#map.entries()]
-    const values = entries.map(([, i]) => this.#values[i]!)
+    const values = entries.map(([, i]) => {
+      this.#countHits(i)
+      return this.#values[i]!
+    })
     this.#map.clear()
     this.#keys = []
     this.#values = []
@@ -269,8 +280,7 @@ export class TinyLfu implements L1Store {
       if (victim === undefined) break
       if (
         this.#exp[victim]! < now ||
-        (this.#exp[candidate]! >= now &&
-          this.#sketch.frequency(this.#hash[candidate]!) > this.#sketch.frequency(this.#hash[victim]!))
+        (this.#exp[candidate]! >= now && this.#frequency(candidate) > this.#frequency(victim))
       ) {
         this.#remove(victim, 'evict')
       } else {
@@ -301,6 +311,21 @@ export class TinyLfu implements L1Store {
     let i = this.#next[seg]!
     if (i === keep) i = this.#next[i]!
     return i === seg ? undefined : i
+  }
+
+  /** The sketch's estimate for entry `i`, once its pending hits are counted. */
+  #frequency(i: number): number {
+    this.#countHits(i)
+    return this.#sketch.frequency(this.#hash[i]!)
+  }
+
+  /** Moves the pending hits of entry `i` into the sketch (the sketch saturates at 15 anyway). */
+  #countHits(i: number): void {
+    const n = this.#hits[i]!
+    if (n === 0) return
+    this.#hits[i] = 0
+    const h = this.#hash[i]!
+    for (let k = 0; k < n; k++) this.#sketch.increment(h)
   }
 
   #lru(seg: Segment): number | undefined {
@@ -346,6 +371,7 @@ export class TinyLfu implements L1Store {
 
   /** Frees an (already unlinked) entry, then disposes it. */
   #dispose1(i: number, reason: DisposeReason): void {
+    this.#countHits(i) // a key asked for again later is judged by every hit it had
     const key = this.#keys[i]!
     const value = this.#values[i]!
     this.#map.delete(key)
@@ -378,6 +404,7 @@ export class TinyLfu implements L1Store {
     this.#next = grow(this.#next, (k) => new Int32Array(k))
     this.#seg = grow(this.#seg, (k) => new Uint8Array(k))
     this.#hash = grow(this.#hash, (k) => new Int32Array(k))
+    this.#hits = grow(this.#hits, (k) => new Uint8Array(k))
     this.#exp = grow(this.#exp, (k) => new Float64Array(k))
     this.#weight = grow(this.#weight, (k) => new Float64Array(k))
   }
