@@ -101,6 +101,19 @@ describe('W-TinyLFU segments', () => {
     expect(s.segmentOf('e')).toBe(PROBATION)
   })
 
+  it('hits of resident entries count in later contests (counted lazily, per entry)', () => {
+    const { s, disposed } = store(3) // window 1, main 2, protected 1
+    for (const k of ['a', 'b', 'c']) s.set(k, k, TTL) // a, b in probation, c in the window
+    for (let i = 0; i < 5; i++) s.get('a') // a: protected
+    s.get('b') // b: protected, a back to probation (its 5 hits not in the sketch yet)
+    for (let i = 0; i < 3; i++) s.get('c')
+    expect(s.sketch.frequency(hashKey('a'))).toBe(1)
+    s.set('d', 'd', TTL) // candidate c (1 + 3) vs victim a (1 + 5): c is turned away
+    expect(disposed).toEqual([['c', 'evict']])
+    expect(s.sketch.frequency(hashKey('a'))).toBe(6)
+    expect(s.sketch.frequency(hashKey('c'))).toBe(4) // counted when it left
+  })
+
   it('an expired victim loses to any candidate; an expired entry is removed on get', () => {
     const { s, disposed, advance } = store(3)
     s.set('a', 1, { ttl: 10 })
