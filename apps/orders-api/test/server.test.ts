@@ -46,7 +46,7 @@ describe('server in cluster mode', () => {
     child.stderr?.on('data', (chunk) => {
       stderr += chunk
     })
-    await waitForOk(`http://127.0.0.1:${port}/health`, 20_000).catch((error: Error) => {
+    await waitForOk(`http://127.0.0.1:${port}/health`, 60_000).catch((error: Error) => {
       throw new Error(`${error.message}; server stderr: ${stderr}`)
     })
     for (let i = 1; i <= 12; i++)
