@@ -3,11 +3,8 @@
 import { type Clock, isHotpathError } from '@hotpath/core'
 import { type Analysis, likePatterns, scanFindings, staticFindings } from './analyze.ts'
 import { type DbQueryEvent, queryChannel, slowQueryChannel } from './channels.ts'
-import { postgres } from './drivers/postgres.ts'
-import { sqlite } from './drivers/sqlite.ts'
 import type {
   DbSystem,
-  Driver,
   DriverInstance,
   ExecResult,
   Params,
@@ -16,7 +13,7 @@ import type {
   Row,
   Statement,
 } from './drivers/types.ts'
-import { AbortedError, DatabaseClosedError, DbError, QueryError, UnknownDriverError } from './errors.ts'
+import { AbortedError, DatabaseClosedError, DbError } from './errors.ts'
 import { fingerprint, type SqlInfo } from './fingerprint.ts'
 import {
   type FingerprintStats,
@@ -35,7 +32,10 @@ import type {
   ReadyOptions,
   Transaction,
 } from './database-types.ts'
-import { check, POOL_OPTION_KEYS, resolvePoolOptions } from './pool-options.ts'
+import { DATABASE_OPTION_KEYS, POOL_SETTING_KEYS, resolveDriver } from './database-options.ts'
+import { checkParams } from './params-check.ts'
+import { check, resolvePoolOptions } from './pool-options.ts'
+import { queryEvent } from './query-events.ts'
 import { QueryCacheHolder } from './query-cache.ts'
 
 interface Entry {
@@ -51,29 +51,6 @@ const toExecuteResult = (r: ExecResult): ExecuteResult =>
     ? { rowCount: r.rowCount, rows: r.rows }
     : { rowCount: r.rowCount, lastInsertId: r.lastInsertId, rows: r.rows }
 const EXPLAINABLE = new Set(['SELECT', 'UPDATE', 'DELETE'])
-
-/** Every option createDatabase knows (an unknown key, e.g. a renamed one, throws). */
-const DATABASE_OPTION_KEYS: readonly string[] = [
-  'name',
-  'driver',
-  'pool',
-  'queryCache',
-  'slowQueryThreshold',
-  'explainSlowQueries',
-  'clock',
-]
-/** The pool options a database passes to its driver's pools (name, create, destroy, validate, clock are its own). */
-const POOL_SETTING_KEYS: readonly string[] = POOL_OPTION_KEYS.filter(
-  (k) => !['name', 'create', 'destroy', 'validate', 'clock'].includes(k),
-)
-
-function resolveDriver(driver: DatabaseOptions['driver']): Driver {
-  if (driver === undefined || driver === 'sqlite') return sqlite()
-  if (driver === 'postgres' || driver === 'postgresql') return postgres()
-  if (typeof driver === 'object' && driver !== null && (driver as Driver).kind === 'hotpath-db-driver')
-    return driver
-  throw new UnknownDriverError(driver)
-}
 
 class DatabaseImpl implements Database {
   readonly name: string
@@ -123,22 +100,7 @@ class DatabaseImpl implements Database {
   }
 
   private checkParams(e: Entry, params: Params): void {
-    // On PostgreSQL `?`, `?|`, `?&` are jsonb operators: only `$n` are parameters.
-    const expected = this.system === 'postgresql' ? e.info.pgParamCount : e.info.paramCount
-    if (expected >= 0 && Array.isArray(params) && params.length !== expected) {
-      throw new QueryError(
-        'HOTPATH_DB_PARAMETER_COUNT',
-        `Expected ${expected} parameter${expected === 1 ? '' : 's'}, received ${params.length}`,
-        e.info.fingerprint,
-      )
-    }
-    if (params === null || typeof params !== 'object') {
-      throw new QueryError(
-        'HOTPATH_DB_BIND',
-        'Parameters must be an array (or an object of named parameters on SQLite)',
-        e.info.fingerprint,
-      )
-    }
+    checkParams(this.system, e.info, params)
   }
 
   query<T = Row>(sql: string, params: Params = EMPTY, options?: QueryOptions): Promise<T[]> {
@@ -230,30 +192,17 @@ class DatabaseImpl implements Database {
     error: Error | undefined,
     waitMs = 0,
   ): DbQueryEvent {
-    const target = this.driver.target
-    const p: DbQueryEvent = {
-      database: this.name,
-      system: this.system,
-      namespace: target.namespace,
-      operation: e.info.operation,
-      fingerprint: e.info.fingerprint,
-      summary: e.info.summary,
+    return queryEvent(
+      this.name,
+      this.system,
+      this.driver.target,
+      e.info,
       durationMs,
       waitMs,
       rows,
       cached,
-    }
-    if (target.serverAddress !== undefined) p.serverAddress = target.serverAddress
-    if (target.serverPort !== undefined) p.serverPort = target.serverPort
-    if (error !== undefined) {
-      const code = (error as { code?: string }).code ?? 'HOTPATH_DB_QUERY'
-      const sqlState = (error as { sqlState?: unknown }).sqlState
-      p.error =
-        typeof sqlState === 'string'
-          ? { code, message: error.message, sqlState }
-          : { code, message: error.message }
-    }
-    return p
+      error,
+    )
   }
 
   private slow(
