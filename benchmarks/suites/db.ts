@@ -63,6 +63,8 @@ let rawSqlite: DatabaseSync
 let rawGet: ReturnType<DatabaseSync['prepare']>
 let lite: ReturnType<typeof createDatabase>
 let pgDb: ReturnType<typeof createDatabase>
+/** The same database without auto-pipelining: 20 statements as 20 separate round trips. */
+let pgDbSeparate: ReturnType<typeof createDatabase>
 let pgPool: pg.Pool
 const batch20 = Array.from({ length: 20 }, (_, i) => ['select $1::int as n', [i]] as const)
 const idOf = (i: number) => ((i * 7919) % ROWS) + 1
@@ -107,7 +109,7 @@ export default defineSuite({
     'pool, 1 in flight': 'generic-pool',
     'pool, 50 concurrent, max 10': 'generic-pool (50)',
     'PostgreSQL select 1, 50 concurrent': 'pg.Pool max 10',
-    'PostgreSQL 20 statements': 'Promise.all of 20 db.query',
+    'PostgreSQL 20 statements': 'Promise.all of 20 db.query, pipeline: false',
     'PostgreSQL point read, 50 concurrent': 'pg.Pool point read',
     'PostgreSQL select 1, single caller': 'pg.Pool select 1, one caller',
     'SQLite point read, 100k rows': 'node:sqlite prepared get',
@@ -135,6 +137,11 @@ export default defineSuite({
       driver: postgres({ connectionString: pgUrl }),
       pool: { max: 10, min: 10 },
     })
+    pgDbSeparate = createDatabase({
+      name: 'bench-pg-separate',
+      driver: postgres({ connectionString: pgUrl, pipeline: false }),
+      pool: { max: 10, min: 10 },
+    })
     pgPool = new pg.Pool({ connectionString: pgUrl, max: 10 })
     await Promise.all(
       Array.from({ length: 20 }, () => Promise.all([pgDb.query('select 1'), pgPool.query('select 1')])),
@@ -149,7 +156,14 @@ export default defineSuite({
   },
   async teardown() {
     await pgPool.query(`drop table if exists ${PG_TABLE}`)
-    await Promise.all([ours1.close(), ours10.close(), lite.close(), pgDb.close(), pgPool.end()])
+    await Promise.all([
+      ours1.close(),
+      ours10.close(),
+      lite.close(),
+      pgDb.close(),
+      pgDbSeparate.close(),
+      pgPool.end(),
+    ])
     await Promise.all([
       generic1.drain().then(() => generic1.clear()),
       generic10.drain().then(() => generic10.clear()),
@@ -257,9 +271,20 @@ export default defineSuite({
       group: 'PostgreSQL 20 statements',
       name: 'Promise.all of 20 db.query',
       unit: 'batches/s',
-      config: 'pool max 10',
+      config: 'pool max 10, auto-pipelining (default)',
       measure: () =>
         asyncOpsPerSecond(() => Promise.all(batch20.map(([sql, params]) => pgDb.query(sql, params))), 500),
+    },
+    {
+      group: 'PostgreSQL 20 statements',
+      name: 'Promise.all of 20 db.query, pipeline: false',
+      unit: 'batches/s',
+      config: 'pool max 10, auto-pipelining off: 20 separate round trips',
+      measure: () =>
+        asyncOpsPerSecond(
+          () => Promise.all(batch20.map(([sql, params]) => pgDbSeparate.query(sql, params))),
+          500,
+        ),
     },
     {
       group: 'PostgreSQL 20 statements',
@@ -315,7 +340,9 @@ export default defineSuite({
     { name: "db.query('select 1')", vs: 'pg.Pool max 10', atLeast: 3 },
     { name: 'db.query point read (PostgreSQL)', vs: 'pg.Pool point read', atLeast: 2.5 },
     { name: "db.query('select 1'), one caller", vs: 'pg.Pool select 1, one caller', atLeast: 0.9 },
-    { name: 'db.batch(20)', vs: 'Promise.all of 20 db.query', atLeast: 2 },
+    // Auto-pipelining makes Promise.all of 20 db.query itself one or two writes: batch() is measured
+    // against 20 separate round trips (pipeline: false), what it replaces.
+    { name: 'db.batch(20)', vs: 'Promise.all of 20 db.query, pipeline: false', atLeast: 2 },
     { name: 'db.batch(20)', vs: 'postgres.js pipelined 20', atLeast: 1 },
     { name: 'db.query point read', vs: 'node:sqlite prepared get', atLeast: 0.8 },
     { name: 'db.query cache hit', vs: 'db.query point read', atLeast: 3 },
