@@ -41,7 +41,7 @@ Requests:
   -b, --body <text>         request body
       --scenario <file>     scenario file (.json, .js, .mjs, .ts): an object, or a function per iteration
   -t, --timeout <time>      per-request deadline (default 10s)
-      --transport <t>       raw (default for http:) or undici (default for https: and --http2)
+      --transport <t>       raw (default, http: and https:) or undici (default with --http2)
   -k, --insecure            https: accept any certificate (self-signed): no verification
       --ca <file>           https: trust this CA certificate (PEM file), e.g. a self-signed target's
       --http2               offer HTTP/2 (h2 via ALPN on https:, h2c on http:); default HTTP/1.1 only

@@ -124,7 +124,7 @@ function migrateV2(r: LoadResult): LoadResult {
     options: { ...r.options, http2: false, insecure: false, ca: false, segment: null, startAt: null },
     protocol: null,
     names: {},
-    timeseries: r.timeseries.map((p) => ({
+    timeseries: (r.timeseries ?? []).map((p) => ({
       ...p,
       sent: p.sent ?? 0,
       late: p.late ?? 0,

@@ -3,17 +3,8 @@ import { isIP, type Socket } from 'node:net'
 import { buildConnector, Client } from 'undici'
 import { RawConnection } from './raw-connection.ts'
 import type { Step } from './requests.ts'
+import type { TransportOptions } from './transport-options.ts'
 import type { Slot } from './slot.ts'
-
-/** TLS and protocol choices of undici connections (raw connections are plain HTTP/1.1). */
-export interface TransportOptions {
-  /** Accept any certificate (self-signed, wrong name): no verification. */
-  insecure: boolean
-  /** Extra trusted CA certificates (PEM), e.g. a self-signed target's own certificate. */
-  ca: string | undefined
-  /** Offer HTTP/2: ALPN h2 first on https:, prior-knowledge h2c on http:. Without it, HTTP/1.1 only. */
-  http2: boolean
-}
 
 /** One connection of the engine, whatever the transport. */
 export interface Connection {
@@ -112,6 +103,6 @@ export function createConnection(
   timeoutMs: number,
   tls: TransportOptions,
 ): Connection {
-  if (transport === 'raw') return new RawConnection(new URL(origin), timeoutMs)
+  if (transport === 'raw') return new RawConnection(new URL(origin), timeoutMs, tls)
   return new UndiciConnection(origin, pipelining, timeoutMs, tls)
 }

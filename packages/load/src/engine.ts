@@ -2,8 +2,9 @@
 // closed or open model, per-second snapshots.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
-import { type Connection, createConnection, type TransportOptions } from './connection.ts'
+import { type Connection, createConnection } from './connection.ts'
 import { errorCode } from './failure-codes.ts'
+import type { TransportOptions } from './transport-options.ts'
 import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'

@@ -35,8 +35,8 @@ export interface LoadOptions {
   /** Worker threads (default 1 = in the calling thread). Histograms merge exactly. */
   workers?: number
   /**
-   * 'raw' (default for http:): the built-in HTTP/1.1 client, pre-serialised requests, lowest CPU per request.
-   * 'undici' (default and only choice for https:): one undici Client per connection.
+   * 'raw' (default): the built-in HTTP/1.1 client (plain or TLS), pre-serialised requests, lowest CPU per request.
+   * 'undici' (default with http2, the only choice for HTTP/2): one undici Client per connection.
    */
   transport?: 'raw' | 'undici'
   /** https: accept any certificate (self-signed, another name): no verification (default false). */
@@ -229,15 +229,7 @@ export function resolveOptions(o: LoadOptions): ResolvedOptions {
       check.fail('scenario', o.scenario, 'a file path: with workers > 1 the scenario must be a file')
   }
   const http2 = check.boolean('http2', o.http2, false)
-  const transport = check.oneOf(
-    'transport',
-    o.transport,
-    ['raw', 'undici'],
-    url.protocol === 'https:' || http2 ? 'undici' : 'raw',
-  )
-  if (transport === 'raw' && url.protocol === 'https:') {
-    check.fail('transport', transport, '"undici" for https: (the raw transport speaks plain http: only)')
-  }
+  const transport = check.oneOf('transport', o.transport, ['raw', 'undici'], http2 ? 'undici' : 'raw')
   if (transport === 'raw' && http2) {
     check.fail('transport', transport, '"undici" with http2 (the raw transport speaks HTTP/1.1 only)')
   }

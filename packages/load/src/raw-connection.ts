@@ -1,7 +1,9 @@
-// A minimal HTTP/1.1 client connection for plain http: targets: pre-serialised requests, keep-alive, pipelining,
-// a zero-copy response parser (Content-Length, chunked, read-until-close, HEAD/204/304, interim 1xx) reading
+// A minimal HTTP/1.1 client connection (plain http:, or https: over TLS with ALPN http/1.1): pre-serialised
+// requests, keep-alive, pipelining, a zero-copy response parser (Content-Length, chunked, read-until-close, HEAD/204/304, interim 1xx) reading
 // into one reused buffer. It does only what a load generator needs, at a fraction of a general client's CPU cost.
-import { connect, type Socket } from 'node:net'
+import { connect, isIP, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
+import type { TransportOptions } from './transport-options.ts'
 import type { Step } from './requests.ts'
 
 export interface RawHandler {
@@ -133,6 +135,8 @@ export class RawConnection {
   private readonly port: number
   private readonly hostHeader: string
   private readonly timeoutMs: number
+  /** https: the TLS options (null: plain TCP). */
+  private readonly tls: TransportOptions | null
   private socket: Socket | null = null
   private inflight: InFlight[] = []
   private leftover: Buffer | null = null
@@ -145,9 +149,10 @@ export class RawConnection {
   private seen = -1
   private idleSince = 0
 
-  constructor(url: URL, timeoutMs: number) {
+  constructor(url: URL, timeoutMs: number, tls: TransportOptions | null = null) {
     this.host = url.hostname.replace(/^\[|\]$/g, '')
-    this.port = Number(url.port || 80)
+    this.tls = url.protocol === 'https:' ? (tls ?? { insecure: false, ca: undefined, http2: false }) : null
+    this.port = Number(url.port || (this.tls !== null ? 443 : 80))
     this.hostHeader = url.host
     this.timeoutMs = timeoutMs
   }
@@ -170,15 +175,16 @@ export class RawConnection {
     if (this.destroyed || this.socket !== null) return Promise.resolve()
     const socket = this.open()
     return new Promise<void>((resolve) => {
+      const ready = this.tls !== null ? 'secureConnect' : 'connect'
       const done = () => {
         clearTimeout(timer)
-        socket.off('connect', done)
+        socket.off(ready, done)
         socket.off('close', done)
         resolve()
       }
       const timer = setTimeout(done, this.timeoutMs)
       timer.unref()
-      socket.once('connect', done)
+      socket.once(ready, done)
       socket.once('close', done)
     })
   }
@@ -189,15 +195,32 @@ export class RawConnection {
   }
 
   private open(): Socket {
-    const socket: Socket = connect({
-      host: this.host,
-      port: this.port,
-      noDelay: true,
-      onread: {
-        buffer: Buffer.allocUnsafe(64 * 1024),
-        callback: (n: number, buf: Buffer): boolean => this.read(socket, buf, n),
-      },
-    })
+    const tls = this.tls
+    let socket: Socket
+    if (tls === null) {
+      socket = connect({
+        host: this.host,
+        port: this.port,
+        noDelay: true,
+        onread: {
+          buffer: Buffer.allocUnsafe(64 * 1024),
+          callback: (n: number, buf: Buffer): boolean => this.read(socket, buf, n),
+        },
+      })
+    } else {
+      // TLS sockets have no onread: each 'data' chunk is parsed in place (the parser copies what it keeps).
+      socket = connectTls({
+        host: this.host,
+        port: this.port,
+        // SNI carries host names only (RFC 6066).
+        ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+        ALPNProtocols: ['http/1.1'],
+        rejectUnauthorized: !tls.insecure,
+        ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      })
+      socket.setNoDelay(true)
+      socket.on('data', (buf: Buffer) => void this.read(socket, buf, buf.length))
+    }
     socket.on('error', (error: Error) => {
       if (this.socket === socket) this.drop(error)
     })

@@ -101,31 +101,49 @@ afterAll(async () => {
 })
 
 describe('TLS', () => {
-  it('a self-signed target fails verification by default: counted errors, thresholds fail', async () => {
-    const r = await runLoad({ url: https1, amount: 5, connections: 1, thresholds: ['p99<1s'] })
-    expect(r.requests.responses).toBe(0)
-    expect(Object.keys(r.errors).join()).toMatch(/SELF_SIGNED|CERT/)
-    expect(r.thresholds[0]!.pass).toBe(false)
-  })
+  for (const transport of ['raw', 'undici'] as const) {
+    it(`${transport}: a self-signed target fails verification by default: counted errors, thresholds fail`, async () => {
+      const r = await runLoad({ url: https1, transport, amount: 5, connections: 1, thresholds: ['p99<1s'] })
+      expect(r.requests.responses).toBe(0)
+      expect(Object.keys(r.errors).join()).toMatch(/SELF_SIGNED|CERT/)
+      expect(r.thresholds[0]!.pass).toBe(false)
+    })
 
-  it('insecure: no verification; ca: the certificate trusted; HTTP/1.1 recorded', async () => {
-    const insecure = await runLoad({ url: https1, amount: 20, connections: 2, insecure: true })
-    expect(insecure.errors).toEqual({})
-    expect(insecure.requests.ok).toBe(20)
-    expect(insecure.protocol).toBe('http/1.1')
-    expect(insecure.options).toMatchObject({ transport: 'undici', insecure: true, ca: false, http2: false })
-    const trusted = await runLoad({ url: https1, amount: 20, connections: 2, ca: cert })
-    expect(trusted.errors).toEqual({})
-    expect(trusted.requests.ok).toBe(20)
-    expect(trusted.options.ca).toBe(true)
+    it(`${transport}: insecure: no verification; ca: the certificate trusted; HTTP/1.1 recorded`, async () => {
+      const insecure = await runLoad({ url: https1, transport, amount: 20, connections: 2, insecure: true })
+      expect(insecure.errors).toEqual({})
+      expect(insecure.requests.ok).toBe(20)
+      expect(insecure.protocol).toBe('http/1.1')
+      expect(insecure.options).toMatchObject({ transport, insecure: true, ca: false, http2: false })
+      const trusted = await runLoad({
+        url: https1,
+        transport,
+        amount: 20,
+        connections: 2,
+        pipelining: 3,
+        ca: cert,
+      })
+      expect(trusted.errors).toEqual({})
+      expect(trusted.requests.ok).toBe(20)
+      expect(trusted.options.ca).toBe(true)
+    })
+  }
+
+  it('the raw transport is the default for https: (plain HTTP/1.1 over TLS, also to an h2-capable server)', async () => {
+    const r = await runLoad({ url: https2, amount: 10, connections: 2, ca: cert })
+    expect(r.options.transport).toBe('raw')
+    expect(r.errors).toEqual({})
+    expect(r.protocol).toBe('http/1.1')
   })
 
   it('an HTTP/2-capable server is spoken to in HTTP/1.1 unless http2 is asked (never silently)', async () => {
-    const h1 = await runLoad({ url: https2, amount: 10, connections: 1, ca: cert })
+    versions.set(h2Server, [])
+    const h1 = await runLoad({ url: https2, transport: 'undici', amount: 10, connections: 1, ca: cert })
     expect(h1.errors).toEqual({})
     expect(h1.protocol).toBe('http/1.1')
     expect(versions.get(h2Server)).toEqual(Array(10).fill('1.1'))
     versions.set(h2Server, [])
+    // http2 chooses the undici transport.
     const h2 = await runLoad({
       url: https2,
       amount: 30,

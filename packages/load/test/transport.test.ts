@@ -186,8 +186,13 @@ describe('raw transport: protocol edge cases', () => {
     expect(r.requests.ok).toBe(0)
   })
 
-  it('https: needs the undici transport', async () => {
-    const error = await runLoad({ url: 'https://127.0.0.1:9/', transport: 'raw' }).catch((e: unknown) => e)
-    expect((error as Error).message).toContain('the raw transport speaks plain http: only')
+  it('https: the raw transport is the default (TLS, HTTP/1.1; see tls.test.ts); HTTP/2 needs undici', async () => {
+    const r = await runLoad({ url: 'https://127.0.0.1:9/', amount: 3, connections: 1 })
+    expect(r.options.transport).toBe('raw')
+    expect(r.errors).toEqual({ ECONNREFUSED: 3 })
+    const error = await runLoad({ url: 'https://127.0.0.1:9/', transport: 'raw', http2: true }).catch(
+      (e: unknown) => e,
+    )
+    expect((error as Error).message).toContain('the raw transport speaks HTTP/1.1 only')
   })
 })
