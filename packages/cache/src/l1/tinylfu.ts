@@ -149,7 +149,7 @@ export class TinyLfu implements L1Store {
     let i = this.#map.get(key)
     if (w > this.#maxBytes) {
       // larger than the whole bound: not kept (as lru-cache), the old value goes
-      if (i !== undefined) this.#remove(i, 'delete')
+      if (i !== undefined) this.#remove(i, 'set')
       return this
     }
     const exp = this.#now() + options.ttl
