@@ -237,6 +237,14 @@ export function l1Suite(policy: Policy): void {
       expect(cache.stats().bytes - setBytes).toBeGreaterThanOrEqual(130_000)
     })
 
+    it('a value larger than maxBytes is not kept and replaces nothing: the old value goes (reason set)', async () => {
+      await using cache = make({}, { max: 10, maxBytes: 100, sizeCalculation: (v) => String(v).length })
+      await cache.set('k', 'small')
+      await cache.set('k', 'x'.repeat(101))
+      expect(cache.peek('k')).toBeUndefined()
+      expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0, evictions: { set: 1, evict: 0 } })
+    })
+
     it('the default L1 has a byte bound (64 MiB)', async () => {
       await using cache = make()
       await cache.set('big', Buffer.alloc(65 * 1024 * 1024))
