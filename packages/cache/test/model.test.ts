@@ -110,15 +110,17 @@ afterAll(() => {
 })
 
 describe('model-based', () => {
-  it('L1 only behaves like the model', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
-        await using cache = createCache()
-        await check(ops, cache, undefined, true)
-      }),
-      { numRuns: 200, seed },
-    )
-  })
+  for (const policy of ['tinylfu', 'lru'] as const) {
+    it(`L1 only (${policy}) behaves like the model`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
+          await using cache = createCache({ l1: { policy } })
+          await check(ops, cache, undefined, true)
+        }),
+        { numRuns: 200, seed },
+      )
+    })
+  }
 
   it('L1 + Redis L2, with a second L2-only instance reading, behaves like the model', async (ctx) => {
     if (!redisAvailable) ctx.skip()
