@@ -51,7 +51,8 @@ export function conditionalInterceptor(
       const entry = store.peekFresh(origin, opts.path, headers)
       if (entry === undefined) return dispatch(opts, handler)
       const age = String(Math.max(0, Math.round((clock.epoch() - entry.cachedAt) / 1000)))
-      if (notModified(entry, inm, ims)) {
+      // preconditions apply only where the response would be a 2xx (RFC 9110 13.2.1)
+      if (entry.statusCode >= 200 && entry.statusCode < 300 && notModified(entry, inm, ims)) {
         const out: ResponseHeaders = { age }
         for (const name of NOT_MODIFIED_FIELDS) {
           const v = entry.headers[name]
