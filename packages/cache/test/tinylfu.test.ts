@@ -1,4 +1,5 @@
 // The W-TinyLFU policy itself: the frequency sketch, segment transitions, scan resistance.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createCache } from '../src/index.ts'
 import { FrequencySketch, hashKey } from '../src/l1/sketch.ts'
@@ -168,5 +169,48 @@ describe('scan resistance', () => {
     expect(lfu.stats.admissions).toBeGreaterThanOrEqual(hot.length)
     expect(lfu.stats.entries).toBeLessThanOrEqual(1_000)
     expect(lru.stats.admissions).toBe(0)
+  })
+})
+
+describe('W-TinyLFU invariants (property-based)', () => {
+  type Op =
+    | { op: 'set'; key: number; size: number }
+    | { op: 'get'; key: number }
+    | { op: 'delete'; key: number }
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('set' as const), key: fc.nat(30), size: fc.integer({ min: 1, max: 40 }) }),
+    fc.record({ op: fc.constant('get' as const), key: fc.nat(30) }),
+    fc.record({ op: fc.constant('delete' as const), key: fc.nat(30) }),
+  )
+
+  it('bounds hold, every entry is in exactly one segment, and a get never returns a wrong value', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(opArb, { maxLength: 300 }), (max, ops) => {
+        const { s } = store(max, 100)
+        const model = new Map<string, string>()
+        let version = 0
+        for (const o of ops) {
+          const key = `k${o.key}`
+          if (o.op === 'set') {
+            const value = `${version++}`.padEnd(o.size, '.')
+            s.set(key, value, TTL)
+            model.set(key, value)
+          } else if (o.op === 'get') {
+            const got = s.get(key)
+            if (got !== undefined) expect(got).toBe(model.get(key))
+          } else {
+            s.delete(key)
+            model.delete(key)
+          }
+          const lists = ([WINDOW, PROBATION, PROTECTED] as const).flatMap((seg) => s.keysOf(seg))
+          expect(lists.length).toBe(s.size)
+          expect(new Set(lists).size).toBe(s.size)
+          expect(s.size).toBeLessThanOrEqual(max)
+          expect(s.calculatedSize).toBeLessThanOrEqual(100)
+          expect(s.calculatedSize).toBe(lists.reduce((n, k) => n + (model.get(k)?.length ?? Number.NaN), 0))
+        }
+      }),
+      { numRuns: 300, seed: 20_261_202 },
+    )
   })
 })
