@@ -1,4 +1,4 @@
-// The layered cache: L1 (lru-cache) in front of an optional L2 (Keyv store / Redis), kept coherent
+// The layered cache: L1 (W-TinyLFU or lru-cache) in front of an optional L2 (Keyv store / Redis), kept coherent
 // across instances by the bus. Hot path: an L1 hit is one lru-cache lookup (lru-cache checks the TTL)
 // and, only once some entry needed a wrapper (grace, tags, adaptive TTL), one instanceof check.
 import { randomUUID } from 'node:crypto'

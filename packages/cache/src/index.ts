@@ -3,7 +3,7 @@ import { LayeredCache } from './cache.ts'
 import type { CacheOptions } from './options.ts'
 import type { Cache } from './types.ts'
 
-/** Creates a layered cache (L1 lru-cache, optional L2 Keyv store / Redis, optional Redis bus). */
+/** Creates a layered cache (L1 W-TinyLFU or lru-cache, optional L2 Keyv store / Redis, optional Redis bus). */
 export function createCache(options?: CacheOptions): Cache {
   return new LayeredCache(options)
 }
