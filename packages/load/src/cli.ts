@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { isHotpathError } from '@hotpath/core'
-import { compareResults, formatComparison, readResultFile } from './compare.ts'
+import { compareMismatches, compareResults, formatComparison, readResultFile } from './compare.ts'
 import type { LoadErrorCode } from './error-codes.ts'
 import { LoadUsageError } from './errors.ts'
 import { renderHtmlReport } from './html.ts'
@@ -19,7 +19,7 @@ import { parseDuration } from './units.ts'
 export const usage: string = `Usage:
   hotpath-load [options] <url>
   hotpath-load run <scenario.mjs|.ts|.json> [options] <url>
-  hotpath-load compare <before.json> <after.json> [--markdown] [--fail-if 'p99>+10%' ...]
+  hotpath-load compare <before.json> <after.json> [--markdown] [--fail-if 'p99>+10%' ...] [--allow-mismatch]
   hotpath-load merge <a.json> <b.json> ... [--json <file>] [--html <file>] [--threshold <expr> ...]
 
 Load model (closed by default):
@@ -317,18 +317,44 @@ async function compareCommand(argv: string[], out: CliIo['stdout']): Promise<num
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { markdown: { type: 'boolean' }, 'fail-if': { type: 'string', multiple: true } },
+      options: {
+        markdown: { type: 'boolean' },
+        'fail-if': { type: 'string', multiple: true },
+        'allow-mismatch': { type: 'boolean' },
+      },
     }),
   )
   if (positionals.length !== 2)
     throw new LoadUsageError('compare needs two files: compare <before.json> <after.json>')
   const gates = (values['fail-if'] ?? []).map(parseGate)
   const [a, b] = positionals as [string, string]
-  const rows = compareResults(await readResultFile(a), await readResultFile(b))
-  out.write(`${formatComparison(rows, { markdown: values.markdown === true })}\n`)
+  const before = await readResultFile(a)
+  const after = await readResultFile(b)
+  const rows = compareResults(before, after)
+  for (const g of gates) {
+    if (!rows.some((r) => r.metric === g.metric)) {
+      throw new LoadUsageError(
+        `invalid --fail-if "${g.expression}": no row "${g.metric}" in this comparison (rows: ${rows.map((r) => r.metric).join(', ')})`,
+      )
+    }
+  }
+  const mismatches = compareMismatches(before, after)
+  const markdown = values.markdown === true
+  out.write(`${formatComparison(rows, { markdown })}\n`)
+  if (mismatches.length > 0) {
+    const note = `the runs were asked to do different things (${mismatches.join('; ')}): the changes may come from that alone`
+    out.write(markdown ? `\n> **Warning**: ${note}\n` : `\nWarning: ${note}\n`)
+  }
   if (gates.length === 0) return 0
   let failed = 0
   out.write('\nRegression gates\n')
+  // A gate between runs of different tests proves nothing: it fails unless --allow-mismatch.
+  if (mismatches.length > 0 && values['allow-mismatch'] !== true) {
+    out.write(
+      `  FAIL  the runs are not comparable (${mismatches.join('; ')}); --allow-mismatch to gate anyway\n`,
+    )
+    failed++
+  }
   for (const g of gates) {
     const row = rows.find((r) => r.metric === g.metric)!
     const change = (row.ratio - 1) * 100
@@ -356,14 +382,19 @@ const gateMetrics = [
   'errors',
   'error rate',
   'bytes/s',
+  'late',
+  'dropped',
+  'generator p99',
 ]
+/** Per-name rows (`p99{name:login}`), for the names both runs have. */
+const perNameGate = /^(rps|p50|p99|errors)\{name:[^}]+\}$/
 
 /** `p99>+10%`: fail when after/before - 1 is above +10 %; `rps<-5%`: fail when it is below -5 %. */
 function parseGate(text: string): { expression: string; metric: string; operator: '<' | '>'; limit: number } {
-  const m = /^\s*([a-z][a-z0-9. /]*?)\s*([<>])\s*([+-]?\d+(?:\.\d+)?)%\s*$/.exec(text)
-  if (!m || !gateMetrics.includes(m[1]!)) {
+  const m = /^\s*([a-z][a-z0-9. /]*?(?:\{name:[^}]+\})?)\s*([<>])\s*([+-]?\d+(?:\.\d+)?)%\s*$/.exec(text)
+  if (!m || !(gateMetrics.includes(m[1]!) || perNameGate.test(m[1]!))) {
     throw new LoadUsageError(
-      `invalid --fail-if "${text}": expected <metric><op><signed percent>, e.g. "p99>+10%" or "rps<-5%" (metrics: ${gateMetrics.join(', ')})`,
+      `invalid --fail-if "${text}": expected <metric><op><signed percent>, e.g. "p99>+10%" or "rps<-5%" (metrics: ${gateMetrics.join(', ')}, and per name p99{name:<name>}, p50{...}, rps{...}, errors{...})`,
     )
   }
   return { expression: text.trim(), metric: m[1]!, operator: m[2] as '<' | '>', limit: Number(m[3]) }

@@ -40,7 +40,53 @@ export function compareResults(before: LoadResult, after: LoadResult): CompareRo
   add('errors', before.requests.errors, after.requests.errors, 'lower', 'count')
   add('error rate', errorRate(before), errorRate(after), 'lower', '%')
   add('bytes/s', before.throughput.bytesPerSecond, after.throughput.bytesPerSecond, 'higher', 'B/s')
+  add('late', before.requests.late, after.requests.late, 'lower', 'count')
+  add('dropped', before.requests.dropped, after.requests.dropped, 'lower', 'count')
+  // The generator's own event-loop delay: a "regression" here is the load machine, not the target.
+  add(
+    'generator p99',
+    before.generator?.eventLoopDelayMs.p99 ?? 0,
+    after.generator?.eventLoopDelayMs.p99 ?? 0,
+    'lower',
+    'ms',
+  )
+  // Per-name rows for the names both runs have.
+  for (const [name, b] of Object.entries(before.names ?? {})) {
+    const a = after.names?.[name]
+    if (a === undefined) continue
+    add(`rps{name:${name}}`, b.rps, a.rps, 'higher', 'req/s')
+    add(`p50{name:${name}}`, b.latency.p50, a.latency.p50, 'lower', 'ms')
+    add(`p99{name:${name}}`, b.latency.p99, a.latency.p99, 'lower', 'ms')
+    add(`errors{name:${name}}`, b.requests.errors, a.requests.errors, 'lower', 'count')
+  }
   return rows
+}
+
+/**
+ * What the two runs were asked to do differently (target, model, rate, stages, connections, pipelining,
+ * duration, amount, transport, protocol): their figures may then differ for that reason alone.
+ */
+export function compareMismatches(before: LoadResult, after: LoadResult): string[] {
+  const fields: Array<[string, (r: LoadResult) => unknown]> = [
+    ['target', (r) => `${r.target?.method} ${r.target?.url}`],
+    ['scenario', (r) => r.target?.scenario],
+    ['model', (r) => r.options?.model],
+    ['rate', (r) => r.options?.rate],
+    ['stages', (r) => JSON.stringify(r.options?.stages)],
+    ['connections', (r) => r.options?.connections],
+    ['pipelining', (r) => r.options?.pipelining],
+    ['duration', (r) => r.options?.durationMs],
+    ['amount', (r) => r.options?.amount],
+    ['transport', (r) => r.options?.transport],
+    ['protocol', (r) => r.protocol],
+  ]
+  const out: string[] = []
+  for (const [field, get] of fields) {
+    const b = get(before)
+    const a = get(after)
+    if (b !== a && b !== undefined && a !== undefined) out.push(`${field}: ${String(b)} -> ${String(a)}`)
+  }
+  return out
 }
 
 function errorRate(r: LoadResult): number {

@@ -6,7 +6,13 @@ export type {
   LoadProgressEvent,
   LoadStartEvent,
 } from './channels.ts'
-export { compareResults, type CompareRow, formatComparison, readResultFile } from './compare.ts'
+export {
+  compareMismatches,
+  compareResults,
+  type CompareRow,
+  formatComparison,
+  readResultFile,
+} from './compare.ts'
 export { errorCodes, type LoadErrorCode } from './error-codes.ts'
 export {
   LoadAbortedError,
