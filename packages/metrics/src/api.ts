@@ -3,11 +3,32 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Meter, MeterProvider } from '@opentelemetry/api'
 import type { MetricProducer } from '@opentelemetry/sdk-metrics'
 import type { Peer } from './cluster.ts'
-import type { CounterFamily, HistogramFamily } from './instruments.ts'
+import type { Attributes } from './instruments.ts'
 import type { Observable } from './observe.ts'
 import type { InstrumentOptions } from './pipeline.ts'
 import type { PerformanceReport } from './report-types.ts'
 import type { Thresholds } from './thresholds.ts'
+
+/** A pre-aggregated histogram of your own (`metrics.histogram()`). */
+export interface Histogram {
+  readonly name: string
+  readonly unit: string
+  /** Records one value, in the instrument's unit. */
+  record(value: number, attributes?: Attributes): void
+}
+
+/** A pre-aggregated monotonic counter of your own (`metrics.counter()`). */
+export interface Counter {
+  readonly name: string
+  readonly unit: string
+  /** Adds `value` (>= 0; a negative value is ignored). */
+  add(value: number, attributes?: Attributes): void
+}
+
+/** Former name of `Histogram` (the internal series class is no longer exported). */
+export type HistogramFamily = Histogram
+/** Former name of `Counter`. */
+export type CounterFamily = Counter
 
 export interface InstrumentDefinition {
   description?: string
@@ -65,9 +86,9 @@ export interface Metrics {
   /** Requests recorded through `recordServerRequest()` since start. */
   readonly serverRequests: number
   /** A pre-aggregated histogram exported like the built-in ones. */
-  histogram(name: string, definition?: HistogramDefinition): HistogramFamily
+  histogram(name: string, definition?: HistogramDefinition): Histogram
   /** A pre-aggregated monotonic counter exported like the built-in ones. */
-  counter(name: string, definition?: InstrumentDefinition): CounterFamily
+  counter(name: string, definition?: InstrumentDefinition): Counter
   /** Performance report (merged over workers on a cluster primary). */
   report(options?: ReportOptions): Promise<PerformanceReport>
   /** Adds a child_process.fork child (that runs createMetrics with cluster role `worker`) to the primary's merge. */

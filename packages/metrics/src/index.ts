@@ -4,17 +4,13 @@ export type { Peer } from './cluster.ts'
 export { HotpathError, type HotpathErrorOptions, InvalidOptionError, isHotpathError } from '@hotpath/core'
 export { errorCodes, type MetricsErrorCode } from './error-codes.ts'
 export { MetricsClosedError, MetricsObserveError, OtlpExporterMissingError } from './errors.ts'
+export type { Attributes, AttributeValue } from './instruments.ts'
 export {
-  type Attributes,
-  type AttributeValue,
-  CounterFamily,
-  CounterSeries,
-  HistogramFamily,
-  HistogramSeries,
-  OVERFLOW_ATTRIBUTES,
-} from './instruments.ts'
-export {
+  type Counter,
+  type CounterFamily,
   createMetrics,
+  type Histogram,
+  type HistogramFamily,
   type HistogramDefinition,
   type InstrumentDefinition,
   type Metrics,

@@ -12,7 +12,6 @@ import { customCounter, customHistogram } from './custom-instruments.ts'
 import { gather, isClusterWorker, type Peer, serveWorker, type WorkerSnapshot } from './cluster.ts'
 import { ClusterCounters } from './cluster-counters.ts'
 import { check, MetricsClosedError } from './errors.ts'
-import type { CounterFamily, HistogramFamily } from './instruments.ts'
 import { type MetricsOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import {
   familiesToScopeMetrics,
@@ -27,6 +26,8 @@ import { type InstrumentOptions, Pipeline } from './pipeline.ts'
 import { mergeQueryRecords, mergeSlowRecords } from './queries.ts'
 import { mergeSnapshots } from './registry.ts'
 import type {
+  Counter,
+  Histogram,
   HistogramDefinition,
   InstrumentDefinition,
   Metrics,
@@ -204,12 +205,12 @@ class MetricsImpl implements Metrics {
     )
   }
 
-  histogram(name: string, definition: HistogramDefinition = {}): HistogramFamily {
+  histogram(name: string, definition: HistogramDefinition = {}): Histogram {
     this.assertOpen('histogram()')
     return customHistogram(this.pipeline.registry, name, definition)
   }
 
-  counter(name: string, definition: InstrumentDefinition = {}): CounterFamily {
+  counter(name: string, definition: InstrumentDefinition = {}): Counter {
     this.assertOpen('counter()')
     return customCounter(this.pipeline.registry, name, definition)
   }
@@ -392,7 +393,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 export type {
+  Counter,
+  CounterFamily,
+  Histogram,
   HistogramDefinition,
+  HistogramFamily,
   InstrumentDefinition,
   Metrics,
   ReportOptions,
