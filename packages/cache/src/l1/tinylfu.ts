@@ -271,6 +271,11 @@ export class TinyLfu implements L1Store {
    * else protected's) and the one the sketch has seen less often is evicted (the victim on a tie).
    */
   #admit(candidate: number): void {
+    if (this.#mainMax === 0) {
+      // max 1: the window is the whole cache
+      this.#dispose1(candidate, 'evict')
+      return
+    }
     const now = this.#now()
     while (
       this.#count[PROBATION]! + this.#count[PROTECTED]! + 1 > this.#mainMax ||
