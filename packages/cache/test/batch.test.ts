@@ -56,7 +56,7 @@ async function delta(run: () => Promise<unknown>): Promise<Record<string, number
 describe('getMany', () => {
   it('answers in order from L1, then the rest with one MGET; misses are undefined', async () => {
     const writer = make({ l1: false })
-    await writer.setMany([
+    await writer.setMany<unknown>([
       { key: 'a', value: 1 },
       { key: 'b', value: { b: true } },
       { key: 'c', value: 'three' },
