@@ -4,13 +4,17 @@ import { buildConnector, Client } from 'undici'
 import { RawConnection } from './raw-connection.ts'
 import type { Step } from './requests.ts'
 import type { TransportOptions } from './transport-options.ts'
-import type { Slot } from './slot.ts'
+import type { Dispatcher } from 'undici'
+import type { RawHandler } from './raw-connection.ts'
+
+/** What receives a request's response, whatever the transport (a Slot). */
+export type ResponseHandler = Dispatcher.DispatchHandler & RawHandler
 
 /** One connection of the engine, whatever the transport. */
 export interface Connection {
   /** The protocol of the connection's last socket ('http/1.1', 'h2'), null before one connected. */
   readonly protocol: string | null
-  dispatch(step: Step, slot: Slot): void
+  dispatch(step: Step, handler: ResponseHandler): void
   destroy(): void
   /**
    * Opens the connection ahead of the run (resolves once it is usable, or failed: a failure is not thrown, the
@@ -86,8 +90,8 @@ class UndiciConnection implements Connection {
       )
     })
   }
-  dispatch(step: Step, slot: Slot): void {
-    this.client.dispatch(step.dispatch, slot)
+  dispatch(step: Step, handler: ResponseHandler): void {
+    this.client.dispatch(step.dispatch, handler)
   }
   destroy(): void {
     this.ready?.destroy()

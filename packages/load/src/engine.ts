@@ -9,7 +9,7 @@ import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import { type Stage, valueAt } from './stages.ts'
-import { Slot } from './slot.ts'
+import { Slot, type SlotOwner } from './slot.ts'
 import type { TickSnapshot } from './tick.ts'
 
 export interface EngineConfig {
@@ -67,12 +67,12 @@ const sleepPrecisely = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms
 
 const now = (): number => performance.timeOrigin + performance.now()
 
-export class Engine {
+export class Engine implements SlotOwner {
   readonly config: EngineConfig
   readonly source: RequestSource
   readonly onTick: (s: TickSnapshot) => void
-  inFlight = 0
-  tickSent = 0
+  private inFlight = 0
+  private tickSent = 0
   private hist: Histogram = createHistogram()
   /** Send-to-response latencies (wrk2's -U): the target's share, without the generator's own lag. */
   private histSent: Histogram = createHistogram()
@@ -356,6 +356,11 @@ export class Engine {
     if (this.pumpImmediate !== null) clearImmediate(this.pumpImmediate)
     this.pumpTimer = null
     this.pumpImmediate = null
+  }
+
+  requestSent(): void {
+    this.inFlight++
+    this.tickSent++
   }
 
   complete(slot: Slot, error: Error | null): void {

@@ -3,12 +3,19 @@
 import type { Dispatcher } from 'undici'
 import { type CapturedResponse, headerFromHead, type Vars } from './capture.ts'
 import type { Connection } from './connection.ts'
-import type { Engine } from './engine.ts'
 import type { RawHandler } from './raw-connection.ts'
 import type { PlanStep, Step } from './requests.ts'
 
+/** What a slot reports to (the engine), declared here so that slot.ts does not import engine.ts. */
+export interface SlotOwner {
+  /** A request of this slot goes out now (in flight, and sent in this second). */
+  requestSent(): void
+  /** Its response ended (error null) or it failed. */
+  complete(slot: Slot, error: Error | null): void
+}
+
 export class Slot implements Dispatcher.DispatchHandler, RawHandler, CapturedResponse {
-  readonly engine: Engine
+  readonly engine: SlotOwner
   readonly conn: Connection
   readonly connection: number
   startedAt = 0
@@ -31,7 +38,7 @@ export class Slot implements Dispatcher.DispatchHandler, RawHandler, CapturedRes
   /** Think time before the next step: its timer (the slot stays busy meanwhile). */
   thinking: NodeJS.Timeout | null = null
 
-  constructor(engine: Engine, conn: Connection, connection: number) {
+  constructor(engine: SlotOwner, conn: Connection, connection: number) {
     this.engine = engine
     this.conn = conn
     this.connection = connection
@@ -104,8 +111,7 @@ export class Slot implements Dispatcher.DispatchHandler, RawHandler, CapturedRes
     this.bytes = 0
     this.head = null
     this.busy = true
-    this.engine.inFlight++
-    this.engine.tickSent++
+    this.engine.requestSent()
     this.current = null
     this.chunks = null
     try {
