@@ -155,6 +155,21 @@ describe('postgres auto-pipelining', () => {
     expect(db.stats().pipeline!.maxDepthSeen).toBeGreaterThan(1)
   })
 
+  it('decodes a statement sent again without Describe with the row shape described on its connection', async () => {
+    const db = open({}, 1)
+    const sql = 'SELECT $1::int AS n, $2::text AS t, $3::float8 AS f, NULL::int AS z'
+    const round = async (k: number) => {
+      const hold = db.query('SELECT pg_sleep(0.02)')
+      const reads = [1, 2].map((n) => db.query(sql, [n * k, `t${n}`, n / 2]))
+      await hold
+      return Promise.all(reads)
+    }
+    const expected = (k: number) => [1, 2].map((n) => [{ n: n * k, t: `t${n}`, f: n / 2, z: null }])
+    await expect(round(1)).resolves.toEqual(expected(1))
+    await expect(round(10)).resolves.toEqual(expected(10))
+    await expect(round(100)).resolves.toEqual(expected(100))
+  })
+
   it('reports a failing Parse to every pipelined copy of the statement (not a missing prepared statement)', async () => {
     const db = open({}, 1)
     const hold = db.query('SELECT pg_sleep(0.05)')

@@ -25,31 +25,61 @@ export interface PgTypes {
   getTypeParser(oid: number, format?: string): (value: string) => unknown
 }
 
+/** Result columns of a named statement as described once on a connection, with their parsers. */
+interface RowShape {
+  fields: PgField[]
+  parsers: ((value: string) => unknown)[]
+}
+
+/**
+ * Per pg connection: the row shape of each named statement described there. A named statement's result
+ * columns cannot change under it (the server fails it with 0A000 and it is prepared again under a new
+ * name), so after its first run it is sent without Describe and its rows decode with the cached shape.
+ */
+const shapes = new WeakMap<PgConnection, Map<string, RowShape>>()
+
+function shapesOf(connection: PgConnection): Map<string, RowShape> {
+  let m = shapes.get(connection)
+  if (m === undefined) {
+    m = new Map()
+    shapes.set(connection, m)
+  }
+  return m
+}
+
 /**
  * Writes Parse/Bind/Describe/Execute for each statement in one corked write: with one Sync at the end
  * (a batch: an error aborts the rest) or a Sync after each (auto-pipelining: an error fails only its own).
+ * With `known`, a named statement already parsed and described on this connection goes without Parse and
+ * Describe; `known[i]` is then its cached row shape.
  */
 function writeStatements(
   connection: PgConnection,
   statements: readonly { sql: string; values: unknown[]; name?: string | undefined }[],
   syncEach: boolean,
+  known?: (RowShape | undefined)[],
 ): void {
+  const described = known === undefined ? undefined : shapesOf(connection)
   connection.stream.cork?.()
   try {
     for (const s of statements) {
       // A named statement is parsed once per connection (pg's own bookkeeping says which are).
       const name = s.name ?? ''
+      let shape: RowShape | undefined
       if (
         name === '' ||
         (connection.parsedStatements[name] !== s.sql && connection.submittedNamedStatements[name] !== s.sql)
       ) {
         connection.parse({ text: s.sql, name, types: [] })
         if (name !== '') connection.submittedNamedStatements[name] = s.sql
+      } else if (described !== undefined && connection.parsedStatements[name] === s.sql) {
+        shape = described.get(name)
       }
       connection.bind({ portal: '', statement: name, values: s.values })
-      connection.describe({ type: 'P', name: '' })
+      if (shape === undefined) connection.describe({ type: 'P', name: '' })
       connection.execute({ portal: '', rows: 0 })
       if (syncEach) connection.sync()
+      known?.push(shape)
     }
     if (!syncEach) connection.sync()
   } finally {
@@ -235,6 +265,9 @@ export class AutoPipelineQuery {
   private ended = false
   private holding = true
   private holdTimer: NodeJS.Timeout | undefined
+  private connection: PgConnection | undefined
+  /** Per statement: its cached row shape when it went without Describe. */
+  private readonly known: (RowShape | undefined)[] = []
 
   constructor(statements: PipelinedStatement[], types: PgTypes, client: unknown, events: PipelineEvents) {
     this.statements = statements
@@ -244,8 +277,19 @@ export class AutoPipelineQuery {
   }
 
   submit(connection: PgConnection): null {
-    writeStatements(connection, this.statements, true)
+    this.connection = connection
+    writeStatements(connection, this.statements, true, this.known)
+    this.useShape()
     return null
+  }
+
+  /** The current statement, sent without Describe, decodes with its cached shape. */
+  private useShape(): void {
+    const shape = this.known[this.current]
+    if (shape !== undefined) {
+      this.fields = shape.fields
+      this.parsers = shape.parsers
+    }
   }
 
   /** The current statement's name and text: pg records a named statement as parsed on ParseComplete. */
@@ -260,6 +304,16 @@ export class AutoPipelineQuery {
   handleRowDescription(msg: { fields: PgField[] }): void {
     this.fields = msg.fields
     this.parsers = parsersFor(msg.fields, this.types)
+    const name = this.statements[this.current]?.name
+    const c = this.connection
+    // Described after its Parse succeeded: later runs on this connection skip Describe.
+    if (
+      name !== undefined &&
+      c !== undefined &&
+      c.parsedStatements[name] === this.statements[this.current]!.sql
+    ) {
+      shapesOf(c).set(name, { fields: this.fields, parsers: this.parsers })
+    }
   }
 
   handleDataRow(msg: { fields: (string | null)[] }): void {
@@ -308,6 +362,7 @@ export class AutoPipelineQuery {
     this.rows = []
     this.fields = []
     this.parsers = []
+    this.useShape()
     const last = this.current >= this.statements.length
     if (!last) {
       // More statements answer after this Sync: keep pg from sending its next queued query.
