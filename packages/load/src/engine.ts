@@ -1,9 +1,9 @@
 // One thread's load engine: one connection (raw HTTP/1.1 or undici Client) per connection slot group,
 // closed or open model, per-second snapshots.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
 import { type Connection, createConnection } from './connection.ts'
 import { errorCode } from './failure-codes.ts'
+import { judge } from './judge.ts'
 import type { TransportOptions } from './transport-options.ts'
 import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
@@ -11,6 +11,7 @@ import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import { type Stage, valueAt } from './stages.ts'
 import { Slot, type SlotOwner } from './slot.ts'
 import type { TickSnapshot } from './tick.ts'
+import { TickCounters } from './tick-counters.ts'
 
 export interface EngineConfig {
   origin: string
@@ -72,25 +73,11 @@ export class Engine implements SlotOwner {
   readonly source: RequestSource
   readonly onTick: (s: TickSnapshot) => void
   private inFlight = 0
-  private tickSent = 0
-  private hist: Histogram = createHistogram()
-  /** Send-to-response latencies (wrk2's -U): the target's share, without the generator's own lag. */
-  private histSent: Histogram = createHistogram()
-  /** Late sends that had a free connection: the generator (timer, event loop), not the target, was late. */
-  private tickLateGenerator = 0
+  /** This second's figures. */
+  private readonly tick = new TickCounters()
   /** The last pump ended waiting for a free connection: the sends behind it are late because of the target. */
   private waitedForSlot = false
   private loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null
-  private tickRequests = 0
-  private tickResponses = 0
-  private tickOk = 0
-  private tickBytes = 0
-  private tickErrors = new Map<string, number>()
-  /** Responses by status code in the current second (index = status). */
-  private tickStatus = new Float64Array(600)
-  private tickLate = 0
-  private tickDropped = 0
-  private tickCancelled = 0
   /** Per-name totals of the whole run (reported in the final snapshot). */
   private readonly names = new NameStats()
   private conns: Connection[] = []
@@ -286,8 +273,8 @@ export class Engine implements SlotOwner {
       const lag = t - intended
       if (lag > c.timeout || (!capped && lag > c.lateThreshold)) {
         this.localSent++
-        this.tickDropped++
-        this.addError('DROPPED')
+        this.tick.dropped++
+        this.tick.error('DROPPED')
         continue
       }
       if (capped) {
@@ -303,8 +290,8 @@ export class Engine implements SlotOwner {
       }
       this.localSent++
       if (lag > c.lateThreshold) {
-        this.tickLate++
-        if (!this.waitedForSlot) this.tickLateGenerator++
+        this.tick.late++
+        if (!this.waitedForSlot) this.tick.lateGenerator++
       }
       this.free.pop()!.begin(this.source.next(), intended)
     }
@@ -360,7 +347,7 @@ export class Engine implements SlotOwner {
 
   requestSent(): void {
     this.inFlight++
-    this.tickSent++
+    this.tick.sent++
   }
 
   complete(slot: Slot, error: Error | null): void {
@@ -372,7 +359,7 @@ export class Engine implements SlotOwner {
       slot.thinking = null
     }
     if (this.stopped) {
-      this.tickCancelled++
+      this.tick.cancelled++
       this.maybeFinish()
       return
     }
@@ -382,40 +369,17 @@ export class Engine implements SlotOwner {
     // The rest of the iteration runs only after a step that did what later steps depend on.
     let next = error === null
     if (error === null && step !== null) {
-      recordMs(this.hist, t - slot.startedAt)
-      recordMs(this.histSent, t - slot.sentAt)
-      this.tickRequests++
-      this.tickResponses++
-      this.tickBytes += slot.bytes
-      const status = slot.status
-      if (status >= 0 && status < 600) this.tickStatus[status]!++
-      const check = step.check
-      let failed: string | null = null
-      if (check.status !== null ? !check.status.includes(status) : status >= 400) {
-        failed = check.status !== null ? 'CHECK_STATUS' : `HTTP_${status}`
-      } else if (check.bodyContains !== null && !slot.body().includes(check.bodyContains)) {
-        failed = 'CHECK_BODY'
-      } else if (step.captures !== null) {
-        const vars = (slot.vars ??= {})
-        for (const c of step.captures) {
-          const v = c.extract(slot)
-          if (v === undefined) {
-            failed = 'CAPTURE'
-            break
-          }
-          vars[c.name] = v
-        }
-      }
-      if (failed === null) this.tickOk++
-      else {
-        this.addError(failed)
+      const failed = judge(step, slot)
+      this.tick.response(t - slot.startedAt, t - slot.sentAt, slot.status, slot.bytes, failed === null)
+      if (failed !== null) {
+        this.tick.error(failed)
         if (step.captures !== null) next = false
       }
-      if (name !== null) this.names.response(name, t - slot.startedAt, status, failed)
+      if (name !== null) this.names.response(name, t - slot.startedAt, slot.status, failed)
     } else {
       const code = errorCode(error ?? new Error('no step'))
-      this.tickRequests++
-      this.addError(code)
+      this.tick.failure()
+      this.tick.error(code)
       if (name !== null) this.names.failure(name, code)
     }
     slot.chunks = null
@@ -458,10 +422,6 @@ export class Engine implements SlotOwner {
         )
     }
     this.maybeFinish()
-  }
-
-  private addError(code: string): void {
-    this.tickErrors.set(code, (this.tickErrors.get(code) ?? 0) + 1)
   }
 
   // End of the sending window (timers may fire early: re-arm until the window really ended). In the open model,
@@ -508,8 +468,8 @@ export class Engine implements SlotOwner {
     if (dropUnsent && this.schedule !== null && this.localSent < this.localTotal) {
       const left = this.localTotal - this.localSent
       this.localSent = this.localTotal
-      this.tickDropped += left
-      this.tickErrors.set('DROPPED', (this.tickErrors.get('DROPPED') ?? 0) + left)
+      this.tick.dropped += left
+      this.tick.error('DROPPED', left)
     }
     this.endSending()
     this.stopped = true
@@ -545,24 +505,11 @@ export class Engine implements SlotOwner {
   }
 
   private emit(final: boolean): void {
-    const h = this.hist
     const snap: TickSnapshot = {
       engine: this.config.engine,
       second: this.second,
       final,
-      requests: this.tickRequests,
-      responses: this.tickResponses,
-      ok: this.tickOk,
-      bytes: this.tickBytes,
-      errors: Object.fromEntries(this.tickErrors),
-      statusCodes: statusRecord(this.tickStatus),
-      sent: this.tickSent,
-      late: this.tickLate,
-      dropped: this.tickDropped,
-      cancelled: this.tickCancelled,
-      histogram: this.config.encode ? encodeHistogram(h) : h,
-      histogramSent: this.config.encode ? encodeHistogram(this.histSent) : this.histSent,
-      lateGenerator: this.tickLateGenerator,
+      ...this.tick.take(this.config.encode),
       loopDelayMs: final && this.loopDelay !== null ? loopFigures(this.loopDelay) : null,
       inFlight: this.inFlight,
       elapsedMs: now() - this.start,
@@ -570,24 +517,6 @@ export class Engine implements SlotOwner {
       names: final && this.names.size > 0 ? this.names.snapshot(this.config.encode) : null,
       protocols: final ? protocolsOf(this.conns) : [],
     }
-    if (this.config.encode) {
-      h.reset()
-      this.histSent.reset()
-    } else {
-      this.hist = createHistogram()
-      this.histSent = createHistogram()
-    }
-    this.tickLateGenerator = 0
-    this.tickRequests = 0
-    this.tickResponses = 0
-    this.tickOk = 0
-    this.tickBytes = 0
-    this.tickErrors = new Map()
-    this.tickStatus.fill(0)
-    this.tickSent = 0
-    this.tickLate = 0
-    this.tickDropped = 0
-    this.tickCancelled = 0
     this.onTick(snap)
   }
 }
@@ -607,10 +536,4 @@ function protocolsOf(conns: readonly Connection[]): string[] {
   const set = new Set<string>()
   for (const c of conns) if (c?.protocol) set.add(c.protocol)
   return [...set]
-}
-
-function statusRecord(counts: Float64Array): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[String(i)] = counts[i]!
-  return out
 }
