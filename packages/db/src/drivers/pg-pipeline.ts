@@ -1,5 +1,6 @@
 // A pg "submittable" that pipelines many extended-protocol statements with a single Sync: one round
 // trip, and PostgreSQL runs them in one implicit transaction (all or nothing).
+import { encodePipeline, type WireStatement } from './pg-wire.ts'
 import type { ExecResult, Params } from './types.ts'
 
 interface PgField {
@@ -9,15 +10,10 @@ interface PgField {
 }
 
 interface PgConnection {
-  stream: { cork?: () => void; uncork?: () => void }
+  stream: { writable: boolean; write(chunk: Buffer): boolean }
   /** pg's per-connection record of named statements parsed (answered) and sent (not yet answered). */
   parsedStatements: Record<string, string>
   submittedNamedStatements: Record<string, string>
-  parse(q: { text: string; name: string; types: number[] }): void
-  bind(q: { portal: string; statement: string; values: unknown[] }): void
-  describe(q: { type: string; name: string }): void
-  execute(q: { portal: string; rows: number }): void
-  sync(): void
   sendCopyFail(message: string): void
 }
 
@@ -48,7 +44,7 @@ function shapesOf(connection: PgConnection): Map<string, RowShape> {
 }
 
 /**
- * Writes Parse/Bind/Describe/Execute for each statement in one corked write: with one Sync at the end
+ * Writes Parse/Bind/Describe/Execute for each statement in one socket write: with one Sync at the end
  * (a batch: an error aborts the rest) or a Sync after each (auto-pipelining: an error fails only its own).
  * With `known`, a named statement already parsed and described on this connection goes without Parse and
  * Describe; `known[i]` is then its cached row shape.
@@ -60,31 +56,25 @@ function writeStatements(
   known?: (RowShape | undefined)[],
 ): void {
   const described = known === undefined ? undefined : shapesOf(connection)
-  connection.stream.cork?.()
-  try {
-    for (const s of statements) {
-      // A named statement is parsed once per connection (pg's own bookkeeping says which are).
-      const name = s.name ?? ''
-      let shape: RowShape | undefined
-      if (
-        name === '' ||
-        (connection.parsedStatements[name] !== s.sql && connection.submittedNamedStatements[name] !== s.sql)
-      ) {
-        connection.parse({ text: s.sql, name, types: [] })
-        if (name !== '') connection.submittedNamedStatements[name] = s.sql
-      } else if (described !== undefined && connection.parsedStatements[name] === s.sql) {
-        shape = described.get(name)
-      }
-      connection.bind({ portal: '', statement: name, values: s.values })
-      if (shape === undefined) connection.describe({ type: 'P', name: '' })
-      connection.execute({ portal: '', rows: 0 })
-      if (syncEach) connection.sync()
-      known?.push(shape)
+  const wire: WireStatement[] = []
+  for (const s of statements) {
+    // A named statement is parsed once per connection (pg's own bookkeeping says which are).
+    const name = s.name ?? ''
+    let shape: RowShape | undefined
+    const parse =
+      name === '' ||
+      (connection.parsedStatements[name] !== s.sql && connection.submittedNamedStatements[name] !== s.sql)
+    if (parse) {
+      if (name !== '') connection.submittedNamedStatements[name] = s.sql
+    } else if (described !== undefined && connection.parsedStatements[name] === s.sql) {
+      shape = described.get(name)
     }
-    if (!syncEach) connection.sync()
-  } finally {
-    connection.stream.uncork?.()
+    wire.push({ sql: s.sql, name, values: s.values, parse, describe: shape === undefined })
+    known?.push(shape)
   }
+  // As pg's own Connection#_send: nothing is written to a socket that is no longer writable (its error
+  // or close event fails the query).
+  if (connection.stream.writable) connection.stream.write(encodePipeline(wire, syncEach))
 }
 
 function parsersFor(fields: PgField[], types: PgTypes): ((value: string) => unknown)[] {
