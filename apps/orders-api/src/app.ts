@@ -24,6 +24,9 @@ export function buildApp(services: Services): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     // Request ids name audit events: unique across workers and restarts.
     genReqId: () => randomUUID(),
+    // A request that reaches a draining server on a kept-alive connection is served, not answered 503: the
+    // connection closes after it (graceful SIGTERM, MAX_REQUESTS recycling).
+    return503OnClosing: false,
     // Strict JSON-schema validation: no type coercion of bodies ("5" is not 5), unknown fields rejected
     // (Fastify's default removeAdditional would drop them silently).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

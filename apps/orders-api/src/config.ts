@@ -20,6 +20,8 @@ export interface EnvConfig {
   rateLimit: number
   rateLimitWindow: number
   slowRequestThreshold: number
+  maxRequests: number
+  maxRequestsJitter: number
 }
 
 /** The configuration is invalid; `details.problems` lists one line per variable. */
@@ -38,6 +40,12 @@ export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, 
   ['PORT', '3000', 'port to listen on (0..65535)'],
   ['HOST', '127.0.0.1', 'address to listen on'],
   ['MODE', 'optimized', 'optimized (hotpath on) or baseline (no caches, one connection, plain fetch)'],
+  ['MAX_REQUESTS', '0', 'cluster mode: a worker is replaced gracefully after this many requests (0: never)'],
+  [
+    'MAX_REQUESTS_JITTER',
+    '0',
+    'adds 0..this many requests to MAX_REQUESTS per worker (workers do not retire together)',
+  ],
   ['WORKERS', '1', 'node:cluster workers sharing PORT (>= 1); a worker that dies is re-forked with backoff'],
   ['METRICS_PORT', 'PORT + 1', "the cluster primary's merged /metrics, /debug/performance and /workers"],
   ['SQLITE_FILE', '$TMPDIR/hotpath-orders.db', 'embedded database (seeded on first start)'],
@@ -110,6 +118,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     problems.push('DEBUG_TOKEN must be 16-256 visible ASCII characters (value not shown)')
   const rateLimit = int('RATE_LIMIT', 0, 0, 1_000_000, 'an integer >= 0')
   const rateLimitWindow = int('RATE_LIMIT_WINDOW', 1000, 1, 3_600_000, 'an integer 1..3600000 (ms)')
+  const maxRequests = int('MAX_REQUESTS', 0, 0, 1_000_000_000, 'an integer >= 0')
+  const maxRequestsJitter = int('MAX_REQUESTS_JITTER', 0, 0, 1_000_000_000, 'an integer >= 0')
   const slowRequestThreshold = int('SLOW_REQUEST_THRESHOLD', 500, 1, 3_600_000, 'an integer 1..3600000 (ms)')
   if (problems.length > 0) throw new ConfigError(problems)
   return {
@@ -127,6 +137,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     rateLimit,
     rateLimitWindow,
     slowRequestThreshold,
+    maxRequests,
+    maxRequestsJitter,
   }
 }
 

@@ -10,6 +10,8 @@ import { createServices } from './services.ts'
 import { startUpstreamProcess } from './upstream-process.ts'
 
 const env = readEnvOrExit()
+/** How long a recycled worker answers with Connection: close before it closes its sockets (ms). */
+const DRAIN_GRACE = 1000
 
 if (env.workers > 1 && cluster.isPrimary) {
   // The kernel hands connections to the workers (they share the listening socket). With the default
@@ -20,6 +22,8 @@ if (env.workers > 1 && cluster.isPrimary) {
   const listening = new Set<number>()
   const bornAt = new Map<number, number>()
   let restarts = 0
+  /** Workers replaced after MAX_REQUESTS. */
+  let recycled = 0
   let backoff = 100
   let stopping = false
   const primaryMetrics = createMetrics({ serviceName: 'orders-api', cluster: true })
@@ -31,7 +35,9 @@ if (env.workers > 1 && cluster.isPrimary) {
         pid: w?.process.pid,
         listening: w ? listening.has(w.id) : false,
       }))
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ workers, restarts }))
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ workers, restarts, recycled }))
       return
     }
     if (req.url === '/debug/performance') {
@@ -65,10 +71,24 @@ if (env.workers > 1 && cluster.isPrimary) {
     bornAt.set(worker.id, Date.now())
   }
   cluster.on('listening', (worker) => listening.add(worker.id))
+  // MAX_REQUESTS: a worker that served its share asks to retire; its replacement is forked first and the old one
+  // drained (SIGTERM: it stops accepting, finishes its in-flight requests, exits 0) once the new one listens.
+  const retiring = new Set<number>()
+  cluster.on('message', (worker, message: { type?: string } | undefined) => {
+    if (message?.type !== 'orders-api:retire' || stopping || retiring.has(worker.id)) return
+    retiring.add(worker.id)
+    const replacement = cluster.fork(workerEnv)
+    bornAt.set(replacement.id, Date.now())
+    replacement.once('listening', () => {
+      recycled++
+      worker.send({ type: 'orders-api:drain' })
+    })
+  })
   cluster.on('exit', (worker, code, signal) => {
     listening.delete(worker.id)
     const lived = Date.now() - (bornAt.get(worker.id) ?? 0)
     bornAt.delete(worker.id)
+    if (retiring.delete(worker.id)) return // replaced already
     if (stopping) return
     if (lived > 30_000) backoff = 100
     console.error(
@@ -128,6 +148,21 @@ if (env.workers > 1 && cluster.isPrimary) {
   })
   if (!cluster.isWorker) await seed(services.db, env.seed === 'small' ? SMALL_SEED : FULL_SEED)
   const app = buildApp(services)
+  let draining = false
+  if (cluster.isWorker && env.maxRequests > 0) {
+    // gunicorn's max_requests: after this many responses (plus jitter) the worker asks the primary to replace it.
+    const limit = env.maxRequests + Math.floor(Math.random() * (env.maxRequestsJitter + 1))
+    let served = 0
+    app.addHook('onResponse', async () => {
+      if (++served === limit) process.send?.({ type: 'orders-api:retire' })
+    })
+    // While draining every response says Connection: close, so keep-alive clients move to the other workers
+    // before this one closes its sockets (closing an idle keep-alive socket races with a client reusing it).
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (draining) reply.header('Connection', 'close')
+      return payload
+    })
+  }
   await app.listen({ port: env.port, host: env.host })
   if (!cluster.isWorker) console.log(`orders-api (${env.mode}) on http://${env.host}:${env.port}`)
   const stop = async () => {
@@ -138,4 +173,10 @@ if (env.workers > 1 && cluster.isPrimary) {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  // MAX_REQUESTS: the primary's replacement listens; drain for a moment, then stop as on SIGTERM.
+  process.on('message', (message: { type?: string } | undefined) => {
+    if (message?.type !== 'orders-api:drain' || draining) return
+    draining = true
+    setTimeout(stop, DRAIN_GRACE).unref()
+  })
 }

@@ -97,3 +97,74 @@ describe('cluster supervision', () => {
     expect(await getStatus(`http://127.0.0.1:${port}/orders/1`)).toBe(200)
   }, 180_000) // generous: three processes start on a busy 2-core machine
 })
+
+describe('cluster MAX_REQUESTS', () => {
+  let child: ChildProcess | undefined
+  let dir = ''
+  afterAll(async () => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r))
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+      await exited
+    }
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('replaces a worker gracefully after its share of requests, without a failed request', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'orders-recycle-'))
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    child = spawn(process.execPath, [server], {
+      env: {
+        ...process.env,
+        MODE: 'optimized',
+        SEED: 'small',
+        WORKERS: '2',
+        MAX_REQUESTS: '25',
+        MAX_REQUESTS_JITTER: '5',
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        SQLITE_FILE: join(dir, 'o.db'),
+      },
+      stdio: 'ignore',
+      detached: true,
+    })
+    const workers = () => getJson<Workers & { recycled: number }>(`http://127.0.0.1:${metricsPort}/workers`)
+    await eventually(async () => (await workers())?.workers.filter((w) => w.listening).length === 2, {
+      timeoutMs: 60_000,
+      what: '2 listening workers',
+    })
+    const statuses: Array<number | string> = []
+    // Four clients, 40 requests each (two on fresh connections, two reusing keep-alive connections): every
+    // worker passes its limit at least twice.
+    const keepAlive = async (url: string) => {
+      try {
+        const res = await fetch(url)
+        await res.arrayBuffer()
+        return res.status
+      } catch (error) {
+        return String((error as Error & { cause?: { code?: string } }).cause?.code ?? error)
+      }
+    }
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, c) => {
+        for (let i = 0; i < 40; i++) {
+          const url = `http://127.0.0.1:${port}/orders/${1 + ((c * 40 + i) % 50)}`
+          statuses.push(c < 2 ? await getStatus(url) : await keepAlive(url))
+        }
+      }),
+    )
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    await eventually(
+      async () => {
+        const w = await workers()
+        return (w?.recycled ?? 0) >= 2 && w?.workers.filter((x) => x.listening).length === 2
+      },
+      { timeoutMs: 30_000, what: 'recycled workers replaced' },
+    )
+    const final = await workers()
+    expect(final?.recycled).toBeGreaterThanOrEqual(2)
+    expect(final?.restarts).toBe(0) // recycling is not a crash: no backoff, no re-fork count
+  }, 120_000)
+})

@@ -38,6 +38,8 @@ describe('config', () => {
       'RATE_LIMIT',
       'RATE_LIMIT_WINDOW',
       'SLOW_REQUEST_THRESHOLD',
+      'MAX_REQUESTS',
+      'MAX_REQUESTS_JITTER',
     ])
       expect(stdout).toContain(name)
     expect(stdout).not.toContain('SERVICE_MODE')
