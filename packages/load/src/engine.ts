@@ -1,72 +1,24 @@
-// One thread's load engine: one connection (raw HTTP/1.1 or undici Client) per connection slot group,
-// closed or open model, per-second snapshots.
+// One thread's load engine: its connections (raw HTTP/1.1 or undici Client) and their slots, the closed model's
+// control (and the open model's OpenScheduler, open-scheduler.ts), the run's clock and per-second snapshots.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { type Connection, createConnection } from './connection.ts'
+import type { EngineConfig } from './engine-config.ts'
 import { errorCode } from './failure-codes.ts'
 import { judge } from './judge.ts'
-import type { TransportOptions } from './transport-options.ts'
 import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
-import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
-import { type Stage, valueAt } from './stages.ts'
+import { OpenScheduler } from './open-scheduler.ts'
+import { shareOf } from './schedule.ts'
+import { valueAt } from './stages.ts'
 import { Slot, type SlotOwner } from './slot.ts'
 import type { TickSnapshot } from './tick.ts'
 import { TickCounters } from './tick-counters.ts'
 
-export interface EngineConfig {
-  origin: string
-  /** 'raw': the built-in HTTP/1.1 client (http: only); 'undici': one undici Client per connection. */
-  transport: 'raw' | 'undici'
-  model: 'open' | 'closed'
-  /** Connections of the whole run (all workers). */
-  connections: number
-  pipelining: number
-  rate: number | undefined
-  stages: Stage[] | undefined
-  /** Sending window, ms. */
-  duration: number
-  amount: number | undefined
-  /** Per-request deadline, ms. */
-  timeout: number
-  /** Grace period for in-flight requests after the window, ms. */
-  gracefulStop: number
-  /** Open model: a send this many ms behind its intended time is late. */
-  lateThreshold: number
-  /**
-   * Open model, sends behind their schedule: 'burst-2x' sends the backlog at up to twice the asked rate (wrk2);
-   * 'drop' drops every send that cannot go out within lateThreshold of its intended time (k6's dropped iterations).
-   */
-  catchUp: 'burst-2x' | 'drop'
-  /** This engine's share of the sends/connections/iterations: share `workerIndex` of `workerCount` (see shareOf). */
-  workerIndex: number
-  workerCount: number
-  /** Index of the engine among this process's engines (the worker thread), for the collector. */
-  engine: number
-  /** Encode histograms (worker threads) instead of passing the objects. */
-  encode: boolean
-  /** Warm-up before the measured run, ms (0: none): same model and rate, on the same connections, not recorded. */
-  warmup: number
-  /** TLS verification and HTTP/2 of undici connections. */
-  tls: TransportOptions
-}
-
-/** burst-2x: catch-up credit a send may draw on, ms of schedule (bounds the burst right after a stall). */
-const CATCH_UP_CREDIT_MS = 1
-
 /** Pause of a closed-model slot after a transport error before its next request. */
 const ERROR_BACKOFF_MS = 10
-/**
- * Open model, low rates: a millisecond timer wakes up to ~1 ms early (libuv's clock is whole milliseconds);
- * the rest, at most this long, is slept in the kernel (Atomics.wait: a futex, no CPU) for a sub-ms send time.
- */
-const PRECISE_SLEEP_MS = 1.5
-/** ... only when this thread's sends are at least this far apart (below ~500 req/s per thread). */
-const SPIN_MIN_GAP_MS = 2
-const sleeper = new Int32Array(new SharedArrayBuffer(4))
-/** Blocks the thread for `ms` (fractional) without using the CPU. */
-const sleepPrecisely = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms)
-
 const now = (): number => performance.timeOrigin + performance.now()
+
+export type { EngineConfig } from './engine-config.ts'
 
 export class Engine implements SlotOwner {
   readonly config: EngineConfig
@@ -75,14 +27,13 @@ export class Engine implements SlotOwner {
   private inFlight = 0
   /** This second's figures. */
   private readonly tick = new TickCounters()
-  /** The last pump ended waiting for a free connection: the sends behind it are late because of the target. */
-  private waitedForSlot = false
   private loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null
   /** Per-name totals of the whole run (reported in the final snapshot). */
   private readonly names = new NameStats()
   private conns: Connection[] = []
   private slots: Slot[] = []
-  private free: Slot[] = []
+  /** The open model's scheduler (null in the closed model, and before the start). */
+  private open: OpenScheduler | null = null
   private start = 0
   private sendEnd = 0
   private sending = false
@@ -90,22 +41,9 @@ export class Engine implements SlotOwner {
   private second = 0
   private iterations = 0
   private iterationLimit = Number.POSITIVE_INFINITY
-  private schedule: OpenSchedule | null = null
-  private localSent = 0
-  private localTotal = 0
   private activeConnections = 0
   private myConnections: number
   private timers = new Set<NodeJS.Timeout>()
-  private pumpTimer: NodeJS.Timeout | null = null
-  private pumpImmediate: NodeJS.Immediate | null = null
-  private ticker: NodeJS.Timeout | null = null
-  private backlogged = false
-  /** burst-2x: when the last send was allowed to go (a late send goes half a schedule interval after it). */
-  private pace = 0
-  /** burst-2x: the backlog was built waiting for connections: restart the pace when one frees up. */
-  private repace = false
-  private pumpAt = 0
-  private readonly pumpBound = (): void => this.pump()
   private finish: (() => void) | null = null
   private sendWindowMs = 0
   private cleanup: (() => void) | null = null
@@ -162,18 +100,16 @@ export class Engine implements SlotOwner {
         this.later(() => this.windowEnd(), c.duration)
         if (c.transport === 'raw') this.sweep()
         if (c.model === 'open') {
-          this.schedule = createOpenSchedule({
-            rate: c.rate,
-            stages: c.stages,
-            duration: c.duration,
-            amount: c.amount,
+          const open = new OpenScheduler(c, this.start, this.tick, this.source, {
+            sending: () => this.sending,
+            endSending: () => this.endSending(),
           })
-          this.localTotal = shareOf(this.schedule.total, c.workerIndex, c.workerCount)
+          this.open = open
           for (let k = 0; k < this.myConnections; k++) {
-            for (let p = 0; p < c.pipelining; p++) this.free.push(this.slot(k))
+            for (let p = 0; p < c.pipelining; p++) open.free.push(this.slot(k))
           }
-          this.free.reverse()
-          this.pump()
+          open.free.reverse()
+          open.pump()
         } else {
           this.control()
         }
@@ -250,101 +186,6 @@ export class Engine implements SlotOwner {
     return true
   }
 
-  // Open model: sends every due request that has a free slot; drops sends older than the timeout.
-  private pump(): void {
-    this.disarm()
-    if (!this.sending) return
-    const c = this.config
-    const schedule = this.schedule!
-    const n = c.workerCount
-    const t = now()
-    const due = shareOf(schedule.due(t - this.start), c.workerIndex, n)
-    const capped = c.catchUp === 'burst-2x'
-    if (capped && this.repace && this.free.length > 0) {
-      // The backlog built while no connection was free goes out from now on at 2x the rate (at most
-      // CATCH_UP_CREDIT_MS of credit), not all at once.
-      this.pace = Math.max(this.pace, t - CATCH_UP_CREDIT_MS)
-      this.repace = false
-    }
-    while (this.localSent < due && this.free.length > 0) {
-      const index = this.localSent * n + c.workerIndex
-      const at = schedule.timeOf(index)
-      const intended = this.start + at
-      const lag = t - intended
-      if (lag > c.timeout || (!capped && lag > c.lateThreshold)) {
-        this.localSent++
-        this.tick.dropped++
-        this.tick.error('DROPPED')
-        continue
-      }
-      if (capped) {
-        // Catch-up at most 2x the asked rate: a send goes no earlier than its intended time and no earlier than
-        // half its schedule interval after the previous one.
-        const gap = index >= n ? at - schedule.timeOf(index - n) : 0
-        const allowed = Math.max(intended, this.pace + gap / 2)
-        if (allowed > t) {
-          this.pumpAt = allowed
-          break
-        }
-        this.pace = allowed
-      }
-      this.localSent++
-      if (lag > c.lateThreshold) {
-        this.tick.late++
-        if (!this.waitedForSlot) this.tick.lateGenerator++
-      }
-      this.free.pop()!.begin(this.source.next(), intended)
-    }
-    if (this.localSent >= this.localTotal) {
-      this.endSending()
-      return
-    }
-    this.backlogged = this.localSent < due
-    const noSlot = this.backlogged && this.free.length === 0
-    if (noSlot) this.repace = true
-    this.waitedForSlot = noSlot || (this.backlogged && this.waitedForSlot)
-    if (this.backlogged) {
-      // Paced catch-up (free slots, pace ahead): wake at the pace. Else waiting for a free slot: complete() pumps.
-      if (!noSlot) this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, this.pumpAt - now()))
-      return
-    }
-    const nextAt = schedule.timeOf(this.localSent * n + c.workerIndex)
-    const delay = this.start + nextAt - now()
-    const gap =
-      this.localSent + 1 < this.localTotal
-        ? schedule.timeOf((this.localSent + 1) * n + c.workerIndex) - nextAt
-        : Number.POSITIVE_INFINITY
-    // High rates (< 2 ms between this thread's sends): one repeating 1 ms ticker sends whatever is due, in
-    // batches, at the cost of one timer wake per millisecond (not one per send).
-    if (gap < SPIN_MIN_GAP_MS && delay < 1) {
-      this.ticker ??= setInterval(this.pumpBound, 1)
-      return
-    }
-    this.stopTicker()
-    // Low rates: the timer wakes within about a millisecond of the send time (often early: libuv's millisecond
-    // clock); the last fraction is slept precisely instead of spun (a spin cost 1.2-1.5 ms CPU per request).
-    if (delay <= PRECISE_SLEEP_MS && gap >= SPIN_MIN_GAP_MS) {
-      // Then send at once (no extra loop turn: each wake costs CPU); the next send is >= 2 ms away, so this
-      // recursion is at most one level deep.
-      if (delay > 0) sleepPrecisely(delay)
-      this.pump()
-      return
-    }
-    this.pumpTimer = setTimeout(this.pumpBound, Math.max(0, delay))
-  }
-
-  private stopTicker(): void {
-    if (this.ticker !== null) clearInterval(this.ticker)
-    this.ticker = null
-  }
-
-  private disarm(): void {
-    if (this.pumpTimer !== null) clearTimeout(this.pumpTimer)
-    if (this.pumpImmediate !== null) clearImmediate(this.pumpImmediate)
-    this.pumpTimer = null
-    this.pumpImmediate = null
-  }
-
   requestSent(): void {
     this.inFlight++
     this.tick.sent++
@@ -403,15 +244,8 @@ export class Engine implements SlotOwner {
       slot.send(t)
       return
     }
-    if (this.config.model === 'open') {
-      this.free.push(slot)
-      if (
-        this.sending &&
-        (this.backlogged || (this.pumpTimer === null && this.pumpImmediate === null && this.ticker === null))
-      ) {
-        this.pump()
-      }
-    } else if (this.sending && slot.connection < this.activeConnections) {
+    if (this.open !== null) this.open.release(slot)
+    else if (this.sending && slot.connection < this.activeConnections) {
       if (error === null) this.startIteration(slot, t)
       // Back off briefly after a transport error (refused, reset): errors are counted, the CPU is not burnt.
       else
@@ -433,8 +267,8 @@ export class Engine implements SlotOwner {
       this.later(() => this.windowEnd(), left + 0.5)
       return
     }
-    if (this.schedule !== null && this.sending && this.localSent < this.localTotal) {
-      this.pump()
+    if (this.open !== null && this.sending && this.open.unsent > 0) {
+      this.open.pump()
       if (this.sending) {
         this.later(() => this.stop(true), this.config.gracefulStop)
         return
@@ -447,8 +281,7 @@ export class Engine implements SlotOwner {
     if (!this.sending) return
     this.sending = false
     this.sendWindowMs = Math.min(now(), this.sendEnd) - this.start
-    this.disarm()
-    this.stopTicker()
+    this.open?.stop()
     if (this.inFlight > 0) this.later(() => this.stop(false), this.config.gracefulStop)
     this.maybeFinish()
   }
@@ -465,9 +298,8 @@ export class Engine implements SlotOwner {
    */
   private stop(dropUnsent: boolean): void {
     if (this.stopped) return
-    if (dropUnsent && this.schedule !== null && this.localSent < this.localTotal) {
-      const left = this.localTotal - this.localSent
-      this.localSent = this.localTotal
+    if (dropUnsent && this.open !== null && this.open.unsent > 0) {
+      const left = this.open.dropUnsent()
       this.tick.dropped += left
       this.tick.error('DROPPED', left)
     }
