@@ -230,6 +230,9 @@ interface PgClientInternals {
  */
 const HOLD_MS = 2
 
+/** The hold timer's callback (no closure per pipeline). */
+const releaseHeld = (query: AutoPipelineQuery): void => query.release()
+
 /**
  * Auto-pipelining: N autocommit statements written in one socket write, each followed by its own Sync,
  * so an error aborts only its own statement (the server skips to the next Sync) and each statement is
@@ -366,13 +369,13 @@ export class AutoPipelineQuery {
       this.events.end()
     } else if (!this.holding) this.deliver()
     else if (this.holdTimer === undefined) {
-      this.holdTimer = setTimeout(this.release, HOLD_MS)
+      this.holdTimer = setTimeout(releaseHeld, HOLD_MS, this)
       this.holdTimer.unref()
     }
   }
 
   /** The hold ran out (a slow statement in the pipeline): hand over what is answered, then each at once. */
-  private readonly release = (): void => {
+  release(): void {
     this.holdTimer = undefined
     this.holding = false
     this.deliver()
