@@ -1,5 +1,6 @@
 // A tiny orders API for scenario tests: POST /login -> { token }, POST /orders (Bearer token) -> 201 { id } with a
-// Location header, GET /orders/:id (Bearer token) -> 200 the order, or 404 for an id it never created.
+// Location header, GET /orders/:id (Bearer token) -> 200 the order, or 404 for an id it never created; GET /orders
+// -> 200 a list.
 import { randomUUID } from 'node:crypto'
 import { startHttpServer, type TestServer } from '@hotpath/test-helpers'
 
@@ -42,6 +43,7 @@ export async function startOrdersServer(): Promise<OrdersServer> {
         { location: `/orders/${id}` },
       )
     }
+    if (req.method === 'GET' && req.url === '/orders') return json(200, { orders: [...created].slice(0, 10) })
     const m = /^\/orders\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '')
     if (req.method === 'GET' && m) {
       if (!authorized) return json(401, { error: 'unauthorized' })

@@ -25,11 +25,12 @@ afterAll(async () => {
 })
 
 /** Writes the example with the server's origin and the sources' path, and imports (runs) it. */
-async function runExample(name: string, origin: string): Promise<void> {
-  const code = examples
+async function runExample(name: string, origin: string, replace: Record<string, string> = {}): Promise<void> {
+  let code = examples
     .get(name)!
     .replaceAll("'@hotpath/load'", JSON.stringify(index))
     .replaceAll('http://127.0.0.1:3000', origin)
+  for (const [from, to] of Object.entries(replace)) code = code.replaceAll(from, to)
   await mkdir(scratch, { recursive: true })
   const file = new URL(`${name}-${process.pid}.ts`, scratch)
   await writeFile(file, code)
@@ -38,12 +39,21 @@ async function runExample(name: string, origin: string): Promise<void> {
 
 describe('README examples', () => {
   it('lists the examples it runs', () => {
-    expect([...examples.keys()].sort()).toEqual(['captures'])
+    expect([...examples.keys()].sort()).toEqual(['captures', 'library'])
   })
 
   it('the programmable scenario in the README is examples/orders.mjs, verbatim (programmable.test.ts runs it)', async () => {
     const file = await readFile(new URL('../examples/orders.mjs', import.meta.url), 'utf8')
     expect(markdownCodeBlocks(readme, 'js')).toContain(file)
+  })
+
+  it('library: an open-model run with thresholds and progress, written as an HTML report', async () => {
+    server = await startOrdersServer()
+    await mkdir(scratch, { recursive: true })
+    const report = new URL(`report-${process.pid}.html`, scratch).pathname
+    await runExample('library', server.origin, { "'report.html'": JSON.stringify(report) })
+    expect(server.seen.filter((s) => s.url === '/orders').length).toBe(400)
+    expect((await readFile(report, 'utf8')).startsWith('<!doctype html>')).toBe(true)
   })
 
   it('captures: create an order with a captured id, then read it', async () => {
