@@ -1,6 +1,7 @@
 // The Fastify app: products, customers and orders over @hotpath/db, cached with @hotpath/cache, prices from the
 // upstream through @hotpath/http, metrics and the report from @hotpath/metrics.
 import { randomUUID } from 'node:crypto'
+import compress from '@fastify/compress'
 import metricsPlugin from '@hotpath/metrics/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerDebugRoutes } from './debug.ts'
@@ -35,6 +36,9 @@ export function buildApp(services: Services): FastifyInstance {
   // JSON only: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')
   app.register(metricsPlugin, { metrics })
+  // Responses over 1 KiB (product pages, order lists) are compressed for clients that accept it; the
+  // Idempotency-Key hook stores the uncompressed body (its onSend runs first), so a replay is byte for byte.
+  app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] })
   const { config } = services
   services.slowLog = registerSlowLog(app, config.slowRequestThreshold ?? 500, config.slowRequestWrite)
   if (config.rateLimit)
@@ -51,9 +55,12 @@ export function buildApp(services: Services): FastifyInstance {
   // Liveness: the process serves HTTP (no dependency checked; see /ready).
   app.get('/health', async () => ({ status: 'ok', mode: services.mode, pid: process.pid }))
   registerReady(app, services)
-  registerProductRoutes(app, services)
-  registerCustomerRoutes(app, services)
-  registerOrderRoutes(app, services)
+  // The data routes in a plugin loaded after @fastify/compress (it attaches itself to routes as they are added).
+  app.register(async (api) => {
+    registerProductRoutes(api, services)
+    registerCustomerRoutes(api, services)
+    registerOrderRoutes(api, services)
+  })
 
   app.get('/metrics', (request, reply) => {
     reply.hijack()

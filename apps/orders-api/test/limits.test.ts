@@ -79,3 +79,22 @@ describe('body size limit and slow-request log', () => {
     }
   })
 })
+
+describe('compression', () => {
+  it('compresses responses over 1 KiB for clients that accept it, not small ones', async () => {
+    const svc = await startService('optimized')
+    try {
+      const page = await fetch(`${svc.origin}/products?limit=100`, { headers: { 'accept-encoding': 'gzip' } })
+      expect(page.headers.get('content-encoding')).toBe('gzip')
+      expect(((await page.json()) as { products: unknown[] }).products).toHaveLength(100)
+      const plain = await fetch(`${svc.origin}/products?limit=100`, {
+        headers: { 'accept-encoding': 'identity' },
+      })
+      expect(plain.headers.get('content-encoding')).toBeNull()
+      const small = await fetch(`${svc.origin}/health`, { headers: { 'accept-encoding': 'gzip' } })
+      expect(small.headers.get('content-encoding')).toBeNull()
+    } finally {
+      await svc.close()
+    }
+  })
+})
