@@ -127,6 +127,26 @@ class DatabaseImpl implements Database {
 
   private run(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
     const t0 = this.clock.now()
+    const driver = this.driver
+    if (e.info.isRead && driver.readThen !== undefined) {
+      // One promise per read: the driver settles it through callbacks (no promise of its own to chain).
+      return new Promise<Row[]>((resolve, reject) => {
+        const onResult = (res: ExecResult): void => {
+          try {
+            resolve(this.finish(sql, params, e, res, t0).rows)
+          } catch (error) {
+            reject(error)
+          }
+        }
+        try {
+          driver.readThen!(sql, params, e.info, signal, onResult, (error) =>
+            reject(this.failed(e, error, t0)),
+          )
+        } catch (error) {
+          reject(this.failed(e, error, t0))
+        }
+      })
+    }
     let r: ExecResult | Promise<ExecResult>
     try {
       r = e.info.isRead

@@ -265,6 +265,21 @@ export class PostgresInstance implements DriverInstance {
     return this.pipeline.read(sql, params, info, signal)
   }
 
+  readThen(
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    signal: AbortSignal | undefined,
+    onResult: (result: ExecResult) => void,
+    onError: (error: unknown) => void,
+  ): void {
+    if (this.pipeline === null || !Array.isArray(params) || info.multiStatement) {
+      this.exec(sql, params, info, true, true, signal).then(onResult, onError)
+      return
+    }
+    this.pipeline.readThen(sql, params, info, signal, onResult, onError)
+  }
+
   pipelineStats(): PipelineStats {
     return (
       this.pipeline?.stats() ?? {

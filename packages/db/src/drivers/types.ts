@@ -82,6 +82,15 @@ export interface DriverInstance {
   readonly target: DbTarget
   /** A read outside a transaction. May return synchronously (main-thread SQLite). */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
+  /** read() with callbacks instead of a promise (drivers whose reads are always asynchronous). */
+  readThen?(
+    sql: string,
+    params: Params,
+    info: SqlInfo,
+    signal: AbortSignal | undefined,
+    onResult: (result: ExecResult) => void,
+    onError: (error: unknown) => void,
+  ): void
   /** A write outside a transaction (serialised on SQLite). May return synchronously. */
   write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
   transaction<R>(fn: (session: Session) => Promise<R>): Promise<R>
