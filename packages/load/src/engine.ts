@@ -1,21 +1,20 @@
-// One thread's load engine: its connections (raw HTTP/1.1 or undici Client) and their slots, the closed model's
-// control (and the open model's OpenScheduler, open-scheduler.ts), the run's clock and per-second snapshots.
+// One thread's load engine: its connections (raw HTTP/1.1 or undici Client) and their slots, completions, the
+// run's clock and per-second snapshots; each model's own scheduler (closed-scheduler.ts, open-scheduler.ts)
+// decides when a slot sends.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { type Connection, createConnection } from './connection.ts'
 import type { EngineConfig } from './engine-config.ts'
 import { errorCode } from './failure-codes.ts'
+import { ClosedScheduler } from './closed-scheduler.ts'
 import { judge } from './judge.ts'
 import { NameStats } from './name-stats.ts'
 import type { RequestSource } from './requests.ts'
 import { OpenScheduler } from './open-scheduler.ts'
 import { shareOf } from './schedule.ts'
-import { valueAt } from './stages.ts'
 import { Slot, type SlotOwner } from './slot.ts'
 import type { TickSnapshot } from './tick.ts'
 import { TickCounters } from './tick-counters.ts'
 
-/** Pause of a closed-model slot after a transport error before its next request. */
-const ERROR_BACKOFF_MS = 10
 const now = (): number => performance.timeOrigin + performance.now()
 
 export type { EngineConfig } from './engine-config.ts'
@@ -39,9 +38,8 @@ export class Engine implements SlotOwner {
   private sending = false
   private stopped = false
   private second = 0
-  private iterations = 0
-  private iterationLimit = Number.POSITIVE_INFINITY
-  private activeConnections = 0
+  /** The closed model's scheduler (null in the open model, and before the start). */
+  private closed: ClosedScheduler | null = null
   private myConnections: number
   private timers = new Set<NodeJS.Timeout>()
   private finish: (() => void) | null = null
@@ -95,7 +93,6 @@ export class Engine implements SlotOwner {
         this.start = now()
         this.sendEnd = this.start + c.duration
         this.sending = true
-        if (c.amount !== undefined) this.iterationLimit = shareOf(c.amount, c.workerIndex, c.workerCount)
         this.scheduleTick()
         this.later(() => this.windowEnd(), c.duration)
         if (c.transport === 'raw') this.sweep()
@@ -111,7 +108,13 @@ export class Engine implements SlotOwner {
           open.free.reverse()
           open.pump()
         } else {
-          this.control()
+          this.closed = new ClosedScheduler(c, this.start, this.source, {
+            sending: () => this.sending,
+            endSending: () => this.endSending(),
+            slot: (index) => this.slots[index] ?? this.slot(Math.floor(index / c.pipelining)),
+            later: (fn, ms) => this.later(fn, ms, false),
+          })
+          this.closed.control()
         }
       }
       if (signal) {
@@ -157,33 +160,6 @@ export class Engine implements SlotOwner {
     const slot = new Slot(this, conn, connection)
     this.slots.push(slot)
     return slot
-  }
-
-  // Closed model: adjusts the number of active connections (stages) and starts idle slots.
-  private control(): void {
-    if (!this.sending) return
-    const c = this.config
-    const t = now() - this.start
-    const target = c.stages ? Math.round(valueAt(c.stages, 0, t)) : c.connections
-    this.activeConnections = Math.min(this.myConnections, shareOf(target, c.workerIndex, c.workerCount))
-    for (let k = 0; k < this.activeConnections; k++) {
-      for (let p = 0; p < c.pipelining; p++) {
-        const index = k * c.pipelining + p
-        const slot = this.slots[index] ?? this.slot(k)
-        if (!slot.busy) this.startIteration(slot, now())
-      }
-    }
-    if (c.stages) this.later(() => this.control(), 50, false)
-  }
-
-  private startIteration(slot: Slot, startedAt: number): boolean {
-    if (this.iterations >= this.iterationLimit) {
-      this.endSending()
-      return false
-    }
-    this.iterations++
-    slot.begin(this.source.next(), startedAt)
-    return true
   }
 
   requestSent(): void {
@@ -245,16 +221,7 @@ export class Engine implements SlotOwner {
       return
     }
     if (this.open !== null) this.open.release(slot)
-    else if (this.sending && slot.connection < this.activeConnections) {
-      if (error === null) this.startIteration(slot, t)
-      // Back off briefly after a transport error (refused, reset): errors are counted, the CPU is not burnt.
-      else
-        this.later(
-          () => this.sending && !slot.busy && this.startIteration(slot, now()),
-          ERROR_BACKOFF_MS,
-          false,
-        )
-    }
+    else this.closed?.release(slot, error, t)
     this.maybeFinish()
   }
 
