@@ -62,6 +62,7 @@ export function createPrices(http: HttpClient | undefined, origin: string): Pric
     stats.calls++
     if (!http) {
       const res = await fetch(`${origin}${path}`, { headers: trace }).catch((e: unknown) => {
+        stats.unavailable++
         throw unavailable(path, e)
       })
       const value = res.ok ? parse(await res.json().catch(() => undefined)) : undefined
