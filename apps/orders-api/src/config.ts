@@ -39,18 +39,22 @@ export class ConfigError extends HotpathError {
 export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, meaning: string]> = [
   ['PORT', '3000', 'port to listen on (0..65535)'],
   ['HOST', '127.0.0.1', 'address to listen on'],
-  ['MODE', 'optimized', 'optimized (hotpath on) or baseline (no caches, one connection, plain fetch)'],
+  [
+    'MODE',
+    'optimized',
+    'optimized (hotpath on) or baseline (no caches, one connection, plain fetch, sync audit)',
+  ],
+  ['WORKERS', '1', 'node:cluster workers sharing PORT (>= 1); a worker that dies is re-forked with backoff'],
   ['MAX_REQUESTS', '0', 'cluster mode: a worker is replaced gracefully after this many requests (0: never)'],
   [
     'MAX_REQUESTS_JITTER',
     '0',
     'adds 0..this many requests to MAX_REQUESTS per worker (workers do not retire together)',
   ],
-  ['WORKERS', '1', 'node:cluster workers sharing PORT (>= 1); a worker that dies is re-forked with backoff'],
   ['METRICS_PORT', 'PORT + 1', "the cluster primary's merged /metrics, /debug/performance and /workers"],
   ['SQLITE_FILE', '$TMPDIR/hotpath-orders.db', 'embedded database (seeded on first start)'],
   ['DATABASE_URL', '-', 'postgres:// connection string: PostgreSQL instead of SQLite'],
-  ['REDIS_URL', '-', 'redis:// URL: shared L2 cache, invalidation bus and idempotency keys'],
+  ['REDIS_URL', '-', 'redis:// URL: shared L2 caches, invalidation bus, idempotency keys, rate-limit counts'],
   ['UPSTREAM_URL', 'a stand-in in its own process', 'http(s) origin of the rates and shipping API'],
   [
     'SEED',
@@ -70,7 +74,7 @@ export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, 
 export function helpText(): string {
   const width = Math.max(...VARIABLES.map(([n]) => n.length))
   const lines = VARIABLES.map(([n, d, m]) => `  ${n.padEnd(width)}  ${m} (default: ${d})`)
-  return `orders-api: the hotpath sample service\n\nusage: node src/server.ts [--help]\n\nenvironment:\n${lines.join('\n')}\n`
+  return `orders-api: the hotpath sample service\n\nusage: node src/server.ts [--help]\n\nenvironment:\n${lines.join('\n')}\n\nThe stand-in upstream (started when UPSTREAM_URL is unset) reads UPSTREAM_LATENCY (ms, 15),\nUPSTREAM_ERROR_RATE (0..1, 0) and UPSTREAM_MAX_AGE (s, 60).\n`
 }
 
 const MODES: readonly Mode[] = ['optimized', 'baseline']
