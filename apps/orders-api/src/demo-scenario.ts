@@ -21,6 +21,9 @@ const categories = [
 const hotProducts = Math.min(products, 500)
 const hotOrders = Math.min(orders, 1_000)
 
+/** Picks (0..99) of the first iterations: create + read, order read, product, category page, status update. */
+const FIRST = [86, 50, 20, 5, 95]
+
 function hash(n: number): number {
   let x = (n + 0x9e3779b9) | 0
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b)
@@ -30,7 +33,8 @@ function hash(n: number): number {
 
 export default function mixed({ iteration }: { iteration: number }) {
   const r = hash(iteration)
-  const pick = r % 100
+  // The first iterations take each kind once, so even a very short run exercises the whole mix.
+  const pick = iteration < FIRST.length ? (FIRST[iteration] as number) : r % 100
   const a = hash(r)
   if (pick < 15) {
     const category = categories[a % categories.length]

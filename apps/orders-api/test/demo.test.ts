@@ -19,7 +19,14 @@ describe('demo --quick', () => {
       expect(optimized.mode).toBe('optimized')
       // Every step of the mix ran, the created order was read back through its captured id.
       expect(Object.keys(optimized.result.names ?? {})).toEqual(
-        expect.arrayContaining(['product', 'order read', 'create order', 'read created']),
+        expect.arrayContaining([
+          'browse list',
+          'product',
+          'order read',
+          'create order',
+          'read created',
+          'status update',
+        ]),
       )
       expect(optimized.upstreamCallsPerRequest).toBeLessThan(baseline.upstreamCallsPerRequest)
       expect(baseline.hitRate).toBeUndefined()
