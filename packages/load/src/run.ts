@@ -2,7 +2,8 @@
 import { Worker } from 'node:worker_threads'
 import { endChannel, progressChannel, startChannel } from './channels.ts'
 import { Collector } from './collector.ts'
-import { Engine, type EngineConfig } from './engine.ts'
+import { Engine } from './engine.ts'
+import { engineConfig } from './engine-config.ts'
 import { LoadAbortedError, LoadInvalidScenarioError, LoadWorkerError } from './errors.ts'
 import { encodeHistogram, summarize } from './histogram.ts'
 import { type LoadOptions, type ResolvedOptions, resolveOptions } from './options.ts'
@@ -69,31 +70,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     })
   }
   return result
-}
-
-function engineConfig(o: ResolvedOptions, index: number, encode: boolean): EngineConfig {
-  return {
-    origin: o.origin,
-    transport: o.transport,
-    model: o.model,
-    connections: o.connections,
-    pipelining: o.pipelining,
-    rate: o.rate,
-    stages: o.stages,
-    duration: o.duration,
-    amount: o.amount,
-    timeout: o.timeout,
-    gracefulStop: o.gracefulStop,
-    lateThreshold: o.lateThreshold,
-    catchUp: o.catchUp,
-    // Segment s of n, worker w of W: share w*n + s of W*n, so send i goes to segment i % n (every n-th send).
-    workerIndex: index * o.segment.count + (o.segment.index - 1),
-    workerCount: o.workers * o.segment.count,
-    engine: index,
-    encode,
-    warmup: o.warmup,
-    tls: { insecure: o.insecure, ca: o.ca, http2: o.http2 },
-  }
 }
 
 /** What a worker thread posts (see worker.ts). A failure carries the code and details of a coded error. */
