@@ -8,21 +8,14 @@ import { createPool, type Lease, type Pool } from '../pool.ts'
 import { isConnectionError, isMissingStatement, isStalePlan, mapPgError } from './pg-errors.ts'
 import { AutoPipeline, type PipelineHost } from './pg-auto-pipeline.ts'
 import { type BatchStatement, PipelineQuery } from './pg-pipeline.ts'
-import {
-  type Conn,
-  loadPg,
-  type PgCallback,
-  type PgModule,
-  type PgPlanNode,
-  type PgResult,
-} from './pg-types.ts'
+import { toPlan, toResult } from './pg-results.ts'
+import { type Conn, loadPg, type PgCallback, type PgModule, type PgResult } from './pg-types.ts'
 import { clientTarget, postgresTarget } from './target.ts'
 import type {
   DbTarget,
   DriverContext,
   DriverInstance,
   ExecResult,
-  FullScan,
   Params,
   PipelineStats,
   Plan,
@@ -53,29 +46,6 @@ const EMPTY: unknown[] = []
 const isClientSide = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code
   return !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) && !isConnectionError(error)
-}
-
-/** pg's Result (or, for a multi-statement simple query, the last of its Results) as an ExecResult. */
-function toResult(r: PgResult | PgResult[]): ExecResult {
-  const last = Array.isArray(r) ? (r[r.length - 1] ?? { rows: [], rowCount: 0 }) : r
-  return { rows: last.rows, rowCount: last.rowCount ?? last.rows.length }
-}
-
-function toPlan(r: PgResult): Plan {
-  const plan = r.rows[0]?.['QUERY PLAN']
-  const doc = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PgPlanNode }[]
-  const fullScans: FullScan[] = []
-  walk(doc[0]?.Plan, fullScans)
-  return { plan: doc, fullScans }
-}
-
-function walk(node: PgPlanNode | undefined, out: FullScan[]): void {
-  if (node === undefined) return
-  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] !== undefined) {
-    const filter = node.Filter ? ` Filter: ${node.Filter}` : ''
-    out.push({ table: node['Relation Name'], detail: `Seq Scan on ${node['Relation Name']}${filter}` })
-  }
-  for (const child of node.Plans ?? []) walk(child, out)
 }
 
 export class PostgresInstance implements DriverInstance {
