@@ -7,7 +7,7 @@ import { Bus, type BusMessage } from './bus.ts'
 import { deleteChannel, getChannel, setChannel } from './channels.ts'
 import { Stamps } from './clock.ts'
 import { type Envelope, encodeEnvelope } from './codec.ts'
-import { checkKey, checkKeys, checkTags, RESERVED, resolveCall } from './call-options.ts'
+import { checkKey, checkKeys, checkTags, resolveCall } from './call-options.ts'
 import {
   CacheClosedError,
   CacheNotReadyError,
@@ -19,13 +19,14 @@ import {
 import { Producer, type ResolvedCall } from './getorset.ts'
 import { buildStats } from './stats.ts'
 import { wrapFunction } from './wrap.ts'
-import { accept, MAX_STAMP_SKEW, readL2, toWrapped } from './l2/read.ts'
+import { Counters } from './counters.ts'
 import { Invalidations } from './invalidations.ts'
-import type { L2Backend } from './l2/backend.ts'
+import { MAX_STAMP_SKEW, RemoteTier } from './remote.ts'
 import { isReplyError, L2Guard } from './l2/guard.ts'
 import { openL2, redisTarget } from './l2/open.ts'
 import { RedisBackend, sameTarget } from './l2/redis.ts'
-import { createL1, type L1Handle, type L1Store, type L1Value, Wrapped } from './l1.ts'
+import { createL1, type Wrapped } from './l1.ts'
+import { LocalTier, NONE } from './local.ts'
 import {
   type CacheOptions,
   checks,
@@ -36,10 +37,6 @@ import {
 } from './options.ts'
 import type { Cache, CacheStats, FactoryContext, SetManyEntry, WrapOptions } from './types.ts'
 
-/** TTL of invalidation stamps in L2: they must outlive every entry they may invalidate. */
-const STAMP_TTL_MIN = 7 * 24 * 3600_000
-/** "No value" where undefined would be ambiguous. */
-export const NONE: unique symbol = Symbol('none')
 const noop = (): void => {}
 
 /** `p`, or a rejection after `ms` (an unref'd timer: never keeps the process alive). */
@@ -63,9 +60,10 @@ function deadline<T>(p: Promise<T>, ms: number, _clock: Clock): Promise<T> {
 export class LayeredCache implements Cache {
   readonly namespace: string
   readonly o: ResolvedOptions
-  readonly l1: L1Handle | undefined
-  readonly l2: L2Backend | undefined
-  readonly guard: L2Guard
+  /** L1 behind its facade (store, Wrapped entries, freshness rules); undefined with `l1: false`. */
+  readonly local: LocalTier | undefined
+  /** L2 behind its facade (store, guard, key layout, envelope checks, stamps, lock); undefined without l2. */
+  readonly remote: RemoteTier | undefined
   readonly inv: Invalidations
   readonly bus: Bus | undefined
   readonly instanceId: string = randomUUID()
@@ -77,23 +75,10 @@ export class LayeredCache implements Cache {
   /** Bumped by clear(): work that started before a clear does not write its result into L1. */
   epoch = 0
 
-  // counters (stats())
-  l1Hits = 0
-  l2Hits = 0
-  misses = 0
-  staleServed = 0
-  sets = 0
-  deletes = 0
-  l2Corrupt = 0
+  /** The counters behind stats(). */
+  readonly counters: Counters = new Counters()
 
-  readonly #lru: L1Store | undefined
-  /** Whether any Wrapped entry was ever stored: until then, hits skip the wrapper check. */
-  #wrapped = false
-  /** Reused lru-cache set options (lru-cache does not keep them). */
-  readonly #setOpts: { ttl: number } = { ttl: 1 }
-  readonly #prefix: string
   readonly #producer: Producer
-  #maxLifetime = 0
   #closing: Promise<void> | undefined
   /** While L2 has not connected the first time (bounded by connectTimeout). */
   #connecting: Promise<void> | undefined
@@ -106,33 +91,43 @@ export class LayeredCache implements Cache {
     this.namespace = o.namespace
     this.clock = o.clock
     this.stamps = new Stamps(o.clock)
-    this.#prefix = `${o.namespace}:`
-    this.l1 = o.l1 ? createL1(o.l1, o.namespace, o.clock) : undefined
-    this.#lru = this.l1?.store
     this.inv = new Invalidations(
       o.invalidationSyncInterval,
       o.clock,
       this.stamps,
       o.ttl + o.grace + (o.adaptiveTtl?.max ?? 0),
     )
-    this.guard = new L2Guard({
-      namespace: o.namespace,
-      timeout: o.l2Timeout,
-      threshold: o.breakerThreshold,
-      halfOpenAfter: o.breakerHalfOpenAfter,
-      clock: o.clock,
-    })
+    this.local = o.l1
+      ? new LocalTier(createL1(o.l1, o.namespace, o.clock), this.inv, o.clock, o.adaptiveTtl !== undefined)
+      : undefined
     const l2 = o.l2 === undefined ? undefined : openL2(o.l2, () => {})
-    this.l2 = l2
-    if (l2 instanceof RedisBackend) l2.onReady = () => this.guard.reconnected()
-    const pending = l2?.pending?.()
-    if (pending !== undefined) {
-      // Until the first connect (bounded by connectTimeout), L2 calls wait for it instead of failing.
-      const done = (): void => {
-        this.#connecting = undefined
+    if (l2 === undefined) {
+      this.remote = undefined
+    } else {
+      const guard = new L2Guard({
+        namespace: o.namespace,
+        timeout: o.l2Timeout,
+        threshold: o.breakerThreshold,
+        halfOpenAfter: o.breakerHalfOpenAfter,
+        clock: o.clock,
+      })
+      this.remote = new RemoteTier(l2, guard, {
+        namespace: o.namespace,
+        maxValueBytes: o.maxValueBytes,
+        inv: this.inv,
+        clock: o.clock,
+        counters: this.counters,
+      })
+      if (l2 instanceof RedisBackend) l2.onReady = () => guard.reconnected()
+      const pending = l2.pending?.()
+      if (pending !== undefined) {
+        // Until the first connect (bounded by connectTimeout), L2 calls wait for it instead of failing.
+        const done = (): void => {
+          this.#connecting = undefined
+        }
+        this.#connecting = deadline(pending, o.connectTimeout, o.clock).then(done, done)
+        guard.gate = () => this.#connecting
       }
-      this.#connecting = deadline(pending, o.connectTimeout, o.clock).then(done, done)
-      this.guard.gate = () => this.#connecting
     }
     this.#producer = new Producer(this)
     // One publisher connection less: the bus publishes through the L2 client of the same server.
@@ -154,7 +149,7 @@ export class LayeredCache implements Cache {
             {
               onMessage: (m) => this.#onBusMessage(m),
               onReconnect: () => {
-                this.#lru?.clear()
+                this.local?.clear()
                 this.inv.resetSynced()
               },
               onConnectedChange: (connected) => {
@@ -172,7 +167,7 @@ export class LayeredCache implements Cache {
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
     const parts: Promise<unknown>[] = []
-    const l2 = this.l2
+    const l2 = this.remote?.backend
     if (l2?.connected !== undefined) parts.push(l2.connected())
     if (this.bus !== undefined) parts.push(this.bus.started)
     if (parts.length === 0) return Promise.resolve()
@@ -184,36 +179,12 @@ export class LayeredCache implements Cache {
     )
   }
 
-  l2Key(key: string): string {
-    return this.#prefix + key
-  }
-
-  lockKey(key: string): string {
-    return `${this.#prefix}${RESERVED}lock:${key}`
-  }
-
-  /** @internal Key of an invalidation stamp in L2 (null: the clear generation). */
-  stampKey(tag: string | null): string {
-    return tag === null ? `${this.#prefix}${RESERVED}gen` : `${this.#prefix}${RESERVED}tag:${tag}`
-  }
-
   // ---------------------------------------------------------------- L1 hot path
-
-  /** Whether a Wrapped entry is fresh and survived every tag invalidation known here. */
-  #freshWrapped(w: Wrapped): boolean {
-    return (
-      w.exp > this.clock.now() &&
-      (w.tags === undefined || !this.inv.any || this.inv.valid(w.createdAt, w.tags))
-    )
-  }
 
   /** @internal Fresh L1 value (tags checked) or NONE. */
   freshValue(key: string): unknown {
-    const v = this.#lru?.get(key)
-    if (v === undefined) return NONE
-    // Until a Wrapped entry exists, every L1 value is a plain, fresh one: skip the instanceof.
-    if (!this.#wrapped || !(v instanceof Wrapped)) return v
-    return this.#freshWrapped(v) ? v.value : NONE
+    const local = this.local
+    return local === undefined ? NONE : local.fresh(key)
   }
 
   /** @internal Whether an L2 envelope is fresh now (its times are wall clock: compared with epoch()). */
@@ -225,7 +196,7 @@ export class LayeredCache implements Cache {
   #l1Hit(key: string): unknown {
     const v = this.freshValue(key)
     if (v !== NONE) {
-      this.l1Hits++
+      this.counters.l1Hits++
       if (getChannel.hasSubscribers)
         getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l1' })
     }
@@ -248,12 +219,12 @@ export class LayeredCache implements Cache {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (this.l2 === undefined) return Promise.resolve(this.#miss(key))
+    if (this.remote === undefined) return Promise.resolve(this.#miss(key))
     return this.#getL2(key) as Promise<T | undefined>
   }
 
   #miss(key: string): undefined {
-    this.misses++
+    this.counters.misses++
     if (getChannel.hasSubscribers)
       getChannel.publish({ cache: this.namespace, key, result: 'miss', tier: 'none' })
     return undefined
@@ -261,13 +232,13 @@ export class LayeredCache implements Cache {
 
   /** get() from L2: one guarded GET, decoded synchronously; no async function layers on the way. */
   #getL2(key: string): Promise<unknown> {
-    const l2 = this.l2!
-    const guard = this.guard
+    const remote = this.remote!
+    const guard = remote.guard
     if (this.#connecting !== undefined) return this.#connecting.then(() => this.#getL2(key))
     if (!guard.allow()) return Promise.resolve(this.#miss(key))
     let p: Promise<unknown>
     try {
-      p = l2.get(this.#prefix + key)
+      p = remote.backend.get(remote.key(key))
     } catch (error) {
       guard.failed('get', error)
       return Promise.resolve(this.#miss(key))
@@ -284,33 +255,25 @@ export class LayeredCache implements Cache {
         (error) => {
           if (!guard.settle(w)) return
           guard.failed('get', error)
-          if (isReplyError(error)) this.dropBad(key)
+          if (isReplyError(error)) remote.dropBad(key)
           resolve(this.#miss(key))
         },
       )
     })
   }
 
-  /** @internal A key whose L2 value is unusable (wrong type, corrupt): counted and deleted. */
-  dropBad(key: string): void {
-    this.l2Corrupt++
-    const l2 = this.l2!
-    const full = this.l2Key(key)
-    this.guard.call('delete', () => l2.delete(full)).catch(noop)
-  }
-
   #onL2Get(key: string, raw: unknown, epoch: number): unknown {
     if (raw === undefined || raw === null) return this.#miss(key)
-    const env = accept(this, key, raw)
+    const env = this.remote!.accept(key, raw)
     if (env instanceof Promise) return env.then((e) => this.#onEnvelope(key, e, epoch))
     return this.#onEnvelope(key, env, epoch)
   }
 
   #onEnvelope(key: string, env: Envelope | undefined, epoch: number): unknown {
     if (env === undefined) return this.#miss(key)
-    if (this.#lru !== undefined) this.backfill(key, env, epoch)
+    if (this.local !== undefined) this.backfill(key, env, epoch)
     if (this.fresh(env)) {
-      this.l2Hits++
+      this.counters.l2Hits++
       if (getChannel.hasSubscribers)
         getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l2' })
       return env.value
@@ -322,73 +285,23 @@ export class LayeredCache implements Cache {
     this.assertOpen()
     if (this.freshValue(key) !== NONE) return true
     checkKey(key)
-    if (this.l2 === undefined) return false
+    if (this.remote === undefined) return false
     const epoch = this.epoch
-    const env = await readL2(this, key)
+    const env = await this.remote.read(key)
     if (env === undefined) return false
     this.backfill(key, env, epoch)
     return this.fresh(env)
   }
 
-  /**
-   * The L1 entry of `key` as a Wrapped, even when expired but still in grace; undefined when absent.
-   * Invalidated entries are dropped. (Plain entries are fresh: lru-cache expires them itself.)
-   */
+  /** The L1 entry of `key` as a Wrapped, even when expired but still in grace; undefined when absent. */
   l1Any(key: string): Wrapped | undefined {
-    const l1 = this.l1
-    if (l1 === undefined) return undefined
-    const v = l1.store.get(key)
-    if (v === undefined) return undefined
-    // A plain value is always fresh, and getOrSet's fast path has returned it already.
-    if (!(v instanceof Wrapped)) return undefined
-    if (v.tags !== undefined && this.inv.any && !this.inv.valid(v.createdAt, v.tags)) {
-      l1.flags.expiring = true
-      l1.store.delete(key)
-      l1.flags.expiring = false
-      return undefined
-    }
-    return v
+    return this.local?.any(key)
   }
 
-  /** Puts an L2 envelope into L1 with its *remaining* TTL (envelope times are wall clock). */
+  /** Puts an L2 envelope into L1 with its *remaining* TTL, unless a clear() or close() came since `epoch`. */
   backfill(key: string, env: Envelope, epoch: number): void {
-    if (this.#lru === undefined || epoch !== this.epoch || this.closed) return
-    const wall = this.clock.epoch()
-    const fresh = env.expiresAt - wall
-    const untilStale = env.graceUntil - wall
-    if (untilStale > fresh || env.tags !== undefined || this.o.adaptiveTtl !== undefined) {
-      this.put(key, toWrapped(this, env), this.#keepFor(untilStale, env.expiresAt - env.createdAt))
-    } else if (fresh > 0) {
-      this.put(key, env.value as L1Value, fresh)
-    }
-  }
-
-  /** How long lru-cache keeps a Wrapped entry: until its grace ends, plus one TTL with adaptive TTL. */
-  #keepFor(untilStale: number, ttl: number): number {
-    return this.o.adaptiveTtl === undefined ? untilStale : untilStale + ttl
-  }
-
-  /** @internal Stores `v` in L1 for `ttl` ms (lru-cache TTL). */
-  put(key: string, v: L1Value, ttl: number): void {
-    const lru = this.#lru!
-    if (ttl < 1) {
-      lru.delete(key)
-      return
-    }
-    if (v instanceof Wrapped) {
-      this.#wrapped = true
-      if (v.tags !== undefined) {
-        // Older than what the tag stamps still remember: it cannot be judged, so it is not kept.
-        if (v.createdAt <= this.inv.forgotBefore) {
-          lru.delete(key)
-          return
-        }
-        this.inv.noteLifetime(ttl + Math.max(0, this.clock.epoch() - v.createdAt))
-      }
-    }
-    const opts = this.#setOpts
-    opts.ttl = Math.round(ttl)
-    lru.set(key, v, opts)
+    if (this.local === undefined || epoch !== this.epoch || this.closed) return
+    this.local.backfill(key, env)
   }
 
   // ---------------------------------------------------------------- writes
@@ -422,26 +335,17 @@ export class LayeredCache implements Cache {
     createdAt: number = this.stamps.next(),
   ): Promise<void> {
     if (value === undefined) throw new InvalidValueError(key, value)
-    const exp = this.clock.now() + ttl
-    const staleUntil = exp + grace
     let encoded: string | undefined
-    if (this.l2 !== undefined) {
+    const remote = this.remote
+    if (remote !== undefined) {
       const expiresAt = this.clock.epoch() + ttl
       const env = { value, createdAt, expiresAt, graceUntil: expiresAt + grace, tags }
       encoded = encodeEnvelope(key, env, this.o.compress)
     }
     if (epoch !== this.epoch || this.closed) return Promise.resolve()
-    this.sets++
-    if (this.#lru !== undefined) {
-      if (grace > 0 || tags !== undefined || this.o.adaptiveTtl !== undefined) {
-        this.put(
-          key,
-          new Wrapped(value, exp, staleUntil, createdAt, tags, ttl),
-          this.#keepFor(ttl + grace, ttl),
-        )
-      } else {
-        this.put(key, value as L1Value, ttl)
-      }
+    this.counters.sets++
+    if (this.local !== undefined) {
+      this.local.write(key, value, ttl, grace, tags, createdAt)
       if (setChannel.hasSubscribers)
         setChannel.publish({ cache: this.namespace, key, ttlMs: ttl, tier: 'l1' })
     }
@@ -450,14 +354,14 @@ export class LayeredCache implements Cache {
       bus?.publish('key', { keys: [key] })
       return Promise.resolve()
     }
-    const l2 = this.l2!
-    const full = this.l2Key(key)
+    const l2 = remote!.backend
+    const full = remote!.key(key)
     const max = this.o.maxValueBytes
     if (encoded.length * 3 > max && Buffer.byteLength(encoded) > max) {
       // Too large for L2: L1 only, reported, never a breaker failure; the old L2 value is dropped.
-      this.guard.ignored('set', new ValueTooLargeError(key, Buffer.byteLength(encoded), max))
+      remote!.guard.ignored('set', new ValueTooLargeError(key, Buffer.byteLength(encoded), max))
       return this.track(
-        this.guard
+        remote!.guard
           .call('delete', () => l2.delete(full))
           .then(
             () => bus?.publish('key', { keys: [key] }),
@@ -466,12 +370,12 @@ export class LayeredCache implements Cache {
       )
     }
     const life = ttl + grace
-    if (life > this.#maxLifetime) this.#maxLifetime = life
+    remote!.noteLifetime(life)
     const data = encoded
     // The bus message goes out once the L2 write landed (or failed): a receiver that refetches then
     // finds the new value, not the one being replaced.
     return this.track(
-      this.guard
+      remote!.guard
         .call('set', () => l2.set(full, data, life))
         .then(
           () => {
@@ -499,14 +403,14 @@ export class LayeredCache implements Cache {
     this.assertOpen()
     checkKey(key)
     this.#producer.cancel(key)
-    let existed = this.#lru?.delete(key) ?? false
-    this.deletes++
+    let existed = this.local?.delete(key) ?? false
+    this.counters.deletes++
     if (deleteChannel.hasSubscribers) deleteChannel.publish({ cache: this.namespace, key })
     let failed = false
-    if (this.l2 !== undefined) {
-      const l2 = this.l2
-      const full = this.l2Key(key)
-      const p = this.guard.call('delete', () => l2.delete(full))
+    const remote = this.remote
+    if (remote !== undefined) {
+      const full = remote.key(key)
+      const p = remote.guard.call('delete', () => remote.backend.delete(full))
       this.track(p.then(noop, noop))
       try {
         existed = (await p) || existed
@@ -528,14 +432,14 @@ export class LayeredCache implements Cache {
       if (hit === NONE) missing.push(i)
       else out[i] = hit
     }
-    const l2 = this.l2
-    if (missing.length > 0 && l2 === undefined) for (const i of missing) out[i] = this.#miss(keys[i]!)
-    if (missing.length === 0 || l2 === undefined) return out as (T | undefined)[]
+    const remote = this.remote
+    if (remote === undefined) {
+      for (const i of missing) out[i] = this.#miss(keys[i]!)
+      return out as (T | undefined)[]
+    }
+    if (missing.length === 0) return out as (T | undefined)[]
     const epoch = this.epoch
-    const full = missing.map((i) => this.#prefix + keys[i])
-    const raws = await this.guard
-      .call('get', () => l2.getMany(full), { size: full.length })
-      .catch(() => undefined) // counted by the guard: every key is a miss
+    const raws = await remote.readMany(missing.map((i) => keys[i]!)) // undefined: L2 failed, all misses
     for (let j = 0; j < missing.length; j++) {
       const key = keys[missing[j]!]!
       out[missing[j]!] = raws === undefined ? this.#miss(key) : await this.#onL2Get(key, raws[j], epoch)
@@ -571,15 +475,15 @@ export class LayeredCache implements Cache {
     let existed = 0
     for (const key of keys) {
       this.#producer.cancel(key)
-      if (this.#lru?.delete(key)) existed++
-      this.deletes++
+      if (this.local?.delete(key)) existed++
+      this.counters.deletes++
       if (deleteChannel.hasSubscribers) deleteChannel.publish({ cache: this.namespace, key })
     }
     let failed = false
-    const l2 = this.l2
-    if (l2 !== undefined) {
-      const full = keys.map((k) => this.l2Key(k))
-      const p = this.guard.call('delete', () => l2.deleteMany(full), { size: full.length })
+    const remote = this.remote
+    if (remote !== undefined) {
+      const full = keys.map((k) => remote.key(k))
+      const p = remote.guard.call('delete', () => remote.backend.deleteMany(full), { size: full.length })
       this.track(p.then(noop, noop))
       // L2 holds every entry L1 does, unless its write failed: the larger count is the answer
       const inL2 = await p.catch(() => {
@@ -595,10 +499,10 @@ export class LayeredCache implements Cache {
   async clear(): Promise<void> {
     this.assertOpen()
     this.epoch++
-    this.#lru?.clear()
+    this.local?.clear()
     const at = this.stamps.next()
     this.inv.invalidateAll(at)
-    const ok = this.l2 === undefined || (await this.#writeStamps([null], at))
+    const ok = this.remote === undefined || (await this.#writeStamps([null], at))
     this.bus?.publish('clear', { at }, !ok)
   }
 
@@ -608,28 +512,15 @@ export class LayeredCache implements Cache {
     if (list === undefined) return
     const at = this.stamps.next()
     for (const tag of list) this.inv.invalidateTag(tag, at)
-    const ok = this.l2 === undefined || (await this.#writeStamps(list, at))
+    const ok = this.remote === undefined || (await this.#writeStamps(list, at))
     this.bus?.publish('tags', { tags: list, at }, !ok)
   }
 
-  /** Writes invalidation stamps (null = the clear generation); true when all landed. */
+  /** Writes invalidation stamps (null = the clear generation); true when all landed. close() flushes them. */
   #writeStamps(names: (string | null)[], at: number): Promise<boolean> {
-    const l2 = this.l2!
-    const ttl = Math.max(STAMP_TTL_MIN, this.#maxLifetime * 2)
-    const value = String(at)
-    const entries = names.map((n) => this.stampKey(n))
-    const op = names.length === 1 && names[0] === null ? 'clear' : 'set'
-    let ok = false
-    const p = this.guard
-      .call(op, () => l2.setMany(entries, value, ttl), { size: entries.length })
-      .then(
-        () => {
-          ok = true
-          this.inv.markSynced(names)
-        },
-        noop, // counted by the guard
-      )
-    return this.track(p).then(() => ok)
+    const written = this.remote!.writeStamps(names, at)
+    this.track(written.then(noop))
+    return written
   }
 
   /** A bus stamp, or 0 when it is beyond now + the allowed skew (it would hide every entry for good). */
@@ -638,10 +529,10 @@ export class LayeredCache implements Cache {
   }
 
   #onBusMessage(m: BusMessage): void {
-    const lru = this.#lru
+    const local = this.local
     switch (m.t) {
       case 'key':
-        if (lru !== undefined && m.keys !== undefined) for (const k of m.keys) lru.delete(k)
+        if (local !== undefined && m.keys !== undefined) for (const k of m.keys) local.delete(k)
         break
       case 'tags':
         if (m.tags !== undefined) {
@@ -651,7 +542,7 @@ export class LayeredCache implements Cache {
         break
       case 'clear':
         this.epoch++
-        lru?.clear()
+        local?.clear()
         this.inv.invalidateAll(Math.max(this.#busStamp(m.at), this.stamps.next()))
         break
     }
@@ -714,8 +605,7 @@ export class LayeredCache implements Cache {
     }
     if (this.#pending.size > 0 || this.bus !== undefined)
       await deadline(flush(), this.o.closeTimeout, this.clock).catch(noop)
-    this.guard.close()
-    await Promise.all([this.l2?.close(), this.bus?.close()])
+    await Promise.all([this.remote?.close(), this.bus?.close()])
   }
 
   [Symbol.asyncDispose](): Promise<void> {

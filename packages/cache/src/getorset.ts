@@ -1,18 +1,20 @@
 // getOrSet machinery: per-process single flight, grace (stale-while-revalidate), soft/hard timeouts,
 // the distributed lock (SET NX PX) with waiters, and adaptive TTL.
 import { isDeepStrictEqual } from 'node:util'
-import type { LayeredCache } from './cache.ts'
+import type { Clock } from '@hotpath/core'
 import { type CacheFactoryEvent, factoryChannel, getChannel } from './channels.ts'
+import type { Stamps } from './clock.ts'
 import type { Envelope } from './codec.ts'
+import type { Counters } from './counters.ts'
 import {
   CacheClosedError,
   FactoryNullishThrowError,
   FactoryTimeoutError,
   LockUnavailableError,
 } from './errors.ts'
-import type { Wrapped } from './l1.ts'
-import { accept, readL2, toWrapped } from './l2/read.ts'
-import { requirePositive } from './options.ts'
+import { Wrapped } from './l1.ts'
+import { type ResolvedOptions, requirePositive } from './options.ts'
+import type { RemoteTier } from './remote.ts'
 import type { FactoryContext } from './types.ts'
 
 export interface ResolvedCall {
@@ -25,6 +27,35 @@ export interface ResolvedCall {
 }
 
 type Factory = (ctx: FactoryContext) => unknown
+
+/** What the getOrSet machinery uses of its cache (the cache passes itself). */
+export interface ProducerHost {
+  readonly namespace: string
+  readonly instanceId: string
+  readonly o: ResolvedOptions
+  readonly clock: Clock
+  readonly stamps: Stamps
+  readonly counters: Counters
+  readonly remote: RemoteTier | undefined
+  readonly closed: boolean
+  readonly epoch: number
+  /** The L1 entry of `key` as a Wrapped (also stale in grace); undefined when absent or plain. */
+  l1Any(key: string): Wrapped | undefined
+  /** Puts an L2 envelope into L1 with its remaining TTL. */
+  backfill(key: string, env: Envelope, epoch: number): void
+  /** Whether an envelope is fresh now. */
+  fresh(env: Envelope): boolean
+  /** Writes L1 and starts the L2 write (never rejects). */
+  store(
+    key: string,
+    value: unknown,
+    ttl: number,
+    grace: number,
+    tags: string[] | undefined,
+    epoch: number,
+    createdAt?: number,
+  ): Promise<void>
+}
 
 class Context implements FactoryContext {
   readonly key: string
@@ -59,7 +90,7 @@ export class Producer {
   locksAcquired = 0
   locksWaited = 0
   locksFallback = 0
-  readonly #c: LayeredCache
+  readonly #c: ProducerHost
   readonly #flights = new Map<string, Promise<unknown>>()
   readonly #refreshing = new Set<string>()
   /** Keys deleted while their factory ran: the result is returned but not stored. */
@@ -69,7 +100,7 @@ export class Producer {
   /** Key -> clock.now() of the last factory failure while a stale value was there (grace backoff). */
   readonly #failedAt = new Map<string, number>()
 
-  constructor(cache: LayeredCache) {
+  constructor(cache: ProducerHost) {
     this.#c = cache
   }
 
@@ -85,19 +116,19 @@ export class Producer {
       const t = c.clock.now()
       if (prev.stale > t) {
         if (prev.exp > t) {
-          c.l1Hits++
+          c.counters.l1Hits++
           this.#publishGet(key, 'hit', 'l1')
         } else {
           this.#publishGet(key, 'stale', 'l1')
           if (this.#failedAt.size > 0 && this.#backingOff(key)) {
-            c.staleServed++
+            c.counters.staleServed++
             return Promise.resolve(prev.value)
           }
           if (call.softTimeout !== undefined && !this.#refreshing.has(key)) {
             // Wait up to softTimeout for a fresh value, then fall back to the stale one.
             return this.#flight(key, () => this.#produce(key, factory, call, prev, prev))
           }
-          c.staleServed++
+          c.counters.staleServed++
           this.#background(key, factory, call, prev)
         }
         return Promise.resolve(prev.value)
@@ -129,29 +160,29 @@ export class Producer {
     prev: Wrapped | undefined,
   ): Promise<unknown> {
     const c = this.#c
-    if (c.l2 !== undefined) {
+    if (c.remote !== undefined) {
       const epoch = c.epoch
-      const env = await readL2(c, key)
+      const env = await c.remote.read(key)
       if (env !== undefined) {
         c.backfill(key, env, epoch)
         if (c.fresh(env)) {
-          c.l2Hits++
+          c.counters.l2Hits++
           this.#publishGet(key, 'hit', 'l2')
           return env.value
         }
-        const e = toWrapped(c, env)
+        const e = Wrapped.fromEnvelope(env, c.clock)
         this.#publishGet(key, 'stale', 'l2')
         if (this.#failedAt.size > 0 && this.#backingOff(key)) {
-          c.staleServed++
+          c.counters.staleServed++
           return env.value
         }
         if (call.softTimeout !== undefined) return this.#produce(key, factory, call, e, e)
-        c.staleServed++
+        c.counters.staleServed++
         this.#background(key, factory, call, e)
         return env.value
       }
     }
-    c.misses++
+    c.counters.misses++
     this.#publishGet(key, 'miss', 'none')
     return this.#produce(key, factory, call, undefined, prev)
   }
@@ -206,7 +237,7 @@ export class Producer {
     if (softTimeout === undefined && hardTimeout === undefined) {
       if (stale === undefined) return work
       return work.catch(() => {
-        c.staleServed++
+        c.counters.staleServed++
         return stale.value
       })
     }
@@ -220,7 +251,7 @@ export class Producer {
         if (hard !== undefined) clearTimeout(hard)
       }
       const serveStale = (): void => {
-        c.staleServed++
+        c.counters.staleServed++
         resolve(stale!.value)
       }
       work.then(
@@ -278,7 +309,7 @@ export class Producer {
     const c = this.#c
     const epoch = c.epoch
     let token: string | undefined
-    if (call.lock && c.l2?.setIfAbsent !== undefined) {
+    if (call.lock && c.remote?.atomic === true) {
       const r = await this.#lockOrWait(key)
       if (r.found !== undefined) {
         c.backfill(key, r.found, epoch)
@@ -336,17 +367,14 @@ export class Producer {
    */
   #watch(key: string, token: string): NodeJS.Timeout | undefined {
     const c = this.#c
-    const l2 = c.l2!
-    if (l2.renewIfEquals === undefined) return undefined
-    const lockKey = c.lockKey(key)
+    const remote = c.remote!
     const ttl = c.o.lockTtl
+    if (remote.backend.renewIfEquals === undefined) return undefined
     const timer = setInterval(
       () => {
-        c.guard
-          .call('lock', () => l2.renewIfEquals!(lockKey, token, ttl))
-          .then((ours) => {
-            if (!ours) clearInterval(timer)
-          }, noop)
+        remote.renewLock(key, token, ttl)?.then((ours) => {
+          if (!ours) clearInterval(timer)
+        }, noop)
       },
       Math.max(1, ttl / 3),
     )
@@ -356,10 +384,7 @@ export class Producer {
 
   #release(key: string, token: string): () => void {
     return () => {
-      const c = this.#c
-      const l2 = c.l2!
-      const lockKey = c.lockKey(key)
-      c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, token)).catch(noop)
+      this.#c.remote!.releaseLock(key, token)
     }
   }
 
@@ -382,8 +407,7 @@ export class Producer {
    */
   async #lockOrWait(key: string): Promise<{ token?: string; found?: Envelope }> {
     const c = this.#c
-    const l2 = c.l2!
-    const lockKey = c.lockKey(key)
+    const remote = c.remote!
     const token = `${c.instanceId}:${++this.#lockSeq}`
     const { lockTtl, lockFallback: policy, lockPollInterval } = c.o
     let waited = false
@@ -405,7 +429,7 @@ export class Producer {
     for (;;) {
       let acquired: boolean
       try {
-        acquired = await c.guard.call('lock', () => l2.setIfAbsent!(lockKey, token, lockTtl))
+        acquired = await remote.tryLock(key, token, lockTtl)
         failingSince = undefined
       } catch (error) {
         if (await retry(error)) continue
@@ -415,9 +439,9 @@ export class Producer {
         this.locksAcquired++
         if (waited) {
           // The previous holder may have written the value just before its lock expired.
-          const env = await readL2(c, key)
+          const env = await remote.read(key)
           if (env !== undefined && c.fresh(env)) {
-            await c.guard.call('lock', () => l2.deleteIfEquals!(lockKey, token)).catch(noop)
+            await remote.releaseLock(key, token)
             return { found: env }
           }
         }
@@ -432,14 +456,14 @@ export class Producer {
         if (c.closed) throw new CacheClosedError(c.namespace)
         let pair: unknown[]
         try {
-          pair = await c.guard.call('lock', () => l2.getMany([c.l2Key(key), lockKey]))
+          pair = await remote.valueAndLock(key)
           failingSince = undefined
         } catch (error) {
           if (await retry(error)) continue
           return {}
         }
         if (pair[0] != null) {
-          const env = await accept(c, key, pair[0])
+          const env = await remote.accept(key, pair[0])
           if (env !== undefined && c.fresh(env)) return { found: env }
         }
         // Our own SET NX landed although its answer came too late (a timeout): the lock is ours.

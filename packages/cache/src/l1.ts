@@ -6,6 +6,7 @@
 import { type Clock, systemClock } from '@hotpath/core'
 import { LRUCache } from 'lru-cache'
 import { evictChannel } from './channels.ts'
+import type { Envelope } from './codec.ts'
 import { lruPerf } from './clock.ts'
 import type { DisposeReason, L1Store, L1Value } from './l1/store.ts'
 import { TinyLfu } from './l1/tinylfu.ts'
@@ -35,6 +36,22 @@ export class Wrapped {
     this.createdAt = createdAt
     this.tags = tags
     this.ttl = ttl
+  }
+
+  /**
+   * An L2 envelope as an L1 entry (the stale / previous value of a refresh): its wall-clock expiry times
+   * become times of the cache's monotonic clock (same distance from now).
+   */
+  static fromEnvelope(env: Envelope, clock: Clock): Wrapped {
+    const shift = clock.now() - clock.epoch()
+    return new Wrapped(
+      env.value,
+      env.expiresAt + shift,
+      env.graceUntil + shift,
+      env.createdAt,
+      env.tags,
+      env.expiresAt - env.createdAt,
+    )
   }
 }
 

@@ -1,11 +1,11 @@
 // Cross-instance primitives on top of a cache, used by the idempotency store: an atomic "add if absent"
 // (Redis SET NX PX) and a read that trusts L2 (shared by instances) before L1.
-import { type LayeredCache, NONE } from './cache.ts'
+import type { LayeredCache } from './cache.ts'
 import { checkKey } from './call-options.ts'
 import { encodeEnvelope } from './codec.ts'
 import type { L1Value } from './l1.ts'
+import { NONE } from './local.ts'
 import { IdempotencyUnavailableError } from './errors.ts'
-import { accept, readL2 } from './l2/read.ts'
 
 /**
  * Stores `value` only if `key` holds no fresh value; true when stored. Atomic across instances on Redis
@@ -19,37 +19,38 @@ export async function addIfAbsent(
 ): Promise<boolean> {
   c.assertOpen()
   checkKey(key)
-  const l2 = c.l2
-  if (l2 === undefined && c.freshValue(key) !== NONE) return false
+  const remote = c.remote
+  if (remote === undefined && c.freshValue(key) !== NONE) return false
   const epoch = c.epoch
-  if (l2?.setIfAbsent !== undefined) {
+  if (remote?.atomic === true) {
+    const l2 = remote.backend
     const exp = c.clock.epoch() + ttl
     const encoded = encodeEnvelope(
       key,
       { value, createdAt: c.stamps.next(), expiresAt: exp, graceUntil: exp, tags: undefined },
       c.o.compress,
     )
-    const full = c.l2Key(key)
+    const full = remote.key(key)
     try {
-      const ok = await c.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
+      const ok = await remote.guard.call('set', () => l2.setIfAbsent!(full, encoded, ttl))
       if (!ok) {
         // Read under the guard (a timeout throws): an unknown holder must never be taken over.
-        const rawValue = await c.guard.call('get', () => l2.get(full))
-        const env = rawValue == null ? undefined : await accept(c, key, rawValue)
+        const rawValue = await remote.guard.call('get', () => l2.get(full))
+        const env = await remote.accept(key, rawValue)
         if (env !== undefined && c.fresh(env)) return false
         // What blocks the key is stale, corrupt or invalidated (clear / tags): take it over.
-        await c.guard.call('set', () => l2.set(full, encoded, ttl))
+        await remote.guard.call('set', () => l2.set(full, encoded, ttl))
       }
-      c.sets++
-      if (c.l1 !== undefined && epoch === c.epoch) c.put(key, value as L1Value, ttl)
+      c.counters.sets++
+      if (c.local !== undefined && epoch === c.epoch) c.local.put(key, value as L1Value, ttl)
       if (c.bus !== undefined) c.bus.publish('key', { keys: [key] })
       return true
     } catch (error) {
       // L2 timed out, the breaker is open or Redis is down: the answer is unknown. Fail closed.
       throw new IdempotencyUnavailableError(key, error)
     }
-  } else if (l2 !== undefined) {
-    const env = await readL2(c, key)
+  } else if (remote !== undefined) {
+    const env = await remote.read(key)
     if (env !== undefined && c.fresh(env)) return false
   }
   await c.store(key, value, ttl, 0, undefined, epoch)
@@ -60,8 +61,8 @@ export async function addIfAbsent(
 export async function getShared(c: LayeredCache, key: string): Promise<unknown> {
   c.assertOpen()
   checkKey(key)
-  if (c.l2 !== undefined) {
-    const env = await readL2(c, key)
+  if (c.remote !== undefined) {
+    const env = await c.remote.read(key)
     if (env !== undefined && c.fresh(env)) return env.value
   }
   const v = c.freshValue(key)
