@@ -305,7 +305,10 @@ export class AutoPipelineQuery {
       c !== undefined &&
       c.parsedStatements[name] === this.statements[this.current]!.sql
     ) {
-      shapesOf(c).set(name, { fields: this.fields, parsers: this.parsers })
+      const described = shapesOf(c)
+      // Bounded: names retired after a schema change stay behind (clearing only costs a Describe each).
+      if (described.size >= 4_000) described.clear()
+      described.set(name, { fields: this.fields, parsers: this.parsers })
     }
   }
 
