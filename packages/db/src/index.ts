@@ -15,6 +15,7 @@ export { type PostgresOptions, postgres } from './drivers/postgres.ts'
 export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions, sqlite } from './drivers/sqlite.ts'
 export type {
   DbSystem,
+  DbTarget,
   Driver,
   ExecResult,
   Params,
