@@ -52,11 +52,10 @@ function splitUrl(
 ): { rawOrigin: string; path: string } {
   if (known !== undefined && url.startsWith(known)) {
     const n = known.length
-    const c = url.charCodeAt(n)
-    if (c === 47 /* / */) return { rawOrigin: known, path: stripFragment(url.slice(n)) }
+    if (url[n] === '/') return { rawOrigin: known, path: stripFragment(url.slice(n)) }
     if (url.length === n) return { rawOrigin: known, path: '/' }
   }
-  if (url.charCodeAt(0) === 47 /* / */) {
+  if (url[0] === '/') {
     if (base === undefined) {
       throw new InvalidRequestError(
         'HOTPATH_HTTP_INVALID_URL',
@@ -79,19 +78,25 @@ function splitUrl(
       `unsupported protocol ${JSON.stringify(`${protocol}:`)} in ${JSON.stringify(url)}: only http: and https: are supported`,
     )
   }
-  let end = scheme + 3
-  while (end < url.length) {
-    const c = url.charCodeAt(end)
-    if (c === 47 || c === 63 || c === 35) break // / ? #
-    end++
-  }
+  // The host ends at the first / ? or #. (indexOf, not a charCodeAt loop: once a String subclass exists in the
+  // process, as @redis/client defines one, V8 runs charCodeAt several times slower.)
+  const end = hostEnd(url, scheme + 3)
   const rawOrigin = url.slice(0, end)
   if (end === scheme + 3)
     throw new InvalidRequestError('HOTPATH_HTTP_INVALID_URL', `invalid URL ${JSON.stringify(url)}: no host`)
   const rest = url.slice(end)
-  let path = rest === '' ? '/' : rest.charCodeAt(0) === 47 ? rest : `/${rest}`
+  let path = rest === '' ? '/' : rest[0] === '/' ? rest : `/${rest}`
   path = stripFragment(path)
   return { rawOrigin, path }
+}
+
+function hostEnd(url: string, from: number): number {
+  let end = url.indexOf('/', from)
+  if (end === -1) end = url.length
+  const query = url.indexOf('?', from)
+  if (query !== -1 && query < end) end = query
+  const fragment = url.indexOf('#', from)
+  return fragment !== -1 && fragment < end ? fragment : end
 }
 
 function stripFragment(path: string): string {
@@ -163,7 +168,7 @@ export function prepare(input: RequestInput, base: string | undefined, known?: s
     target = splitUrl(input.url instanceof URL ? input.url.href : String(input.url), base, known)
   } else if (input.origin !== undefined || input.path !== undefined) {
     const path = input.path ?? '/'
-    if (typeof path !== 'string' || path.charCodeAt(0) !== 47) {
+    if (typeof path !== 'string' || path[0] !== '/') {
       throw new InvalidRequestError(
         'HOTPATH_HTTP_INVALID_URL',
         `invalid path ${JSON.stringify(path)}: must start with '/'`,
