@@ -64,6 +64,7 @@ export class LayeredCache implements Cache {
   readonly local: LocalTier | undefined
   /** L2 behind its facade (store, guard, key layout, envelope checks, stamps, lock); undefined without l2. */
   readonly remote: RemoteTier | undefined
+  readonly tiers: { readonly l1: boolean; readonly l2: boolean }
   readonly inv: Invalidations
   readonly bus: Bus | undefined
   readonly instanceId: string = randomUUID()
@@ -129,6 +130,7 @@ export class LayeredCache implements Cache {
         guard.gate = () => this.#connecting
       }
     }
+    this.tiers = Object.freeze({ l1: this.local !== undefined, l2: this.remote !== undefined })
     this.#producer = new Producer(this)
     // One publisher connection less: the bus publishes through the L2 client of the same server.
     const l2Target = redisTarget(o.l2)

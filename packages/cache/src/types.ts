@@ -71,6 +71,8 @@ export interface SetManyEntry<T> extends SetOptions {
 
 export interface Cache {
   readonly namespace: string
+  /** Which tiers this cache has (e.g. a memory-only cache answers without any I/O). */
+  readonly tiers: { readonly l1: boolean; readonly l2: boolean }
   /** Fresh value from L1 or L2, else undefined. */
   get<T = unknown>(key: string): Promise<T | undefined>
   set<T>(key: string, value: T, options?: SetOptions): Promise<void>

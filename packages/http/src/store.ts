@@ -45,6 +45,8 @@ export interface ResponseCacheBackend {
   delete(key: string): Promise<boolean>
   invalidateTags(tags: string[]): Promise<void>
   close(): Promise<void>
+  /** A @hotpath/cache cache says which tiers it has: memory-only, a miss is answered without I/O. */
+  readonly tiers?: { readonly l2: boolean }
 }
 
 /** What key functions see of a request. `headers` have lowercase names. */
@@ -152,7 +154,7 @@ export class HotpathCacheStore implements CacheStore {
       }
     }
     this.cache = cache
-    this.#memoryOnly = 'l2' in cache && (cache as { l2?: unknown }).l2 === undefined
+    this.#memoryOnly = cache.tiers?.l2 === false
     this.#maxEntrySize = check.integer('maxEntrySize', o.maxEntrySize, 5 * 1024 * 1024, 0)
     this.#maxVariants = check.integer('maxVariants', o.maxVariants, 8, 1)
     this.#credentialKey = check.func('credentialKey', o.credentialKey)
