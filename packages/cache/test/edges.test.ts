@@ -203,6 +203,26 @@ describe('defect 5: L2 data is validated', () => {
     expect(await fresh.get('s')).toBeUndefined()
   })
 
+  it('a stalled process (its event loop blocked past every l2Timeout) does not open the breaker', async () => {
+    const cache = make({
+      l1: false,
+      bus: undefined,
+      l2Timeout: 50,
+      breaker: { threshold: 3, halfOpenAfter: 60_000 },
+    })
+    await cache.set('k', 'v')
+    for (let round = 0; round < 3; round++) {
+      const calls = Array.from({ length: 20 }, () => cache.get('k'))
+      // CPU starvation of this process (a long synchronous task): Redis answers in time, but every deadline has
+      // passed by the time the loop runs again.
+      const end = performance.now() + 300
+      while (performance.now() < end) {}
+      for (const value of await Promise.all(calls)) expect(['v', undefined]).toContain(value)
+    }
+    expect(cache.stats().breaker).toBe('closed')
+    expect(await cache.get('k')).toBe('v')
+  })
+
   it('a value over maxValueBytes stays out of L2, reported, never a breaker failure', async () => {
     const errors = capture<{ cache: string; error: HotpathError }>('hotpath:cache:l2:error')
     const c = make({ bus: undefined, breaker: { threshold: 1 } })

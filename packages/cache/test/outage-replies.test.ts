@@ -5,7 +5,8 @@ import { createClient } from '@redis/client'
 import { type PrivateRedis, requireRedis, startPrivateRedis } from '@hotpath/test-helpers'
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 import { type Cache, createCache } from '../src/index.ts'
-import { isReplyError } from '../src/l2/guard.ts'
+import { isReplyError, L2Guard } from '../src/l2/guard.ts'
+import { reconnectStrategy } from '../src/l2/redis.ts'
 import { manualClock } from './manual-clock.ts'
 
 let available = false
@@ -78,4 +79,24 @@ it('classifies outage replies apart from data errors', () => {
   expect(
     isReplyError(new ErrorReply('WRONGTYPE Operation against a key holding the wrong kind of value')),
   ).toBe(true)
+})
+
+it('L2 is usable again within about a second of Redis answering: reconnect attempts are at most ~1 s apart, and a reconnect closes the breaker', () => {
+  // The client retries with capped backoff (never more than 1 s + 25 ms jitter between attempts) ...
+  for (let attempt = 0; attempt < 100; attempt++)
+    expect(reconnectStrategy(attempt)).toBeLessThanOrEqual(1_025)
+  // ... and its ready event closes an open breaker at once (no wait for halfOpenAfter).
+  const guard = new L2Guard({
+    namespace: 'r',
+    timeout: 50,
+    threshold: 1,
+    halfOpenAfter: 60_000,
+    clock: manualClock(),
+  })
+  guard.failed('get', new Error('connect ECONNREFUSED 127.0.0.1:1'))
+  expect(guard.state).toBe('open')
+  expect(guard.allow()).toBe(false)
+  guard.reconnected()
+  expect(guard.state).toBe('closed')
+  expect(guard.allow()).toBe(true)
 })
