@@ -4,7 +4,15 @@ import { type Clock, isHotpathError, optionChecks } from '@hotpath/core'
 import { type BreakerOptions, CircuitBreaker } from '../breaker.ts'
 import { type BreakerState, breakerChannel } from '../channels.ts'
 import { toUpstreamError } from '../errors.ts'
-import { type Controller, type Dispatch, Forward, fail, forward, type Handler, originOf } from './forward.ts'
+import {
+  type Controller,
+  type Dispatch,
+  StatusForward,
+  fail,
+  forward,
+  type Handler,
+  originOf,
+} from './forward.ts'
 import type { ResponseHeaders } from '../response.ts'
 
 const check = optionChecks('HOTPATH_HTTP_INVALID_OPTION')
@@ -99,12 +107,11 @@ export function breakerInterceptor(options: BreakerInterceptorOptions): BreakerI
   })
 }
 
-class BreakerHandler extends Forward {
+class BreakerHandler extends StatusForward {
   readonly #breaker: CircuitBreaker
   readonly #probe: boolean
   readonly #method: string
   readonly #origin: string
-  #status = 0
   #judged = false
 
   constructor(next: Handler, breaker: CircuitBreaker, probe: boolean, method: string, origin: string) {
@@ -115,20 +122,10 @@ class BreakerHandler extends Forward {
     this.#origin = origin
   }
 
-  override onResponseStart(
-    controller: Controller,
-    statusCode: number,
-    headers: ResponseHeaders,
-    statusMessage?: string,
-  ): void {
-    this.#status = statusCode
-    super.onResponseStart(controller, statusCode, headers, statusMessage)
-  }
-
   override onResponseEnd(controller: Controller, trailers: ResponseHeaders): void {
     if (!this.#judged) {
       this.#judged = true
-      this.#breaker.judgeStatus(this.#status, this.#probe)
+      this.#breaker.judgeStatus(this.status, this.#probe)
     }
     super.onResponseEnd(controller, trailers)
   }
@@ -140,7 +137,7 @@ class BreakerHandler extends Forward {
       if (isHotpathError(error)) this.#breaker.release(this.#probe)
       else
         this.#breaker.judgeError(
-          toUpstreamError(error, this.#method, this.#origin, this.#status !== 0).code,
+          toUpstreamError(error, this.#method, this.#origin, this.status !== 0).code,
           this.#probe,
         )
     }

@@ -51,6 +51,21 @@ export class Forward implements Handler {
   }
 }
 
+/** A Forward that remembers the response's status code (0 until a response started). */
+export class StatusForward extends Forward {
+  status = 0
+
+  override onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: ResponseHeaders,
+    statusMessage?: string,
+  ): void {
+    this.status = statusCode
+    super.onResponseStart(controller, statusCode, headers, statusMessage)
+  }
+}
+
 /** Fails a request that never reached the next dispatch (a policy refused it). */
 export function fail(handler: Handler, error: Error): true {
   handler.onResponseError?.(null as never, error)

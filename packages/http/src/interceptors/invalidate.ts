@@ -5,7 +5,7 @@ import { optionChecks } from '@hotpath/core'
 import { collectionOf } from '../keys.ts'
 import type { ResponseHeaders } from '../response.ts'
 import type { HotpathCacheStore } from '../store.ts'
-import { type Controller, type Dispatch, Forward, type Handler, originOf } from './forward.ts'
+import { type Controller, type Dispatch, StatusForward, type Handler, originOf } from './forward.ts'
 
 const check = optionChecks('HOTPATH_HTTP_INVALID_OPTION')
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -25,11 +25,10 @@ export function invalidateInterceptor(
     }
 }
 
-class InvalidateHandler extends Forward {
+class InvalidateHandler extends StatusForward {
   readonly #store: HotpathCacheStore
   readonly #origin: string
   readonly #prefix: string
-  #status = 0
 
   constructor(next: Handler, store: HotpathCacheStore, origin: string, prefix: string) {
     super(next)
@@ -38,18 +37,8 @@ class InvalidateHandler extends Forward {
     this.#prefix = prefix
   }
 
-  override onResponseStart(
-    controller: Controller,
-    statusCode: number,
-    headers: ResponseHeaders,
-    statusMessage?: string,
-  ): void {
-    this.#status = statusCode
-    super.onResponseStart(controller, statusCode, headers, statusMessage)
-  }
-
   override onResponseEnd(controller: Controller, trailers: ResponseHeaders): void {
-    if (this.#status < 200 || this.#status >= 400) {
+    if (this.status < 200 || this.status >= 400) {
       super.onResponseEnd(controller, trailers)
       return
     }
