@@ -1,21 +1,10 @@
 // The demo's mixed scenario (a programmable @hotpath/load scenario, one call per iteration): product browsing,
 // order reads, an order created (its id captured) and read back, and status updates. Deterministic per iteration.
 // The seed size comes from DEMO_PRODUCTS / DEMO_ORDERS / DEMO_CUSTOMERS (set by the demo for the load process).
+import { CATEGORIES } from './categories.ts'
 const products = Number(process.env.DEMO_PRODUCTS || 10_000)
 const orders = Number(process.env.DEMO_ORDERS || 100_000)
 const customers = Number(process.env.DEMO_CUSTOMERS || 1_000)
-const categories = [
-  'books',
-  'garden',
-  'kitchen',
-  'music',
-  'office',
-  'outdoor',
-  'shoes',
-  'sports',
-  'tools',
-  'toys',
-]
 
 /** A popular subset: what a catalogue and an order history look like under real traffic. */
 const hotProducts = Math.min(products, 500)
@@ -37,7 +26,7 @@ export default function mixed({ iteration }: { iteration: number }) {
   const pick = iteration < FIRST.length ? (FIRST[iteration] as number) : r % 100
   const a = hash(r)
   if (pick < 15) {
-    const category = categories[a % categories.length]
+    const category = CATEGORIES[a % CATEGORIES.length]
     return [{ name: 'browse list', path: `/products?category=${category}&limit=20`, expect: { status: 200 } }]
   }
   if (pick < 40)

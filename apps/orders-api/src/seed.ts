@@ -1,6 +1,7 @@
 // Deterministic seed data: the same rows on every machine and both databases (a fixed PRNG seed).
 // Fast: multi-row INSERTs of SEED_CHUNK rows, all in one transaction.
 import type { Database, Params, Transaction } from '@hotpath/db'
+import { CATEGORIES } from './categories.ts'
 import { migrate, syncOrderIds } from './schema.ts'
 
 export interface SeedSize {
@@ -14,20 +15,6 @@ export interface SeedSize {
 export const FULL_SEED: SeedSize = { products: 10_000, customers: 1_000, orders: 100_000 }
 /** `SEED=small`: for tests and quick starts. */
 export const SMALL_SEED: SeedSize = { products: 1_000, customers: 100, orders: 1_000 }
-
-/** Categories of the catalogue (`GET /products?category=`). */
-export const CATEGORIES = [
-  'books',
-  'garden',
-  'kitchen',
-  'music',
-  'office',
-  'outdoor',
-  'shoes',
-  'sports',
-  'tools',
-  'toys',
-] as const
 
 const countries = ['DE', 'FR', 'GB', 'JP', 'US']
 export const CURRENCY_OF: Record<string, string> = { DE: 'EUR', FR: 'EUR', GB: 'GBP', JP: 'JPY', US: 'USD' }

@@ -444,7 +444,8 @@ export class LayeredCache implements Cache {
     const raws = await remote.readMany(missing.map((i) => keys[i]!)) // undefined: L2 failed, all misses
     for (let j = 0; j < missing.length; j++) {
       const key = keys[missing[j]!]!
-      out[missing[j]!] = raws === undefined ? this.#miss(key) : await this.#onL2Get(key, raws[j], epoch)
+      const value = raws === undefined ? this.#miss(key) : this.#onL2Get(key, raws[j], epoch)
+      out[missing[j]!] = value instanceof Promise ? await value : value // a microtask only when stamps were read
     }
     return out as (T | undefined)[]
   }
