@@ -35,7 +35,8 @@ export function buildApp(services: Services): FastifyInstance {
   registerErrorHandlers(app)
   // JSON only: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')
-  app.register(metricsPlugin, { metrics })
+  const metricsOn = services.config.metrics !== false
+  if (metricsOn) app.register(metricsPlugin, { metrics })
   // Responses over 1 KiB (product pages, order lists) are compressed for clients that accept it; the
   // Idempotency-Key hook stores the uncompressed body (its onSend runs first), so a replay is byte for byte.
   app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] })
@@ -62,10 +63,11 @@ export function buildApp(services: Services): FastifyInstance {
     registerOrderRoutes(api, services)
   })
 
-  app.get('/metrics', (request, reply) => {
-    reply.hijack()
-    metrics.handler(request.raw, reply.raw)
-  })
+  if (metricsOn)
+    app.get('/metrics', (request, reply) => {
+      reply.hijack()
+      metrics.handler(request.raw, reply.raw)
+    })
   registerDebugRoutes(app, services)
   return app
 }

@@ -22,6 +22,8 @@ export interface EnvConfig {
   slowRequestThreshold: number
   maxRequests: number
   maxRequestsJitter: number
+  /** `METRICS=off`: no @hotpath/metrics instrumentation (measures what it costs; see the orders-metrics benchmark). */
+  metrics: boolean
 }
 
 /** The configuration is invalid; `details.problems` lists one line per variable. */
@@ -62,6 +64,11 @@ export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, 
     'full (10k products, 1k customers, 100k orders) or small (1k, 100, 1k) for an empty database',
   ],
   ['DEBUG_TOKEN', '-', 'bearer token of the /debug routes (16+ characters); unset: the routes are off'],
+  [
+    'METRICS',
+    'on',
+    'on or off: off leaves out @hotpath/metrics (no /metrics, X-Response-Time, X-Request-Count; to measure its cost)',
+  ],
   ['RATE_LIMIT', '0', 'requests per client per RATE_LIMIT_WINDOW (0: no limit); 429 + Retry-After beyond'],
   ['RATE_LIMIT_WINDOW', '1000', 'window of RATE_LIMIT (ms)'],
   [
@@ -120,6 +127,9 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const debugToken = env.DEBUG_TOKEN || undefined
   if (debugToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(debugToken))
     problems.push('DEBUG_TOKEN must be 16-256 visible ASCII characters (value not shown)')
+  const metricsSwitch = env.METRICS || 'on'
+  if (metricsSwitch !== 'on' && metricsSwitch !== 'off')
+    problems.push(`METRICS must be on or off (received "${env.METRICS}")`)
   const rateLimit = int('RATE_LIMIT', 0, 0, 1_000_000, 'an integer >= 0')
   const rateLimitWindow = int('RATE_LIMIT_WINDOW', 1000, 1, 3_600_000, 'an integer 1..3600000 (ms)')
   const maxRequests = int('MAX_REQUESTS', 0, 0, 1_000_000_000, 'an integer >= 0')
@@ -143,6 +153,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     slowRequestThreshold,
     maxRequests,
     maxRequestsJitter,
+    metrics: metricsSwitch !== 'off',
   }
 }
 

@@ -142,6 +142,7 @@ if (env.workers > 1 && cluster.isPrimary) {
     rateLimit: env.rateLimit,
     rateLimitWindow: env.rateLimitWindow,
     slowRequestThreshold: env.slowRequestThreshold,
+    metrics: env.metrics,
     ...(env.debugToken ? { debugToken: env.debugToken } : {}),
     ...(env.postgresUrl ? { postgresUrl: env.postgresUrl } : {}),
     ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),

@@ -34,6 +34,11 @@ export interface ServiceConfig {
   slowRequestThreshold?: number
   /** Where slow-request lines go. Default: stderr. */
   slowRequestWrite?: (line: string) => void
+  /**
+   * false: @hotpath/metrics records nothing (no subscriptions, runtime instruments, request histogram, /metrics);
+   * what the orders-metrics benchmark compares against. Default true.
+   */
+  metrics?: boolean
 }
 
 export interface Services {
@@ -75,9 +80,12 @@ export interface StoredResponse {
 export function createServices(config: ServiceConfig): Services {
   const optimized = config.mode === 'optimized'
   const ns = config.namespace ?? 'orders-api'
+  const metricsOn = config.metrics !== false
+  // Off, the instance still exists (the debug report and the audit counter take one) but nothing records into it.
   const metrics = createMetrics({
     serviceName: config.serviceName ?? `orders-api-${config.mode}`,
-    ...(config.cluster ? { cluster: true } : {}),
+    ...(config.cluster && metricsOn ? { cluster: true } : {}),
+    ...(metricsOn ? {} : { runtime: false }),
   })
   const cache = optimized
     ? createCache({
@@ -135,10 +143,12 @@ export function createServices(config: ServiceConfig): Services {
   const audit = optimized
     ? createAuditQueue(db, { ...config.audit, counter: auditCounter })
     : createSyncAudit(db, auditCounter)
-  metrics.instrument()
-  metrics.observe(db)
-  if (cache) metrics.observe(cache)
-  if (http) metrics.observe(http)
+  if (metricsOn) {
+    metrics.instrument()
+    metrics.observe(db)
+    if (cache) metrics.observe(cache)
+    if (http) metrics.observe(http)
+  }
 
   let closed: Promise<void> | undefined
   return {

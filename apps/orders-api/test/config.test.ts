@@ -40,6 +40,7 @@ describe('config', () => {
       'SLOW_REQUEST_THRESHOLD',
       'MAX_REQUESTS',
       'MAX_REQUESTS_JITTER',
+      'METRICS',
     ])
       expect(stdout).toContain(name)
     expect(stdout).not.toContain('SERVICE_MODE')
@@ -54,6 +55,7 @@ describe('config', () => {
       SEED: 'huge',
       DEBUG_TOKEN: 'short',
       RATE_LIMIT: '-1',
+      METRICS: 'no',
     })
     expect(code).toBe(2)
     expect(stderr).toContain('MODE must be one of optimized, baseline (received "fast")')
@@ -64,7 +66,14 @@ describe('config', () => {
     expect(stderr).toContain('DEBUG_TOKEN must be 16-256 visible ASCII characters (value not shown)')
     expect(stderr).not.toContain('short')
     expect(stderr).toMatch(/RATE_LIMIT must be an integer >= 0/)
+    expect(stderr).toContain('METRICS must be on or off (received "no")')
     expect(stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('METRICS=off turns @hotpath/metrics off; on (the default) keeps it', () => {
+    expect(readEnv({}).metrics).toBe(true)
+    expect(readEnv({ METRICS: 'on' }).metrics).toBe(true)
+    expect(readEnv({ METRICS: 'off' }).metrics).toBe(false)
   })
 
   it('the old SERVICE_MODE name is refused with the new name', async () => {
