@@ -1,6 +1,7 @@
 // Diagnostics channels of @hotpath/cache, created once at module load, typed by their payloads (the
 // contract @hotpath/metrics reads; see docs/diagnostics-channels.md). `cache` is the namespace;
 // payloads never contain values.
+import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel'
 import { type TypedChannel, typedChannel } from '@hotpath/core'
 
 /** Where a lookup was answered. */
@@ -70,6 +71,29 @@ export interface CacheBusEvent {
   type?: BusMessageType
 }
 
+/**
+ * Context of the `hotpath:cache:factory` tracing channel (`tracing:hotpath:cache:factory:start`, `:end`,
+ * `:asyncStart`, `:asyncEnd`, `:error`): one per getOrSet factory run (a miss, a stale refresh, a background
+ * refresh). The factory runs inside `start`'s bound stores, so work it does (a query, a request) can be the
+ * child of a span made at `start`. It ends when the factory settles, also after a soft/hard timeout answered
+ * the caller. `result` / `error` are set by Node.
+ */
+export interface CacheFactoryTraceContext {
+  cache: string
+  key: string
+  /** True when a stale value exists (a refresh rather than a first load). */
+  refresh: boolean
+  /** Set by Node when the factory resolved: its value. */
+  result?: unknown
+  /** Set by Node when the factory threw or rejected. */
+  error?: unknown
+}
+
+/** Tracing channels (name -> context), published only while someone subscribes. */
+export interface CacheTracingChannels {
+  'hotpath:cache:factory': CacheFactoryTraceContext
+}
+
 /** Channel name -> payload type of every channel @hotpath/cache publishes on. */
 export interface CacheChannelPayloads {
   'hotpath:cache:get': CacheGetEvent
@@ -90,3 +114,7 @@ export const factoryChannel: TypedChannel<CacheFactoryEvent> = typedChannel('hot
 export const l2ErrorChannel: TypedChannel<CacheL2ErrorEvent> = typedChannel('hotpath:cache:l2:error')
 export const breakerChannel: TypedChannel<CacheBreakerEvent> = typedChannel('hotpath:cache:breaker')
 export const busChannel: TypedChannel<CacheBusEvent> = typedChannel('hotpath:cache:bus')
+export const factoryTracing: TracingChannel<object, CacheFactoryTraceContext> = tracingChannel<
+  object,
+  CacheFactoryTraceContext
+>('hotpath:cache:factory')

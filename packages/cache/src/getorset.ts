@@ -2,7 +2,7 @@
 // the distributed lock (SET NX PX) with waiters, and adaptive TTL.
 import { isDeepStrictEqual } from 'node:util'
 import type { Clock } from '@hotpath/core'
-import { type CacheFactoryEvent, factoryChannel, getChannel } from './channels.ts'
+import { type CacheFactoryEvent, factoryChannel, factoryTracing, getChannel } from './channels.ts'
 import type { Stamps } from './clock.ts'
 import type { Envelope } from './codec.ts'
 import type { Counters } from './counters.ts'
@@ -75,6 +75,12 @@ class Context implements FactoryContext {
 }
 
 const noop = (): void => {}
+
+/** The factory's answer as a promise (tracePromise wants one; a factory may return a plain value). */
+function runFactory(factory: Factory, ctx: Context): Promise<unknown> {
+  const v = factory(ctx)
+  return v instanceof Promise ? v : Promise.resolve(v)
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref())
@@ -328,7 +334,16 @@ export class Producer {
       const started = clock.now()
       let value: unknown
       try {
-        value = await factory(ctx)
+        // traced: the factory runs inside the tracing channel's start, so its own work nests under it
+        value = await (factoryTracing.hasSubscribers
+          ? factoryTracing.tracePromise(
+              runFactory,
+              { cache: c.namespace, key, refresh: stale !== undefined },
+              undefined,
+              factory,
+              ctx,
+            )
+          : factory(ctx))
       } catch (thrown) {
         if (watchdog !== undefined) clearInterval(watchdog)
         this.factoryErrors++

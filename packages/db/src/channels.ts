@@ -1,5 +1,6 @@
 // Diagnostics channels of @hotpath/db, created once at module load (see docs/diagnostics-channels.md).
 // The payload interfaces are part of the public contract (@hotpath/metrics imports the types only).
+import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel'
 import { type TypedChannel, typedChannel } from '@hotpath/core'
 import type { DbSystem } from './drivers/types.ts'
 
@@ -101,6 +102,46 @@ export interface DbPoolLeakEvent {
   stack: string | undefined
 }
 
+/**
+ * Context of the `hotpath:db:query` tracing channel (`tracing:hotpath:db:query:start`, `:end`,
+ * `:asyncStart`, `:asyncEnd`, `:error`): one per statement that runs (query, execute, a transaction's
+ * statements; not query-cache hits, which publish `hotpath:db:query` with `cached: true` only). It covers the
+ * wait for a pooled connection too. `result` and `error` are set by Node.
+ */
+export interface DbQueryTraceContext {
+  /** The database's `name` option. */
+  database: string
+  /** `db.system.name`. */
+  system: DbSystem
+  /** `db.namespace` (see DbQueryEvent.namespace). */
+  namespace: string
+  /** `server.address` (PostgreSQL only). */
+  serverAddress?: string
+  /** `server.port` (PostgreSQL only). */
+  serverPort?: number
+  /** `db.operation.name`: first keyword, upper case (`SELECT`). */
+  operation: string
+  /** `db.collection.name`: the table when the statement names exactly one. */
+  collection?: string
+  /** `db.query.summary`, the span name (`SELECT orders`; never a prepared statement's name). */
+  summary: string
+  /** The statement without literals (`db.query.text`). */
+  fingerprint: string
+  /** At the end: rows returned or affected (0 while running or after a failure). */
+  readonly rows: number
+  /** On failure: the SQLSTATE the server sent (`db.response.status_code`), if any. */
+  readonly sqlState: string | undefined
+  /** Set by Node on success: the rows (query) or the ExecuteResult (execute). */
+  result?: unknown
+  /** Set by Node on failure: the coded DbError. */
+  error?: unknown
+}
+
+/** Tracing channels (name -> context), published only while someone subscribes. */
+export interface DbTracingChannels {
+  'hotpath:db:query': DbQueryTraceContext
+}
+
 /** Channel name -> payload type of every channel @hotpath/db publishes on. */
 export interface DbChannelPayloads {
   'hotpath:db:query': DbQueryEvent
@@ -123,3 +164,8 @@ export const createChannel: TypedChannel<DbPoolCreateEvent> = typedChannel('hotp
 export const destroyChannel: TypedChannel<DbPoolDestroyEvent> = typedChannel('hotpath:db:pool:destroy')
 export const poolErrorChannel: TypedChannel<DbPoolErrorEvent> = typedChannel('hotpath:db:pool:error')
 export const leakChannel: TypedChannel<DbPoolLeakEvent> = typedChannel('hotpath:db:pool:leak')
+
+export const queryTracing: TracingChannel<object, DbQueryTraceContext> = tracingChannel<
+  object,
+  DbQueryTraceContext
+>('hotpath:db:query')

@@ -2,7 +2,7 @@
 // slow-query plans, analyze(), and a query cache invalidated by writes to the tables it read.
 import { type Clock, isHotpathError } from '@hotpath/core'
 import { type Analysis, likePatterns, scanFindings, staticFindings } from './analyze.ts'
-import { type DbQueryEvent, queryChannel, slowQueryChannel } from './channels.ts'
+import { type DbQueryEvent, queryChannel, queryTracing, slowQueryChannel } from './channels.ts'
 import type {
   DbSystem,
   DriverInstance,
@@ -37,6 +37,7 @@ import { checkParams } from './params-check.ts'
 import { check, resolvePoolOptions } from './pool-options.ts'
 import { queryEvent } from './query-events.ts'
 import { QueryCacheHolder } from './query-cache.ts'
+import { QueryTrace } from './query-trace.ts'
 
 interface Entry {
   info: SqlInfo
@@ -125,7 +126,17 @@ class DatabaseImpl implements Database {
     return this.run(sql, params, e, signal) as Promise<T[]>
   }
 
+  /** Runs one statement, inside the hotpath:db:query tracing channel while it has subscribers. */
   private run(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
+    if (!queryTracing.hasSubscribers) return this.runStatement(sql, params, e, signal)
+    return queryTracing.tracePromise(this.runStatement, this.traceOf(e), this, sql, params, e, signal)
+  }
+
+  private traceOf(e: Entry): QueryTrace {
+    return new QueryTrace(this.name, this.system, this.driver.target, e.info)
+  }
+
+  private runStatement(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
     const t0 = this.clock.now()
     const driver = this.driver
     if (e.info.isRead && driver.readThen !== undefined) {
@@ -278,6 +289,17 @@ class DatabaseImpl implements Database {
     if (this.closed) throw new DatabaseClosedError(this.name)
     const e = this.entry(sql)
     this.checkParams(e, params)
+    const res = queryTracing.hasSubscribers
+      ? await queryTracing.tracePromise(this.write, this.traceOf(e), this, sql, params, e)
+      : await this.write(sql, params, e)
+    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
+      await this.cache.cache.invalidateTags(e.tags).catch(() => {})
+    }
+    return toExecuteResult(res)
+  }
+
+  /** One execute() statement: the driver's write, coded errors, stats and events. */
+  private async write(sql: string, params: Params, e: Entry): Promise<ExecResult> {
     const t0 = this.clock.now()
     let res: ExecResult
     try {
@@ -286,10 +308,7 @@ class DatabaseImpl implements Database {
       throw this.failed(e, error, t0)
     }
     this.finish(sql, params, e, res, t0)
-    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
-      await this.cache.cache.invalidateTags(e.tags).catch(() => {})
-    }
-    return toExecuteResult(res)
+    return res
   }
 
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
@@ -302,9 +321,14 @@ class DatabaseImpl implements Database {
     let result: R
     try {
       result = await this.driver.transaction(async (session) => {
-        const exec = async (sql: string, params: Params): Promise<ExecResult> => {
+        const exec = (sql: string, params: Params): Promise<ExecResult> => {
           const e = this.entry(sql)
           this.checkParams(e, params)
+          return queryTracing.hasSubscribers
+            ? queryTracing.tracePromise(runOne, this.traceOf(e), undefined, sql, params, e)
+            : runOne(sql, params, e)
+        }
+        const runOne = async (sql: string, params: Params, e: Entry): Promise<ExecResult> => {
           const t0 = this.clock.now()
           let res: ExecResult
           try {

@@ -27,6 +27,8 @@ export type {
 export { HotpathError, InvalidOptionError, isHotpathError } from '@hotpath/core'
 export type {
   DbChannelPayloads,
+  DbQueryTraceContext,
+  DbTracingChannels,
   DbPoolAcquireEvent,
   DbPoolCreateEvent,
   DbPoolDestroyEvent,

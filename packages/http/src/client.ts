@@ -1,6 +1,7 @@
 // The client: prepare a request, dispatch it through the policy interceptors composed once at construction
 // (src/interceptors/*.ts, outermost first: yours, invalidate, retry, conditional, cache, breaker, rate limit, slots,
 // dns), and turn what the collector buffered into the response. A fresh L1 hit skips all of it.
+import { AsyncResource } from 'node:async_hooks'
 import { isHotpathError } from '@hotpath/core'
 import { Agent } from 'undici'
 import { type BatchOptions, type BatchResult, runBatch } from './batch.ts'
@@ -10,6 +11,7 @@ import {
   type RequestEvent,
   pathOnly,
   requestChannel,
+  requestTracing,
 } from './channels.ts'
 import { type ClientDispatchOptions, Collector, kCollector, type Respond } from './collector.ts'
 import { ClosedError, type HttpError, InvalidRequestError, toUpstreamError } from './errors.ts'
@@ -26,6 +28,7 @@ import { cacheOutcome, coalesceKey, hasAny } from './keys.ts'
 import { type HttpClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import { Origins } from './origins.ts'
 import { type Prepared, prepare, type RequestInput } from './prepare.ts'
+import { RequestTrace } from './request-trace.ts'
 import { HttpResponse, type ResponseHeaders } from './response.ts'
 import { type HttpClientStats, poolStats } from './stats.ts'
 import type { HotpathCacheStore } from './store.ts'
@@ -181,6 +184,8 @@ export class HttpClient {
             }),
       )
     }
+    // the tracing context exists only while someone subscribes (one getter otherwise)
+    const traced = requestTracing.hasSubscribers ? new RequestTrace(this.name, req, origin) : undefined
     const store = this.#store
     if (
       this.#fastPath &&
@@ -191,7 +196,14 @@ export class HttpClient {
     ) {
       const t0 = requestChannel.hasSubscribers ? this.#clock.now() : 0
       const hit = store.peekFresh(origin, req.path, req.headers)
-      if (hit !== undefined) return Promise.resolve(this.#fromCache(req, origin, hit, t0))
+      if (hit !== undefined) {
+        if (traced === undefined) return Promise.resolve(this.#fromCache(req, origin, hit, t0))
+        traced.fromCache = true
+        return requestTracing.tracePromise(
+          () => Promise.resolve(this.#fromCache(req, origin, hit, t0)),
+          traced,
+        )
+      }
     }
     if (
       this.#o.coalesce &&
@@ -203,9 +215,11 @@ export class HttpClient {
       const pending = this.#inflight.get(key)
       if (pending !== undefined) {
         this.#coalesced++
-        return pending
+        if (traced === undefined) return pending
+        traced.coalesced = true
+        return requestTracing.tracePromise(() => pending, traced)
       }
-      const promise = this.#run(req, origin)
+      const promise = this.#traceRun(req, origin, traced)
       this.#inflight.set(key, promise)
       const done = (): void => {
         this.#inflight.delete(key)
@@ -213,7 +227,12 @@ export class HttpClient {
       promise.then(done, done)
       return promise
     }
-    return this.#run(req, origin)
+    return this.#traceRun(req, origin, traced)
+  }
+
+  #traceRun(req: Prepared, origin: string, traced: RequestTrace | undefined): Promise<HttpResponse> {
+    if (traced === undefined) return this.#run(req, origin, undefined)
+    return requestTracing.tracePromise(this.#run, traced, this, req, origin, traced)
   }
 
   #reject(error: HttpError): Promise<never> {
@@ -242,19 +261,23 @@ export class HttpClient {
     return res
   }
 
-  /** Dispatches through the interceptors; the collector settles the returned promise (see #respondTo). */
-  #run(req: Prepared, origin: string): Promise<HttpResponse> {
+  /**
+   * Dispatches through the interceptors; the collector settles the returned promise (see #respondTo). A traced
+   * call (run inside the tracing channel's start) gets the headers its subscribers added, and is answered in
+   * its own async context: undici calls back from the socket's, which belongs to whichever call opened it.
+   */
+  #run(req: Prepared, origin: string, traced: RequestTrace | undefined): Promise<HttpResponse> {
     const collector = new Collector(
       req,
       origin,
       requestChannel.hasSubscribers ? this.#clock.now() : -1,
-      this.#respond,
+      traced === undefined ? this.#respond : AsyncResource.bind(this.#respond),
     )
     const opts: ClientDispatchOptions = {
       origin,
       path: req.path,
       method: req.method as ClientDispatchOptions['method'],
-      headers: req.headers as Record<string, string>,
+      headers: (traced === undefined ? req.headers : traced.headersOf(req)) as Record<string, string>,
       body: req.body,
       headersTimeout: req.headersTimeout,
       bodyTimeout: req.bodyTimeout,

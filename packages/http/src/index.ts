@@ -13,6 +13,8 @@ export type {
   BreakerState,
   CacheOutcome,
   HttpChannelPayloads,
+  HttpRequestTraceContext,
+  HttpTracingChannels,
   RateLimitEvent,
   RequestEvent,
   RetryEvent,

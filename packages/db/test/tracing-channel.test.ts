@@ -1,0 +1,100 @@
+// The hotpath:db:query tracing channel: one start..asyncEnd per statement run (query, execute, transaction),
+// the context names the operation, the table and the real database; a failure carries the SQLSTATE.
+import { tracingChannel } from 'node:diagnostics_channel'
+import { freshSchema, requirePostgres } from '@hotpath/test-helpers'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createDatabase, type DbQueryTraceContext, postgres } from '../src/index.ts'
+
+const channel = tracingChannel<object, DbQueryTraceContext>('hotpath:db:query')
+type Seen = { event: string; ctx: DbQueryTraceContext }
+let unsubscribe: (() => void) | undefined
+afterEach(() => unsubscribe?.())
+
+function record(): Seen[] {
+  const seen: Seen[] = []
+  const on = (event: string) => (ctx: DbQueryTraceContext) => seen.push({ event, ctx })
+  const handlers = {
+    start: on('start'),
+    end: on('end'),
+    asyncStart: on('asyncStart'),
+    asyncEnd: on('asyncEnd'),
+    error: on('error'),
+  }
+  channel.subscribe(handlers)
+  unsubscribe = () => channel.unsubscribe(handlers)
+  return seen
+}
+
+describe('hotpath:db:query tracing channel', () => {
+  it('SQLite: query, execute and a transaction statement each trace once; cache hits do not', async () => {
+    await using db = createDatabase({ name: 'mem', queryCache: {} })
+    await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)')
+    const seen = record()
+    await db.execute('INSERT INTO orders VALUES (1, 42)')
+    await db.query('SELECT total FROM orders WHERE id = ?', [1])
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT count(*) AS n FROM orders')
+    })
+    await db.query('SELECT total FROM orders', [], { cache: 60_000 })
+    await db.query('SELECT total FROM orders', [], { cache: 60_000 })
+    const starts = seen.filter((s) => s.event === 'start').map((s) => s.ctx)
+    expect(starts.map((c) => c.summary)).toEqual([
+      'INSERT orders',
+      'SELECT orders',
+      'SELECT orders',
+      'SELECT orders',
+    ])
+    expect(seen.filter((s) => s.event === 'asyncEnd')).toHaveLength(4)
+    expect(starts[1]).toMatchObject({
+      database: 'mem',
+      system: 'sqlite',
+      namespace: ':memory:',
+      operation: 'SELECT',
+      collection: 'orders',
+      rows: 1,
+    })
+    expect(starts[0]?.rows).toBe(1)
+  })
+
+  it('PostgreSQL: the real database, server address and port; a failed statement has its SQLSTATE', async (ctx) => {
+    if (!(await requirePostgres())) return ctx.skip()
+    const schema = await freshSchema()
+    try {
+      await using db = createDatabase({ name: 'orders', driver: postgres({ connectionString: schema.url }) })
+      await db.execute('CREATE TABLE t (id int primary key)')
+      await db.execute('INSERT INTO t VALUES ($1)', [1])
+      const seen = record()
+      await db.query('SELECT id FROM t WHERE id = $1', [1])
+      await expect(db.execute('INSERT INTO t VALUES ($1)', [1])).rejects.toMatchObject({
+        sqlState: '23505',
+      })
+      expect(seen.map((s) => s.event)).toEqual([
+        'start',
+        'end',
+        'asyncStart',
+        'asyncEnd',
+        'start',
+        'end',
+        'error',
+        'asyncStart',
+        'asyncEnd',
+      ])
+      const [read, write] = [seen[0]!.ctx, seen[4]!.ctx]
+      const url = new URL(schema.url)
+      expect(read).toMatchObject({
+        system: 'postgresql',
+        namespace: url.pathname.slice(1),
+        serverAddress: url.hostname,
+        serverPort: Number(url.port || 5432),
+        operation: 'SELECT',
+        summary: 'SELECT t',
+        rows: 1,
+      })
+      expect(read.sqlState).toBeUndefined()
+      expect(write.sqlState).toBe('23505')
+      expect((write.error as { code?: string }).code).toBe('HOTPATH_DB_CONSTRAINT')
+    } finally {
+      await schema.drop()
+    }
+  })
+})
