@@ -127,6 +127,11 @@ export interface DbQueryTraceContext {
   summary: string
   /** The statement without literals (`db.query.text`). */
   fingerprint: string
+  /**
+   * True for a read sent by PostgreSQL's auto-pipeline: several statements go to the server in one pg
+   * `Client#query` call, so a hook on that method (instrumentation-pg) cannot see this statement as one.
+   */
+  pipelined: boolean
   /** At the end: rows returned or affected (0 while running or after a failure). */
   readonly rows: number
   /** On failure: the SQLSTATE the server sent (`db.response.status_code`), if any. */

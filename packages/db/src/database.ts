@@ -1,5 +1,6 @@
 // createDatabase: query / execute / transaction / batch on a driver, with fingerprint statistics,
 // slow-query plans, analyze(), and a query cache invalidated by writes to the tables it read.
+import { AsyncResource } from 'node:async_hooks'
 import { type Clock, isHotpathError } from '@hotpath/core'
 import { type Analysis, likePatterns, scanFindings, staticFindings } from './analyze.ts'
 import { type DbQueryEvent, queryChannel, queryTracing, slowQueryChannel } from './channels.ts'
@@ -129,11 +130,20 @@ class DatabaseImpl implements Database {
   /** Runs one statement, inside the hotpath:db:query tracing channel while it has subscribers. */
   private run(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
     if (!queryTracing.hasSubscribers) return this.runStatement(sql, params, e, signal)
-    return queryTracing.tracePromise(this.runStatement, this.traceOf(e), this, sql, params, e, signal)
+    const pipelined = e.info.isRead && this.driver.pipelines?.(params, e.info) === true
+    return queryTracing.tracePromise(
+      this.runStatement,
+      this.traceOf(e, pipelined),
+      this,
+      sql,
+      params,
+      e,
+      signal,
+    )
   }
 
-  private traceOf(e: Entry): QueryTrace {
-    return new QueryTrace(this.name, this.system, this.driver.target, e.info)
+  private traceOf(e: Entry, pipelined = false): QueryTrace {
+    return new QueryTrace(this.name, this.system, this.driver.target, e.info, pipelined)
   }
 
   private runStatement(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
@@ -142,13 +152,15 @@ class DatabaseImpl implements Database {
     if (e.info.isRead && driver.readThen !== undefined) {
       // One promise per read: the driver settles it through callbacks (no promise of its own to chain).
       return new Promise<Row[]>((resolve, reject) => {
-        const onResult = (res: ExecResult): void => {
+        let onResult = (res: ExecResult): void => {
           try {
             resolve(this.finish(sql, params, e, res, t0).rows)
           } catch (error) {
             reject(error)
           }
         }
+        // traced: the events of the result are published in the statement's context, not the socket's
+        if (queryTracing.hasSubscribers) onResult = AsyncResource.bind(onResult)
         try {
           driver.readThen!(sql, params, e.info, signal, onResult, (error) =>
             reject(this.failed(e, error, t0)),

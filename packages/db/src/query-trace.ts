@@ -14,10 +14,11 @@ export class QueryTrace implements DbQueryTraceContext {
   readonly collection?: string
   readonly summary: string
   readonly fingerprint: string
+  readonly pipelined: boolean
   result?: unknown
   error?: unknown
 
-  constructor(database: string, system: DbSystem, target: DbTarget, info: SqlInfo) {
+  constructor(database: string, system: DbSystem, target: DbTarget, info: SqlInfo, pipelined: boolean) {
     this.database = database
     this.system = system
     this.namespace = target.namespace
@@ -27,6 +28,7 @@ export class QueryTrace implements DbQueryTraceContext {
     if (info.tables.length === 1) this.collection = info.tables[0]
     this.summary = info.summary
     this.fingerprint = info.fingerprint
+    this.pipelined = pipelined
   }
 
   get rows(): number {

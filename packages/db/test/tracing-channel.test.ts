@@ -88,8 +88,10 @@ describe('hotpath:db:query tracing channel', () => {
         serverPort: Number(url.port || 5432),
         operation: 'SELECT',
         summary: 'SELECT t',
+        pipelined: true,
         rows: 1,
       })
+      expect(write.pipelined).toBe(false)
       expect(read.sqlState).toBeUndefined()
       expect(write.sqlState).toBe('23505')
       expect((write.error as { code?: string }).code).toBe('HOTPATH_DB_CONSTRAINT')

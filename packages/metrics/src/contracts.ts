@@ -6,8 +6,8 @@
 // there and missing here (or the other way round) fails the metrics build, instead of silently folding
 // into `other`.
 import type { CacheChannelPayloads } from '@hotpath/cache'
-import type { DbChannelPayloads } from '@hotpath/db'
-import type { HttpChannelPayloads } from '@hotpath/http'
+import type { DbChannelPayloads, DbTracingChannels } from '@hotpath/db'
+import type { HttpChannelPayloads, HttpTracingChannels } from '@hotpath/http'
 import type { LoadChannelPayloads } from '@hotpath/load'
 
 /** Channel name -> payload of every `hotpath:*` channel of the house. */
@@ -78,3 +78,14 @@ export const HTTP_CACHE_OUTCOMES: readonly HttpCacheOutcome[] = allOf<HttpCacheO
   'bypass',
 ])
 export const DB_SYSTEMS: readonly DbSystem[] = allOf<DbSystem>()(['sqlite', 'postgresql'])
+
+/**
+ * The cache's tracing context. @hotpath/cache defines it as `CacheTracingChannels` in its channels.ts; until
+ * its index re-exports that type, the same shape is written out here (the cache's channel test checks it).
+ */
+interface CacheTracingChannels {
+  'hotpath:cache:factory': { cache: string; key: string; refresh: boolean; result?: unknown; error?: unknown }
+}
+
+/** Tracing channel name -> context of every `tracingChannel` of the house. */
+export interface TracingContexts extends HttpTracingChannels, DbTracingChannels, CacheTracingChannels {}

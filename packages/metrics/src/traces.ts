@@ -1,53 +1,70 @@
-// Spans from the packages' events, through @opentelemetry/api (the user's TracerProvider; no SDK here).
+// Spans from the packages' tracingChannels, through @opentelemetry/api (the user's TracerProvider; no SDK
+// here): a span starts at the channel's `start` as a child of the active context and ends when the traced
+// call settles (see trace-context.ts for how work inside it becomes its child). HTTP client spans put the
+// W3C trace context on the outgoing request (`propagation.inject` into the call's `setHeader`).
 //
-// The packages publish one event when an operation has finished (no tracingChannel start/end pair), with its
-// measured `durationMs`: a span is therefore started and ended at once, its start time put back by the
-// duration, as a child of the context active where the event is published (the caller's: the payload is
-// published in the operation's own async continuation). What this cannot do: be the parent of work done
-// inside the operation (a query run by a cache factory is the factory span's sibling, not its child), and
-// put `traceparent` on an outgoing request (the request has left when the event arrives).
+// Next to the OTel contrib instrumentations (standardInstruments 'auto'), the network span is theirs:
+// while instrumentation-undici is active no CLIENT span is made for a request (it makes one per dispatch
+// and injects traceparent itself), and while instrumentation-pg is active none for a PostgreSQL statement
+// sent on its own (a pipelined read is sent with others in one pg Client#query call: that one stays ours).
+// The spans only hotpath can make stay: responses served by the HTTP cache, cache factories.
+//
+// Query-cache hits (a statement that did not run) publish no tracing events: their INTERNAL span still comes
+// from the plain `hotpath:db:query` event (`cached: true`).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import {
   type Attributes,
+  type Context,
   context,
+  propagation,
+  type Span,
   SpanKind,
   SpanStatusCode,
+  type TextMapSetter,
   type Tracer,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api'
-import { dbStatusCode, errorType, nameOf, normalizeMethod, oneOf, serverOf } from './attributes.ts'
-import {
-  DB_SYSTEMS,
-  FACTORY_TIMEOUTS,
-  HTTP_CACHE_OUTCOMES,
-  type Listener,
-  type Subscribe,
-} from './contracts.ts'
-import type { InstrumentOptions } from './pipeline.ts'
+import { dbStatusCode, errorType, nameOf, normalizeMethod, oneOf } from './attributes.ts'
+import { DB_SYSTEMS, HTTP_CACHE_OUTCOMES, type Listener, type TracingContexts } from './contracts.ts'
 import type { Exemplars } from './exemplars.ts'
+import type { InstrumentOptions } from './pipeline.ts'
 import { SCOPE } from './scope.ts'
-import { deferredNames, type ResolvedStandard, STANDARD_NAMES } from './standard.ts'
+import { type DeferralCheck, deferralCheck } from './standard-deferral.ts'
+import type { ResolvedStandard } from './standard.ts'
+import { contextStorage, TracedChannel } from './trace-context.ts'
 
-type Handler = (message: unknown) => void
+type HttpCall = TracingContexts['hotpath:http:request']
+type Statement = TracingContexts['hotpath:db:query']
+type FactoryRun = TracingContexts['hotpath:cache:factory']
 
-/** Epoch milliseconds now, at sub-millisecond resolution (the span API takes epoch ms). */
-function nowMs(): number {
-  return performance.timeOrigin + performance.now()
+const HEADERS: TextMapSetter<HttpCall> = {
+  set(carrier, key, value) {
+    carrier.setHeader(key, value)
+  },
+}
+
+function fail(span: Span, type: string, error?: unknown): void {
+  span.setAttribute('error.type', type)
+  const message = (error as { message?: unknown } | undefined)?.message
+  span.setStatus(
+    typeof message === 'string' ? { code: SpanStatusCode.ERROR, message } : { code: SpanStatusCode.ERROR },
+  )
 }
 
 export class Tracing {
   readonly #provider: () => TracerProvider
-  readonly #standard: ResolvedStandard
+  readonly #deferred: DeferralCheck
   #tracer: Tracer | undefined
-  readonly #subscriptions: Array<[string, Handler]> = []
+  readonly #channels: Array<{ close(): void }> = []
+  readonly #plain: Array<[string, (message: unknown) => void]> = []
   readonly #groups: Set<string> = new Set()
   readonly #exemplars: Exemplars | undefined
 
   /** `provider` is called once, at the first span. */
   constructor(provider: () => TracerProvider, standard: ResolvedStandard, exemplars?: Exemplars) {
     this.#provider = provider
-    this.#standard = standard
+    this.#deferred = deferralCheck(standard)
     this.#exemplars = exemplars
   }
 
@@ -57,28 +74,33 @@ export class Tracing {
   }
 
   subscribe(options: InstrumentOptions): void {
+    // looked up when instrument() runs: a context manager registered later gives parent-only spans
+    const storage = contextStorage()
     if (options.cache !== false && !this.#groups.has('cache')) {
       this.#groups.add('cache')
-      this.#on('hotpath:cache:factory', this.#onCacheFactory)
+      this.#channels.push(new TracedChannel('hotpath:cache:factory', this.#factory, storage))
     }
     if (options.http !== false && !this.#groups.has('http')) {
       this.#groups.add('http')
-      this.#on('hotpath:http:request', this.#onHttpRequest)
+      this.#channels.push(new TracedChannel('hotpath:http:request', this.#http, storage))
     }
     if (options.db !== false && !this.#groups.has('db')) {
       this.#groups.add('db')
-      this.#on('hotpath:db:query', this.#onDbQuery)
+      this.#channels.push(new TracedChannel('hotpath:db:query', this.#db, storage))
+      this.#on('hotpath:db:query', this.#onCachedQuery)
     }
   }
 
   unsubscribeAll(): void {
-    for (const [name, fn] of this.#subscriptions) unsubscribe(name, fn)
-    this.#subscriptions.length = 0
+    for (const c of this.#channels) c.close()
+    for (const [name, fn] of this.#plain) unsubscribe(name, fn)
+    this.#channels.length = 0
+    this.#plain.length = 0
     this.#groups.clear()
   }
 
-  readonly #on: Subscribe = (name, fn) => {
-    const safe: Handler = (message) => {
+  #on<N extends 'hotpath:db:query'>(name: N, fn: Listener<N>): void {
+    const safe = (message: unknown): void => {
       if (typeof message !== 'object' || message === null) return
       try {
         fn(message as never)
@@ -87,109 +109,109 @@ export class Tracing {
       }
     }
     subscribe(name, safe)
-    this.#subscriptions.push([name, safe])
+    this.#plain.push([name, safe])
   }
 
-  /** One finished operation as a span, `durationMs` before now, child of the active context. */
-  #span(
-    event: object,
-    name: string,
-    kind: SpanKind,
-    durationMs: number,
-    attributes: Attributes,
-    error: string | undefined,
-    message?: string,
-  ): void {
-    const end = nowMs()
-    const span = this.#t.startSpan(
-      name,
-      { kind, startTime: end - Math.max(0, durationMs), attributes },
-      context.active(),
-    )
-    if (error !== undefined) {
-      span.setAttribute('error.type', error)
-      span.setStatus(
-        message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message },
-      )
-    }
-    span.end(end)
-    this.#exemplars?.spans.set(event, span.spanContext())
+  readonly #http = {
+    begin: (c: HttpCall, parent: Context): Span | undefined => {
+      const method = normalizeMethod(c.method)
+      const attributes: Attributes = {
+        'http.request.method': method,
+        'server.address': c.host,
+        'server.port': c.port,
+        'hotpath.http.client': nameOf(c.client),
+      }
+      if (method === '_OTHER') attributes['http.request.method_original'] = c.method
+      if (c.fromCache || c.coalesced) {
+        // no network call of its own: an INTERNAL span, never an http.client one
+        attributes['hotpath.http.cache'] = c.fromCache ? 'hit' : 'coalesced'
+        const name = c.fromCache ? `${method} cache hit` : `${method} coalesced`
+        return this.#t.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent)
+      }
+      if (this.#deferred('httpClient')) return undefined
+      attributes['url.full'] = `${c.origin}${c.path}`
+      attributes['url.scheme'] = c.scheme
+      const span = this.#t.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent)
+      propagation.inject(trace.setSpan(parent, span), c, HEADERS)
+      return span
+    },
+    finish: (c: HttpCall, span: Span): void => {
+      const status = c.statusCode
+      if (status !== undefined) span.setAttribute('http.response.status_code', status)
+      if (!c.fromCache && !c.coalesced && c.cache !== undefined)
+        // `hit` / `stale` here: undici's cache interceptor answered (no network call), marked as such
+        span.setAttribute('hotpath.http.cache', oneOf(c.cache, HTTP_CACHE_OUTCOMES, 'bypass'))
+      if (c.retries > 0) span.setAttribute('http.request.resend_count', c.retries)
+      if (c.error !== undefined) fail(span, errorType(c.error) ?? '_OTHER', c.error)
+      else if (status !== undefined && status >= 400) fail(span, String(status))
+    },
   }
 
-  readonly #onHttpRequest: Listener<'hotpath:http:request'> = (m) => {
-    if (typeof m.durationMs !== 'number') return
-    const cache = oneOf(m.cache, HTTP_CACHE_OUTCOMES, 'bypass')
-    const method = normalizeMethod(m.method)
-    const server = serverOf(m.origin)
-    const attributes: Attributes = {
-      'http.request.method': method,
-      'server.address': server.address,
-      'hotpath.http.client': nameOf(m.client),
-      'hotpath.http.cache': cache,
-    }
-    if (server.port !== undefined) attributes['server.port'] = server.port
-    if (method === '_OTHER' && typeof m.method === 'string')
-      attributes['http.request.method_original'] = m.method
-    if (cache === 'hit' || cache === 'stale') {
-      // answered by the response cache: no network call, so no CLIENT span
-      this.#span(m, `${method} cache ${cache}`, SpanKind.INTERNAL, m.durationMs, attributes, undefined)
-      return
-    }
-    // instrumentation-undici makes the CLIENT span of the network call (and injects traceparent)
-    if (deferredNames(this.#standard, ['httpClient']).has(STANDARD_NAMES.httpClient)) return
-    if (typeof m.origin === 'string') {
-      attributes['url.full'] = `${m.origin}${typeof m.path === 'string' ? m.path : ''}`
-      attributes['url.scheme'] = m.origin.startsWith('https:') ? 'https' : 'http'
-    }
-    const status = typeof m.statusCode === 'number' ? m.statusCode : undefined
-    if (status !== undefined) attributes['http.response.status_code'] = status
-    if (typeof m.retries === 'number' && m.retries > 0) attributes['http.request.resend_count'] = m.retries
-    const error =
-      m.error !== undefined && m.error !== null
-        ? errorType(m.error)
-        : status !== undefined && status >= 400
-          ? String(status)
-          : undefined
-    this.#span(m, method, SpanKind.CLIENT, m.durationMs, attributes, error, m.error?.message)
+  readonly #db = {
+    begin: (s: Statement, parent: Context): Span | undefined => {
+      // instrumentation-pg spans a statement sent on its own; a pipelined read it cannot see as one
+      if (s.system === 'postgresql' && s.pipelined !== true && this.#deferred('db')) return undefined
+      const system = oneOf(s.system, DB_SYSTEMS)
+      const summary = s.summary !== '' ? s.summary.slice(0, 128) : undefined
+      const attributes: Attributes = {
+        'db.system.name': system,
+        'db.namespace': nameOf(s.namespace),
+        'db.operation.name': s.operation.slice(0, 32),
+        // the fingerprint has every literal replaced by `?`: the sanitised text the conventions allow
+        'db.query.text': s.fingerprint,
+      }
+      if (summary !== undefined) attributes['db.query.summary'] = summary
+      if (s.collection !== undefined) attributes['db.collection.name'] = s.collection
+      if (s.serverAddress !== undefined) attributes['server.address'] = s.serverAddress
+      if (s.serverPort !== undefined) attributes['server.port'] = s.serverPort
+      // span name: {db.query.summary}, else {db.system.name} (semantic conventions): never a statement name
+      return this.#t.startSpan(summary ?? system, { kind: SpanKind.CLIENT, attributes }, parent)
+    },
+    finish: (s: Statement, span: Span): void => {
+      if (s.error === undefined) {
+        span.setAttribute('db.response.returned_rows', s.rows)
+        return
+      }
+      const sqlState = s.sqlState ?? dbStatusCode(s.error)
+      if (sqlState !== undefined) span.setAttribute('db.response.status_code', sqlState)
+      fail(span, sqlState ?? errorType(s.error) ?? '_OTHER', s.error)
+    },
   }
 
-  readonly #onDbQuery: Listener<'hotpath:db:query'> = (m) => {
-    if (typeof m.durationMs !== 'number') return
-    const summary = typeof m.summary === 'string' && m.summary !== '' ? m.summary.slice(0, 128) : undefined
+  readonly #factory = {
+    begin: (f: FactoryRun, parent: Context): Span => {
+      const cache = nameOf(f.cache)
+      const attributes: Attributes = {
+        'hotpath.cache.name': cache,
+        'hotpath.cache.refresh': f.refresh === true,
+      }
+      return this.#t.startSpan(`cache factory ${cache}`, { kind: SpanKind.INTERNAL, attributes }, parent)
+    },
+    finish: (f: FactoryRun, span: Span): void => {
+      if (f.error !== undefined) fail(span, errorType(f.error) ?? '_OTHER', f.error)
+    },
+  }
+
+  /** A query-cache hit (the statement did not run, so no tracing events): a zero-length INTERNAL span. */
+  readonly #onCachedQuery: Listener<'hotpath:db:query'> = (m) => {
+    if (m.cached !== true) return
     const system = oneOf(m.system, DB_SYSTEMS)
+    const summary = typeof m.summary === 'string' && m.summary !== '' ? m.summary.slice(0, 128) : undefined
     const attributes: Attributes = {
       'db.system.name': system,
       'db.namespace': nameOf(typeof m.namespace === 'string' ? m.namespace : m.database),
+      'hotpath.db.cached': true,
     }
     if (typeof m.operation === 'string') attributes['db.operation.name'] = m.operation.slice(0, 32)
     if (summary !== undefined) attributes['db.query.summary'] = summary
-    // the fingerprint has every literal replaced by `?`: the sanitised text the conventions allow
-    if (typeof m.fingerprint === 'string') attributes['db.query.text'] = m.fingerprint
-    if (typeof m.serverAddress === 'string') attributes['server.address'] = m.serverAddress
-    if (typeof m.serverPort === 'number') attributes['server.port'] = m.serverPort
     if (typeof m.rows === 'number') attributes['db.response.returned_rows'] = m.rows
-    const sqlState = dbStatusCode(m.error)
-    if (sqlState !== undefined) attributes['db.response.status_code'] = sqlState
-    const error = sqlState ?? (m.error !== undefined && m.error !== null ? errorType(m.error) : undefined)
-    // span name: {db.query.summary}, else {db.system.name} (semantic conventions)
-    const name = summary ?? system
-    if (m.cached === true) {
-      attributes['hotpath.db.cached'] = true
-      this.#span(m, `${name} cached`, SpanKind.INTERNAL, 0, attributes, error)
-      return
-    }
-    // the span covers the wait for a pooled connection too: what the caller waited for
-    const wait = typeof m.waitMs === 'number' && m.waitMs > 0 ? m.waitMs : 0
-    this.#span(m, name, SpanKind.CLIENT, m.durationMs + wait, attributes, error, m.error?.message)
-  }
-
-  readonly #onCacheFactory: Listener<'hotpath:cache:factory'> = (m) => {
-    if (typeof m.durationMs !== 'number') return
-    const cache = nameOf(m.cache)
-    const attributes: Attributes = { 'hotpath.cache.name': cache }
-    if (m.timedOut !== undefined) attributes['hotpath.cache.timeout'] = oneOf(m.timedOut, FACTORY_TIMEOUTS)
-    const error = m.error !== undefined ? errorType(m.error) : undefined
-    this.#span(m, `cache factory ${cache}`, SpanKind.INTERNAL, m.durationMs, attributes, error)
+    const span = this.#t.startSpan(
+      `${summary ?? system} cached`,
+      { kind: SpanKind.INTERNAL, attributes },
+      context.active(),
+    )
+    span.end()
+    this.#exemplars?.spans.set(m, span.spanContext())
   }
 }
 

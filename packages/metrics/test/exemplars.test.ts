@@ -40,6 +40,7 @@ describe('exemplars', () => {
       span.end()
       return span.spanContext()
     })
+    await new Promise((r) => setImmediate(r)) // the query's span ends when its traced run settles
     const dbSpan = exporter
       .getFinishedSpans()
       .find((s) => s.instrumentationScope.name === '@hotpath/metrics' && s.name === 'SELECT orders')

@@ -1,6 +1,6 @@
 // Contract payloads (docs/diagnostics-channels.md) published on the real channels.
 import { execFile } from 'node:child_process'
-import { type Channel, channel } from 'node:diagnostics_channel'
+import { type Channel, channel, tracingChannel } from 'node:diagnostics_channel'
 import { isCI } from '@hotpath/test-helpers'
 
 export const ch: Record<
@@ -53,10 +53,17 @@ export function httpRequest(durationMs: number, over: Record<string, unknown> = 
   })
 }
 
+const dbTracing = tracingChannel('hotpath:db:query')
+
+/**
+ * One statement as @hotpath/db publishes it: the plain hotpath:db:query event from inside the statement's
+ * hotpath:db:query tracing channel run (a no-op wrapper while nobody traces).
+ */
 export function dbQuery(durationMs: number, over: Record<string, unknown> = {}): void {
-  ch.dbQuery.publish({
+  const event = {
     database: 'main',
     system: 'postgresql',
+    namespace: 'main',
     operation: 'SELECT',
     fingerprint: 'select id, total from orders where id = ?',
     summary: 'SELECT orders',
@@ -64,7 +71,10 @@ export function dbQuery(durationMs: number, over: Record<string, unknown> = {}):
     rows: 1,
     cached: false,
     ...over,
-  })
+  }
+  const trace = { ...event, collection: 'orders', sqlState: undefined }
+  // as the package does: a promise-traced run (its span ends a microtask later, at asyncEnd)
+  void dbTracing.tracePromise(async () => ch.dbQuery.publish(event), trace)
 }
 
 /** Exact nearest-rank percentile of a sample. */

@@ -3,9 +3,10 @@
 import { createCache } from '@hotpath/cache'
 import { createDatabase, postgres, sqlite } from '@hotpath/db'
 import { createHttpClient } from '@hotpath/http'
-import { freshSchema, requirePostgres, startHttpServer } from '@hotpath/test-helpers'
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { freePort, freshSchema, requirePostgres, startHttpServer } from '@hotpath/test-helpers'
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import {
   InMemorySpanExporter,
   type ReadableSpan,
@@ -21,8 +22,11 @@ const contextManager = new AsyncLocalStorageContextManager()
 
 beforeAll(() => {
   context.setGlobalContextManager(contextManager.enable())
+  // what NodeSDK (or provider.register()) sets up: without a propagator, inject writes nothing
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
 })
 afterAll(async () => {
+  propagation.disable()
   context.disable()
   await provider.shutdown()
 })
@@ -47,10 +51,12 @@ function ours(): ReadableSpan[] {
 }
 
 describe('tracerProvider', () => {
-  it('HTTP: a CLIENT span named by the method for the network call, an INTERNAL one for the cache hit', async () => {
+  it('HTTP: a CLIENT span whose context the server receives as traceparent; the cache hit is INTERNAL and no client request', async () => {
     await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
     metrics.instrument()
-    const upstream = await startHttpServer((_req, res) => {
+    const received: Array<string | undefined> = []
+    const upstream = await startHttpServer((req, res) => {
+      received.push(req.headers.traceparent as string | undefined)
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' })
       res.end('{"ok":true}')
     })
@@ -69,7 +75,7 @@ describe('tracerProvider', () => {
       ['GET', SpanKind.CLIENT],
       ['GET cache hit', SpanKind.INTERNAL],
     ])
-    const [client] = spans as [ReadableSpan]
+    const [client, hit] = spans as [ReadableSpan, ReadableSpan]
     const port = Number(new URL(upstream.origin).port)
     expect(client.attributes).toMatchObject({
       'http.request.method': 'GET',
@@ -80,13 +86,34 @@ describe('tracerProvider', () => {
       'http.response.status_code': 200,
       'hotpath.http.cache': 'miss',
     })
+    expect(hit.attributes['hotpath.http.cache']).toBe('hit')
+    // one network call, carrying the client span's trace context (W3C, sampled)
+    const { traceId, spanId } = client.spanContext()
+    expect(received).toEqual([`00-${traceId}-${spanId}-01`])
     for (const s of spans) {
       expect(s.spanContext().traceId).toBe(parent.traceId)
       expect(s.parentSpanContext?.spanId).toBe(parent.spanId)
     }
-    // the span's start is put back by the measured duration
     const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6
     expect(ms(client.endTime) - ms(client.startTime)).toBeGreaterThan(0)
+    // the hit is no http.client.request.duration (it has its own cache family)
+    const text = await metrics.text()
+    const count = text.split('\n').filter((l) => l.startsWith('http_client_request_duration_seconds_count'))
+    expect(count).toHaveLength(1)
+    expect(count[0]).toMatch(/ 1$/)
+  })
+
+  it('HTTP: a refused connection is an ERROR CLIENT span with our error code as error.type', async () => {
+    await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
+    metrics.instrument()
+    const port = await freePort()
+    await using http = createHttpClient({ name: 'down', retry: false })
+    await expect(http.request(`http://127.0.0.1:${port}/x`)).rejects.toThrow()
+    const [span] = ours()
+    expect(span?.kind).toBe(SpanKind.CLIENT)
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR)
+    expect(String(span?.attributes['error.type'])).toMatch(/^HOTPATH_HTTP_/)
+    expect(span?.attributes['http.response.status_code']).toBeUndefined()
   })
 
   it('HTTP: a failed request is an ERROR span with error.type', async () => {
@@ -132,8 +159,10 @@ describe('tracerProvider', () => {
     expect(String(query?.attributes['db.query.text'])).not.toContain('1')
     const factory = spans.find((s) => s.name === 'cache factory orders')
     expect(factory?.kind).toBe(SpanKind.INTERNAL)
-    // both are children of the active span (the query is the factory's sibling: see README)
-    expect(spans.map((s) => s.parentSpanContext?.spanId)).toEqual(spans.map(() => parent.spanId))
+    // the factory is the active span's child, and the query it ran is the factory's child
+    expect(factory?.parentSpanContext?.spanId).toBe(parent.spanId)
+    expect(query?.parentSpanContext?.spanId).toBe(factory?.spanContext().spanId)
+    expect(query?.spanContext().traceId).toBe(parent.traceId)
   })
 
   it('PostgreSQL: server.address/port, the SQLSTATE as error.type and db.response.status_code', async (ctx) => {
@@ -152,6 +181,9 @@ describe('tracerProvider', () => {
       expect(span?.name).toBe('INSERT t')
       expect(span?.attributes).toMatchObject({
         'db.system.name': 'postgresql',
+        'db.namespace': url.pathname.slice(1),
+        'db.operation.name': 'INSERT',
+        'db.collection.name': 't',
         'server.address': url.hostname,
         'server.port': Number(url.port || 5432),
         'error.type': '23505',

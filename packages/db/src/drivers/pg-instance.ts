@@ -229,10 +229,14 @@ export class PostgresInstance implements DriverInstance {
    * when pipelining is off (and for a script of several statements, or named parameters).
    */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): Promise<ExecResult> {
-    if (this.pipeline === null || !Array.isArray(params) || info.multiStatement) {
+    if (!this.pipelines(params, info)) {
       return this.exec(sql, params, info, true, true, signal)
     }
-    return this.pipeline.read(sql, params, info, signal)
+    return this.pipeline!.read(sql, params as unknown[], info, signal)
+  }
+
+  pipelines(params: Params, info: SqlInfo): boolean {
+    return this.pipeline !== null && Array.isArray(params) && !info.multiStatement
   }
 
   readThen(
@@ -243,11 +247,11 @@ export class PostgresInstance implements DriverInstance {
     onResult: (result: ExecResult) => void,
     onError: (error: unknown) => void,
   ): void {
-    if (this.pipeline === null || !Array.isArray(params) || info.multiStatement) {
+    if (!this.pipelines(params, info)) {
       this.exec(sql, params, info, true, true, signal).then(onResult, onError)
       return
     }
-    this.pipeline.readThen(sql, params, info, signal, onResult, onError)
+    this.pipeline!.readThen(sql, params as unknown[], info, signal, onResult, onError)
   }
 
   pipelineStats(): PipelineStats {

@@ -83,6 +83,8 @@ export interface DriverInstance {
   /** A read outside a transaction. May return synchronously (main-thread SQLite). */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
   /** read() with callbacks instead of a promise (drivers whose reads are always asynchronous). */
+  /** Whether a read of these params goes to the auto-pipeline (sent with others in one client call). */
+  pipelines?(params: Params, info: SqlInfo): boolean
   readThen?(
     sql: string,
     params: Params,
