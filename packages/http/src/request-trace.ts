@@ -18,7 +18,7 @@ export class RequestTrace implements HttpRequestTraceContext {
   fromCache = false
   coalesced = false
   /** Headers added by subscribers at `start`, merged into the dispatched request. */
-  added: Record<string, string> | undefined = undefined
+  #added: Record<string, string> | undefined = undefined
   result?: HttpResponse
   error?: unknown
 
@@ -40,8 +40,8 @@ export class RequestTrace implements HttpRequestTraceContext {
 
   setHeader(name: string, value: string): void {
     if (typeof name !== 'string' || typeof value !== 'string') return
-    this.added ??= {}
-    this.added[name.toLowerCase()] = value
+    this.#added ??= {}
+    this.#added[name.toLowerCase()] = value
   }
 
   get statusCode(): number | undefined {
@@ -58,6 +58,6 @@ export class RequestTrace implements HttpRequestTraceContext {
 
   /** The request's headers with the added ones (the request itself is left as prepared). */
   headersOf(req: Prepared): Prepared['headers'] {
-    return this.added === undefined ? req.headers : { ...req.headers, ...this.added }
+    return this.#added === undefined ? req.headers : { ...req.headers, ...this.#added }
   }
 }

@@ -3,6 +3,7 @@
 // `hotpath:*` channel a package creates or publishes on is documented.
 import diagnostics_channel from 'node:diagnostics_channel'
 import { readFileSync } from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
 import { createServer } from 'node:net'
 import { eventually, redisUrl, requireRedis, startHttpServer, uniqueId } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,6 +20,14 @@ diagnostics_channel.channel = ((name: string | symbol) => {
   if (typeof name === 'string' && name.startsWith('hotpath:')) created.add(name)
   return originalChannel(name)
 }) as typeof diagnostics_channel.channel
+// the same for tracing channels (the packages import `tracingChannel` by name: sync the ESM binding)
+const createdTracing = new Set<string>()
+const originalTracingChannel = diagnostics_channel.tracingChannel
+diagnostics_channel.tracingChannel = ((name: unknown) => {
+  if (typeof name === 'string' && name.startsWith('hotpath:')) createdTracing.add(`tracing:${name}`)
+  return originalTracingChannel(name as string)
+}) as typeof diagnostics_channel.tracingChannel
+syncBuiltinESMExports()
 
 const [{ createCache }, { createDatabase, createPool, sqlite }, { createHttpClient }, { runLoad }] =
   await Promise.all([
@@ -28,6 +37,8 @@ const [{ createCache }, { createDatabase, createPool, sqlite }, { createHttpClie
     import('@hotpath/load'),
   ])
 diagnostics_channel.channel = originalChannel
+diagnostics_channel.tracingChannel = originalTracingChannel
+syncBuiltinESMExports()
 
 interface DocumentedKey {
   name: string
@@ -54,11 +65,15 @@ function splitTopLevel(text: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== '')
 }
 
-/** `| \`hotpath:x:y\` | \`{ a, b?: 'x' \| 'y' }\` ... |` rows of the contract page. */
-function documentedChannels(): Map<string, DocumentedKey[]> {
+/**
+ * `| \`hotpath:x:y\` | \`{ a, b?: 'x' \| 'y' }\` ... |` rows of the contract page (`prefix` `tracing:`:
+ * the tracing channel rows).
+ */
+function documentedChannels(prefix = ''): Map<string, DocumentedKey[]> {
   const out = new Map<string, DocumentedKey[]>()
+  const rowPattern = new RegExp(`^\\|\\s*\`(${prefix}hotpath:[a-z0-9:-]+)\`\\s*\\|\\s*(.*)\\|\\s*$`)
   for (const line of readFileSync(DOC, 'utf8').split('\n')) {
-    const row = /^\|\s*`(hotpath:[a-z0-9:-]+)`\s*\|\s*(.*)\|\s*$/.exec(line)
+    const row = rowPattern.exec(line)
     if (!row) continue
     const cell = (row[2] as string).replaceAll('\\|', '|')
     const payload = /`\{(.*?)\}`/.exec(cell)
@@ -78,6 +93,29 @@ function documentedChannels(): Map<string, DocumentedKey[]> {
 }
 
 const documented = documentedChannels()
+const documentedTracing = documentedChannels('tracing:')
+/** The context objects each tracing channel published, as they were at asyncEnd (or end after a throw). */
+const traced = new Map<string, object[]>()
+const tracingHandlers: Array<[string, Record<string, (ctx: object) => void>]> = []
+
+function listenTracing(name: string): void {
+  const list: object[] = []
+  traced.set(name, list)
+  const done = (ctx: object) => {
+    if (!list.includes(ctx)) list.push(ctx)
+  }
+  const handlers = {
+    start: () => {},
+    end: (ctx: object) => {
+      if ((ctx as { error?: unknown }).error !== undefined) done(ctx)
+    },
+    asyncStart: () => {},
+    asyncEnd: done,
+    error: () => {},
+  }
+  originalTracingChannel(name.slice('tracing:'.length)).subscribe(handlers)
+  tracingHandlers.push([name, handlers])
+}
 const published = new Map<string, Array<Record<string, unknown>>>()
 const listeners = new Map<string, (message: unknown) => void>()
 
@@ -130,10 +168,13 @@ class FlakyMap<K, V> extends Map<K, V> {
 
 beforeAll(async () => {
   for (const name of new Set([...documented.keys(), ...created])) listen(name)
+  for (const name of new Set([...documentedTracing.keys(), ...createdTracing])) listenTracing(name)
 }, 60_000)
 
 afterAll(() => {
   for (const [name, fn] of listeners) diagnostics_channel.unsubscribe(name, fn)
+  for (const [name, h] of tracingHandlers)
+    originalTracingChannel(name.slice('tracing:'.length)).unsubscribe(h as never)
 })
 
 describe('docs/diagnostics-channels.md == what the packages publish', () => {
@@ -341,5 +382,33 @@ describe('docs/diagnostics-channels.md == what the packages publish', () => {
     }
     expect([...new Set(problems)]).toEqual([])
     expect(created.size).toBeGreaterThanOrEqual(documented.size)
+  })
+
+  it('both ways for the tracing channels: every documented one traced the operations above with its documented keys', () => {
+    const problems: string[] = []
+    for (const [name, keys] of documentedTracing) {
+      const contexts = traced.get(name) ?? []
+      if (contexts.length === 0) problems.push(`${name}: documented, never published`)
+      const known = new Set(keys.map((k) => k.name))
+      for (const ctx of contexts) {
+        // own fields must be documented; documented keys may be fields or getters / methods
+        for (const key of Object.keys(ctx)) {
+          if (!known.has(key)) problems.push(`${name}: context has undocumented key "${key}"`)
+        }
+        for (const k of keys) {
+          if (!k.optional && !(k.name in ctx)) problems.push(`${name}: documented key "${k.name}" missing`)
+          const value = (ctx as Record<string, unknown>)[k.name]
+          if (k.values !== undefined && value !== undefined && !k.values.includes(value as string))
+            problems.push(
+              `${name}: "${k.name}" is ${JSON.stringify(value)}, documented ${k.values.join(' | ')}`,
+            )
+        }
+      }
+    }
+    for (const name of createdTracing) {
+      if (!documentedTracing.has(name)) problems.push(`${name}: created, not documented`)
+    }
+    expect([...new Set(problems)]).toEqual([])
+    expect([...createdTracing].sort()).toEqual([...documentedTracing.keys()].sort())
   })
 })
