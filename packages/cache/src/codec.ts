@@ -165,8 +165,8 @@ const HEAD = 4 + 13 + 13 + 16
 
 /** `hp3`, a mode, the three times (13 + 13 + 16 digits), the tags length and its colon. */
 const HEAD_RE = /^hp3[SJTsjt]\d{42}\d{1,8}:/
-/** The payload's byte length: 1 to 9 digits. */
-const BYTES_RE = /^\d{1,9}$/
+/** The payload's byte length (1 to 9 digits) and its colon, matched where the tags end (sticky). */
+const BYTES_RE = /\d{1,9}:/y
 
 /** Largest payload a compressed one may inflate to, by default (a bigger one is corrupt: a bomb). */
 const MAX_INFLATED = 64 * 1024 * 1024
@@ -185,11 +185,10 @@ export function decodeEnvelope(raw: unknown, maxInflated: number = MAX_INFLATED)
   const tagsLength = Number(raw.slice(HEAD, colon))
   const tagsEnd = colon + 1 + tagsLength
   if (tagsEnd > raw.length) return undefined
-  const sep = raw.indexOf(':', tagsEnd)
-  const length = sep < 0 ? '' : raw.slice(tagsEnd, sep)
-  if (!BYTES_RE.test(length)) return undefined
-  const bytes = Number(length)
-  const start = sep + 1
+  BYTES_RE.lastIndex = tagsEnd
+  if (!BYTES_RE.test(raw)) return undefined
+  const start = BYTES_RE.lastIndex
+  const bytes = Number(raw.slice(tagsEnd, start - 1))
   // The payload must have exactly `bytes` UTF-8 bytes (a UTF-16 unit is 1-3 bytes).
   const units = raw.length - start
   if (units > bytes || units * 3 < bytes) return undefined

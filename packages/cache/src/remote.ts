@@ -33,6 +33,8 @@ export class RemoteTier {
   readonly #o: RemoteTierOptions
   /** The longest TTL + grace written so far: stamps are kept at least twice as long. */
   #maxLifetime = 0
+  /** Stamp reads in flight, by name (null = the clear generation). */
+  readonly #syncing = new Map<string | null, Promise<void>>()
 
   constructor(backend: L2Backend, guard: L2Guard, options: RemoteTierOptions) {
     this.backend = backend
@@ -111,7 +113,7 @@ export class RemoteTier {
       return undefined
     }
     const need = o.inv.stale(env.tags)
-    if (need !== undefined) return this.#sync(need).then(() => this.#check(env))
+    if (need !== undefined) return this.#syncShared(need).then(() => this.#check(env))
     return this.#check(env)
   }
 
@@ -124,6 +126,34 @@ export class RemoteTier {
     const wall = this.#o.clock.epoch()
     if (env.expiresAt <= wall && env.graceUntil <= wall) return undefined
     return env
+  }
+
+  /**
+   * The stamps `names` read from L2, joining reads already in flight: every concurrent read that finds the
+   * stamps out of date waits for one MGET instead of sending its own.
+   */
+  #syncShared(names: (string | null)[]): Promise<void> {
+    const syncing = this.#syncing
+    let missing: (string | null)[] | undefined
+    let wait: Promise<void> | undefined
+    let waits: Promise<void>[] | undefined
+    for (const name of names) {
+      const p = syncing.get(name)
+      if (p === undefined) (missing ??= []).push(name)
+      else if (wait === undefined) wait = p
+      else if (p !== wait) (waits ??= [wait]).push(p)
+    }
+    if (missing !== undefined) {
+      const started = missing
+      const p = this.#sync(started) // never rejects
+      for (const name of started) syncing.set(name, p)
+      p.then(() => {
+        for (const name of started) if (syncing.get(name) === p) syncing.delete(name)
+      })
+      if (wait === undefined) wait = p
+      else (waits ??= [wait]).push(p)
+    }
+    return waits === undefined ? wait! : Promise.all(waits).then(noop)
   }
 
   /** Reads invalidation stamps (tags; null = the clear generation) from L2 into the local state. */

@@ -4,6 +4,7 @@ import { createClient } from '@redis/client'
 import { eventually, type PrivateRedis, requireRedis, startPrivateRedis } from '@hotpath/test-helpers'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Cache, type CacheOptions, createCache, HotpathError } from '../src/index.ts'
+import { manualClock } from './manual-clock.ts'
 
 let available = false
 beforeAll(async () => {
@@ -144,5 +145,24 @@ describe('deleteMany', () => {
     expect(calls).toMatchObject({ del: 1, publish: 1 })
     expect(a.stats().bus!.published - published).toBe(1)
     expect(await b.getMany(['k1', 'k2', 'k3'])).toEqual([undefined, undefined, undefined])
+  })
+})
+
+describe('invalidation stamps without a bus', () => {
+  it('concurrent reads that find the stamps out of date share one MGET of them', async () => {
+    const clock = manualClock()
+    const writer = make({ bus: undefined, l1: false })
+    const keys = Array.from({ length: 40 }, (_, i) => `s${i}`)
+    await writer.setMany(keys.map((key) => ({ key, value: key })))
+    const reader = make({ bus: undefined, l1: false, clock, invalidationSyncInterval: 1_000 })
+    expect(await reader.get('s0')).toBe('s0') // the first read syncs the clear generation
+    clock.advance(1_500) // the synced stamp is now older than invalidationSyncInterval
+    let values: unknown[] = []
+    const calls = await delta(async () => {
+      values = await Promise.all(keys.map((k) => reader.get(k)))
+    })
+    expect(values).toEqual(keys)
+    // one GET per key, and the stamps read once for all of them (one MGET per reader was the herd)
+    expect(calls).toEqual({ get: 40, mget: 1 })
   })
 })
