@@ -297,21 +297,22 @@ class DatabaseImpl implements Database {
     return p
   }
 
-  async execute(sql: string, params: Params = EMPTY): Promise<ExecuteResult> {
-    if (this.closed) throw new DatabaseClosedError(this.name)
-    const e = this.entry(sql)
-    this.checkParams(e, params)
-    const res = queryTracing.hasSubscribers
-      ? await queryTracing.tracePromise(this.write, this.traceOf(e), this, sql, params, e)
-      : await this.write(sql, params, e)
-    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
-      await this.cache.cache.invalidateTags(e.tags).catch(() => {})
+  execute(sql: string, params: Params = EMPTY): Promise<ExecuteResult> {
+    if (this.closed) return Promise.reject(new DatabaseClosedError(this.name))
+    let e: Entry
+    try {
+      e = this.entry(sql)
+      this.checkParams(e, params)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return toExecuteResult(res)
+    // untraced: one async function, as before tracing existed (an extra await level costs ~1 us per write)
+    if (!queryTracing.hasSubscribers) return this.executeEntry(sql, params, e)
+    return queryTracing.tracePromise(this.executeEntry, this.traceOf(e), this, sql, params, e)
   }
 
-  /** One execute() statement: the driver's write, coded errors, stats and events. */
-  private async write(sql: string, params: Params, e: Entry): Promise<ExecResult> {
+  /** One execute() statement: the driver's write, coded errors, stats, events, query-cache invalidation. */
+  private async executeEntry(sql: string, params: Params, e: Entry): Promise<ExecuteResult> {
     const t0 = this.clock.now()
     let res: ExecResult
     try {
@@ -320,7 +321,10 @@ class DatabaseImpl implements Database {
       throw this.failed(e, error, t0)
     }
     this.finish(sql, params, e, res, t0)
-    return res
+    if (!e.info.isRead && this.cache.cache !== undefined && e.tags.length > 0) {
+      await this.cache.cache.invalidateTags(e.tags).catch(() => {})
+    }
+    return toExecuteResult(res)
   }
 
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
