@@ -105,7 +105,8 @@ export interface DbPoolLeakEvent {
 /**
  * Context of the `hotpath:db:query` tracing channel (`tracing:hotpath:db:query:start`, `:end`,
  * `:asyncStart`, `:asyncEnd`, `:error`): one per statement that runs (query, execute, a transaction's
- * statements; not query-cache hits, which publish `hotpath:db:query` with `cached: true` only). It covers the
+ * statements, one for a whole db.batch(); not query-cache hits, which publish `hotpath:db:query` with
+ * `cached: true` only). It covers the
  * wait for a pooled connection too. `result` and `error` are set by Node.
  */
 export interface DbQueryTraceContext {
@@ -119,7 +120,7 @@ export interface DbQueryTraceContext {
   serverAddress?: string
   /** `server.port` (PostgreSQL only). */
   serverPort?: number
-  /** `db.operation.name`: first keyword, upper case (`SELECT`). */
+  /** `db.operation.name`: first keyword, upper case (`SELECT`); `BATCH INSERT` / `BATCH` for db.batch(). */
   operation: string
   /** `db.collection.name`: the table when the statement names exactly one. */
   collection?: string
@@ -132,6 +133,8 @@ export interface DbQueryTraceContext {
    * `Client#query` call, so a hook on that method (instrumentation-pg) cannot see this statement as one.
    */
   pipelined: boolean
+  /** `db.operation.batch.size`: the statements of a db.batch() (one trace for the batch); absent otherwise. */
+  batchSize?: number
   /** At the end: rows returned or affected (0 while running or after a failure). */
   readonly rows: number
   /** On failure: the SQLSTATE the server sent (`db.response.status_code`), if any. */

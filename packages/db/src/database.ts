@@ -402,6 +402,17 @@ class DatabaseImpl implements Database {
       return { sql: sql as string, params: params as Params, info: e.info, e }
     })
     if (list.length === 0) return []
+    if (!queryTracing.hasSubscribers) return this.runBatch(list)
+    const trace = QueryTrace.ofBatch(
+      this.name,
+      this.system,
+      this.driver.target,
+      list.map((s) => s.info),
+    )
+    return queryTracing.tracePromise(this.runBatch, trace, this, list)
+  }
+
+  private async runBatch(list: (Statement & { e: Entry })[]): Promise<ExecuteResult[]> {
     const t0 = this.clock.now()
     let results: ExecResult[]
     try {

@@ -56,6 +56,28 @@ describe('hotpath:db:query tracing channel', () => {
     expect(starts[0]?.rows).toBe(1)
   })
 
+  it('one trace for a db.batch(): BATCH <operation>, its size, the rows of all statements', async () => {
+    await using db = createDatabase({ name: 'mem' })
+    await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)')
+    const seen = record()
+    await db.batch([
+      ['INSERT INTO orders VALUES (?, ?)', [1, 10]],
+      ['INSERT INTO orders VALUES (?, ?)', [2, 20]],
+    ])
+    await db.batch(['SELECT 1 AS one', ['INSERT INTO orders VALUES (?, ?)', [3, 30]]])
+    const ends = seen.filter((s) => s.event === 'asyncEnd').map((s) => s.ctx)
+    expect(ends).toHaveLength(2)
+    expect(ends[0]).toMatchObject({
+      operation: 'BATCH INSERT',
+      summary: 'BATCH INSERT orders',
+      collection: 'orders',
+      batchSize: 2,
+      rows: 2,
+    })
+    expect(ends[1]).toMatchObject({ operation: 'BATCH', summary: 'BATCH', batchSize: 2 })
+    expect(ends[1]?.collection).toBeUndefined()
+  })
+
   it('PostgreSQL: the real database, server address and port; a failed statement has its SQLSTATE', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
     const schema = await freshSchema()

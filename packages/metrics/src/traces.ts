@@ -162,6 +162,7 @@ export class Tracing {
       }
       if (summary !== undefined) attributes['db.query.summary'] = summary
       if (s.collection !== undefined) attributes['db.collection.name'] = s.collection
+      if (s.batchSize !== undefined) attributes['db.operation.batch.size'] = s.batchSize
       if (s.serverAddress !== undefined) attributes['server.address'] = s.serverAddress
       if (s.serverPort !== undefined) attributes['server.port'] = s.serverPort
       // span name: {db.query.summary}, else {db.system.name} (semantic conventions): never a statement name

@@ -165,6 +165,27 @@ describe('tracerProvider', () => {
     expect(query?.spanContext().traceId).toBe(parent.traceId)
   })
 
+  it('SQLite: a db.batch() is one CLIENT span, BATCH <operation> <table>, with its size', async () => {
+    await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
+    metrics.instrument()
+    await using db = createDatabase({ name: 'main', driver: sqlite({ filename: ':memory:' }) })
+    await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)')
+    exporter.reset()
+    await db.batch([
+      ['INSERT INTO orders VALUES (?, ?)', [1, 10]],
+      ['INSERT INTO orders VALUES (?, ?)', [2, 20]],
+      ['INSERT INTO orders VALUES (?, ?)', [3, 30]],
+    ])
+    const spans = ours()
+    expect(spans.map((s) => [s.name, s.kind])).toEqual([['BATCH INSERT orders', SpanKind.CLIENT]])
+    expect(spans[0]?.attributes).toMatchObject({
+      'db.operation.name': 'BATCH INSERT',
+      'db.collection.name': 'orders',
+      'db.operation.batch.size': 3,
+      'db.response.returned_rows': 3,
+    })
+  })
+
   it('PostgreSQL: server.address/port, the SQLSTATE as error.type and db.response.status_code', async (ctx) => {
     if (!(await requirePostgres())) return ctx.skip()
     const schema = await freshSchema()
