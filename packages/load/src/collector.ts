@@ -27,6 +27,10 @@ export class Collector {
   lateGenerator = 0
   /** Worst of the engines' event-loop delay figures, ms. */
   loopDelayMs = { p50: 0, p99: 0, max: 0 }
+  /** The engines' thread CPU time in all, ms; the highest share of its run an engine's loop was busy / on CPU. */
+  cpuMs = 0
+  busyShare = 0
+  cpuShare = 0
   readonly timeseries: TimeseriesPoint[] = []
   readonly statusCodes: Record<string, number> = {}
   readonly errors: Record<string, number> = {}
@@ -74,11 +78,16 @@ export class Collector {
     this.lateGenerator += snap.lateGenerator
     if (snap.names !== null) this.names.add(snap.names)
     for (const p of snap.protocols) this.protocols.add(p)
-    if (snap.loopDelayMs !== null) {
+    const health = snap.health
+    if (health !== null) {
       const l = this.loopDelayMs
-      l.p50 = Math.max(l.p50, snap.loopDelayMs.p50)
-      l.p99 = Math.max(l.p99, snap.loopDelayMs.p99)
-      l.max = Math.max(l.max, snap.loopDelayMs.max)
+      l.p50 = Math.max(l.p50, health.loopDelayMs.p50)
+      l.p99 = Math.max(l.p99, health.loopDelayMs.p99)
+      l.max = Math.max(l.max, health.loopDelayMs.max)
+      const wall = Math.max(1, health.wallMs)
+      this.cpuMs += health.cpuMs
+      this.busyShare = Math.max(this.busyShare, health.busyMs / wall)
+      this.cpuShare = Math.max(this.cpuShare, health.cpuMs / wall)
     }
     let errors = 0
     for (const [code, n] of Object.entries(snap.errors)) {

@@ -199,6 +199,10 @@ function migrateV1(r: V1Result): LoadResult {
       lateShare: 0,
       generatorLateShare: 0,
       bottleneck: false,
+      cause: null,
+      busyShare: 0,
+      cpuShare: 0,
+      cpuPerRequestUs: 0,
     },
     warnings: [],
   } as unknown as LoadResult)

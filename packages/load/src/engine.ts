@@ -1,10 +1,10 @@
 // One thread's load engine: its connections (raw HTTP/1.1 or undici Client) and their slots, completions, the
 // run's clock and per-second snapshots; each model's own scheduler (closed-scheduler.ts, open-scheduler.ts)
 // decides when a slot sends.
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { type Connection, createConnection } from './connection.ts'
 import type { EngineConfig } from './engine-config.ts'
 import { errorCode } from './failure-codes.ts'
+import { GeneratorHealth } from './generator-health.ts'
 import { ClosedScheduler } from './closed-scheduler.ts'
 import { judge } from './judge.ts'
 import { NameStats } from './name-stats.ts'
@@ -26,7 +26,8 @@ export class Engine implements SlotOwner {
   private inFlight = 0
   /** This second's figures. */
   private readonly tick = new TickCounters()
-  private loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null
+  /** The generator's own health over the measured run (null for a warm-up engine). */
+  private health: GeneratorHealth | null = null
   /** Per-name totals of the whole run (reported in the final snapshot). */
   private readonly names = new NameStats()
   private conns: Connection[] = []
@@ -85,11 +86,7 @@ export class Engine implements SlotOwner {
     return new Promise<void>((resolve) => {
       this.finish = resolve
       const begin = () => {
-        if (!this.ownsConnections) this.loopDelay = null
-        else {
-          this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
-          this.loopDelay.enable()
-        }
+        this.health = this.ownsConnections ? new GeneratorHealth() : null
         this.start = now()
         this.sendEnd = this.start + c.duration
         this.sending = true
@@ -285,7 +282,6 @@ export class Engine implements SlotOwner {
     this.timers.clear()
     this.cleanup?.()
     this.emit(true)
-    this.loopDelay?.disable()
     if (this.ownsConnections) for (const conn of this.conns) conn?.destroy()
     done()
   }
@@ -309,7 +305,7 @@ export class Engine implements SlotOwner {
       second: this.second,
       final,
       ...this.tick.take(this.config.encode),
-      loopDelayMs: final && this.loopDelay !== null ? loopFigures(this.loopDelay) : null,
+      health: final && this.health !== null ? this.health.stop() : null,
       inFlight: this.inFlight,
       elapsedMs: now() - this.start,
       sendWindowMs: final ? this.sendWindowMs : 0,
@@ -318,16 +314,6 @@ export class Engine implements SlotOwner {
     }
     this.onTick(snap)
   }
-}
-
-/** Sampling interval of the generator's event-loop delay monitor, ms (coarse: each sample is a timer wake). */
-const LOOP_RESOLUTION_MS = 50
-
-function loopFigures(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number; p99: number; max: number } {
-  // Nanoseconds between the monitor's timer wakes: the delay is what exceeds its interval (clamped at 0).
-  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3)
-  if (h.count === 0) return { p50: 0, p99: 0, max: 0 }
-  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) }
 }
 
 /** The protocols the connections ended up speaking. */

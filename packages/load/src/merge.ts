@@ -129,6 +129,17 @@ export function mergeResults(results: readonly LoadResult[]): LoadResult {
       lateShare: share(sum(results, (r) => r.requests.late)),
       generatorLateShare: share(sum(results, (r) => r.generator.generatorLateShare * r.requests.sent)),
       bottleneck: results.some((r) => r.generator.bottleneck),
+      // The worst part's figures (a result of schema 3 before these fields: 0, null).
+      cause:
+        results.find((r) => r.generator.cause === 'saturated')?.generator.cause ??
+        results.find((r) => r.generator.cause)?.generator.cause ??
+        null,
+      busyShare: Math.max(...results.map((r) => r.generator.busyShare ?? 0)),
+      cpuShare: Math.max(...results.map((r) => r.generator.cpuShare ?? 0)),
+      cpuPerRequestUs: Math.round(
+        sum(results, (r) => (r.generator.cpuPerRequestUs ?? 0) * r.requests.completed) /
+          Math.max(1, sum(results, (r) => r.requests.completed)),
+      ),
     },
     warnings,
     throughput: {

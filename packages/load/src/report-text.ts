@@ -43,6 +43,9 @@ export function formatResult(r: LoadResult): string {
     `Generator event-loop delay p99 ${formatMs(g.eventLoopDelayMs.p99)}, max ${formatMs(g.eventLoopDelayMs.max)}` +
       (o.model === 'open'
         ? `; late sends ${(g.lateShare * 100).toFixed(1)}% (${(g.generatorLateShare * 100).toFixed(1)}% with a free connection)`
+        : '') +
+      (g.cpuPerRequestUs > 0
+        ? `; busy ${Math.round(g.busyShare * 100)}%, ${g.cpuPerRequestUs} µs CPU/request`
         : ''),
   )
   const statuses = Object.entries(r.statusCodes)

@@ -1,4 +1,5 @@
 // The result object: what runLoad() returns and what --json writes. Stable, versioned schema (see README).
+import type { GeneratorCause } from './generator-health.ts'
 import type { LatencySummary } from './histogram.ts'
 
 /** Bumped on any incompatible change of LoadResult. */
@@ -143,6 +144,18 @@ export interface LoadResult {
     generatorLateShare: number
     /** True when the generator lagged (event-loop delay p99 > 20 ms, or > 5 % of sends late by its own fault). */
     bottleneck: boolean
+    /**
+     * Why it lagged (null when it did not): 'saturated' (its event loop was busy >= 90 % of the run: it cannot go
+     * faster) or 'starved' (mostly idle, yet its timers fired late: other processes took the CPU, or something
+     * blocked its event loop).
+     */
+    cause: GeneratorCause | null
+    /** Share of the run the generator's event loop was busy (worst thread), 0..1. */
+    busyShare: number
+    /** CPU time of the generator's thread / run time (worst thread): 1 is a whole core. */
+    cpuShare: number
+    /** CPU time of the generator thread(s) per completed request, µs. */
+    cpuPerRequestUs: number
   }
   /** Schema 2. Human-readable warnings (also printed under the table). */
   warnings: string[]

@@ -5,6 +5,7 @@ import { Collector } from './collector.ts'
 import { Engine } from './engine.ts'
 import { engineConfig } from './engine-config.ts'
 import { LoadAbortedError, LoadInvalidScenarioError, LoadWorkerError } from './errors.ts'
+import { generatorCause } from './generator-health.ts'
 import { encodeHistogram, summarize } from './histogram.ts'
 import { type LoadOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import type { PlainRequest } from './requests.ts'
@@ -199,20 +200,19 @@ function buildResult(
   const share = (n: number) => (c.sent === 0 ? 0 : Math.round((n / c.sent) * 10_000) / 10_000)
   const generatorLateShare = share(c.lateGenerator)
   const loop = { ...c.loopDelayMs }
+  const bottleneck = loop.p99 > GENERATOR_LOOP_DELAY_MS || generatorLateShare > GENERATOR_LATE_SHARE
   const generator = {
     eventLoopDelayMs: loop,
     lateShare: share(c.late),
     generatorLateShare,
-    bottleneck: loop.p99 > GENERATOR_LOOP_DELAY_MS || generatorLateShare > GENERATOR_LATE_SHARE,
+    bottleneck,
+    cause: bottleneck ? generatorCause(c.busyShare) : null,
+    busyShare: round(c.busyShare),
+    cpuShare: round(c.cpuShare),
+    cpuPerRequestUs: c.completed === 0 ? 0 : Math.round((c.cpuMs * 1000) / c.completed),
   }
   const warnings: string[] = []
-  if (generator.bottleneck) {
-    warnings.push(
-      `the load generator is the bottleneck (event-loop delay p99 ${loop.p99} ms, max ${loop.max} ms; ` +
-        `${(generatorLateShare * 100).toFixed(1)}% of sends late with a free connection): latencies include its own lag ` +
-        '(compare latencyUncorrected); use more workers, a lower rate or a less busy machine',
-    )
-  }
+  if (generator.cause !== null) warnings.push(generatorWarning(generator))
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: '@hotpath/load',
@@ -274,4 +274,23 @@ function buildResult(
     warnings,
     thresholds: [],
   }
+}
+
+/** The bottleneck warning, naming the cause with the figures that show it. */
+function generatorWarning(g: LoadResult['generator']): string {
+  const pct = (v: number) => `${Math.round(v * 100)}%`
+  const loop = g.eventLoopDelayMs
+  const figures =
+    `event-loop delay p99 ${loop.p99} ms, max ${loop.max} ms; ${(g.generatorLateShare * 100).toFixed(1)}% of sends ` +
+    `late with a free connection; its event loop busy ${pct(g.busyShare)} of the run, ${pct(g.cpuShare)} of a core, ` +
+    `${g.cpuPerRequestUs} µs CPU per request`
+  const cause =
+    g.cause === 'saturated'
+      ? 'it is saturated, no idle time left (use more workers, the raw transport or a lower rate)'
+      : 'it was starved: mostly idle, yet its timers fired late, so the CPU went to other processes on this ' +
+        'machine (or code in this process blocked its event loop); use a less busy machine'
+  return (
+    `the load generator is the bottleneck: ${cause} (${figures}): latencies include its own lag ` +
+    '(compare latencyUncorrected)'
+  )
 }

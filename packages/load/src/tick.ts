@@ -1,4 +1,5 @@
 // What an engine reports once per second (and once at the end) to the collector.
+import type { HealthFigures } from './generator-health.ts'
 import type { Histogram } from './histogram.ts'
 import type { NameSnapshot } from './name-stats.ts'
 
@@ -30,8 +31,8 @@ export interface TickSnapshot {
   histogramSent: Histogram | string
   /** Late sends that had a free connection (the generator was late). */
   lateGenerator: number
-  /** This engine's event-loop delay over the run, ms (final snapshot only, else null). */
-  loopDelayMs: { p50: number; p99: number; max: number } | null
+  /** This engine's health over the run: event-loop delay, busy and CPU time (final snapshot only, else null). */
+  health: HealthFigures | null
   inFlight: number
   /** Engine time since start in ms at the snapshot. */
   elapsedMs: number

@@ -33,7 +33,7 @@ function snap(
     histogram: engine === 0 ? h : encodeHistogram(h),
     histogramSent: engine === 0 ? h : encodeHistogram(h),
     lateGenerator: 0,
-    loopDelayMs: null,
+    health: null,
     inFlight: 1,
     elapsedMs: final ? second * 1000 + 500 : (second + 1) * 1000,
     sendWindowMs: final ? 2000 : 0,
