@@ -387,10 +387,29 @@ class DatabaseImpl implements Database {
       await this.cache.cache.invalidateTags([...tags]).catch(() => {})
   }
 
-  async batch(statements: readonly BatchStatement[]): Promise<ExecuteResult[]> {
-    if (this.closed) throw new DatabaseClosedError(this.name)
+  batch(statements: readonly BatchStatement[]): Promise<ExecuteResult[]> {
+    if (this.closed) return Promise.reject(new DatabaseClosedError(this.name))
+    let list: (Statement & { e: Entry })[]
+    try {
+      list = this.batchList(statements)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (list.length === 0) return Promise.resolve([])
+    // untraced: one async function, as before tracing existed
+    if (!queryTracing.hasSubscribers) return this.runBatch(list)
+    const trace = QueryTrace.ofBatch(
+      this.name,
+      this.system,
+      this.driver.target,
+      list.map((s) => s.info),
+    )
+    return queryTracing.tracePromise(this.runBatch, trace, this, list)
+  }
+
+  private batchList(statements: readonly BatchStatement[]): (Statement & { e: Entry })[] {
     if (!Array.isArray(statements)) check.fail('statements', statements, 'an array of statements')
-    const list: (Statement & { e: Entry })[] = statements.map((s: BatchStatement) => {
+    return statements.map((s: BatchStatement) => {
       const [sql, params] =
         typeof s === 'string'
           ? [s, EMPTY]
@@ -401,15 +420,6 @@ class DatabaseImpl implements Database {
       this.checkParams(e, params as Params)
       return { sql: sql as string, params: params as Params, info: e.info, e }
     })
-    if (list.length === 0) return []
-    if (!queryTracing.hasSubscribers) return this.runBatch(list)
-    const trace = QueryTrace.ofBatch(
-      this.name,
-      this.system,
-      this.driver.target,
-      list.map((s) => s.info),
-    )
-    return queryTracing.tracePromise(this.runBatch, trace, this, list)
   }
 
   private async runBatch(list: (Statement & { e: Entry })[]): Promise<ExecuteResult[]> {

@@ -33,6 +33,11 @@ import { HttpResponse, type ResponseHeaders } from './response.ts'
 import { type HttpClientStats, poolStats } from './stats.ts'
 import type { HotpathCacheStore } from './store.ts'
 
+/** A fresh entry the fast path answers with. */
+type CacheHit = { statusCode: number; headers: ResponseHeaders; cachedAt: number; body: Buffer }
+
+const same = <T>(value: T): T => value
+
 /** Request headers that keep a GET/HEAD off the fast path (plus the credential headers). */
 const CONDITIONAL = ['cache-control', 'pragma', 'if-none-match', 'if-modified-since', 'range']
 
@@ -199,10 +204,7 @@ export class HttpClient {
       if (hit !== undefined) {
         if (traced === undefined) return Promise.resolve(this.#fromCache(req, origin, hit, t0))
         traced.fromCache = true
-        return requestTracing.tracePromise(
-          () => Promise.resolve(this.#fromCache(req, origin, hit, t0)),
-          traced,
-        )
+        return requestTracing.tracePromise(this.#resolveFromCache, traced, this, req, origin, hit, t0)
       }
     }
     if (
@@ -217,7 +219,7 @@ export class HttpClient {
         this.#coalesced++
         if (traced === undefined) return pending
         traced.coalesced = true
-        return requestTracing.tracePromise(() => pending, traced)
+        return requestTracing.tracePromise(same, traced, undefined, pending)
       }
       const promise = this.#traceRun(req, origin, traced)
       this.#inflight.set(key, promise)
@@ -228,6 +230,11 @@ export class HttpClient {
       return promise
     }
     return this.#traceRun(req, origin, traced)
+  }
+
+  /** (No closures in request(): a captured variable there would cost a context allocation per call.) */
+  #resolveFromCache(req: Prepared, origin: string, hit: CacheHit, t0: number): Promise<HttpResponse> {
+    return Promise.resolve(this.#fromCache(req, origin, hit, t0))
   }
 
   #traceRun(req: Prepared, origin: string, traced: RequestTrace | undefined): Promise<HttpResponse> {
@@ -244,12 +251,7 @@ export class HttpClient {
     this.#errors[code] = (this.#errors[code] ?? 0) + 1
   }
 
-  #fromCache(
-    req: Prepared,
-    origin: string,
-    hit: { statusCode: number; headers: ResponseHeaders; cachedAt: number; body: Buffer },
-    t0: number,
-  ): HttpResponse {
+  #fromCache(req: Prepared, origin: string, hit: CacheHit, t0: number): HttpResponse {
     this.#cacheOutcomes.hit++
     const headers: ResponseHeaders = {
       ...hit.headers,
