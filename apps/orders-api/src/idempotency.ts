@@ -26,11 +26,19 @@ function fingerprintOf(request: FastifyRequest): string {
     .digest('base64url')
 }
 
+type RouteHooks = Record<string, unknown>
+
+/** Adds `hook` to a route's own `name` hooks, first or last (a route option holds one function or a list). */
+function addRouteHook(route: RouteHooks, name: string, hook: unknown, first = false): void {
+  const current = route[name]
+  const list = current === undefined ? [] : Array.isArray(current) ? current : [current]
+  route[name] = first ? [hook, ...list] : [...list, hook]
+}
+
 export function registerIdempotency(app: FastifyInstance, services: Services): void {
   const store = services.idempotency
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'POST' && request.method !== 'PATCH') return
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const raw = request.headers['idempotency-key']
     if (raw === undefined) return
     if (typeof raw !== 'string' || !KEY.test(raw))
@@ -78,9 +86,9 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
       return reply.code(stored.status).send(stored.body)
     }
     request.idempotency = { key, fingerprint }
-  })
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const idem = request.idempotency
     if (!idem) return payload
     request.idempotency = undefined
@@ -103,11 +111,23 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
       await store.abort(idem.key).catch(() => {})
     }
     return payload
-  })
+  }
 
   // A request that failed before onSend (connection reset) must not hold the key until inFlightTtl.
-  app.addHook('onResponse', async (request) => {
+  const onResponse = async (request: FastifyRequest) => {
     const idem = request.idempotency
     if (idem) await store.abort(idem.key).catch(() => {})
+  }
+
+  // Route hooks of the POST and PATCH routes only (every one added after this): the reads, most of the traffic,
+  // pay nothing for three async hooks that would return at once.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (!methods.some((m) => m === 'POST' || m === 'PATCH')) return
+    const hooks = route as unknown as RouteHooks
+    addRouteHook(hooks, 'preHandler', preHandler)
+    // First: before @fastify/compress's onSend, so the stored body is the uncompressed one (replayed byte for byte).
+    addRouteHook(hooks, 'onSend', onSend, true)
+    addRouteHook(hooks, 'onResponse', onResponse)
   })
 }

@@ -1,6 +1,9 @@
 // Currency rates and shipping quotes from the upstream. Optimized: through @hotpath/http (HTTP cache, coalescing,
 // retries, rate limit, breaker); when the upstream fails, the last good answer is served marked `stale`.
+// A fresh answer is also kept parsed for the rest of its freshness (max-age minus Age): while it is fresh, the
+// HTTP cache would hand out the same bytes, so the request, its lookup and the JSON parse are skipped.
 // Baseline: a plain fetch per call and no fallback.
+import { type Clock, systemClock } from '@hotpath/cache'
 import type { HttpClient } from '@hotpath/http'
 import { RequestError } from './errors.ts'
 
@@ -49,10 +52,21 @@ function unavailable(path: string, cause?: unknown): RequestError {
   return error
 }
 
-export function createPrices(http: HttpClient | undefined, origin: string): Prices {
+/** Seconds an answer stays fresh from now: `max-age` minus `Age`, or 0 without a max-age. */
+export function freshFor(headers: Record<string, string | string[] | undefined>): number {
+  const control = headers['cache-control']
+  const maxAge = /(?:^|[,\s])max-age=(\d+)/.exec(Array.isArray(control) ? control.join(',') : (control ?? ''))
+  if (!maxAge) return 0
+  const age = Number(headers.age ?? 0)
+  return Math.max(0, Number(maxAge[1]) - (Number.isFinite(age) ? age : 0))
+}
+
+export function createPrices(http: HttpClient | undefined, origin: string, clock: Clock = systemClock): Prices {
   const stats: PricesStats = { calls: 0, stale: 0, unavailable: 0 }
   /** Last good answer per path: what a failing upstream is covered with. */
   const lastGood = new Map<string, unknown>()
+  /** Fresh parsed answers per path, until `until` (clock.now() ms). */
+  const fresh = new Map<string, { value: unknown; until: number }>()
 
   async function ask<T>(
     path: string,
@@ -72,6 +86,8 @@ export function createPrices(http: HttpClient | undefined, origin: string): Pric
       }
       return { value, stale: false }
     }
+    const known = fresh.get(path)
+    if (known !== undefined && clock.now() < known.until) return { value: known.value as T, stale: false }
     let failure: unknown
     try {
       const res = await http.request({ path, headers: trace })
@@ -79,7 +95,11 @@ export function createPrices(http: HttpClient | undefined, origin: string): Pric
       if (value !== undefined) {
         const stale = res.cache === 'stale'
         if (stale) stats.stale++
-        else lastGood.set(path, value)
+        else {
+          lastGood.set(path, value)
+          const seconds = freshFor(res.headers)
+          if (seconds > 0) fresh.set(path, { value, until: clock.now() + seconds * 1000 })
+        }
         return { value, stale }
       }
       failure = new Error(`status ${res.statusCode}`)

@@ -1,6 +1,6 @@
 // Slow-request log: a request at least `threshold` ms slow is written (one JSON line) with its route, status,
 // total and DB time, and kept in a ring of the last 100 for /debug/performance.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 export interface SlowRequest {
   at: string
@@ -24,9 +24,7 @@ export function registerSlowLog(
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): SlowLog {
   const ring: SlowRequest[] = []
-  app.addHook('onResponse', async (request, reply) => {
-    const durationMs = reply.elapsedTime
-    if (durationMs < threshold) return
+  const record = (request: FastifyRequest, reply: FastifyReply, durationMs: number) => {
     const db = String(reply.getHeader('x-db-time') ?? '0')
     const entry: SlowRequest = {
       at: new Date().toISOString(),
@@ -39,6 +37,12 @@ export function registerSlowLog(
     ring.push(entry)
     if (ring.length > KEEP) ring.shift()
     write(JSON.stringify({ msg: 'slow request', threshold, ...entry }))
+  }
+  // Callback style: an async hook would cost a promise per request for the few that are slow.
+  app.addHook('onResponse', (request, reply, done) => {
+    const durationMs = reply.elapsedTime
+    if (durationMs >= threshold) record(request, reply, durationMs)
+    done()
   })
   return { threshold, recent: () => [...ring] }
 }
