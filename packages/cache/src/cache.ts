@@ -20,6 +20,7 @@ import { Producer, type ResolvedCall } from './getorset.ts'
 import { buildStats } from './stats.ts'
 import { wrapFunction } from './wrap.ts'
 import { Counters } from './counters.ts'
+import { type IncrementOptions, increment, LocalCounters } from './counter.ts'
 import { Invalidations } from './invalidations.ts'
 import { MAX_STAMP_SKEW, RemoteTier } from './remote.ts'
 import { isReplyError, L2Guard } from './l2/guard.ts'
@@ -78,6 +79,8 @@ export class LayeredCache implements Cache {
 
   /** The counters behind stats(). */
   readonly counters: Counters = new Counters()
+  /** @internal increment()'s counts when there is no L2. */
+  readonly counts: LocalCounters = new LocalCounters()
 
   readonly #producer: Producer
   #closing: Promise<void> | undefined
@@ -497,6 +500,15 @@ export class LayeredCache implements Cache {
     }
     this.bus?.publish('key', { keys: [...keys] }, failed)
     return existed
+  }
+
+  increment(key: string, options?: IncrementOptions): Promise<number> {
+    return increment(this, key, options)
+  }
+
+  /** @internal The default TTL (increment()'s window). */
+  get defaultTtl(): number {
+    return this.o.ttl
   }
 
   async clear(): Promise<void> {

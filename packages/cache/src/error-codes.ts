@@ -18,6 +18,7 @@ export const errorCodes: {
   readonly HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE: string
   readonly HOTPATH_CACHE_VALUE_TOO_LARGE: string
   readonly HOTPATH_CACHE_LOCK_UNAVAILABLE: string
+  readonly HOTPATH_CACHE_COUNTER_UNAVAILABLE: string
 } = {
   HOTPATH_CACHE_INVALID_OPTION:
     'a bad option of createCache, set, getOrSet, wrap, ctx.setTtl or createIdempotencyStore; bad tags; a non-function factory',
@@ -41,6 +42,8 @@ export const errorCodes: {
     "getOrSet({ lock: true }) with lockFallback 'fail' when the lock cannot be taken (L2 failed or the wait passed lockTtl)",
   HOTPATH_CACHE_IDEMPOTENCY_UNAVAILABLE:
     'idempotency begin() while L2 times out, the breaker is open or Redis is down (fail closed)',
+  HOTPATH_CACHE_COUNTER_UNAVAILABLE:
+    'increment() while L2 times out, the breaker is open or Redis is down, or on an L2 store without atomic increments (Keyv)',
   HOTPATH_CACHE_VALUE_TOO_LARGE:
     'an L2 value over maxValueBytes was skipped (hotpath:cache:l2:error only, never a breaker failure)',
 } satisfies ErrorRegistry

@@ -190,6 +190,19 @@ export class IdempotencyUnavailableError extends CacheError {
   }
 }
 
+/** increment() could not count: L2 did not answer, or its store cannot increment atomically. */
+export class CounterUnavailableError extends CacheError {
+  constructor(key: string, reason: string, cause?: unknown) {
+    super('HOTPATH_CACHE_COUNTER_UNAVAILABLE', `counter ${describe(key)}: ${reason}`, {
+      cause,
+      details: { key },
+    })
+  }
+  static {
+    nameErrorClass(CounterUnavailableError, 'CounterUnavailableError')
+  }
+}
+
 /** An L2 value over maxValueBytes: skipped (not written / a miss), published on hotpath:cache:l2:error. */
 export class ValueTooLargeError extends CacheError {
   constructor(key: string, bytes: number, limit: number) {

@@ -36,6 +36,7 @@ export {
   CacheClosedError,
   CacheError,
   CacheNotReadyError,
+  CounterUnavailableError,
   IdempotencyUnavailableError,
   FactoryNullishThrowError,
   FactoryTimeoutError,
@@ -69,3 +70,4 @@ export type {
   SetOptions,
 } from './options.ts'
 export type { Cache, CacheStats, FactoryContext, SetManyEntry, WrapOptions } from './types.ts'
+export type { IncrementOptions } from './counter.ts'

@@ -52,6 +52,11 @@ export class RemoteTier {
     return `${this.#prefix}${RESERVED}lock:${key}`
   }
 
+  /** Key of an increment() counter: its own keyspace (a get() of the same key never sees it). */
+  counterKey(key: string): string {
+    return `${this.#prefix}${RESERVED}count:${key}`
+  }
+
   /** Key of an invalidation stamp (null: the clear generation). */
   stampKey(tag: string | null): string {
     return tag === null ? `${this.#prefix}${RESERVED}gen` : `${this.#prefix}${RESERVED}tag:${tag}`
@@ -68,8 +73,12 @@ export class RemoteTier {
 
   /** A key whose L2 value is unusable (wrong type, corrupt): counted and deleted. */
   dropBad(key: string): void {
+    this.dropBadKey(this.key(key))
+  }
+
+  /** dropBad() of a full L2 key (a counter's, say). */
+  dropBadKey(full: string): void {
     this.#o.counters.l2Corrupt++
-    const full = this.key(key)
     this.guard.call('delete', () => this.backend.delete(full)).catch(noop)
   }
 

@@ -1,5 +1,6 @@
 // Public types of the cache object.
 import type { BreakerState } from './channels.ts'
+import type { IncrementOptions } from './counter.ts'
 import type { GetOrSetOptions, SetOptions } from './options.ts'
 
 /** What a getOrSet factory receives. */
@@ -85,6 +86,14 @@ export interface Cache {
   setMany<T>(entries: ReadonlyArray<SetManyEntry<T>>): Promise<void>
   /** delete() of many keys: one L2 DEL and one bus message; how many existed. */
   deleteMany(keys: readonly string[]): Promise<number>
+  /**
+   * Adds `by` (default 1) to the count of `key` and returns the new count. The count lives `ttl` (default: the
+   * cache's) from its first increment: a fixed window. Exact across processes on Redis (one atomic EVAL); this
+   * process's own without L2. Rejects with CounterUnavailableError (HOTPATH_CACHE_COUNTER_UNAVAILABLE) when L2
+   * does not answer or cannot increment atomically (Keyv): the caller decides to fail open or closed.
+   * Counters have their own keyspace: get/set/delete/clear of the same key never touch them.
+   */
+  increment(key: string, options?: IncrementOptions): Promise<number>
   /** Empties L1 and bumps the namespace generation: every L2 entry written before is a miss (O(1)). */
   clear(): Promise<void>
   /** Synchronous L1-only read of a fresh value. */

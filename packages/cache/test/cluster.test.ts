@@ -80,6 +80,12 @@ describe('three masters with a replica each', () => {
     expect(await l2Only.getMany(['k0', 'k5', 'k9'])).toEqual([undefined, undefined, { k: 'k9' }])
     expect(await b.getOrSet('fresh', async () => 'made')).toBe('made')
     expect(await a.get('fresh')).toBe('made')
+    // counters route to the node of their key: 20 increments from two instances on each of 3 keys
+    const counted = await Promise.all(
+      ['c0', 'c1', 'c2'].flatMap((k) => Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).increment(k))),
+    )
+    expect(Math.max(...counted)).toBe(20)
+    expect(await Promise.all(['c0', 'c1', 'c2'].map((k) => a.increment(k, { by: 0 })))).toEqual([20, 20, 20])
     expect(a.stats().l2Errors + b.stats().l2Errors).toBe(0)
     expect(a.stats().bus?.errors).toBe(0)
   })

@@ -7,6 +7,7 @@ import {
   CacheClosedError,
   CacheError,
   CacheNotReadyError,
+  CounterUnavailableError,
   IdempotencyUnavailableError,
   ValueTooLargeError,
   type CacheFactoryEvent,
@@ -65,6 +66,7 @@ describe('error registry', () => {
       [new PeerMissingError('@redis/client', 'l2: { redisUrl }'), 'PeerMissingError'],
       [new CacheNotReadyError('ns', 5000), 'CacheNotReadyError'],
       [new IdempotencyUnavailableError('k'), 'IdempotencyUnavailableError'],
+      [new CounterUnavailableError('k', 'L2 did not answer'), 'CounterUnavailableError'],
       [new ValueTooLargeError('k', 2, 1), 'ValueTooLargeError'],
     ]
     const seen = new Set<string>()

@@ -20,5 +20,7 @@ export interface L2Backend {
   deleteIfEquals?(key: string, token: string): Promise<void>
   /** Sets the TTL of `key` only while it still holds `token` (lock renewal); false when it does not. */
   renewIfEquals?(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** Adds `by` to the integer at `key`, giving it `ttlMs` when it has no TTL yet; the new count. */
+  incrementBy?(key: string, by: number, ttlMs: number): Promise<number>
   close(): Promise<void>
 }

@@ -11,6 +11,9 @@ const noop = (): void => {}
 
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+/** INCRBY, and the window's TTL on the first increment (a key without TTL): atomic, one round trip. */
+const INCREMENT_SCRIPT =
+  "local n = redis.call('incrby', KEYS[1], ARGV[1]) if redis.call('pttl', KEYS[1]) < 0 then redis.call('pexpire', KEYS[1], ARGV[2]) end return n"
 const RENEW_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 
@@ -213,6 +216,15 @@ export class RedisBackend implements L2Backend {
   async deleteIfEquals(key: string, token: string): Promise<void> {
     const c = await this.#use()
     await c.eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })
+  }
+
+  async incrementBy(key: string, by: number, ttlMs: number): Promise<number> {
+    const c = await this.#use()
+    const r = await c.eval(INCREMENT_SCRIPT, {
+      keys: [key],
+      arguments: [String(by), String(Math.max(1, Math.ceil(ttlMs)))],
+    })
+    return Number(r)
   }
 
   async renewIfEquals(key: string, token: string, ttlMs: number): Promise<boolean> {
