@@ -1,5 +1,5 @@
 // The open model's scheduler: sends on the schedule (a pure function of time) whenever a slot is free, paces the
-// catch-up after falling behind (burst-2x) or drops late sends ('drop'), and sleeps precisely at low rates.
+// catch-up after falling behind (burst-2x) or drops late sends ('drop'), and wakes once per send at low rates.
 import type { EngineConfig } from './engine-config.ts'
 import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
@@ -10,15 +10,13 @@ import type { TickCounters } from './tick-counters.ts'
 const CATCH_UP_CREDIT_MS = 1
 
 /**
- * Open model, low rates: a millisecond timer wakes up to ~1 ms early (libuv's clock is whole milliseconds);
- * the rest, at most this long, is slept in the kernel (Atomics.wait: a futex, no CPU) for a sub-ms send time.
+ * Open model, low rates: a millisecond timer fires up to ~1 ms early (libuv's clock is whole milliseconds). A send
+ * at most this early goes out at once and its latency counts from the real send time (never below the truth):
+ * waiting out the rest cost a second sleep and wake per send (a futex wait of up to 1.5 ms: 60-200 µs CPU here).
  */
-const PRECISE_SLEEP_MS = 1.5
+const EARLY_SEND_MS = 1
 /** ... only when this thread's sends are at least this far apart (below ~500 req/s per thread). */
 const SPIN_MIN_GAP_MS = 2
-const sleeper = new Int32Array(new SharedArrayBuffer(4))
-/** Blocks the thread for `ms` (fractional) without using the CPU. */
-const sleepPrecisely = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms)
 
 const now = (): number => performance.timeOrigin + performance.now()
 
@@ -102,15 +100,18 @@ export class OpenScheduler {
     this.#stopTicker()
   }
 
-  /** Sends every due request that has a free slot; drops sends older than the timeout (or late, with 'drop'). */
-  pump(): void {
+  /**
+   * Sends every due request that has a free slot; drops sends older than the timeout (or late, with 'drop').
+   * `ahead` (low rates): sends due within that many ms go out now, timed from now.
+   */
+  pump(ahead = 0): void {
     this.#disarm()
     if (!this.#host.sending()) return
     const c = this.#config
     const schedule = this.#schedule
     const n = c.workerCount
     const t = now()
-    const due = shareOf(schedule.due(t - this.#start), c.workerIndex, n)
+    const due = shareOf(schedule.due(t + ahead - this.#start), c.workerIndex, n)
     const capped = c.catchUp === 'burst-2x'
     if (capped && this.#repace && this.free.length > 0) {
       // The backlog built while no connection was free goes out from now on at 2x the rate (at most
@@ -134,7 +135,7 @@ export class OpenScheduler {
         // half its schedule interval after the previous one.
         const gap = index >= n ? at - schedule.timeOf(index - n) : 0
         const allowed = Math.max(intended, this.#pace + gap / 2)
-        if (allowed > t) {
+        if (allowed > t + ahead) {
           this.#pumpAt = allowed
           break
         }
@@ -145,7 +146,8 @@ export class OpenScheduler {
         this.#tick.late++
         if (!this.#waitedForSlot) this.#tick.lateGenerator++
       }
-      this.free.pop()!.begin(this.#source.next(), intended)
+      // An early send (ahead) is timed from its real send: its latency is never below the truth.
+      this.free.pop()!.begin(this.#source.next(), intended > t ? t : intended)
     }
     if (this.#localSent >= this.#localTotal) {
       this.#host.endSending()
@@ -174,12 +176,10 @@ export class OpenScheduler {
     }
     this.#stopTicker()
     // Low rates: the timer wakes within about a millisecond of the send time (often early: libuv's millisecond
-    // clock); the last fraction is slept precisely instead of spun (a spin cost 1.2-1.5 ms CPU per request).
-    if (delay <= PRECISE_SLEEP_MS && gap >= SPIN_MIN_GAP_MS) {
-      // Then send at once (no extra loop turn: each wake costs CPU); the next send is >= 2 ms away, so this
-      // recursion is at most one level deep.
-      if (delay > 0) sleepPrecisely(delay)
-      this.pump()
+    // clock); a send at most EARLY_SEND_MS away goes now. The next one is >= 2 ms away, so this recursion is at
+    // most one level deep.
+    if (delay <= EARLY_SEND_MS && gap >= SPIN_MIN_GAP_MS) {
+      this.pump(Math.max(0, delay))
       return
     }
     this.#pumpTimer = setTimeout(this.#pumpBound, Math.max(0, delay))
