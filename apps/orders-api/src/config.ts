@@ -81,7 +81,7 @@ export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, 
 export function helpText(): string {
   const width = Math.max(...VARIABLES.map(([n]) => n.length))
   const lines = VARIABLES.map(([n, d, m]) => `  ${n.padEnd(width)}  ${m} (default: ${d})`)
-  return `orders-api: the hotpath sample service\n\nusage: node src/server.ts [--help]\n\nenvironment:\n${lines.join('\n')}\n\nThe stand-in upstream (started when UPSTREAM_URL is unset) reads UPSTREAM_LATENCY (ms, 15),\nUPSTREAM_ERROR_RATE (0..1, 0) and UPSTREAM_MAX_AGE (s, 60).\n`
+  return `orders-api: the hotpath sample service\n\nusage: node src/server.ts [--help]\n\nenvironment:\n${lines.join('\n')}\n\nThe stand-in upstream (started when UPSTREAM_URL is unset) reads UPSTREAM_LATENCY (ms, 50),\nUPSTREAM_ERROR_RATE (0..1, 0) and UPSTREAM_MAX_AGE (s, 60).\n`
 }
 
 const MODES: readonly Mode[] = ['optimized', 'baseline']

@@ -13,7 +13,7 @@ import { type LoadResult, renderHtmlReport } from '@hotpath/load'
 import { buildApp } from './app.ts'
 import { FULL_SEED, type SeedSize, SMALL_SEED, seed } from './seed.ts'
 import { createServices, type Mode, type Services } from './services.ts'
-import type { Upstream } from './upstream.ts'
+import { UPSTREAM_LATENCY, type Upstream } from './upstream.ts'
 import { startUpstreamProcess } from './upstream-process.ts'
 
 export interface DemoOptions {
@@ -29,7 +29,7 @@ export interface DemoOptions {
   openShare?: number
   /** Where the JSON results, HTML reports and summary go. Default: a `demo-results` folder in the cwd. */
   outDir?: string
-  /** Upstream latency (ms). Default 15. */
+  /** Stand-in upstream latency (ms). Default UPSTREAM_LATENCY (50: see upstream.ts). */
   upstreamLatency?: number
   log?: (line: string) => void
 }
@@ -185,10 +185,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const size = quick ? SMALL_SEED : FULL_SEED
   const outDir = resolve(options.outDir ?? 'demo-results')
   const dir = await mkdtemp(join(tmpdir(), 'hotpath-demo-'))
-  const upstream = await startUpstreamProcess({ latency: options.upstreamLatency ?? 15 })
+  const upstreamLatency = options.upstreamLatency ?? UPSTREAM_LATENCY
+  const upstream = await startUpstreamProcess({ latency: upstreamLatency })
   const running: Running[] = []
   try {
     const template = join(dir, 'seed.db')
+    log(`stand-in upstream in its own process: ${upstreamLatency} ms per answer`)
     log(
       `seeding SQLite: ${size.products.toLocaleString('en')} products, ${size.customers.toLocaleString('en')} customers, ${size.orders.toLocaleString('en')} orders ...`,
     )
@@ -282,7 +284,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const summary = join(outDir, 'summary.md')
     await writeFile(
       summary,
-      `# pnpm demo${quick ? ' --quick' : ''}\n\nClosed model (${connections} connections, ${duration / 1000} s per profile):\n\n${tables.closed}\n\nOpen model at ${rate} req/s (${Math.round(openShare * 100)} % of the baseline's closed-model throughput):\n\n${tables.open}\n${warnings.length ? `\nWarnings of the load generator:\n\n${warnings.map((w) => `- ${w}`).join('\n')}\n` : ''}`,
+      `# pnpm demo${quick ? ' --quick' : ''}\n\nStand-in upstream: ${upstreamLatency} ms per answer.\n\nClosed model (${connections} connections, ${duration / 1000} s per profile):\n\n${tables.closed}\n\nOpen model at ${rate} req/s (${Math.round(openShare * 100)} % of the baseline's closed-model throughput):\n\n${tables.open}\n${warnings.length ? `\nWarnings of the load generator:\n\n${warnings.map((w) => `- ${w}`).join('\n')}\n` : ''}`,
     )
     files.push(summary)
     const slowFile = join(outDir, 'slow-requests.log')
@@ -310,9 +312,15 @@ if (import.meta.main) {
       duration: { type: 'string' },
       connections: { type: 'string' },
       out: { type: 'string' },
+      'upstream-latency': { type: 'string' },
     },
   })
   const quick = values.quick ?? false
+  const latency = values['upstream-latency']
+  if (latency !== undefined && !/^\d{1,5}$/.test(latency)) {
+    console.error(`--upstream-latency must be a whole number of ms (received "${latency}")`)
+    process.exit(2)
+  }
   console.log(
     'hotpath demo: orders-api baseline vs optimized (SQLite, in-memory caches, stand-in upstream; all on 127.0.0.1)\n',
   )
@@ -321,6 +329,7 @@ if (import.meta.main) {
     ...(values.duration ? { duration: Number(values.duration) * 1000 } : {}),
     ...(values.connections ? { connections: Number(values.connections) } : {}),
     ...(values.out ? { outDir: values.out } : {}),
+    ...(latency !== undefined ? { upstreamLatency: Number(latency) } : {}),
   })
   console.log(`\nClosed model (peak throughput):\n\n${demo.tables.closed}\n`)
   console.log(`Open model at ${demo.rate} req/s (the same schedule for both):\n\n${demo.tables.open}\n`)

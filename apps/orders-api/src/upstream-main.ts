@@ -1,7 +1,7 @@
-// The stand-in upstream as its own process: `node src/upstream-main.ts`. Reads UPSTREAM_LATENCY (ms, default 15),
+// The stand-in upstream as its own process: `node src/upstream-main.ts`. Reads UPSTREAM_LATENCY (ms, default 50),
 // UPSTREAM_ERROR_RATE (0..1, default 0), UPSTREAM_MAX_AGE (s, default 60), UPSTREAM_PORT (default 0: any free
 // port) and prints `{"origin":"http://127.0.0.1:<port>"}` on stdout once it listens. Exits on SIGTERM.
-import { listenUpstream } from './upstream.ts'
+import { listenUpstream, UPSTREAM_LATENCY } from './upstream.ts'
 
 const number = (name: string, fallback: number, max: number): number => {
   const raw = process.env[name]
@@ -14,7 +14,7 @@ const number = (name: string, fallback: number, max: number): number => {
 }
 
 const settings = {
-  latency: number('UPSTREAM_LATENCY', 15, 60_000),
+  latency: number('UPSTREAM_LATENCY', UPSTREAM_LATENCY, 60_000),
   errorRate: number('UPSTREAM_ERROR_RATE', 0, 1),
   maxAge: number('UPSTREAM_MAX_AGE', 60, 86_400),
 }

@@ -24,6 +24,13 @@ export interface Upstream {
   close(): Promise<void>
 }
 
+/**
+ * Default answer delay (ms). A real rates or shipping-quote API is a third party reached over the internet: tens of
+ * milliseconds even on a kept-alive connection from a nearby region, carriers' rating APIs often hundreds. 50 ms is
+ * the low end of that; 15 ms (the earlier default) is a service in the same datacenter.
+ */
+export const UPSTREAM_LATENCY = 50
+
 const rates: Record<string, number> = { EUR: 0.92, GBP: 0.79, JPY: 151.3, USD: 1 }
 const shipping: Record<string, { cents: number; days: number }> = {
   DE: { cents: 490, days: 2 },
@@ -97,7 +104,11 @@ export async function listenUpstream(
 }
 
 /** The stand-in in this process (tests); `startUpstreamProcess` runs it in its own. */
-export async function startUpstream(latency = 15, maxAge = 60, errorRate = 0): Promise<Upstream> {
+export async function startUpstream(
+  latency = UPSTREAM_LATENCY,
+  maxAge = 60,
+  errorRate = 0,
+): Promise<Upstream> {
   const settings: UpstreamSettings = { latency, maxAge, errorRate }
   const { server, origin, counter } = await listenUpstream(settings)
   return {
