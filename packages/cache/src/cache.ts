@@ -3,29 +3,31 @@
 // and, only once some entry needed a wrapper (grace, tags, adaptive TTL), one instanceof check.
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '@hotpath/core'
-import { Bus, type BusMessage } from './bus.ts'
+import type { Bus } from './bus.ts'
+import { openBus } from './bus-link.ts'
 import { deleteChannel, getChannel, setChannel } from './channels.ts'
 import { Stamps } from './clock.ts'
 import { type Envelope, encodeEnvelope } from './codec.ts'
-import { checkKey, checkKeys, checkTags, resolveCall } from './call-options.ts'
+import { checkKey, checkTags, type ResolvedCall, resolveCall } from './call-options.ts'
 import {
   CacheClosedError,
   CacheNotReadyError,
   InvalidKeyError,
   InvalidValueError,
-  L2NotReadyError,
   ValueTooLargeError,
 } from './errors.ts'
-import { Producer, type ResolvedCall } from './getorset.ts'
+import { Producer } from './getorset.ts'
 import { buildStats } from './stats.ts'
+import { deleteMany, getMany, setMany } from './batch.ts'
 import { wrapFunction } from './wrap.ts'
 import { Counters } from './counters.ts'
 import { type IncrementOptions, increment, LocalCounters } from './counter.ts'
 import { Invalidations } from './invalidations.ts'
-import { MAX_STAMP_SKEW, RemoteTier } from './remote.ts'
-import { isReplyError, L2Guard } from './l2/guard.ts'
-import { openL2, redisTarget } from './l2/open.ts'
-import { RedisBackend, sameTarget } from './l2/redis.ts'
+import type { RemoteTier } from './remote.ts'
+import { deadline } from './deadline.ts'
+import { openRemoteTier } from './remote-open.ts'
+import { isReplyError } from './l2/guard.ts'
+import { openL2 } from './l2/open.ts'
 import { createL1, type Wrapped } from './l1.ts'
 import { LocalTier, NONE } from './local.ts'
 import {
@@ -39,24 +41,6 @@ import {
 import type { Cache, CacheStats, FactoryContext, SetManyEntry, WrapOptions } from './types.ts'
 
 const noop = (): void => {}
-
-/** `p`, or a rejection after `ms` (an unref'd timer: never keeps the process alive). */
-function deadline<T>(p: Promise<T>, ms: number, _clock: Clock): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new L2NotReadyError()), ms)
-    timer.unref()
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
 
 export class LayeredCache implements Cache {
   readonly namespace: string
@@ -84,8 +68,6 @@ export class LayeredCache implements Cache {
 
   readonly #producer: Producer
   #closing: Promise<void> | undefined
-  /** While L2 has not connected the first time (bounded by connectTimeout). */
-  #connecting: Promise<void> | undefined
   /** L2 writes (and the bus messages that follow them) not settled yet. */
   readonly #pending = new Set<Promise<void>>()
 
@@ -108,61 +90,11 @@ export class LayeredCache implements Cache {
     if (l2 === undefined) {
       this.remote = undefined
     } else {
-      const guard = new L2Guard({
-        namespace: o.namespace,
-        timeout: o.l2Timeout,
-        threshold: o.breakerThreshold,
-        halfOpenAfter: o.breakerHalfOpenAfter,
-        clock: o.clock,
-      })
-      this.remote = new RemoteTier(l2, guard, {
-        namespace: o.namespace,
-        maxValueBytes: o.maxValueBytes,
-        inv: this.inv,
-        clock: o.clock,
-        counters: this.counters,
-      })
-      if (l2 instanceof RedisBackend) l2.onReady = () => guard.reconnected()
-      const pending = l2.pending?.()
-      if (pending !== undefined) {
-        // Until the first connect (bounded by connectTimeout), L2 calls wait for it instead of failing.
-        const done = (): void => {
-          this.#connecting = undefined
-        }
-        this.#connecting = deadline(pending, o.connectTimeout, o.clock).then(done, done)
-        guard.gate = () => this.#connecting
-      }
+      this.remote = openRemoteTier(l2, o, this.inv, this.counters)
     }
     this.tiers = Object.freeze({ l1: this.local !== undefined, l2: this.remote !== undefined })
     this.#producer = new Producer(this)
-    // One publisher connection less: the bus publishes through the L2 client of the same server.
-    const l2Target = redisTarget(o.l2)
-    const shared =
-      l2 instanceof RedisBackend &&
-      l2Target !== undefined &&
-      o.bus !== undefined &&
-      sameTarget(l2Target, o.bus.target)
-        ? l2.created
-        : undefined
-    this.bus =
-      o.bus === undefined
-        ? undefined
-        : new Bus(
-            o.bus.target,
-            o.bus.channel,
-            o.namespace,
-            {
-              onMessage: (m) => this.#onBusMessage(m),
-              onReconnect: () => {
-                this.local?.clear()
-                this.inv.resetSynced()
-              },
-              onConnectedChange: (connected) => {
-                this.inv.pushed = connected
-              },
-            },
-            shared,
-          )
+    this.bus = openBus(this, o, l2)
   }
 
   /**
@@ -176,7 +108,7 @@ export class LayeredCache implements Cache {
     if (l2?.connected !== undefined) parts.push(l2.connected())
     if (this.bus !== undefined) parts.push(this.bus.started)
     if (parts.length === 0) return Promise.resolve()
-    return deadline(Promise.all(parts), this.o.connectTimeout, this.clock).then(
+    return deadline(Promise.all(parts), this.o.connectTimeout).then(
       () => undefined,
       (error) => {
         throw new CacheNotReadyError(this.namespace, this.o.connectTimeout, error)
@@ -197,8 +129,8 @@ export class LayeredCache implements Cache {
     return env.expiresAt > this.clock.epoch()
   }
 
-  /** A fresh L1 value, counted and published as an L1 hit; NONE (nothing counted) otherwise. */
-  #l1Hit(key: string): unknown {
+  /** @internal A fresh L1 value, counted and published as an L1 hit; NONE (nothing counted) otherwise. */
+  l1Hit(key: string): unknown {
     const v = this.freshValue(key)
     if (v !== NONE) {
       this.counters.l1Hits++
@@ -217,18 +149,19 @@ export class LayeredCache implements Cache {
 
   get<T = unknown>(key: string): Promise<T | undefined> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
-    const hit = this.#l1Hit(key)
+    const hit = this.l1Hit(key)
     if (hit !== NONE) return Promise.resolve(hit as T)
     try {
       checkKey(key)
     } catch (error) {
       return Promise.reject(error)
     }
-    if (this.remote === undefined) return Promise.resolve(this.#miss(key))
+    if (this.remote === undefined) return Promise.resolve(this.miss(key))
     return this.#getL2(key) as Promise<T | undefined>
   }
 
-  #miss(key: string): undefined {
+  /** @internal Counts and publishes a miss. */
+  miss(key: string): undefined {
     this.counters.misses++
     if (getChannel.hasSubscribers)
       getChannel.publish({ cache: this.namespace, key, result: 'miss', tier: 'none' })
@@ -239,43 +172,45 @@ export class LayeredCache implements Cache {
   #getL2(key: string): Promise<unknown> {
     const remote = this.remote!
     const guard = remote.guard
-    if (this.#connecting !== undefined) return this.#connecting.then(() => this.#getL2(key))
-    if (!guard.allow()) return Promise.resolve(this.#miss(key))
+    const connecting = remote.connecting
+    if (connecting !== undefined) return connecting.then(() => this.#getL2(key))
+    if (!guard.allow()) return Promise.resolve(this.miss(key))
     let p: Promise<unknown>
     try {
       p = remote.backend.get(remote.key(key))
     } catch (error) {
       guard.failed('get', error)
-      return Promise.resolve(this.#miss(key))
+      return Promise.resolve(this.miss(key))
     }
     const epoch = this.epoch
     return new Promise((resolve) => {
-      const w = guard.track('get', () => resolve(this.#miss(key)))
+      const w = guard.track('get', () => resolve(this.miss(key)))
       p.then(
         (raw) => {
           if (!guard.settle(w)) return
           guard.succeeded()
-          resolve(this.#onL2Get(key, raw, epoch))
+          resolve(this.onL2Value(key, raw, epoch))
         },
         (error) => {
           if (!guard.settle(w)) return
           guard.failed('get', error)
           if (isReplyError(error)) remote.dropBad(key)
-          resolve(this.#miss(key))
+          resolve(this.miss(key))
         },
       )
     })
   }
 
-  #onL2Get(key: string, raw: unknown, epoch: number): unknown {
-    if (raw === undefined || raw === null) return this.#miss(key)
+  /** @internal The value of a raw L2 reply (a promise only when invalidation stamps had to be read). */
+  onL2Value(key: string, raw: unknown, epoch: number): unknown {
+    if (raw === undefined || raw === null) return this.miss(key)
     const env = this.remote!.accept(key, raw)
     if (env instanceof Promise) return env.then((e) => this.#onEnvelope(key, e, epoch))
     return this.#onEnvelope(key, env, epoch)
   }
 
   #onEnvelope(key: string, env: Envelope | undefined, epoch: number): unknown {
-    if (env === undefined) return this.#miss(key)
+    if (env === undefined) return this.miss(key)
     if (this.local !== undefined) this.backfill(key, env, epoch)
     if (this.fresh(env)) {
       this.counters.l2Hits++
@@ -283,7 +218,7 @@ export class LayeredCache implements Cache {
         getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l2' })
       return env.value
     }
-    return this.#miss(key)
+    return this.miss(key)
   }
 
   async has(key: string): Promise<boolean> {
@@ -404,6 +339,11 @@ export class LayeredCache implements Cache {
     return p
   }
 
+  /** @internal A factory run of `key` must not write its result (the key was deleted). */
+  cancelFactory(key: string): void {
+    this.#producer.cancel(key)
+  }
+
   async delete(key: string): Promise<boolean> {
     this.assertOpen()
     checkKey(key)
@@ -427,79 +367,16 @@ export class LayeredCache implements Cache {
     return existed
   }
 
-  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
-    this.assertOpen()
-    checkKeys(keys)
-    const out: unknown[] = new Array(keys.length)
-    const missing: number[] = []
-    for (let i = 0; i < keys.length; i++) {
-      const hit = this.#l1Hit(keys[i]!)
-      if (hit === NONE) missing.push(i)
-      else out[i] = hit
-    }
-    const remote = this.remote
-    if (remote === undefined) {
-      for (const i of missing) out[i] = this.#miss(keys[i]!)
-      return out as (T | undefined)[]
-    }
-    if (missing.length === 0) return out as (T | undefined)[]
-    const epoch = this.epoch
-    const raws = await remote.readMany(missing.map((i) => keys[i]!)) // undefined: L2 failed, all misses
-    for (let j = 0; j < missing.length; j++) {
-      const key = keys[missing[j]!]!
-      const value = raws === undefined ? this.#miss(key) : this.#onL2Get(key, raws[j], epoch)
-      out[missing[j]!] = value instanceof Promise ? await value : value // a microtask only when stamps were read
-    }
-    return out as (T | undefined)[]
+  getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return getMany(this, keys) as Promise<(T | undefined)[]>
   }
 
-  async setMany<T>(entries: ReadonlyArray<SetManyEntry<T>>): Promise<void> {
-    this.assertOpen()
-    if (!Array.isArray(entries))
-      checks.fail('entries', entries, 'an array of { key, value, ttl?, grace?, tags? }')
-    const writes = entries.map((e, i) => {
-      checks.object(`entries[${i}]`, e, ['key', 'value', 'ttl', 'grace', 'tags'])
-      checkKey(e.key)
-      if (e.value === undefined) throw new InvalidValueError(e.key, e.value)
-      return {
-        key: e.key,
-        value: e.value,
-        ttl: checks.positive(`entries[${i}].ttl`, e.ttl, this.o.ttl),
-        grace: checks.nonNegative(`entries[${i}].grace`, e.grace, this.o.grace),
-        tags: checkTags(`entries[${i}].tags`, e.tags),
-      }
-    })
-    const epoch = this.epoch
-    // Issued in one tick: the Redis client writes the SETs together (one round trip).
-    await Promise.all(writes.map((w) => this.store(w.key, w.value, w.ttl, w.grace, w.tags, epoch)))
+  setMany<T>(entries: ReadonlyArray<SetManyEntry<T>>): Promise<void> {
+    return setMany(this, entries)
   }
 
-  async deleteMany(keys: readonly string[]): Promise<number> {
-    this.assertOpen()
-    checkKeys(keys)
-    if (keys.length === 0) return 0
-    let existed = 0
-    for (const key of keys) {
-      this.#producer.cancel(key)
-      if (this.local?.delete(key)) existed++
-      this.counters.deletes++
-      if (deleteChannel.hasSubscribers) deleteChannel.publish({ cache: this.namespace, key })
-    }
-    let failed = false
-    const remote = this.remote
-    if (remote !== undefined) {
-      const full = keys.map((k) => remote.key(k))
-      const p = remote.guard.call('delete', () => remote.backend.deleteMany(full), { size: full.length })
-      this.track(p.then(noop, noop))
-      // L2 holds every entry L1 does, unless its write failed: the larger count is the answer
-      const inL2 = await p.catch(() => {
-        failed = true // counted by the guard
-        return 0
-      })
-      existed = Math.max(existed, inL2)
-    }
-    this.bus?.publish('key', { keys: [...keys] }, failed)
-    return existed
+  deleteMany(keys: readonly string[]): Promise<number> {
+    return deleteMany(this, keys)
   }
 
   increment(key: string, options?: IncrementOptions): Promise<number> {
@@ -538,31 +415,6 @@ export class LayeredCache implements Cache {
     return written
   }
 
-  /** A bus stamp, or 0 when it is beyond now + the allowed skew (it would hide every entry for good). */
-  #busStamp(at: number | undefined): number {
-    return at !== undefined && at <= this.clock.epoch() + MAX_STAMP_SKEW ? at : 0
-  }
-
-  #onBusMessage(m: BusMessage): void {
-    const local = this.local
-    switch (m.t) {
-      case 'key':
-        if (local !== undefined && m.keys !== undefined) for (const k of m.keys) local.delete(k)
-        break
-      case 'tags':
-        if (m.tags !== undefined) {
-          const at = Math.max(this.#busStamp(m.at), this.stamps.next())
-          for (const tag of m.tags) this.inv.invalidateTag(tag, at)
-        }
-        break
-      case 'clear':
-        this.epoch++
-        local?.clear()
-        this.inv.invalidateAll(Math.max(this.#busStamp(m.at), this.stamps.next()))
-        break
-    }
-  }
-
   // ---------------------------------------------------------------- getOrSet / wrap
 
   getOrSet<T>(
@@ -571,7 +423,7 @@ export class LayeredCache implements Cache {
     options?: GetOrSetOptions,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new CacheClosedError(this.namespace))
-    const hit = this.#l1Hit(key)
+    const hit = this.l1Hit(key)
     if (hit !== NONE) return Promise.resolve(hit as T)
     let call: ResolvedCall
     try {
@@ -619,7 +471,7 @@ export class LayeredCache implements Cache {
       await this.bus?.drain()
     }
     if (this.#pending.size > 0 || this.bus !== undefined)
-      await deadline(flush(), this.o.closeTimeout, this.clock).catch(noop)
+      await deadline(flush(), this.o.closeTimeout).catch(noop)
     await Promise.all([this.remote?.close(), this.bus?.close()])
   }
 

@@ -1,6 +1,5 @@
 // Validation of keys, tags and per-call options (on every call: cheap checks only).
 import { InvalidKeyError } from './errors.ts'
-import type { ResolvedCall } from './getorset.ts'
 import { checks, type GetOrSetOptions, type ResolvedOptions } from './options.ts'
 
 /** Keys starting with this prefix are reserved for the cache's own records in L2. */
@@ -23,6 +22,16 @@ export function checkTags(name: string, tags: unknown): string[] | undefined {
     checks.fail(name, tags, 'an array of non-empty strings')
   }
   return (tags as string[]).length === 0 ? undefined : (tags as string[])
+}
+
+/** The options of one getOrSet call, validated, with the cache's defaults filled in. */
+export interface ResolvedCall {
+  ttl: number
+  grace: number
+  tags: string[] | undefined
+  softTimeout: number | undefined
+  hardTimeout: number | undefined
+  lock: boolean
 }
 
 export function resolveCall(o: ResolvedOptions, options: GetOrSetOptions | undefined): ResolvedCall {

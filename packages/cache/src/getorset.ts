@@ -15,16 +15,8 @@ import {
 import { Wrapped } from './l1.ts'
 import { type ResolvedOptions, requirePositive } from './options.ts'
 import type { RemoteTier } from './remote.ts'
+import type { ResolvedCall } from './call-options.ts'
 import type { FactoryContext } from './types.ts'
-
-export interface ResolvedCall {
-  ttl: number
-  grace: number
-  tags: string[] | undefined
-  softTimeout: number | undefined
-  hardTimeout: number | undefined
-  lock: boolean
-}
 
 type Factory = (ctx: FactoryContext) => unknown
 

@@ -25,10 +25,12 @@ export type {
   CacheDeleteEvent,
   CacheEvictEvent,
   CacheFactoryEvent,
+  CacheFactoryTraceContext,
   CacheGetEvent,
   CacheL2ErrorEvent,
   CacheSetEvent,
   CacheTier,
+  CacheTracingChannels,
   L2Operation,
 } from './channels.ts'
 export { type CacheErrorCode, errorCodes } from './error-codes.ts'

@@ -33,6 +33,8 @@ export class RemoteTier {
   readonly #o: RemoteTierOptions
   /** The longest TTL + grace written so far: stamps are kept at least twice as long. */
   #maxLifetime = 0
+  /** While L2 has not connected the first time (bounded by connectTimeout): calls wait for it. */
+  connecting: Promise<void> | undefined
   /** Stamp reads in flight, by name (null = the clear generation). */
   readonly #syncing = new Map<string | null, Promise<void>>()
 
