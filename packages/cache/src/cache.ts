@@ -204,15 +204,16 @@ export class LayeredCache implements Cache {
   /** @internal The value of a raw L2 reply (a promise only when invalidation stamps had to be read). */
   onL2Value(key: string, raw: unknown, epoch: number): unknown {
     if (raw === undefined || raw === null) return this.miss(key)
-    const env = this.remote!.accept(key, raw)
-    if (env instanceof Promise) return env.then((e) => this.#onEnvelope(key, e, epoch))
-    return this.#onEnvelope(key, env, epoch)
+    const wall = this.clock.epoch() // read once: for the envelope's checks and its freshness
+    const env = this.remote!.accept(key, raw, wall)
+    if (env instanceof Promise) return env.then((e) => this.#onEnvelope(key, e, epoch, this.clock.epoch()))
+    return this.#onEnvelope(key, env, epoch, wall)
   }
 
-  #onEnvelope(key: string, env: Envelope | undefined, epoch: number): unknown {
+  #onEnvelope(key: string, env: Envelope | undefined, epoch: number, wall: number): unknown {
     if (env === undefined) return this.miss(key)
     if (this.local !== undefined) this.backfill(key, env, epoch)
-    if (this.fresh(env)) {
+    if (env.expiresAt > wall) {
       this.counters.l2Hits++
       if (getChannel.hasSubscribers)
         getChannel.publish({ cache: this.namespace, key, result: 'hit', tier: 'l2' })

@@ -110,7 +110,7 @@ export class RemoteTier {
    * Validates a raw value of `key`: corrupt values are counted and deleted; invalidation stamps are read
    * from L2 first when they may be out of date (then a promise is returned).
    */
-  accept(key: string, raw: unknown): Envelope | undefined | Promise<Envelope | undefined> {
+  accept(key: string, raw: unknown, wall?: number): Envelope | undefined | Promise<Envelope | undefined> {
     if (raw === undefined || raw === null) return undefined
     const o = this.#o
     if (typeof raw === 'string' && raw.length > o.maxValueBytes) {
@@ -125,16 +125,16 @@ export class RemoteTier {
     }
     const need = o.inv.stale(env.tags)
     if (need !== undefined) return this.#syncShared(need).then(() => this.#check(env))
-    return this.#check(env)
+    return this.#check(env, wall)
   }
 
-  #check(env: Envelope): Envelope | undefined {
+  /** `wall`: the caller's reading of clock.epoch() for this reply (one time read per L2 get). */
+  #check(env: Envelope, wall: number = this.#o.clock.epoch()): Envelope | undefined {
     const inv = this.#o.inv
     // createdAt / graceUntil are parsed only when needed (see DecodedEnvelope).
     if ((inv.clearedAt !== 0 || (env.tags !== undefined && inv.any)) && !inv.valid(env.createdAt, env.tags)) {
       return undefined
     }
-    const wall = this.#o.clock.epoch()
     if (env.expiresAt <= wall && env.graceUntil <= wall) return undefined
     return env
   }
