@@ -70,7 +70,9 @@ async function wrk(connections = CONNECTIONS): Promise<ChildResult> {
 
 /** A steady-state low-rate run (after second 2) of `file`: low-rate-child.mjs (ours) or low-rate-floor.mjs. */
 async function lowRate(file: string): Promise<ChildResult> {
-  return JSON.parse(await run(process.execPath, [`${dir}${file}`, url, String(LOW_RATE), String(LOW_SECONDS)]))
+  return JSON.parse(
+    await run(process.execPath, [`${dir}${file}`, url, String(LOW_RATE), String(LOW_SECONDS)]),
+  )
 }
 
 // The open-model run yields two figures (CPU per request and achieved rate): one run feeds both contenders.

@@ -5,13 +5,12 @@ import type { RequestSource } from './requests.ts'
 import { shareOf } from './schedule.ts'
 import type { Slot } from './slot.ts'
 import { valueAt } from './stages.ts'
+import { now } from './clock.ts'
 
 /** Pause of a slot after a transport error before its next request. */
 const ERROR_BACKOFF_MS = 10
 /** How often the active connections follow the stages, ms. */
 const CONTROL_MS = 50
-
-const now = (): number => performance.timeOrigin + performance.now()
 
 /** What the scheduler asks of its engine. */
 export interface ClosedHost {

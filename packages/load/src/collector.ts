@@ -14,7 +14,8 @@ interface Pending {
   bytes: number
   inFlight: number
   elapsedMs: number
-  hist: Histogram
+  /** The second's latencies: the first part's own histogram, the other engines' parts added into it. */
+  hist: Histogram | null
 }
 
 export class Collector {
@@ -123,7 +124,7 @@ export class Collector {
         bytes: 0,
         inFlight: 0,
         elapsedMs: 0,
-        hist: createHistogram(),
+        hist: null,
       }
       this.pending.set(snap.second, p)
     }
@@ -137,7 +138,8 @@ export class Collector {
     p.bytes += snap.bytes
     p.inFlight += snap.inFlight
     if (snap.elapsedMs > p.elapsedMs) p.elapsedMs = snap.elapsedMs
-    p.hist.add(h)
+    if (p.hist === null) p.hist = h
+    else p.hist.add(h)
     // A second is complete when every engine reported it (or finished before it).
     this.flush()
   }
@@ -150,7 +152,7 @@ export class Collector {
       this.pending.delete(second)
       this.flushedRequests += p.requests
       this.flushedErrors += p.errors
-      const s = summarize(p.hist)
+      const s = summarize(p.hist!)
       const last = this.timeseries.at(-1)
       if (last && last.second === second + 1) {
         // A final partial snapshot for a second already flushed: fold it in (approximate percentiles).

@@ -1,7 +1,7 @@
 // One thread's load engine: its connections (raw HTTP/1.1 or undici Client) and their slots, completions, the
 // run's clock and per-second snapshots; each model's own scheduler (closed-scheduler.ts, open-scheduler.ts)
 // decides when a slot sends.
-import { type Connection, createConnection } from './connection.ts'
+import { type Connection, createConnection, loadTransport } from './connection.ts'
 import type { EngineConfig } from './engine-config.ts'
 import { errorCode } from './failure-codes.ts'
 import { GeneratorHealth } from './generator-health.ts'
@@ -14,8 +14,7 @@ import { shareOf } from './schedule.ts'
 import { Slot, type SlotOwner } from './slot.ts'
 import type { TickSnapshot } from './tick.ts'
 import { TickCounters } from './tick-counters.ts'
-
-const now = (): number => performance.timeOrigin + performance.now()
+import { now } from './clock.ts'
 
 export type { EngineConfig } from './engine-config.ts'
 
@@ -62,6 +61,7 @@ export class Engine implements SlotOwner {
    */
   async prepare(signal?: AbortSignal): Promise<void> {
     const c = this.config
+    await loadTransport(c.transport)
     for (let k = 0; k < this.myConnections; k++) {
       this.conns[k] ??= createConnection(c.transport, c.origin, c.pipelining, c.timeout, c.tls)
     }

@@ -138,7 +138,10 @@ export function mergeResults(results: readonly LoadResult[]): LoadResult {
       cpuShare: Math.max(...results.map((r) => r.generator.cpuShare ?? 0)),
       cpuPerRequestUs: Math.round(
         sum(results, (r) => (r.generator.cpuPerRequestUs ?? 0) * r.requests.completed) /
-          Math.max(1, sum(results, (r) => r.requests.completed)),
+          Math.max(
+            1,
+            sum(results, (r) => r.requests.completed),
+          ),
       ),
     },
     warnings,

@@ -5,6 +5,7 @@ import type { RequestSource } from './requests.ts'
 import { createOpenSchedule, type OpenSchedule, shareOf } from './schedule.ts'
 import type { Slot } from './slot.ts'
 import type { TickCounters } from './tick-counters.ts'
+import { now } from './clock.ts'
 
 /** burst-2x: catch-up credit a send may draw on, ms of schedule (bounds the burst right after a stall). */
 const CATCH_UP_CREDIT_MS = 1
@@ -17,8 +18,6 @@ const CATCH_UP_CREDIT_MS = 1
 const EARLY_SEND_MS = 1
 /** ... only when this thread's sends are at least this far apart (below ~500 req/s per thread). */
 const SPIN_MIN_GAP_MS = 2
-
-const now = (): number => performance.timeOrigin + performance.now()
 
 /** What the scheduler asks of its engine. */
 export interface OpenHost {
@@ -147,7 +146,7 @@ export class OpenScheduler {
         if (!this.#waitedForSlot) this.#tick.lateGenerator++
       }
       // An early send (ahead) is timed from its real send: its latency is never below the truth.
-      this.free.pop()!.begin(this.#source.next(), intended > t ? t : intended)
+      this.free.pop()!.begin(this.#source.next(), Math.min(intended, t))
     }
     if (this.#localSent >= this.#localTotal) {
       this.#host.endSending()

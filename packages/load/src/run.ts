@@ -14,8 +14,8 @@ import { buildSource } from './source.ts'
 import type { TickSnapshot } from './tick.ts'
 import { nameResults } from './result-names.ts'
 import { checkThresholdNames, evaluateThresholds, parseThreshold } from './thresholds.ts'
+import { now } from './clock.ts'
 
-const now = (): number => performance.timeOrigin + performance.now()
 const workerFile = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.mjs'
 
 /** Runs a load test and resolves with the result (the same object --json writes). */

@@ -5,6 +5,7 @@ import { type CapturedResponse, headerFromHead, type Vars } from './capture.ts'
 import type { Connection } from './connection.ts'
 import type { RawHandler } from './raw-connection.ts'
 import type { PlanStep, Step } from './requests.ts'
+import { now } from './clock.ts'
 
 /** What a slot reports to (the engine), declared here so that slot.ts does not import engine.ts. */
 export interface SlotOwner {
@@ -106,7 +107,7 @@ export class Slot implements Dispatcher.DispatchHandler, RawHandler, CapturedRes
   send(startedAt: number): void {
     const entry = this.plan[this.step]!
     this.startedAt = startedAt
-    this.sentAt = performance.timeOrigin + performance.now()
+    this.sentAt = now()
     this.status = 0
     this.bytes = 0
     this.head = null

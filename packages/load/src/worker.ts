@@ -4,6 +4,7 @@ import { Engine, type EngineConfig } from './engine.ts'
 import type { PlainRequest } from './requests.ts'
 import type { WorkerMessage } from './run.ts'
 import { buildSource } from './source.ts'
+import { now } from './clock.ts'
 
 interface WorkerInput {
   config: EngineConfig
@@ -30,9 +31,7 @@ try {
       const startAt = msg.startAt ?? 0
       engine
         .prepare(controller.signal)
-        .then(() =>
-          engine.run(Math.max(startAt, performance.timeOrigin + performance.now()), controller.signal),
-        )
+        .then(() => engine.run(Math.max(startAt, now()), controller.signal))
         .then(
           () => {
             port.postMessage({ type: 'done' })

@@ -43,7 +43,9 @@ describe('defect 5: the generator-health warning names the cause', () => {
     try {
       // Starve it once it demonstrably sends: three 300 ms stretches in which the kernel does not run it at all
       // (what a machine whose CPUs are taken by other processes does to a generator, only longer).
-      await eventually(async () => (await target.stats()).arrivals.length > before + 40, { timeoutMs: 20_000 })
+      await eventually(async () => (await target.stats()).arrivals.length > before + 40, {
+        timeoutMs: 20_000,
+      })
       for (let k = 0; k < 3; k++) {
         child.kill('SIGSTOP')
         await sleep(300)
