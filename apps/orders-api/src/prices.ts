@@ -61,7 +61,11 @@ export function freshFor(headers: Record<string, string | string[] | undefined>)
   return Math.max(0, Number(maxAge[1]) - (Number.isFinite(age) ? age : 0))
 }
 
-export function createPrices(http: HttpClient | undefined, origin: string, clock: Clock = systemClock): Prices {
+export function createPrices(
+  http: HttpClient | undefined,
+  origin: string,
+  clock: Clock = systemClock,
+): Prices {
   const stats: PricesStats = { calls: 0, stale: 0, unavailable: 0 }
   /** Last good answer per path: what a failing upstream is covered with. */
   const lastGood = new Map<string, unknown>()

@@ -1,7 +1,8 @@
 // The orders-api service (optimized profile) in its own process for the orders-metrics suite. METRICS=on|off
 // (read through the service's own validated config) selects whether @hotpath/metrics records. Talks to the suite
 // over IPC: { type: 'gc' } runs a full GC, { type: 'start' } opens a measuring window, { type: 'stop' } closes it
-// and answers the process's CPU time (process.cpuUsage: every thread, GC included) and the API requests served.
+// and answers the process's CPU time (process.cpuUsage: every thread, GC included; threadCpuUs: the main thread alone)
+// and the API requests served.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,17 +31,23 @@ const app = buildApp(services)
 await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address()
 
-let window = { cpu: process.cpuUsage(), requests: 0 }
+let window = { cpu: process.cpuUsage(), thread: process.threadCpuUsage(), requests: 0 }
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'gc') {
     gc()
     send({ type: 'gc' })
   } else if (message.type === 'start') {
-    window = { cpu: process.cpuUsage(), requests: services.counters.requests }
+    window = {
+      cpu: process.cpuUsage(),
+      thread: process.threadCpuUsage(),
+      requests: services.counters.requests,
+    }
     send({ type: 'start' })
   } else if (message.type === 'stop') {
     const cpu = process.cpuUsage(window.cpu)
+    const thread = process.threadCpuUsage(window.thread)
     send({
+      threadCpuUs: thread.user + thread.system,
       type: 'stop',
       cpuUs: cpu.user + cpu.system,
       requests: services.counters.requests - window.requests,
