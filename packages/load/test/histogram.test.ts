@@ -2,7 +2,7 @@
 // getValueAtPercentile), which take a pass per figure.
 import { seededRandom } from '@hotpath/test-helpers'
 import { describe, expect, it } from 'vitest'
-import { createHistogram, type Histogram, recordMs, summarize } from '../src/histogram.ts'
+import { createHistogram, encodeHistogram, type Histogram, recordMs, summarize } from '../src/histogram.ts'
 
 /** The summary as hdr-histogram-js computes it. */
 function reference(h: Histogram) {
@@ -51,6 +51,36 @@ describe('summarize', () => {
       expect(Math.abs(got.mean - mean), `trial ${trial} mean`).toBeLessThanOrEqual(0.001 + 1e-9)
       expect(Math.abs(got.stdev - stdev), `trial ${trial} stdev`).toBeLessThanOrEqual(0.001 + 1e-9)
     }
+  })
+
+  it("recordMs fills the same buckets as hdr-histogram-js's recordValue (powers of two, their neighbours, the range)", () => {
+    const random = seededRandom(31)
+    const values: number[] = [
+      1,
+      2,
+      3,
+      2047,
+      2048,
+      2049,
+      4095,
+      4096,
+      4097,
+      2 ** 31 - 1,
+      2 ** 31,
+      3_600_000_000,
+    ]
+    for (let k = 1; k < 32; k++) values.push(2 ** k - 1, 2 ** k, 2 ** k + 1)
+    for (let i = 0; i < 20_000; i++) values.push(1 + Math.floor(Math.exp(random() * 21)))
+    const fast = createHistogram()
+    const reference = createHistogram()
+    for (const us of values) {
+      recordMs(fast, us / 1000)
+      reference.recordValue(us)
+    }
+    expect(fast.totalCount).toBe(values.length)
+    expect(encodeHistogram(fast)).toBe(encodeHistogram(reference))
+    expect(fast.minNonZeroValue).toBe(reference.minNonZeroValue)
+    expect(fast.maxValue).toBe(reference.maxValue)
   })
 
   it('an empty histogram is all zeros', () => {
