@@ -80,14 +80,25 @@ class MetricsImpl implements Metrics {
     this.ring = new WindowRing(options.recommendationWindow, options.clock.now())
     this.ringTimer = setInterval(() => this.addBaseline(), this.ring.interval)
     this.ringTimer.unref()
-    this.pipeline = new Pipeline(options.cardinalityLimit, options.queryLimit, options.slowQueryLimit)
+    this.pipeline = new Pipeline(
+      options.cardinalityLimit,
+      options.queryLimit,
+      options.slowQueryLimit,
+      options.standardInstruments.db === 'auto',
+    )
     const registry = this.pipeline.registry
     const startTime = hrTimeFromMs(performance.timeOrigin + performance.now())
     const producer: MetricProducer = {
       collect: async (): Promise<CollectionResult> => {
-        // standard names an active OTel instrumentation also publishes are left out (option standardInstruments)
+        // standard names an active OTel instrumentation also publishes are left out (option standardInstruments);
+        // of db.client.operation.duration what instrumentation-pg does not time stays (SQLite, pipelines, batches)
         const deferred = deferredNames(options.standardInstruments)
         const families = registry.snapshot(false).filter((f) => !deferred.has(f.name))
+        const untimed = this.pipeline.dbPgUntimedDuration
+        if (untimed !== undefined && deferred.has(untimed.name)) {
+          const kept = untimed.snapshot(false)
+          if (kept.series.length > 0) families.push(kept)
+        }
         return {
           resourceMetrics: {
             resource: emptyResource(),

@@ -10,11 +10,13 @@ import {
   HTTP_CACHE_OUTCOMES,
   L2_OPERATIONS,
   type Listener,
+  type Payload,
   type Subscribe,
 } from './contracts.ts'
-import type { Attributes, CounterFamily, HistogramFamily } from './instruments.ts'
+import { type Attributes, type CounterFamily, HistogramFamily } from './instruments.ts'
 import type { Exemplars } from './exemplars.ts'
 import { NAMES } from './names.ts'
+import { inPgUntimedStatement, PgUntimedWatch } from './pg-untimed.ts'
 import { QueryTable } from './queries.ts'
 import { Registry } from './registry.ts'
 import { StateEvents } from './state-events.ts'
@@ -39,6 +41,13 @@ export class Pipeline {
   readonly httpClientCacheDuration: HistogramFamily
   readonly httpServerDuration: HistogramFamily
   readonly dbOperationDuration: HistogramFamily
+  /**
+   * The same instrument for the statements instrumentation-pg does not time only (SQLite's, and PostgreSQL's
+   * auto-pipelined reads and batches: see pg-untimed.ts), outside the registry: exported in place of the
+   * full one while instrumentation-pg times the others (standardInstruments.db 'auto'). Undefined unless
+   * that setting is 'auto'.
+   */
+  readonly dbPgUntimedDuration: HistogramFamily | undefined
   readonly dbWaitTime: HistogramFamily
   readonly dbUseTime: HistogramFamily
   readonly dbTimeouts: CounterFamily
@@ -52,8 +61,10 @@ export class Pipeline {
   exemplars: Exemplars | undefined
   private readonly subscriptions: Array<[string, Handler]> = []
   private readonly groups: Set<string> = new Set()
+  private readonly pgUntimedWatch: PgUntimedWatch | undefined
 
-  constructor(cardinalityLimit: number, queryLimit: number, slowQueryLimit: number) {
+  /** `pgUntimedApart`: keep the durations instrumentation-pg does not time apart too (dbPgUntimedDuration). */
+  constructor(cardinalityLimit: number, queryLimit: number, slowQueryLimit: number, pgUntimedApart = false) {
     const r = new Registry(cardinalityLimit)
     this.registry = r
     this.cacheOperations = r.counter({
@@ -111,6 +122,18 @@ export class Pipeline {
       { name: NAMES.dbOperationDuration, description: 'Duration of database client operations', unit: 's' },
       DB_DURATION_BUCKETS,
     )
+    this.dbPgUntimedDuration = pgUntimedApart
+      ? new HistogramFamily(
+          {
+            name: NAMES.dbOperationDuration,
+            description: 'Duration of database client operations',
+            unit: 's',
+          },
+          DB_DURATION_BUCKETS,
+          cardinalityLimit,
+        )
+      : undefined
+    if (pgUntimedApart) this.pgUntimedWatch = new PgUntimedWatch()
     this.dbWaitTime = r.histogram(
       {
         name: NAMES.dbWaitTime,
@@ -159,6 +182,10 @@ export class Pipeline {
     if (options.db !== false && !this.groups.has('db')) {
       this.groups.add('db')
       this.on('hotpath:db:query', this.onDbQuery)
+      if (this.pgUntimedWatch !== undefined) {
+        this.pgUntimedWatch.start()
+        this.on('hotpath:db:pool:create', this.onPoolCreate)
+      }
       this.on('hotpath:db:slow-query', this.onDbSlowQuery)
       this.on('hotpath:db:pool:acquire', this.onPoolAcquire)
       this.on('hotpath:db:pool:release', this.onPoolRelease)
@@ -175,6 +202,7 @@ export class Pipeline {
     for (const [name, fn] of this.subscriptions) unsubscribe(name, fn)
     this.subscriptions.length = 0
     this.groups.clear()
+    this.pgUntimedWatch?.stop()
   }
 
   /** The channels subscribed to now. */
@@ -336,25 +364,24 @@ export class Pipeline {
       m.summary,
       err,
     ]
-    const series =
-      family.at(values) ??
-      family.bind(values, () => {
-        const a: Attributes = {
-          'db.system.name': oneOf(m.system, DB_SYSTEMS),
-          // the database connected to; an older publisher without `namespace` has only our name for it
-          'db.namespace': nameOf(typeof m.namespace === 'string' ? m.namespace : m.database),
-          'db.operation.name': typeof m.operation === 'string' ? m.operation.slice(0, 32) : 'unknown',
-          'db.query.summary': typeof m.summary === 'string' ? m.summary.slice(0, 128) : 'unknown',
-        }
-        if (typeof m.serverAddress === 'string') a['server.address'] = m.serverAddress.slice(0, 256)
-        if (typeof m.serverPort === 'number') a['server.port'] = m.serverPort
-        if (err !== undefined) a['error.type'] = err
-        if (sqlState !== undefined) a['db.response.status_code'] = sqlState
-        return a
-      })
+    const series = family.at(values) ?? family.bind(values, () => dbOperationAttributes(m, err, sqlState))
     series.record(m.durationMs / 1000)
     this.exemplars?.sample(family, series, m.durationMs / 1000, m)
     this.queries.record(m, m.durationMs)
+    const untimed = this.dbPgUntimedDuration
+    const watch = this.pgUntimedWatch
+    if (untimed === undefined || watch === undefined) return
+    watch.reconsider(m.system)
+    // not watched: pg is not patched, the full instrument is exported
+    if (watch.watching && (m.system !== 'postgresql' || inPgUntimedStatement()))
+      (untimed.at(values) ?? untimed.bind(values, () => dbOperationAttributes(m, err, sqlState))).record(
+        m.durationMs / 1000,
+      )
+  }
+
+  /** A new connection: PostgreSQL's first one has just loaded (and perhaps patched) pg. */
+  private readonly onPoolCreate: Listener<'hotpath:db:pool:create'> = () => {
+    this.pgUntimedWatch?.reconsider()
   }
 
   private readonly onDbSlowQuery: Listener<'hotpath:db:slow-query'> = (m) => {
@@ -386,4 +413,24 @@ export class Pipeline {
     this.dbTimeouts.bind([pool], () => ({ 'db.client.connection.pool.name': pool })).add(1)
     if (typeof m.pending === 'number') this.poolPending.set(pool, m.pending)
   }
+}
+
+/** The attributes of a db.client.operation.duration series, from the first event of the series. */
+function dbOperationAttributes(
+  m: Payload<'hotpath:db:query'>,
+  err: string | undefined,
+  sqlState: string | undefined,
+): Attributes {
+  const a: Attributes = {
+    'db.system.name': oneOf(m.system, DB_SYSTEMS),
+    // the database connected to; an older publisher without `namespace` has only our name for it
+    'db.namespace': nameOf(typeof m.namespace === 'string' ? m.namespace : m.database),
+    'db.operation.name': typeof m.operation === 'string' ? m.operation.slice(0, 32) : 'unknown',
+    'db.query.summary': typeof m.summary === 'string' ? m.summary.slice(0, 128) : 'unknown',
+  }
+  if (typeof m.serverAddress === 'string') a['server.address'] = m.serverAddress.slice(0, 256)
+  if (typeof m.serverPort === 'number') a['server.port'] = m.serverPort
+  if (err !== undefined) a['error.type'] = err
+  if (sqlState !== undefined) a['db.response.status_code'] = sqlState
+  return a
 }

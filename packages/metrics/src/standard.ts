@@ -55,16 +55,20 @@ function isWrapped(fn: unknown): boolean {
 const requireHere = createRequire(import.meta.url)
 const PG_INDEX = /[\\/]node_modules[\\/]pg[\\/]lib[\\/]index\.js$/
 
-/** Whether any loaded copy of `pg` has its `Client.prototype.query` wrapped (instrumentation-pg enabled). */
-function pgPatched(): boolean {
+/** Whether `pg` is loaded, and if so whether a copy has its `Client.prototype.query` wrapped (instrumentation-pg). */
+export function pgState(): 'unloaded' | 'plain' | 'patched' {
   const cache = requireHere.cache as Record<string, { exports?: unknown } | undefined>
+  let state: 'unloaded' | 'plain' = 'unloaded'
   for (const path in cache) {
     if (!PG_INDEX.test(path)) continue
     const exports = cache[path]?.exports as { Client?: { prototype?: { query?: unknown } } } | undefined
-    if (isWrapped(exports?.Client?.prototype?.query)) return true
+    if (isWrapped(exports?.Client?.prototype?.query)) return 'patched'
+    state = 'plain'
   }
-  return false
+  return state
 }
+
+const pgPatched = (): boolean => pgState() === 'patched'
 
 const DETECTORS: Readonly<Record<StandardFamily, () => boolean>> = {
   httpClient: () => hasSubscribers('undici:request:create'),

@@ -6,7 +6,8 @@
 // Next to the OTel contrib instrumentations (standardInstruments 'auto'), the network span is theirs:
 // while instrumentation-undici is active no CLIENT span is made for a request (it makes one per dispatch
 // and injects traceparent itself), and while instrumentation-pg is active none for a PostgreSQL statement
-// sent on its own (a pipelined read is sent with others in one pg Client#query call: that one stays ours).
+// sent on its own (a pipelined read or a batch is sent in one pg Client#query call that instrumentation-pg
+// cannot time, see pg-untimed.ts: those stay ours).
 // The spans only hotpath can make stay: responses served by the HTTP cache, cache factories.
 //
 // Query-cache hits (a statement that did not run) publish no tracing events: their INTERNAL span still comes
@@ -29,6 +30,7 @@ import { dbStatusCode, errorType, nameOf, normalizeMethod, oneOf } from './attri
 import { DB_SYSTEMS, HTTP_CACHE_OUTCOMES, type Listener, type TracingContexts } from './contracts.ts'
 import type { Exemplars } from './exemplars.ts'
 import type { InstrumentOptions } from './pipeline.ts'
+import { outsidePgQueryCall } from './pg-untimed.ts'
 import { SCOPE } from './scope.ts'
 import { type DeferralCheck, deferralCheck } from './standard-deferral.ts'
 import type { ResolvedStandard } from './standard.ts'
@@ -149,8 +151,8 @@ export class Tracing {
 
   readonly #db = {
     begin: (s: Statement, parent: Context): Span | undefined => {
-      // instrumentation-pg spans a statement sent on its own; a pipelined read it cannot see as one
-      if (s.system === 'postgresql' && s.pipelined !== true && this.#deferred('db')) return undefined
+      // instrumentation-pg spans a statement sent on its own; a pipelined read or a batch it cannot see as one
+      if (s.system === 'postgresql' && !outsidePgQueryCall(s) && this.#deferred('db')) return undefined
       const system = oneOf(s.system, DB_SYSTEMS)
       const summary = s.summary !== '' ? s.summary.slice(0, 128) : undefined
       const attributes: Attributes = {

@@ -3,7 +3,11 @@
 // name comes once, HTTP client requests are counted once per network call (cache hits are not requests),
 // each request carries one traceparent, and no operation gets two spans. A getOrSet factory's span is the
 // parent of the pg span of the query it runs (hotpath binds its span into the SDK's context manager).
+// instrumentation-pg's span of an auto-pipeline (it never ends it) is never exported and does not stay in
+// memory.
 import { createRequire } from 'node:module'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { createCache } from '@hotpath/cache'
 import { createDatabase, postgres } from '@hotpath/db'
 import { createHttpClient } from '@hotpath/http'
@@ -18,11 +22,56 @@ import {
   InMemoryMetricExporter,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics'
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace'
 import { describe, expect, it } from 'vitest'
 import { createMetrics } from '../src/index.ts'
 
 const dbRequire = createRequire(createRequire(import.meta.url).resolve('@hotpath/db'))
+
+/** Weak references to every span instrumentation-pg starts, and which of them ended. */
+class PgSpanTracker implements SpanProcessor {
+  readonly started: Array<WeakRef<Span>> = []
+  readonly ended: WeakSet<object> = new WeakSet()
+  endedCount = 0
+  onStart(span: Span): void {
+    if (span.instrumentationScope.name === '@opentelemetry/instrumentation-pg')
+      this.started.push(new WeakRef(span))
+  }
+  onEnd(span: ReadableSpan): void {
+    if (span.instrumentationScope.name !== '@opentelemetry/instrumentation-pg') return
+    this.ended.add(span)
+    this.endedCount++
+  }
+  /** The spans started and never ended that are still in memory. */
+  liveUnended(): number {
+    return this.started.filter((r) => {
+      const span = r.deref()
+      return span !== undefined && !this.ended.has(span)
+    }).length
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve()
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+/** A full collection, after the current job (a WeakRef target stays alive until the job that made it ends). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  for (let i = 0; i < 2; i++) {
+    await new Promise(setImmediate)
+    gc()
+  }
+}
 
 describe('next to the OpenTelemetry Node SDK (instrumentation-undici and -pg)', () => {
   it('no duplicated series or spans; 10 calls + 10 cache hits count 10 requests; traceparent once per call', async (ctx) => {
@@ -35,6 +84,7 @@ describe('next to the OpenTelemetry Node SDK (instrumentation-undici and -pg)', 
       res.end('{"ok":true}')
     })
     const spans = new InMemorySpanExporter()
+    const pgSpans = new PgSpanTracker()
     const metrics = createMetrics({ runtime: false, meterProvider: 'global', tracerProvider: 'global' })
     const reader = new PeriodicExportingMetricReader({
       exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
@@ -43,7 +93,7 @@ describe('next to the OpenTelemetry Node SDK (instrumentation-undici and -pg)', 
     })
     const sdk = new NodeSDK({
       serviceName: 'orders-api',
-      spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+      spanProcessors: [new SimpleSpanProcessor({ exporter: spans }), pgSpans],
       metricReaders: [reader],
       instrumentations: [new UndiciInstrumentation(), new PgInstrumentation()],
     })
@@ -78,11 +128,24 @@ describe('next to the OpenTelemetry Node SDK (instrumentation-undici and -pg)', 
         return db.query('SELECT id FROM t WHERE id = $1', [1])
       })
 
-      // metrics: each name from one scope only; http.client.request.duration counts the 10 network calls
+      // metrics: each name from one scope only, but db.client.operation.duration: instrumentation-pg times
+      // the statements sent on their own (CREATE, INSERT), hotpath the pipelined read it cannot time (SELECT)
       const { resourceMetrics, errors } = await reader.collect()
       expect(errors).toEqual([])
       const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name))
-      expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([])
+      expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual(['db.client.operation.duration'])
+      const operations = resourceMetrics.scopeMetrics.flatMap((s) =>
+        s.metrics.flatMap((m) =>
+          m.descriptor.name === 'db.client.operation.duration' && m.dataPointType === DataPointType.HISTOGRAM
+            ? m.dataPoints.map((p) => [s.scope.name, p.attributes['db.operation.name'], p.value.count])
+            : [],
+        ),
+      )
+      expect(operations).toEqual([
+        ['@opentelemetry/instrumentation-pg', 'CREATE', 1],
+        ['@opentelemetry/instrumentation-pg', 'INSERT', 1],
+        ['@hotpath/metrics', 'SELECT', 1],
+      ])
       const client = resourceMetrics.scopeMetrics.flatMap((s) =>
         s.metrics
           .filter((m) => m.descriptor.name === 'http.client.request.duration')
@@ -114,6 +177,22 @@ describe('next to the OpenTelemetry Node SDK (instrumentation-undici and -pg)', 
         ['@hotpath/metrics', 'SELECT t'],
       ])
       for (const s of statements) expect(s.parentSpanContext?.spanId).toBe(factory?.spanContext().spanId)
+
+      // pipelined reads: instrumentation-pg starts a span per pipeline (one pg Client#query call) and never
+      // ends it: nothing of it is exported, and nothing keeps it in memory (it goes with the finished call)
+      spans.reset()
+      const dangling = () => pgSpans.started.length - pgSpans.endedCount
+      const danglingBefore = dangling()
+      for (let round = 0; round < 20; round++)
+        await Promise.all(Array.from({ length: 5 }, () => db.query('SELECT id FROM t WHERE id = $1', [1])))
+      expect(dangling()).toBeGreaterThan(danglingBefore + 10) // about one per round (a pipeline), never ended
+      // (a connection the pool opens meanwhile has its pg.connect span: not a statement's)
+      const reads = spans.getFinishedSpans().filter((s) => !s.name.startsWith('pg.connect'))
+      expect(reads.map((s) => [s.instrumentationScope.name, s.name])).toEqual(
+        Array(100).fill(['@hotpath/metrics', 'SELECT t']),
+      )
+      await collectGarbage()
+      expect(pgSpans.liveUnended()).toBe(0)
     } finally {
       await http.close()
       await upstream.close()

@@ -1,8 +1,10 @@
 // Next to the real @opentelemetry/instrumentation-pg (it patches the `pg` that @hotpath/db loads): on the
-// user's MeterProvider, db.client.operation.duration comes once, from the instrumentation; hotpath keeps
-// what pg cannot see (pool waits) and its report.
+// user's MeterProvider, db.client.operation.duration counts every statement once: instrumentation-pg
+// times those sent on their own, hotpath the auto-pipelined reads (pg's Client#query sees one pipeline of
+// them, a call whose span it never ends and whose duration it never records). hotpath keeps what pg cannot
+// see (pool waits) and its report.
 import { createRequire } from 'node:module'
-import { createDatabase, postgres } from '@hotpath/db'
+import { createDatabase, postgres, sqlite } from '@hotpath/db'
 import { freshSchema, requirePostgres } from '@hotpath/test-helpers'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
 import {
@@ -12,55 +14,138 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics'
-import { describe, expect, it } from 'vitest'
-import { createMetrics } from '../src/index.ts'
+import { describe, expect, it, type TestContext } from 'vitest'
+import { createMetrics, type Metrics } from '../src/index.ts'
 
 const dbRequire = createRequire(createRequire(import.meta.url).resolve('@hotpath/db'))
+let pgInstrumentation: PgInstrumentation | undefined
+
+interface Setup {
+  metrics: Metrics
+  schemaUrl: string
+  /** db.client.operation.duration by scope, as [scope, db.operation.name, count] per data point. */
+  operations(): Promise<Array<[string, unknown, number]>>
+  /** The scopes exporting a metric name. */
+  scopesOf(name: string): Promise<string[]>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** instrumentation-pg and hotpath on one MeterProvider (one reader carrying hotpath's producer). */
+async function withPgInstrumentation(): Promise<Setup> {
+  // one per file: it hooks require('pg') once, and enable() patches the pg it saw again
+  if (pgInstrumentation === undefined) pgInstrumentation = new PgInstrumentation()
+  else pgInstrumentation.enable()
+  const instrumentation = pgInstrumentation
+  const pg = dbRequire('pg') as { Client: { prototype: { query: { __wrapped?: boolean } } } }
+  expect(pg.Client.prototype.query.__wrapped).toBe(true)
+  const schema = await freshSchema()
+  let provider: MeterProvider | undefined
+  const metrics = createMetrics({ meterProvider: () => provider as MeterProvider, runtime: false })
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [metrics.producer],
+  })
+  provider = new MeterProvider({ readers: [reader] })
+  instrumentation.setMeterProvider(provider)
+  metrics.instrument()
+  const named = async (name: string) => {
+    const { resourceMetrics } = await reader.collect()
+    return resourceMetrics.scopeMetrics.flatMap((s) =>
+      s.metrics.filter((m) => m.descriptor.name === name).map((m) => ({ scope: s.scope.name, m })),
+    )
+  }
+  return {
+    metrics,
+    schemaUrl: schema.url,
+    operations: async () =>
+      (await named('db.client.operation.duration')).flatMap(({ scope, m }) =>
+        m.dataPointType === DataPointType.HISTOGRAM
+          ? m.dataPoints.map((p): [string, unknown, number] => [
+              scope,
+              p.attributes['db.operation.name'],
+              p.value.count,
+            ])
+          : [],
+      ),
+    scopesOf: async (name) => [...new Set((await named(name)).map((o) => o.scope))],
+    async [Symbol.asyncDispose]() {
+      instrumentation.disable()
+      await metrics.close()
+      await provider?.shutdown()
+      await schema.drop()
+    },
+  }
+}
+
+async function postgresUp(ctx: TestContext): Promise<boolean> {
+  if (await requirePostgres()) return true
+  ctx.skip()
+  return false
+}
 
 describe('next to @opentelemetry/instrumentation-pg', () => {
-  it("'auto': db.client.operation.duration once, from instrumentation-pg; pool waits and the report stay hotpath's", async (ctx) => {
-    if (!(await requirePostgres())) return ctx.skip()
-    const pgInstrumentation = new PgInstrumentation() // hooks require('pg')
-    const pg = dbRequire('pg') as { Client: { prototype: { query: { __wrapped?: boolean } } } }
-    expect(pg.Client.prototype.query.__wrapped).toBe(true)
-    const schema = await freshSchema()
-    let reader: PeriodicExportingMetricReader | undefined
-    let provider: MeterProvider | undefined
-    const metrics = createMetrics({ meterProvider: () => provider as MeterProvider, runtime: false })
-    reader = new PeriodicExportingMetricReader({
-      exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-      exportIntervalMillis: 3_600_000,
-      metricProducers: [metrics.producer],
+  it("'auto': statements sent on their own are instrumentation-pg's; pool waits and the report stay hotpath's", async (ctx) => {
+    if (!(await postgresUp(ctx))) return
+    await using setup = await withPgInstrumentation()
+    await using db = createDatabase({
+      name: 'orders',
+      driver: postgres({ connectionString: setup.schemaUrl }),
     })
-    provider = new MeterProvider({ readers: [reader] })
-    pgInstrumentation.setMeterProvider(provider)
-    metrics.instrument()
-    try {
-      await using db = createDatabase({ name: 'orders', driver: postgres({ connectionString: schema.url }) })
-      await db.execute('CREATE TABLE t (id int primary key)')
-      for (let i = 0; i < 5; i++) await db.execute('INSERT INTO t VALUES ($1)', [i])
-      const { resourceMetrics } = await reader.collect()
-      const named = (name: string) =>
-        resourceMetrics.scopeMetrics.flatMap((s) =>
-          s.metrics.filter((m) => m.descriptor.name === name).map((m) => ({ scope: s.scope.name, m })),
-        )
-      const ops = named('db.client.operation.duration')
-      expect(ops.map((o) => o.scope)).toEqual(['@opentelemetry/instrumentation-pg'])
-      // every statement ran once through pg's Client#query: counted once, by operation
-      const counts = ops.flatMap((o) =>
-        o.m.dataPointType === DataPointType.HISTOGRAM
-          ? o.m.dataPoints.map((p) => [p.attributes['db.operation.name'], p.value.count])
-          : [],
-      )
-      expect(Object.fromEntries(counts)).toEqual({ CREATE: 1, INSERT: 5 })
-      expect(named('db.client.connection.wait_time').map((o) => o.scope)).toEqual(['@hotpath/metrics'])
-      const report = await metrics.report()
-      expect(report.queries.top.find((q) => q.fingerprint.startsWith('insert'))?.count).toBe(5)
-    } finally {
-      pgInstrumentation.disable()
-      await metrics.close()
-      await provider.shutdown()
-      await schema.drop()
+    await db.execute('CREATE TABLE t (id int primary key)')
+    for (let i = 0; i < 5; i++) await db.execute('INSERT INTO t VALUES ($1)', [i])
+    // every statement ran once through pg's Client#query: counted once, by operation, by the instrumentation
+    expect(await setup.operations()).toEqual([
+      ['@opentelemetry/instrumentation-pg', 'CREATE', 1],
+      ['@opentelemetry/instrumentation-pg', 'INSERT', 5],
+    ])
+    expect(await setup.scopesOf('db.client.connection.wait_time')).toEqual(['@hotpath/metrics'])
+    const report = await setup.metrics.report()
+    expect(report.queries.top.find((q) => q.fingerprint.startsWith('insert'))?.count).toBe(5)
+  })
+
+  it("'auto': N pipelined reads + M statements on their own count N + M operations, none twice", async (ctx) => {
+    if (!(await postgresUp(ctx))) return
+    await using setup = await withPgInstrumentation()
+    await using db = createDatabase({
+      name: 'orders',
+      driver: postgres({ connectionString: setup.schemaUrl }),
+    })
+    await using local = createDatabase({ name: 'local', driver: sqlite({ filename: ':memory:' }) })
+    // M = 8 sent on their own: the DDL, 4 writes, and a transaction (BEGIN, a read on its connection, COMMIT)
+    await db.execute('CREATE TABLE t (id int primary key)')
+    for (let i = 0; i < 4; i++) await db.execute('INSERT INTO t VALUES ($1)', [i])
+    await db.transaction((tx) => tx.query('SELECT count(*) AS n FROM t WHERE id < $1', [9]))
+    // N = 10 auto-pipelined reads: one awaited on its own, one without parameters, then 8 at once
+    await db.query('SELECT id FROM t WHERE id = $1', [0])
+    await db.query('SELECT count(*) AS n FROM t')
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => db.query('SELECT id FROM t WHERE id = $1', [i % 4])),
+    )
+    // not seen by instrumentation-pg either: a batch (one pg Client#query call, as a pipeline) and SQLite
+    await db.batch([
+      ['UPDATE t SET id = id WHERE id = $1', [1]],
+      ['UPDATE t SET id = id WHERE id = $1', [2]],
+    ])
+    await local.execute('CREATE TABLE s (id integer primary key)')
+    await local.query('SELECT id FROM s')
+    const ops = await setup.operations()
+    expect(ops.reduce((n, [, , count]) => n + count, 0)).toBe(10 + 8 + 2 + 2)
+    const byScope = (scope: string) => {
+      const out: Record<string, number> = {}
+      for (const [s, op, count] of ops) if (s === scope) out[String(op)] = (out[String(op)] ?? 0) + count
+      return out
     }
+    expect(byScope('@opentelemetry/instrumentation-pg')).toEqual({
+      CREATE: 1,
+      INSERT: 4,
+      BEGIN: 1,
+      SELECT: 1,
+      COMMIT: 1,
+    })
+    expect(byScope('@hotpath/metrics')).toEqual({ SELECT: 11, UPDATE: 2, CREATE: 1 })
+    // the report still sees every statement
+    const report = await setup.metrics.report()
+    expect(report.queries.top.find((q) => q.fingerprint === 'select id from t where id = ?')?.count).toBe(9)
   })
 })
