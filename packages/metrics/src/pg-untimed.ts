@@ -26,7 +26,7 @@ const RECHECK_MS = 1_000
 
 /**
  * Keeps each statement's tracing context at hand for its event, but only while that can matter: tracing
- * every statement costs @hotpath/db CPU per statement (about as much again as an untraced pipelined read),
+ * every statement costs the db package CPU per statement (about as much again as an untraced pipelined read),
  * so the binding stays only while the loaded `pg` is patched, or until it is known not to be. The state is
  * looked at again at most once a second on the statements' events, and at once when a connection is made.
  */

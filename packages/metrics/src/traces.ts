@@ -34,7 +34,7 @@ import { outsidePgQueryCall } from './pg-untimed.ts'
 import { SCOPE } from './scope.ts'
 import { type DeferralCheck, deferralCheck } from './standard-deferral.ts'
 import type { ResolvedStandard } from './standard.ts'
-import { contextStorage, TracedChannel } from './trace-context.ts'
+import { contextStorage, ownerKey, TracedChannel } from './trace-context.ts'
 
 type HttpCall = TracingContexts['hotpath:http:request']
 type Statement = TracingContexts['hotpath:db:query']
@@ -62,6 +62,8 @@ export class Tracing {
   readonly #plain: Array<[string, (message: unknown) => void]> = []
   readonly #groups: Set<string> = new Set()
   readonly #exemplars: Exemplars | undefined
+  /** This instance's spans in a context several instances bind into (see trace-context.ts). */
+  readonly #owner: symbol = ownerKey()
 
   /** `provider` is called once, at the first span. */
   constructor(provider: () => TracerProvider, standard: ResolvedStandard, exemplars?: Exemplars) {
@@ -80,15 +82,15 @@ export class Tracing {
     const storage = contextStorage()
     if (options.cache !== false && !this.#groups.has('cache')) {
       this.#groups.add('cache')
-      this.#channels.push(new TracedChannel('hotpath:cache:factory', this.#factory, storage))
+      this.#channels.push(new TracedChannel('hotpath:cache:factory', this.#factory, storage, this.#owner))
     }
     if (options.http !== false && !this.#groups.has('http')) {
       this.#groups.add('http')
-      this.#channels.push(new TracedChannel('hotpath:http:request', this.#http, storage))
+      this.#channels.push(new TracedChannel('hotpath:http:request', this.#http, storage, this.#owner))
     }
     if (options.db !== false && !this.#groups.has('db')) {
       this.#groups.add('db')
-      this.#channels.push(new TracedChannel('hotpath:db:query', this.#db, storage))
+      this.#channels.push(new TracedChannel('hotpath:db:query', this.#db, storage, this.#owner))
       this.#on('hotpath:db:query', this.#onCachedQuery)
     }
   }

@@ -165,6 +165,47 @@ describe('tracerProvider', () => {
     expect(query?.spanContext().traceId).toBe(parent.traceId)
   })
 
+  it('two instances, each with its provider: each tree has its own parent/child spans, also after the other closes', async () => {
+    const second = new InMemorySpanExporter()
+    const other = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: second })] })
+    const a = createMetrics({ runtime: false, tracerProvider: provider }).instrument()
+    await using b = createMetrics({ runtime: false, tracerProvider: other }).instrument()
+    await using db = createDatabase({ name: 'main', driver: sqlite({ filename: ':memory:' }) })
+    await using cache = createCache({ namespace: 'orders' })
+    await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)')
+    /** The factory span's id and the parent span id of the query run inside it, in one exporter. */
+    const tree = (from: InMemorySpanExporter) => {
+      const spans = from.getFinishedSpans().filter((s) => s.instrumentationScope.name === '@hotpath/metrics')
+      const factory = spans.find((s) => s.name === 'cache factory orders')
+      const query = spans.find((s) => s.name === 'SELECT orders')
+      return { factory: factory?.spanContext().spanId, queryParent: query?.parentSpanContext?.spanId }
+    }
+    const run = async (key: string) => {
+      exporter.reset()
+      second.reset()
+      await underParent(async () => {
+        await cache.getOrSet(key, () => db.query('SELECT total FROM orders WHERE id = ?', [1]))
+      })
+    }
+    try {
+      await run('order:1')
+      for (const from of [exporter, second]) {
+        const { factory, queryParent } = tree(from)
+        expect(factory).toBeDefined()
+        expect(queryParent).toBe(factory)
+      }
+      await a.close()
+      await run('order:2')
+      expect(tree(exporter)).toEqual({ factory: undefined, queryParent: undefined })
+      const { factory, queryParent } = tree(second)
+      expect(factory).toBeDefined()
+      expect(queryParent).toBe(factory)
+    } finally {
+      await a.close()
+      await other.shutdown()
+    }
+  })
+
   it('SQLite: a db.batch() is one CLIENT span, BATCH <operation> <table>, with its size', async () => {
     await using metrics = createMetrics({ runtime: false, tracerProvider: provider })
     metrics.instrument()
