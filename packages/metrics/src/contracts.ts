@@ -5,7 +5,7 @@
 // Every allowed-value list below must name exactly the values of the package's union: a value added
 // there and missing here (or the other way round) fails the metrics build, instead of silently folding
 // into `other`.
-import type { CacheChannelPayloads } from '@hotpath/cache'
+import type { CacheChannelPayloads, CacheTracingChannels } from '@hotpath/cache'
 import type { DbChannelPayloads, DbTracingChannels } from '@hotpath/db'
 import type { HttpChannelPayloads, HttpTracingChannels } from '@hotpath/http'
 import type { LoadChannelPayloads } from '@hotpath/load'
@@ -78,14 +78,6 @@ export const HTTP_CACHE_OUTCOMES: readonly HttpCacheOutcome[] = allOf<HttpCacheO
   'bypass',
 ])
 export const DB_SYSTEMS: readonly DbSystem[] = allOf<DbSystem>()(['sqlite', 'postgresql'])
-
-/**
- * The cache's tracing context. @hotpath/cache defines it as `CacheTracingChannels` in its channels.ts; until
- * its index re-exports that type, the same shape is written out here (the cache's channel test checks it).
- */
-interface CacheTracingChannels {
-  'hotpath:cache:factory': { cache: string; key: string; refresh: boolean; result?: unknown; error?: unknown }
-}
 
 /** Tracing channel name -> context of every `tracingChannel` of the house. */
 export interface TracingContexts extends HttpTracingChannels, DbTracingChannels, CacheTracingChannels {}

@@ -169,7 +169,7 @@ describe('tracerProvider', () => {
     const second = new InMemorySpanExporter()
     const other = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: second })] })
     const a = createMetrics({ runtime: false, tracerProvider: provider }).instrument()
-    await using b = createMetrics({ runtime: false, tracerProvider: other }).instrument()
+    const b = createMetrics({ runtime: false, tracerProvider: other }).instrument()
     await using db = createDatabase({ name: 'main', driver: sqlite({ filename: ':memory:' }) })
     await using cache = createCache({ namespace: 'orders' })
     await db.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)')
@@ -202,6 +202,7 @@ describe('tracerProvider', () => {
       expect(queryParent).toBe(factory)
     } finally {
       await a.close()
+      await b.close()
       await other.shutdown()
     }
   })
