@@ -1,5 +1,5 @@
 // Merges per-second snapshots of one or more engines into the time series, the whole-run histogram and totals.
-import { createHistogram, decodeHistogram, type Histogram, summarize } from './histogram.ts'
+import { addHistogram, createHistogram, decodeHistogram, type Histogram, summarize } from './histogram.ts'
 import { NameTotals } from './name-stats.ts'
 import type { LoadProgress, TimeseriesPoint } from './result.ts'
 import type { TickSnapshot } from './tick.ts'
@@ -72,8 +72,9 @@ export class Collector {
 
   add(snap: TickSnapshot): void {
     const h = typeof snap.histogram === 'string' ? decodeHistogram(snap.histogram) : snap.histogram
-    this.total.add(h)
-    this.totalSent.add(
+    addHistogram(this.total, h)
+    addHistogram(
+      this.totalSent,
       typeof snap.histogramSent === 'string' ? decodeHistogram(snap.histogramSent) : snap.histogramSent,
     )
     this.lateGenerator += snap.lateGenerator
@@ -139,9 +140,14 @@ export class Collector {
     p.inFlight += snap.inFlight
     if (snap.elapsedMs > p.elapsedMs) p.elapsedMs = snap.elapsedMs
     if (p.hist === null) p.hist = h
-    else p.hist.add(h)
+    else addHistogram(p.hist, h)
     // A second is complete when every engine reported it (or finished before it).
     this.flush()
+    // An in-process snapshot's histogram is the engine's own, reset after this call: keep a copy if still pending.
+    if (p.hist === h && typeof snap.histogram !== 'string' && this.pending.get(snap.second) === p) {
+      p.hist = createHistogram()
+      addHistogram(p.hist, h)
+    }
   }
 
   private flush(): void {

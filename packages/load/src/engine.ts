@@ -313,6 +313,7 @@ export class Engine implements SlotOwner {
       protocols: final ? protocolsOf(this.conns) : [],
     }
     this.onTick(snap)
+    this.tick.resetHistograms()
   }
 }
 

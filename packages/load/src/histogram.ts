@@ -40,6 +40,29 @@ export function recordMs(h: Histogram, ms: number): void {
 /** recordMs's bit arithmetic holds below 2^31 µs (35 min); longer latencies take hdr-histogram-js's own path. */
 const FAST_LIMIT_US = 2 ** 31
 
+/**
+ * Adds `from`'s counts into `into` (both made by createHistogram), visiting only the buckets between its lowest and
+ * highest value: hdr-histogram-js's add() walks all ~23 500 buckets, three times a second in a run (and a hot loop
+ * the JIT compiles again and again at low rates).
+ */
+export function addHistogram(into: Histogram, from: Histogram): void {
+  if (from.totalCount === 0) return
+  const a = into as unknown as hdr.JsHistogram
+  const b = from as unknown as hdr.JsHistogram
+  const last = Math.min(b.countsArrayIndex(b.maxValue), b.countsArrayLength - 1)
+  let added = 0
+  for (let i = b.countsArrayIndex(b.minNonZeroValue); i <= last; i++) {
+    const count = b.getCountAtIndex(i)
+    if (count === 0) continue
+    a.addToCountAtIndex(i, count)
+    added += count
+  }
+  // Bucket 0 may hold zeros (below minNonZeroValue): a histogram of this module never records 0 (recordMs).
+  a.setTotalCount(a.totalCount + added)
+  a.updateMinAndMax(b.maxValue)
+  a.updateMinAndMax(b.minNonZeroValue)
+}
+
 /** Compressed base64 form (the standard HdrHistogram encoding), used between worker threads and in JSON. */
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h)
@@ -48,7 +71,13 @@ export function encodeHistogram(h: Histogram): string {
 export function decodeHistogram(text: string): Histogram {
   const decoded = hdr.decodeFromCompressedBase64(text, 32, false)
   const h = createHistogram()
-  h.add(decoded)
+  // A decoded histogram may come from another layout (an older file): hdr's own add() maps values.
+  if (
+    (decoded as unknown as hdr.JsHistogram).countsArrayLength ===
+    (h as unknown as hdr.JsHistogram).countsArrayLength
+  )
+    addHistogram(h, decoded)
+  else h.add(decoded)
   return h
 }
 
@@ -91,7 +120,7 @@ export function summarize(h: Histogram): LatencySummary {
   let seen = 0
   let sum = 0
   let sumSquares = 0
-  for (let i = 0, n = j.countsArrayLength; i < n && seen < total; i++) {
+  for (let i = j.countsArrayIndex(h.minNonZeroValue), n = j.countsArrayLength; i < n && seen < total; i++) {
     const count = j.getCountAtIndex(i)
     if (count === 0) continue
     const value = j.valueFromIndex(i)

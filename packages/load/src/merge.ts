@@ -1,7 +1,7 @@
 // `hotpath-load merge a.json b.json ...`: the results of several generators (segments of one test, run on several
 // machines) as one result: counts add up, the HDR histograms (whole run, uncorrected, per name) merge exactly.
 import { LoadMergeError } from './errors.ts'
-import { createHistogram, decodeHistogram, encodeHistogram, summarize } from './histogram.ts'
+import { addHistogram, createHistogram, decodeHistogram, encodeHistogram, summarize } from './histogram.ts'
 import { NameTotals } from './name-stats.ts'
 import { nameResults } from './result-names.ts'
 import { type LoadResult, RESULT_SCHEMA_VERSION, type TimeseriesPoint } from './result.ts'
@@ -68,8 +68,8 @@ export function mergeResults(results: readonly LoadResult[]): LoadResult {
   const statusCodes: Record<string, number> = {}
   const errors: Record<string, number> = {}
   for (const r of results) {
-    total.add(decodeHistogram(r.histogram))
-    totalSent.add(decodeHistogram(r.histogramUncorrected))
+    addHistogram(total, decodeHistogram(r.histogram))
+    addHistogram(totalSent, decodeHistogram(r.histogramUncorrected))
     names.add(
       Object.fromEntries(
         Object.entries(r.names).map(([name, x]) => [

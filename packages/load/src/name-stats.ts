@@ -1,6 +1,13 @@
 // Per-name statistics: every named scenario request gets its own latency histogram, counts, status codes and
 // errors. Engines accumulate them over the whole run and report them once, in their final snapshot.
-import { createHistogram, decodeHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
+import {
+  addHistogram,
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  type Histogram,
+  recordMs,
+} from './histogram.ts'
 
 /** One name's figures as an engine reports them (the histogram itself in-process, encoded from a worker). */
 export interface NameSnapshot {
@@ -98,7 +105,7 @@ export class NameTotals {
       t.ok += s.ok
       for (const [k, v] of Object.entries(s.errors)) t.errors[k] = (t.errors[k] ?? 0) + v
       for (const [k, v] of Object.entries(s.statusCodes)) t.statusCodes[k] = (t.statusCodes[k] ?? 0) + v
-      t.histogram.add(typeof s.histogram === 'string' ? decodeHistogram(s.histogram) : s.histogram)
+      addHistogram(t.histogram, typeof s.histogram === 'string' ? decodeHistogram(s.histogram) : s.histogram)
     }
   }
 

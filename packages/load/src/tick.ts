@@ -25,7 +25,7 @@ export interface TickSnapshot {
   late: number
   dropped: number
   cancelled: number
-  /** Latencies of the second: the histogram itself in-process, its compressed base64 form from a worker. */
+  /** Latencies of the second: in-process the engine's own histogram (valid during the onTick call only), from a worker its compressed base64 form. */
   histogram: Histogram | string
   /** Send-to-response latencies of the second (same encoding as histogram). */
   histogramSent: Histogram | string

@@ -2,7 +2,14 @@
 // getValueAtPercentile), which take a pass per figure.
 import { seededRandom } from '@hotpath/test-helpers'
 import { describe, expect, it } from 'vitest'
-import { createHistogram, encodeHistogram, type Histogram, recordMs, summarize } from '../src/histogram.ts'
+import {
+  addHistogram,
+  createHistogram,
+  encodeHistogram,
+  type Histogram,
+  recordMs,
+  summarize,
+} from '../src/histogram.ts'
 
 /** The summary as hdr-histogram-js computes it. */
 function reference(h: Histogram) {
@@ -81,6 +88,27 @@ describe('summarize', () => {
     expect(encodeHistogram(fast)).toBe(encodeHistogram(reference))
     expect(fast.minNonZeroValue).toBe(reference.minNonZeroValue)
     expect(fast.maxValue).toBe(reference.maxValue)
+  })
+
+  it("addHistogram adds the counts as hdr-histogram-js's add() does (min, max, total, every bucket)", () => {
+    const random = seededRandom(47)
+    for (let trial = 0; trial < 50; trial++) {
+      const parts = Array.from({ length: 1 + (trial % 4) }, () => {
+        const h = createHistogram()
+        const n = trial % 7 === 0 ? 0 : 1 + Math.floor(random() * 2000)
+        for (let i = 0; i < n; i++) recordMs(h, Math.exp(random() * 14) / 1000)
+        return h
+      })
+      const fast = createHistogram()
+      const reference = createHistogram()
+      for (const p of parts) {
+        addHistogram(fast, p)
+        reference.add(p)
+      }
+      expect(fast.totalCount, `trial ${trial}`).toBe(reference.totalCount)
+      expect(encodeHistogram(fast), `trial ${trial}`).toBe(encodeHistogram(reference))
+      expect(summarize(fast), `trial ${trial}`).toEqual(summarize(reference))
+    }
   })
 
   it('an empty histogram is all zeros', () => {
