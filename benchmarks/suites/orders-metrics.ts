@@ -41,7 +41,7 @@ async function startService(metrics: 'on' | 'off'): Promise<Service> {
   })
   const ask: Service['ask'] = (type) =>
     new Promise((resolve) => {
-      const on = (m: { type: string }) => {
+      const on = (m: { type: string; cpuUs?: number; requests?: number }) => {
         if (m.type !== type) return
         child.off('message', on)
         resolve(m)
