@@ -1,10 +1,9 @@
 // Per-client rate limit: at most `limit` requests per client per fixed window of `window` ms, else
-// 429 ORDERS_RATE_LIMITED with Retry-After (seconds to the next window). The counts live in the service cache,
-// so with REDIS_URL they are shared by every worker and instance. The client is the remote address.
-// Across processes the count is a read-modify-write through the cache (@hotpath/cache has no atomic increment):
-// concurrent requests of one client on different workers can each see the same count, so the shared limit may
-// be exceeded by up to the number of such races. Within one process it is exact.
-import { type Cache, type Clock, systemClock } from '@hotpath/cache'
+// 429 ORDERS_RATE_LIMITED with Retry-After (seconds to the next window). The client is the remote address.
+// The count is the service cache's atomic counter (cache.increment): with REDIS_URL one count shared exactly by
+// every worker and instance; without it, this process's own. When Redis does not answer, each process falls back
+// to its own count (fail open to a per-process limit: an outage of the cache must not take the API down).
+import { type Cache, type Clock, CounterUnavailableError, systemClock } from '@hotpath/cache'
 import type { FastifyInstance } from 'fastify'
 import { sendError } from './errors.ts'
 
@@ -21,7 +20,7 @@ const EXEMPT = /^\/(health|ready|metrics|debug)(\/|$|\?)/
 export function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): void {
   const { limit, window, cache } = options
   const clock = options.clock ?? systemClock
-  /** This process's own counts per window key: exact even when concurrent requests race on the cache. */
+  /** This process's own counts per window key: the fallback while the shared counter does not answer. */
   const local = new Map<string, number>()
   let localWindow = -1
 
@@ -36,10 +35,14 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
     const key = `ratelimit:${request.ip}:${slot}`
     const mine = (local.get(key) ?? 0) + 1
     local.set(key, mine)
-    const shared = ((await cache.get(key)) as number | undefined) ?? 0
-    const count = Math.max(shared + 1, mine)
-    // The entry outlives its window a little: a late write never resurrects an old count for a new window.
-    await cache.set(key, count, { ttl: window * 2 })
+    let count: number
+    try {
+      // The counter outlives its window a little: a late increment never starts an old window again.
+      count = await cache.increment(key, { ttl: window * 2 })
+    } catch (error) {
+      if (!(error instanceof CounterUnavailableError)) throw error
+      count = mine
+    }
     const remaining = Math.max(0, limit - count)
     reply.header('RateLimit-Limit', String(limit))
     reply.header('RateLimit-Remaining', String(remaining))

@@ -52,6 +52,34 @@ describe('rate limit', () => {
       await b.close()
     }
   })
+
+  it('concurrent requests on two instances sharing Redis never get past the limit together', async (ctx) => {
+    if (!(await requireRedis())) return ctx.skip()
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-12-01T00:00:00.100Z'))
+    const shared = {
+      rateLimit: 10,
+      rateLimitWindow: 60_000,
+      redisUrl: redisUrl(),
+      namespace: uniqueId('orders-rl'),
+    }
+    const a = await startService('optimized', shared)
+    const b = await startService('optimized', shared)
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const res = await fetch(`${(i % 2 ? a : b).origin}/products/3`)
+          await res.arrayBuffer()
+          return res.status
+        }),
+      )
+      expect(statuses.filter((s) => s === 200)).toHaveLength(10)
+      expect(statuses.filter((s) => s === 429)).toHaveLength(30)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
 })
 
 describe('body size limit and slow-request log', () => {
