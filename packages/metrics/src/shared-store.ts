@@ -31,7 +31,13 @@ export function bindShared<T, M>(
     byStore.set(als, created)
     channel.bindStore(als, (message: unknown) => {
       let value = als.getStore()
-      for (const t of created.transforms) value = t(message, value)
+      for (const t of created.transforms) {
+        try {
+          value = t(message, value)
+        } catch {
+          // a transform that throws would be an uncaught exception in the publisher: its part is skipped
+        }
+      }
       return value
     })
   }

@@ -2,8 +2,11 @@
 // instrumentation-http and -pg wrap functions with shimmer, which marks the wrapper `__wrapped: true`; here
 // the same marking is put on the real `http.Server.prototype.emit` and the real `pg` Client (loaded the way
 // @hotpath/db loads it), and taken off again.
+import { tracingChannel } from 'node:diagnostics_channel'
 import { Server } from 'node:http'
 import { createRequire } from 'node:module'
+import { createDatabase, postgres } from '@hotpath/db'
+import { freshSchema, requirePostgres } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMetrics } from '../src/index.ts'
 import { dbQuery, samples } from './helpers.ts'
@@ -71,5 +74,31 @@ describe('standardInstruments', () => {
     const report = await m.report()
     expect(report.routes.map((r) => [r.route, r.count])).toEqual([['/a', 1]])
     expect(report.queries.top.map((q) => q.count)).toEqual([1])
+  })
+
+  it('auto: statements are traced (to tell pipelined reads apart) only while the loaded pg is patched', async (ctx) => {
+    if (!(await requirePostgres())) return ctx.skip()
+    const traced = () => tracingChannel('hotpath:db:query').hasSubscribers
+    const schema = await freshSchema()
+    try {
+      await using m = createMetrics({ runtime: false })
+      m.instrument()
+      await using db = createDatabase({ name: 'orders', driver: postgres({ connectionString: schema.url }) })
+      await db.query('SELECT $1::int AS n', [1])
+      // pg is loaded now, not patched: nothing to tell apart, the publisher's traced path (CPU) is off
+      expect(traced()).toBe(false)
+      const pg = dbRequire('pg') as { Client: { prototype: Record<string, unknown> } }
+      shimmerWrap(pg.Client.prototype, 'query')
+      await using again = createDatabase({
+        name: 'again',
+        driver: postgres({ connectionString: schema.url }),
+      })
+      await again.query('SELECT $1::int AS n', [1]) // a new connection: looked at again
+      expect(traced()).toBe(true)
+      await m.close()
+      expect(traced()).toBe(false)
+    } finally {
+      await schema.drop()
+    }
   })
 })
