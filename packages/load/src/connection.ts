@@ -23,24 +23,22 @@ export interface Connection {
   sweep?(now: number): void
 }
 
-let undici: typeof import('./undici-connection.ts') | null = null
-
-/**
- * Loads a transport's module before its connections are created. undici is imported only by runs that use it:
- * the import alone costs ~170 ms CPU, a few % of a 10 s raw run's CPU.
- */
-export async function loadTransport(transport: 'raw' | 'undici'): Promise<void> {
-  if (transport === 'undici' && undici === null) undici = await import('./undici-connection.ts')
-}
-
-export function createConnection(
-  transport: 'raw' | 'undici',
+/** Makes the connections of one transport. */
+export type ConnectionFactory = (
   origin: string,
   pipelining: number,
   timeoutMs: number,
   tls: TransportOptions,
-): Connection {
-  if (transport === 'raw') return new RawConnection(new URL(origin), timeoutMs, tls)
-  if (undici === null) throw new Error('the undici transport is not loaded (loadTransport)')
-  return new undici.UndiciConnection(origin, pipelining, timeoutMs, tls)
+) => Connection
+
+/**
+ * The factory of a transport's connections. undici is imported only by runs that use it: the import alone costs
+ * ~170 ms CPU, a few % of a 10 s raw run's CPU.
+ */
+export async function connectionFactory(transport: 'raw' | 'undici'): Promise<ConnectionFactory> {
+  if (transport === 'raw') {
+    return (origin, _pipelining, timeoutMs, tls) => new RawConnection(new URL(origin), timeoutMs, tls)
+  }
+  const { UndiciConnection } = await import('./undici-connection.ts')
+  return (origin, pipelining, timeoutMs, tls) => new UndiciConnection(origin, pipelining, timeoutMs, tls)
 }

@@ -1,7 +1,7 @@
 // One thread's load engine: its connections (raw HTTP/1.1 or undici Client) and their slots, completions, the
 // run's clock and per-second snapshots; each model's own scheduler (closed-scheduler.ts, open-scheduler.ts)
 // decides when a slot sends.
-import { type Connection, createConnection, loadTransport } from './connection.ts'
+import type { Connection, ConnectionFactory } from './connection.ts'
 import type { EngineConfig } from './engine-config.ts'
 import { errorCode } from './failure-codes.ts'
 import { GeneratorHealth } from './generator-health.ts'
@@ -30,6 +30,8 @@ export class Engine implements SlotOwner {
   /** Per-name totals of the whole run (reported in the final snapshot). */
   private readonly names = new NameStats()
   private conns: Connection[] = []
+  /** Makes the connections of the run's transport (connectionFactory: the transport's module is loaded). */
+  private readonly factory: ConnectionFactory
   private slots: Slot[] = []
   /** The open model's scheduler (null in the closed model, and before the start). */
   private open: OpenScheduler | null = null
@@ -48,10 +50,16 @@ export class Engine implements SlotOwner {
   /** False for a warm-up engine: the connections belong to the measured engine that lent them. */
   private ownsConnections = true
 
-  constructor(config: EngineConfig, source: RequestSource, onTick: (s: TickSnapshot) => void) {
+  constructor(
+    config: EngineConfig,
+    source: RequestSource,
+    onTick: (s: TickSnapshot) => void,
+    factory: ConnectionFactory,
+  ) {
     this.config = config
     this.source = source
     this.onTick = onTick
+    this.factory = factory
     this.myConnections = shareOf(config.connections, config.workerIndex, config.workerCount)
   }
 
@@ -61,9 +69,8 @@ export class Engine implements SlotOwner {
    */
   async prepare(signal?: AbortSignal): Promise<void> {
     const c = this.config
-    await loadTransport(c.transport)
     for (let k = 0; k < this.myConnections; k++) {
-      this.conns[k] ??= createConnection(c.transport, c.origin, c.pipelining, c.timeout, c.tls)
+      this.conns[k] ??= this.newConnection()
     }
     await Promise.all(this.conns.map((conn) => conn.connect()))
     if (c.warmup > 0 && signal?.aborted !== true) {
@@ -73,6 +80,7 @@ export class Engine implements SlotOwner {
         { ...c, duration: c.warmup, amount: undefined, warmup: 0, gracefulStop: c.timeout + 1000 },
         this.source,
         () => {},
+        this.factory,
       )
       warm.conns = this.conns
       warm.ownsConnections = false
@@ -147,11 +155,15 @@ export class Engine implements SlotOwner {
     this.timers.add(t)
   }
 
+  private newConnection(): Connection {
+    const c = this.config
+    return this.factory(c.origin, c.pipelining, c.timeout, c.tls)
+  }
+
   private slot(connection: number): Slot {
     let conn = this.conns[connection]
     if (!conn) {
-      const c = this.config
-      conn = createConnection(c.transport, c.origin, c.pipelining, c.timeout, c.tls)
+      conn = this.newConnection()
       this.conns[connection] = conn
     }
     const slot = new Slot(this, conn, connection)

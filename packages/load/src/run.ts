@@ -15,6 +15,7 @@ import type { TickSnapshot } from './tick.ts'
 import { nameResults } from './result-names.ts'
 import { checkThresholdNames, evaluateThresholds, parseThreshold } from './thresholds.ts'
 import { now } from './clock.ts'
+import { connectionFactory } from './connection.ts'
 
 const workerFile = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.mjs'
 
@@ -50,7 +51,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const startedAt = new Date()
   const t0 = now()
   if (o.workers === 1) {
-    const engine = new Engine(engineConfig(o, 0, false), source!, (s) => collector.add(s))
+    const engine = new Engine(
+      engineConfig(o, 0, false),
+      source!,
+      (s) => collector.add(s),
+      await connectionFactory(o.transport),
+    )
     await engine.prepare(signal)
     await engine.run(startTime(o.startAt), signal)
   } else {

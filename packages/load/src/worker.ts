@@ -5,6 +5,7 @@ import type { PlainRequest } from './requests.ts'
 import type { WorkerMessage } from './run.ts'
 import { buildSource } from './source.ts'
 import { now } from './clock.ts'
+import { connectionFactory } from './connection.ts'
 
 interface WorkerInput {
   config: EngineConfig
@@ -23,7 +24,12 @@ try {
     input.scenario,
     input.config.workerIndex,
   )
-  const engine = new Engine(input.config, source, (snap) => port.postMessage({ type: 'tick', snap }))
+  const engine = new Engine(
+    input.config,
+    source,
+    (snap) => port.postMessage({ type: 'tick', snap }),
+    await connectionFactory(input.config.transport),
+  )
   port.on('message', (msg: { type: string; startAt?: number }) => {
     if (msg.type === 'abort') controller.abort()
     else if (msg.type === 'start') {
