@@ -44,6 +44,15 @@ export interface DbQueryEvent {
   rows: number
   /** True when the rows came from the query cache (the statement did not run). */
   cached: boolean
+  /**
+   * True when the statement went to the server in PostgreSQL's auto-pipeline: several reads in one pg
+   * `Client#query` call, which a hook on that method (instrumentation-pg) cannot time as one statement.
+   * Set from how it was really sent: false for a read sent on its own (alone in the queue with a `signal`,
+   * a retry on a fresh connection), for one that never reached the server, and for everything else.
+   */
+  pipelined: boolean
+  /** `db.operation.batch.size` on each statement of a db.batch() (its statement count); absent otherwise. */
+  batchSize?: number
   /** Present when the statement failed. */
   error?: DbQueryEventError
 }
@@ -129,8 +138,9 @@ export interface DbQueryTraceContext {
   /** The statement without literals (`db.query.text`). */
   fingerprint: string
   /**
-   * True for a read sent by PostgreSQL's auto-pipeline: several statements go to the server in one pg
-   * `Client#query` call, so a hook on that method (instrumentation-pg) cannot see this statement as one.
+   * At `start`: whether the read is expected to go through PostgreSQL's auto-pipeline (several statements
+   * in one pg `Client#query` call, which a hook on that method, instrumentation-pg, cannot see as one).
+   * Corrected when the statement settles to how it was really sent (see DbQueryEvent.pipelined).
    */
   pipelined: boolean
   /** `db.operation.batch.size`: the statements of a db.batch() (one trace for the batch); absent otherwise. */

@@ -131,28 +131,29 @@ class DatabaseImpl implements Database {
   private run(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
     if (!queryTracing.hasSubscribers) return this.runStatement(sql, params, e, signal)
     const pipelined = e.info.isRead && this.driver.pipelines?.(params, e.info) === true
-    return queryTracing.tracePromise(
-      this.runStatement,
-      this.traceOf(e, pipelined),
-      this,
-      sql,
-      params,
-      e,
-      signal,
-    )
+    const trace = this.traceOf(e, pipelined)
+    return queryTracing.tracePromise(this.runStatement, trace, this, sql, params, e, signal, trace)
   }
 
   private traceOf(e: Entry, pipelined = false): QueryTrace {
     return new QueryTrace(this.name, this.system, this.driver.target, e.info, pipelined)
   }
 
-  private runStatement(sql: string, params: Params, e: Entry, signal?: AbortSignal): Promise<Row[]> {
+  /** `trace`: the statement's tracing context, whose `pipelined` learns how the statement was really sent. */
+  private runStatement(
+    sql: string,
+    params: Params,
+    e: Entry,
+    signal?: AbortSignal,
+    trace?: QueryTrace,
+  ): Promise<Row[]> {
     const t0 = this.clock.now()
     const driver = this.driver
     if (e.info.isRead && driver.readThen !== undefined) {
       // One promise per read: the driver settles it through callbacks (no promise of its own to chain).
       return new Promise<Row[]>((resolve, reject) => {
         let onResult = (res: ExecResult): void => {
+          if (trace !== undefined) trace.pipelined = res.pipelined === true
           try {
             resolve(this.finish(sql, params, e, res, t0).rows)
           } catch (error) {
@@ -162,9 +163,10 @@ class DatabaseImpl implements Database {
         // traced: the events of the result are published in the statement's context, not the socket's
         if (queryTracing.hasSubscribers) onResult = AsyncResource.bind(onResult)
         try {
-          driver.readThen!(sql, params, e.info, signal, onResult, (error) =>
-            reject(this.failed(e, error, t0)),
-          )
+          driver.readThen!(sql, params, e.info, signal, onResult, (error, pipelined = false) => {
+            if (trace !== undefined) trace.pipelined = pipelined
+            reject(this.failed(e, error, t0, pipelined))
+          })
         } catch (error) {
           reject(this.failed(e, error, t0))
         }
@@ -211,19 +213,23 @@ class DatabaseImpl implements Database {
     // Execution time from when the statement got its connection; the wait for it is reported apart.
     const start = res.startedAt ?? t0
     const durationMs = this.clock.now() - start
+    const pipelined = res.pipelined === true
     e.stats.record(durationMs, res.rowCount, false)
     if (params !== EMPTY) this.insight.observe(sql, e.info.fingerprint, e.info.summary, params)
     if (queryChannel.hasSubscribers)
-      queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined, start - t0))
-    if (durationMs >= this.slowQueryThreshold) this.slow(sql, params, e, durationMs, res.rowCount, undefined)
+      queryChannel.publish(this.payload(e, durationMs, res.rowCount, false, undefined, start - t0, pipelined))
+    if (durationMs >= this.slowQueryThreshold)
+      this.slow(sql, params, e, durationMs, res.rowCount, undefined, pipelined)
     return res
   }
 
-  private failed(e: Entry, error: unknown, t0: number): Error {
+  /** `pipelined`: it had been sent in the auto-pipeline; `batchSize`: it was a statement of a db.batch(). */
+  private failed(e: Entry, error: unknown, t0: number, pipelined = false, batchSize?: number): Error {
     const durationMs = this.clock.now() - t0
     const mapped = this.driver.mapError(error, e.info)
     e.stats.record(durationMs, 0, true)
-    if (queryChannel.hasSubscribers) queryChannel.publish(this.payload(e, durationMs, 0, false, mapped))
+    if (queryChannel.hasSubscribers)
+      queryChannel.publish(this.payload(e, durationMs, 0, false, mapped, 0, pipelined, batchSize))
     return mapped
   }
 
@@ -234,6 +240,8 @@ class DatabaseImpl implements Database {
     cached: boolean,
     error: Error | undefined,
     waitMs = 0,
+    pipelined = false,
+    batchSize?: number,
   ): DbQueryEvent {
     return queryEvent(
       this.name,
@@ -245,6 +253,8 @@ class DatabaseImpl implements Database {
       rows,
       cached,
       error,
+      pipelined,
+      batchSize,
     )
   }
 
@@ -255,9 +265,10 @@ class DatabaseImpl implements Database {
     durationMs: number,
     rows: number,
     error: Error | undefined,
+    pipelined: boolean,
   ): void {
     if (slowQueryChannel.hasSubscribers)
-      slowQueryChannel.publish(this.payload(e, durationMs, rows, false, error))
+      slowQueryChannel.publish(this.payload(e, durationMs, rows, false, error, 0, pipelined))
     const explain =
       this.explainSlow && EXPLAINABLE.has(e.info.operation) && !this.closed
         ? () => this.driver.explain(sql, params, e.info).then((p) => p.plan)
@@ -429,7 +440,7 @@ class DatabaseImpl implements Database {
       results = await this.driver.batch(list)
     } catch (error) {
       const index = (error as { statementIndex?: number } | null)?.statementIndex ?? 0
-      throw this.failed(list[Math.min(index, list.length - 1)]!.e, error, t0)
+      throw this.failed(list[Math.min(index, list.length - 1)]!.e, error, t0, false, list.length)
     }
     const each = (this.clock.now() - t0) / list.length
     const written = new Set<string>()
@@ -439,7 +450,7 @@ class DatabaseImpl implements Database {
       const rows = results[i]?.rowCount ?? 0
       e.stats.record(each, rows, false)
       // One message per statement, as stats() counts them (the batch's time shared out evenly).
-      if (publish) queryChannel.publish(this.payload(e, each, rows, false, undefined))
+      if (publish) queryChannel.publish(this.payload(e, each, rows, false, undefined, 0, false, list.length))
       if (!e.info.isRead) for (const t of e.tags) written.add(t)
     }
     await this.invalidateWritten(written)

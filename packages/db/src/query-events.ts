@@ -13,6 +13,8 @@ export function queryEvent(
   rows: number,
   cached: boolean,
   error: Error | undefined,
+  pipelined: boolean,
+  batchSize: number | undefined,
 ): DbQueryEvent {
   const p: DbQueryEvent = {
     database,
@@ -25,7 +27,9 @@ export function queryEvent(
     waitMs,
     rows,
     cached,
+    pipelined,
   }
+  if (batchSize !== undefined) p.batchSize = batchSize
   if (target.serverAddress !== undefined) p.serverAddress = target.serverAddress
   if (target.serverPort !== undefined) p.serverPort = target.serverPort
   if (error !== undefined) {

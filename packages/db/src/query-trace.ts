@@ -17,7 +17,8 @@ export class QueryTrace implements DbQueryTraceContext {
   readonly collection?: string
   readonly summary: string
   readonly fingerprint: string
-  readonly pipelined: boolean
+  /** The expectation at `start`; database.ts corrects it to how the statement was really sent. */
+  pipelined: boolean
   readonly batchSize?: number
   result?: unknown
   error?: unknown

@@ -134,10 +134,42 @@ describe('postgres auto-pipelining', () => {
     await eventually(() => db.stats().pipeline!.flushes >= 1, { what: 'the pipeline was sent' })
     const admin = createDatabase({ name: 'admin', driver: postgres({ connectionString: schema.url }) })
     opened.push(admin)
+    const seen = capture<{ fingerprint: string; pipelined: boolean }>('hotpath:db:query')
     await admin.query('SELECT pg_terminate_backend($1::int)', [pid])
     const rows = await Promise.all(reads)
+    seen.stop()
     expect(rows.map((r) => r[0]!.n)).toEqual([0.5, 1, 2, 3])
     expect(db.stats().pool.destroyed).toBeGreaterThanOrEqual(1)
+    // each retried read was last sent on its own (a pg Client#query call of its own), not in a pipeline
+    const retried = seen.messages.filter((m) => m.fingerprint.includes('float8 as n'))
+    expect(retried.map((m) => m.pipelined)).toEqual([false, false, false, false])
+  })
+
+  it('hotpath:db:query says how each statement was sent: pipelined, alone, or in a batch', async () => {
+    const db = open({}, 1)
+    await db.execute('CREATE TABLE t (id int PRIMARY KEY)')
+    const seen = capture<{ operation: string; pipelined: boolean; batchSize?: number }>('hotpath:db:query')
+    await db.query('SELECT $1::int AS lone', [1])
+    // alone in the queue with a signal: sent on its own (an abort can cancel it on the server)
+    await db.query('SELECT $1::int AS signalled', [1], { signal: new AbortController().signal })
+    await Promise.all([
+      db.query('SELECT $1::int AS a', [1]),
+      db.query('SELECT $1::int AS b', [2], { signal: new AbortController().signal }),
+    ])
+    await db.execute('INSERT INTO t VALUES ($1)', [1])
+    await db.batch([['INSERT INTO t VALUES ($1)', [2]], 'SELECT 1 AS one'])
+    await db.transaction((tx) => tx.query('SELECT $1::int AS tx', [1]))
+    seen.stop()
+    expect(seen.messages.map((m) => [m.operation, m.pipelined, m.batchSize])).toEqual([
+      ['SELECT', true, undefined],
+      ['SELECT', false, undefined],
+      ['SELECT', true, undefined],
+      ['SELECT', true, undefined],
+      ['INSERT', false, undefined],
+      ['INSERT', false, 2],
+      ['SELECT', false, 2],
+      ['SELECT', false, undefined],
+    ])
   })
 
   it('sends a pipelined read as a named prepared statement, parsed once per connection', async () => {

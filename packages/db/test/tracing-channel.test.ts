@@ -121,4 +121,23 @@ describe('hotpath:db:query tracing channel', () => {
       await schema.drop()
     }
   })
+
+  it('pipelined is corrected to how the read was sent: alone in the queue with a signal, on its own', async (ctx) => {
+    if (!(await requirePostgres())) return ctx.skip()
+    const schema = await freshSchema()
+    try {
+      await using db = createDatabase({ name: 'orders', driver: postgres({ connectionString: schema.url }) })
+      const seen = record()
+      const atStart: boolean[] = []
+      const watch = { start: (c: DbQueryTraceContext) => atStart.push(c.pipelined) }
+      channel.subscribe(watch as never)
+      await db.query('SELECT $1::int AS n', [1], { signal: new AbortController().signal })
+      channel.unsubscribe(watch as never)
+      // expected at start (a read that can be pipelined); sent alone, so that an abort can cancel it
+      expect(atStart).toEqual([true])
+      expect(seen.find((s) => s.event === 'asyncEnd')?.ctx.pipelined).toBe(false)
+    } finally {
+      await schema.drop()
+    }
+  })
 })

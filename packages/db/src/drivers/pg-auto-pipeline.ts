@@ -43,7 +43,8 @@ interface Queued {
   params: unknown[]
   info: SqlInfo
   resolve: (result: ExecResult | Promise<ExecResult>) => void
-  reject: (error: unknown) => void
+  /** `pipelined`: it had been sent in a pipeline (a retry, or a read sent alone, says nothing). */
+  reject: (error: unknown, pipelined?: boolean) => void
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
   state: 'queued' | 'sent' | 'done'
@@ -95,7 +96,7 @@ export class AutoPipeline {
     info: SqlInfo,
     signal: AbortSignal | undefined,
     onResult: (result: ExecResult) => void,
-    onError: (error: unknown) => void,
+    onError: (error: unknown, pipelined?: boolean) => void,
   ): void {
     // A retried read settles later, through the retry's promise.
     const resolve = (r: ExecResult | Promise<ExecResult>): void => {
@@ -111,7 +112,7 @@ export class AutoPipeline {
     info: SqlInfo,
     signal: AbortSignal | undefined,
     resolve: (result: ExecResult | Promise<ExecResult>) => void,
-    reject: (error: unknown) => void,
+    reject: (error: unknown, pipelined?: boolean) => void,
   ): void {
     const q: Queued = {
       sql,
@@ -173,17 +174,19 @@ export class AutoPipeline {
    */
   private abortQueued(q: Queued): void {
     if (q.state === 'done') return
-    if (q.state === 'queued') {
+    const sent = q.state === 'sent'
+    if (!sent) {
       const i = this.queue.indexOf(q)
       if (i !== -1) this.queue.splice(i, 1)
     }
     q.state = 'done'
-    q.reject(new AbortedError(this.host.poolName, q.signal!.reason))
+    q.reject(new AbortedError(this.host.poolName, q.signal!.reason), sent)
   }
 
   private settle(q: Queued, error: unknown, result: ExecResult | undefined): void {
     if (q.onAbort !== undefined) q.signal!.removeEventListener('abort', q.onAbort)
     if (q.state === 'done') return
+    const sent = q.state === 'sent'
     q.state = 'done'
     if (error === undefined) q.resolve(result!)
     else if (isConnectionError(error)) q.resolve(this.host.retry(q.sql, q.params, q.info, q.signal))
@@ -192,7 +195,7 @@ export class AutoPipeline {
       // prepared again under a fresh name, once (the statement did not run).
       this.host.forgetStatement(q.sql, q.name)
       q.resolve(this.host.retry(q.sql, q.params, q.info, q.signal))
-    } else q.reject(error)
+    } else q.reject(error, sent)
   }
 
   /** Sends up to maxDepth queued reads on one connection in one write, a Sync after each. */
@@ -296,7 +299,10 @@ class Flight {
   done(i: number, error: unknown, result: ExecResult | undefined): void {
     const q = this.sent[i]!
     // Execution time as the server spent it, whatever time the result was held for.
-    if (result !== undefined) result.startedAt = this.host.now() - q.execMs
+    if (result !== undefined) {
+      result.startedAt = this.host.now() - q.execMs
+      result.pipelined = true
+    }
     if (error !== undefined && isConnectionError(error)) this.connError = error
     this.pipeline.deliver(q, error, result)
   }

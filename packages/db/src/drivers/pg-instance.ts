@@ -245,7 +245,7 @@ export class PostgresInstance implements DriverInstance {
     info: SqlInfo,
     signal: AbortSignal | undefined,
     onResult: (result: ExecResult) => void,
-    onError: (error: unknown) => void,
+    onError: (error: unknown, pipelined?: boolean) => void,
   ): void {
     if (!this.pipelines(params, info)) {
       this.exec(sql, params, info, true, true, signal).then(onResult, onError)

@@ -13,6 +13,8 @@ export interface ExecResult {
   lastInsertId?: number | bigint
   /** Clock time at which the statement got its connection (the wait before it is not execution time). */
   startedAt?: number
+  /** True when the statement went to the server in the auto-pipeline (see DbQueryEvent.pipelined). */
+  pipelined?: boolean
 }
 
 export interface Statement {
@@ -82,16 +84,19 @@ export interface DriverInstance {
   readonly target: DbTarget
   /** A read outside a transaction. May return synchronously (main-thread SQLite). */
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
-  /** read() with callbacks instead of a promise (drivers whose reads are always asynchronous). */
   /** Whether a read of these params goes to the auto-pipeline (sent with others in one client call). */
   pipelines?(params: Params, info: SqlInfo): boolean
+  /**
+   * read() with callbacks instead of a promise (drivers whose reads are always asynchronous). `onError`'s
+   * `pipelined`: the failed statement had been sent in the auto-pipeline (a result says so itself).
+   */
   readThen?(
     sql: string,
     params: Params,
     info: SqlInfo,
     signal: AbortSignal | undefined,
     onResult: (result: ExecResult) => void,
-    onError: (error: unknown) => void,
+    onError: (error: unknown, pipelined?: boolean) => void,
   ): void
   /** A write outside a transaction (serialised on SQLite). May return synchronously. */
   write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult>
