@@ -16,7 +16,7 @@ import {
 import { type Attributes, type CounterFamily, HistogramFamily } from './instruments.ts'
 import type { Exemplars } from './exemplars.ts'
 import { NAMES } from './names.ts'
-import { inPgUntimedStatement, PgUntimedWatch } from './pg-untimed.ts'
+import { pgUntimed } from './pg-untimed.ts'
 import { QueryTable } from './queries.ts'
 import { Registry } from './registry.ts'
 import { StateEvents } from './state-events.ts'
@@ -61,7 +61,6 @@ export class Pipeline {
   exemplars: Exemplars | undefined
   private readonly subscriptions: Array<[string, Handler]> = []
   private readonly groups: Set<string> = new Set()
-  private readonly pgUntimedWatch: PgUntimedWatch | undefined
 
   /** `pgUntimedApart`: keep the durations instrumentation-pg does not time apart too (dbPgUntimedDuration). */
   constructor(cardinalityLimit: number, queryLimit: number, slowQueryLimit: number, pgUntimedApart = false) {
@@ -133,7 +132,6 @@ export class Pipeline {
           cardinalityLimit,
         )
       : undefined
-    if (pgUntimedApart) this.pgUntimedWatch = new PgUntimedWatch()
     this.dbWaitTime = r.histogram(
       {
         name: NAMES.dbWaitTime,
@@ -182,10 +180,6 @@ export class Pipeline {
     if (options.db !== false && !this.groups.has('db')) {
       this.groups.add('db')
       this.on('hotpath:db:query', this.onDbQuery)
-      if (this.pgUntimedWatch !== undefined) {
-        this.pgUntimedWatch.start()
-        this.on('hotpath:db:pool:create', this.onPoolCreate)
-      }
       this.on('hotpath:db:slow-query', this.onDbSlowQuery)
       this.on('hotpath:db:pool:acquire', this.onPoolAcquire)
       this.on('hotpath:db:pool:release', this.onPoolRelease)
@@ -202,7 +196,6 @@ export class Pipeline {
     for (const [name, fn] of this.subscriptions) unsubscribe(name, fn)
     this.subscriptions.length = 0
     this.groups.clear()
-    this.pgUntimedWatch?.stop()
   }
 
   /** The channels subscribed to now. */
@@ -369,19 +362,11 @@ export class Pipeline {
     this.exemplars?.sample(family, series, m.durationMs / 1000, m)
     this.queries.record(m, m.durationMs)
     const untimed = this.dbPgUntimedDuration
-    const watch = this.pgUntimedWatch
-    if (untimed === undefined || watch === undefined) return
-    watch.reconsider(m.system)
-    // not watched: pg is not patched, the full instrument is exported
-    if (watch.watching && (m.system !== 'postgresql' || inPgUntimedStatement()))
+    // the event says how the statement was sent: exported in place of the full instrument while pg is patched
+    if (untimed !== undefined && pgUntimed(m))
       (untimed.at(values) ?? untimed.bind(values, () => dbOperationAttributes(m, err, sqlState))).record(
         m.durationMs / 1000,
       )
-  }
-
-  /** A new connection: PostgreSQL's first one has just loaded (and perhaps patched) pg. */
-  private readonly onPoolCreate: Listener<'hotpath:db:pool:create'> = () => {
-    this.pgUntimedWatch?.reconsider()
   }
 
   private readonly onDbSlowQuery: Listener<'hotpath:db:slow-query'> = (m) => {

@@ -148,4 +148,29 @@ describe('next to @opentelemetry/instrumentation-pg', () => {
     const report = await setup.metrics.report()
     expect(report.queries.top.find((q) => q.fingerprint === 'select id from t where id = ?')?.count).toBe(9)
   })
+
+  it("'auto': a read with a signal sent alone is instrumentation-pg's only; every statement counts once", async (ctx) => {
+    if (!(await postgresUp(ctx))) return
+    await using setup = await withPgInstrumentation()
+    await using db = createDatabase({
+      name: 'orders',
+      driver: postgres({ connectionString: setup.schemaUrl }),
+    })
+    // sent alone (3): the DDL and 2 writes
+    await db.execute('CREATE TABLE t (id int primary key)')
+    for (let i = 0; i < 2; i++) await db.execute('INSERT INTO t VALUES ($1)', [i])
+    // 1 read with a signal, alone in the queue: sent on its own (so that an abort can cancel it on the
+    // server), so instrumentation-pg times it
+    await db.query('SELECT id FROM t WHERE id = $1', [1], { signal: new AbortController().signal })
+    // N = 6 pipelined reads, one of them with a signal (sent in the pipeline with the others)
+    await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => db.query('SELECT id FROM t WHERE id = $1', [i % 2])),
+      db.query('SELECT id FROM t WHERE id = $1', [0], { signal: new AbortController().signal }),
+    ])
+    const ops = await setup.operations()
+    const count = (scope: string) => ops.filter(([s]) => s === scope).reduce((n, [, , c]) => n + c, 0)
+    expect(count('@opentelemetry/instrumentation-pg')).toBe(3 + 1)
+    expect(count('@hotpath/metrics')).toBe(6)
+    expect(ops.reduce((n, [, , c]) => n + c, 0)).toBe(3 + 1 + 6)
+  })
 })

@@ -70,6 +70,7 @@ export function dbQuery(durationMs: number, over: Record<string, unknown> = {}):
     durationMs,
     rows: 1,
     cached: false,
+    pipelined: false,
     ...over,
   }
   const trace = { ...event, collection: 'orders', sqlState: undefined }
