@@ -173,4 +173,36 @@ describe('next to @opentelemetry/instrumentation-pg', () => {
     expect(count('@hotpath/metrics')).toBe(6)
     expect(ops.reduce((n, [, , c]) => n + c, 0)).toBe(3 + 1 + 6)
   })
+
+  it("'auto': pipelined reads retried on a fresh connection count once (instrumentation-pg's retry)", async (ctx) => {
+    if (!(await postgresUp(ctx))) return
+    await using setup = await withPgInstrumentation()
+    await using db = createDatabase({
+      name: 'orders',
+      driver: postgres({ connectionString: setup.schemaUrl }),
+      pool: { max: 1 },
+      // the slow reads' EXPLAIN is a statement of its own, pg's
+      explainSlowQueries: false,
+    })
+    await using admin = createDatabase({
+      name: 'admin',
+      driver: postgres({ connectionString: setup.schemaUrl }),
+    })
+    const [row] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+    const hold = db.query('SELECT pg_sleep(0.05)')
+    // one pipeline of 4 reads (0.95 s in all) on the connection that is terminated under it
+    const reads = [0.5, 1, 2, 6].map((n) =>
+      db.query('SELECT $1::float8 AS n, pg_sleep($1::float8 / 10)', [n]),
+    )
+    await hold
+    await admin.query('SELECT pg_terminate_backend($1::int)', [row!.pid])
+    expect((await Promise.all(reads)).map((r) => r[0]!.n)).toEqual([0.5, 1, 2, 6])
+    expect(db.stats().pool.destroyed).toBeGreaterThanOrEqual(1)
+    const ops = await setup.operations()
+    const count = (scope: string) => ops.filter(([s]) => s === scope).reduce((n, [, , c]) => n + c, 0)
+    // the reads answered in the pipeline before the kill are hotpath's, the ones retried alone pg's
+    expect(count('@opentelemetry/instrumentation-pg')).toBeGreaterThanOrEqual(1)
+    // 3 pipelined reads (the pid, the hold, the terminate) + each of the 4 once
+    expect(count('@hotpath/metrics') + count('@opentelemetry/instrumentation-pg')).toBe(3 + 4)
+  })
 })
