@@ -81,6 +81,24 @@ describe('SQLite write lock held by another process', () => {
     expect(await db.query('SELECT v FROM t ORDER BY id')).toEqual([{ v: 'child' }, { v: 'a' }, { v: 'b' }])
   })
 
+  it('writes that waited for the lock land in the order they were issued', async () => {
+    const file = join(dir, 'order.db')
+    const db = createDatabase({ driver: sqlite({ filename: file }) })
+    opened.push(db)
+    await db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')
+    const child = await holdLock(file, 600)
+    await child.locked
+    // The first write has waited long enough to retry only every 50 ms; the later ones, issued just before the
+    // lock is released, retry after 1, 2, 4, 8, 16 ms: with independent retries they would get in first.
+    const first = db.execute("INSERT INTO t (v) VALUES ('first')")
+    await new Promise((r) => setTimeout(r, 540))
+    const later = Array.from({ length: 9 }, (_, i) => db.execute(`INSERT INTO t (v) VALUES ('w${i + 1}')`))
+    await Promise.all([first, ...later])
+    await child.done
+    const order = (await db.query<{ v: string }>('SELECT v FROM t ORDER BY id')).map((r) => r.v)
+    expect(order).toEqual(['child', 'first', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9'])
+  })
+
   it('past busy_timeout a write fails with the retryable HOTPATH_DB_BUSY', async () => {
     const file = join(dir, 'busy2.db')
     const db = createDatabase({ driver: sqlite({ filename: file, pragmas: { busy_timeout: 150 } }) })

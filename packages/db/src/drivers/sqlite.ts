@@ -138,6 +138,7 @@ interface TxMark {
   open: boolean
 }
 
+const noop = (): void => {}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 class SqliteInstance implements DriverInstance {
@@ -252,8 +253,10 @@ class SqliteInstance implements DriverInstance {
    * the event loop keeps running while another process holds the lock. Then the BUSY error is thrown
    * (mapped to HOTPATH_DB_BUSY).
    */
-  private async whenNotBusy<R>(fn: () => R | Promise<R>): Promise<R> {
-    const deadline = this.clock.now() + this.busyTimeout
+  private async whenNotBusy<R>(
+    fn: () => R | Promise<R>,
+    deadline: number = this.clock.now() + this.busyTimeout,
+  ): Promise<R> {
     let delay = 1
     for (;;) {
       try {
@@ -310,15 +313,37 @@ class SqliteInstance implements DriverInstance {
 
   write(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult> {
     let result: ExecResult | undefined
-    try {
-      result = this.writer.useSync(runWrite, sql, { params, info }, undefined)
-    } catch (error) {
-      if (!isBusy(error)) throw error
-      return this.whenNotBusy(() => this.writeAsync(sql, params, info, signal))
+    if (this.writeLine === undefined) {
+      try {
+        result = this.writer.useSync(runWrite, sql, { params, info }, undefined)
+      } catch (error) {
+        if (!isBusy(error)) throw error
+        return this.inWriteLine(() => this.writeAsync(sql, params, info, signal))
+      }
+      if (result !== undefined) return result
     }
-    if (result !== undefined) return result
     this.checkNotInTransaction('a write')
-    return this.whenNotBusy(() => this.writeAsync(sql, params, info, signal))
+    return this.inWriteLine(() => this.writeAsync(sql, params, info, signal))
+  }
+
+  /**
+   * Writes that could not run at once (the writer is leased, or another process holds the lock) wait in one
+   * line, so they land in the order they were issued: independent busy retries would let a later write win.
+   * Each keeps the busy deadline of when it was issued (a line behind a lock never held for good is bounded).
+   */
+  private writeLine: Promise<void> | undefined
+
+  private inWriteLine<R>(fn: () => Promise<R>): Promise<R> {
+    const deadline = this.clock.now() + this.busyTimeout
+    const ahead = this.writeLine
+    const run =
+      ahead === undefined ? this.whenNotBusy(fn, deadline) : ahead.then(() => this.whenNotBusy(fn, deadline))
+    const settled = run.then(noop, noop)
+    this.writeLine = settled
+    settled.then(() => {
+      if (this.writeLine === settled) this.writeLine = undefined
+    })
+    return run
   }
 
   private async writeAsync(
