@@ -126,19 +126,21 @@ describe('postgres auto-pipelining', () => {
     const db = open({}, 1)
     const [row] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
     const pid = row!.pid
+    // connected before the window: the terminate below is one round trip, well inside the first read's 300 ms
+    const admin = createDatabase({ name: 'admin', driver: postgres({ connectionString: schema.url }) })
+    opened.push(admin)
+    await admin.query('SELECT 1')
     const hold = db.query('SELECT pg_sleep(0.05)')
-    const reads = [0.5, 1, 2, 3].map((n) =>
+    const reads = [3, 1, 2, 0.5].map((n) =>
       db.query('SELECT $1::float8 AS n, pg_sleep($1::float8 / 10)', [n]),
     )
     await hold
     await eventually(() => db.stats().pipeline!.flushes >= 1, { what: 'the pipeline was sent' })
-    const admin = createDatabase({ name: 'admin', driver: postgres({ connectionString: schema.url }) })
-    opened.push(admin)
     const seen = capture<{ fingerprint: string; pipelined: boolean }>('hotpath:db:query')
     await admin.query('SELECT pg_terminate_backend($1::int)', [pid])
     const rows = await Promise.all(reads)
     seen.stop()
-    expect(rows.map((r) => r[0]!.n)).toEqual([0.5, 1, 2, 3])
+    expect(rows.map((r) => r[0]!.n)).toEqual([3, 1, 2, 0.5])
     expect(db.stats().pool.destroyed).toBeGreaterThanOrEqual(1)
     // each retried read was last sent on its own (a pg Client#query call of its own), not in a pipeline
     const retried = seen.messages.filter((m) => m.fingerprint.includes('float8 as n'))
