@@ -4,6 +4,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startUpstream } from '../src/upstream.ts'
 import { postOrder, startService } from './service.ts'
 
+/** Two optimized instances sharing one Redis namespace, the limit per 60 s window; Date faked to a fixed time. */
+async function twoInstances(rateLimit: number) {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(new Date('2026-12-01T00:00:00.100Z'))
+  const shared = {
+    rateLimit,
+    rateLimitWindow: 60_000,
+    redisUrl: redisUrl(),
+    namespace: uniqueId('orders-rl'),
+  }
+  return [await startService('optimized', shared), await startService('optimized', shared)] as const
+}
+
 describe('rate limit', () => {
   afterEach(() => {
     vi.useRealTimers()
@@ -30,16 +43,7 @@ describe('rate limit', () => {
 
   it('holds across two instances sharing Redis', async (ctx) => {
     if (!(await requireRedis())) return ctx.skip()
-    vi.useFakeTimers({ toFake: ['Date'] })
-    vi.setSystemTime(new Date('2026-12-01T00:00:00.100Z'))
-    const shared = {
-      rateLimit: 4,
-      rateLimitWindow: 60_000,
-      redisUrl: redisUrl(),
-      namespace: uniqueId('orders-rl'),
-    }
-    const a = await startService('optimized', shared)
-    const b = await startService('optimized', shared)
+    const [a, b] = await twoInstances(4)
     try {
       for (const origin of [a.origin, b.origin, a.origin, b.origin])
         expect((await fetch(`${origin}/products/2`)).status).toBe(200)
@@ -55,16 +59,7 @@ describe('rate limit', () => {
 
   it('concurrent requests on two instances sharing Redis never get past the limit together', async (ctx) => {
     if (!(await requireRedis())) return ctx.skip()
-    vi.useFakeTimers({ toFake: ['Date'] })
-    vi.setSystemTime(new Date('2026-12-01T00:00:00.100Z'))
-    const shared = {
-      rateLimit: 10,
-      rateLimitWindow: 60_000,
-      redisUrl: redisUrl(),
-      namespace: uniqueId('orders-rl'),
-    }
-    const a = await startService('optimized', shared)
-    const b = await startService('optimized', shared)
+    const [a, b] = await twoInstances(10)
     try {
       const statuses = await Promise.all(
         Array.from({ length: 40 }, async (_, i) => {

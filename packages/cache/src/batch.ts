@@ -5,6 +5,7 @@ import type { Bus } from './bus.ts'
 import { deleteChannel } from './channels.ts'
 import type { Counters } from './counters.ts'
 import { InvalidValueError } from './errors.ts'
+import type { ProducerHost } from './getorset.ts'
 import type { LocalTier } from './local.ts'
 import { NONE } from './local.ts'
 import { checks, type ResolvedOptions } from './options.ts'
@@ -31,14 +32,8 @@ export interface BatchHost {
   onL2Value(key: string, raw: unknown, epoch: number): unknown
   /** Stops a factory run of `key` from writing its result (the key was deleted). */
   cancelFactory(key: string): void
-  store(
-    key: string,
-    value: unknown,
-    ttl: number,
-    grace: number,
-    tags: string[] | undefined,
-    epoch: number,
-  ): Promise<void>
+  /** Writes L1 and starts the L2 write (never rejects). */
+  readonly store: ProducerHost['store']
   /** Registers a pending L2 write: close() flushes it. */
   track(p: Promise<void>): Promise<void>
 }

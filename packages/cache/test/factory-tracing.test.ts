@@ -2,6 +2,7 @@
 // inside start's bound stores (what lets a query it runs be the child of a span made at start).
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel'
+import { captureTracing } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type CacheFactoryTraceContext, factoryTracing } from '../src/channels.ts'
 import { createCache } from '../src/index.ts'
@@ -15,18 +16,9 @@ afterEach(() => {
 })
 
 function record(): Seen[] {
-  const seen: Seen[] = []
-  const on = (event: string) => (ctx: CacheFactoryTraceContext) => seen.push({ event, ctx })
-  const handlers = {
-    start: on('start'),
-    end: on('end'),
-    asyncStart: on('asyncStart'),
-    asyncEnd: on('asyncEnd'),
-    error: on('error'),
-  }
-  channel.subscribe(handlers)
-  cleanup.push(() => channel.unsubscribe(handlers))
-  return seen
+  const capture = captureTracing<CacheFactoryTraceContext>('hotpath:cache:factory')
+  cleanup.push(capture.stop)
+  return capture.events
 }
 
 describe('hotpath:cache:factory tracing channel', () => {

@@ -1,7 +1,7 @@
 // The hotpath:db:query tracing channel: one start..asyncEnd per statement run (query, execute, transaction),
 // the context names the operation, the table and the real database; a failure carries the SQLSTATE.
 import { tracingChannel } from 'node:diagnostics_channel'
-import { freshSchema, requirePostgres } from '@hotpath/test-helpers'
+import { captureTracing, freshSchema, requirePostgres } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDatabase, type DbQueryTraceContext, postgres } from '../src/index.ts'
 
@@ -11,18 +11,9 @@ let unsubscribe: (() => void) | undefined
 afterEach(() => unsubscribe?.())
 
 function record(): Seen[] {
-  const seen: Seen[] = []
-  const on = (event: string) => (ctx: DbQueryTraceContext) => seen.push({ event, ctx })
-  const handlers = {
-    start: on('start'),
-    end: on('end'),
-    asyncStart: on('asyncStart'),
-    asyncEnd: on('asyncEnd'),
-    error: on('error'),
-  }
-  channel.subscribe(handlers)
-  unsubscribe = () => channel.unsubscribe(handlers)
-  return seen
+  const capture = captureTracing<DbQueryTraceContext>('hotpath:db:query')
+  unsubscribe = capture.stop
+  return capture.events
 }
 
 describe('hotpath:db:query tracing channel', () => {

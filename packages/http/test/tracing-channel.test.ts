@@ -1,7 +1,7 @@
 // The hotpath:http:request tracing channel: one start..asyncEnd per client call, headers added at start reach
 // the server, a fast-path cache hit says so from start on, a failure ends with `error`.
 import { tracingChannel } from 'node:diagnostics_channel'
-import { freePort, startHttpServer } from '@hotpath/test-helpers'
+import { captureTracing, freePort, startHttpServer } from '@hotpath/test-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHttpClient, type HttpRequestTraceContext } from '../src/index.ts'
 
@@ -10,22 +10,14 @@ type Seen = { event: string; ctx: HttpRequestTraceContext; fromCache: boolean }
 let unsubscribe: (() => void) | undefined
 afterEach(() => unsubscribe?.())
 
-/** Records every event; `onStart` runs in the start subscriber. */
+/** Records every event (with `fromCache` as it was then); `onStart` runs in the start subscriber. */
 function record(onStart?: (ctx: HttpRequestTraceContext) => void): Seen[] {
   const seen: Seen[] = []
-  const on = (event: string) => (ctx: HttpRequestTraceContext) => {
+  const capture = captureTracing<HttpRequestTraceContext>('hotpath:http:request', (event, ctx) => {
     if (event === 'start') onStart?.(ctx)
     seen.push({ event, ctx, fromCache: ctx.fromCache })
-  }
-  const handlers = {
-    start: on('start'),
-    end: on('end'),
-    asyncStart: on('asyncStart'),
-    asyncEnd: on('asyncEnd'),
-    error: on('error'),
-  }
-  channel.subscribe(handlers)
-  unsubscribe = () => channel.unsubscribe(handlers)
+  })
+  unsubscribe = capture.stop
   return seen
 }
 
