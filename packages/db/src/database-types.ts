@@ -2,6 +2,7 @@
 import type { Clock } from '@hotpath/core'
 import type { Analysis } from './analyze.ts'
 import type { DbSystem, Driver, Params, PipelineStats, Plan, PoolSettings, Row } from './drivers/types.ts'
+import type { CheckpointStats } from './drivers/sqlite-checkpointer.ts'
 import type { NPlusOne, QueryStats, SlowQuery } from './insight.ts'
 import type { PoolStats } from './pool-types.ts'
 import type { QueryCacheSetting } from './query-cache.ts'
@@ -66,6 +67,8 @@ export interface DatabaseStats {
   queryCache: { hits: number; misses: number }
   /** PostgreSQL auto-pipelining counters (absent on SQLite). */
   pipeline?: PipelineStats
+  /** SQLite: the background WAL checkpoints (absent in memory, with checkpoint: 'inline', or without WAL). */
+  checkpoints?: CheckpointStats
 }
 
 export interface Database {

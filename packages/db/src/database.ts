@@ -536,6 +536,7 @@ class DatabaseImpl implements Database {
   }
 
   stats(): DatabaseStats {
+    const checkpoints = this.driver.checkpointStats?.()
     return {
       kind: 'database',
       name: this.name,
@@ -545,6 +546,7 @@ class DatabaseImpl implements Database {
       queries: this.insight.queries(),
       queryCache: { hits: this.cache.hits - this.cache.misses, misses: this.cache.misses },
       ...(this.driver.pipelineStats === undefined ? {} : { pipeline: this.driver.pipelineStats() }),
+      ...(checkpoints === undefined ? {} : { checkpoints }),
     }
   }
 

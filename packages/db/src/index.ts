@@ -12,7 +12,9 @@ export type {
   Transaction,
 } from './database-types.ts'
 export { type PostgresOptions, postgres } from './drivers/postgres.ts'
-export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions, sqlite } from './drivers/sqlite.ts'
+export { sqlite } from './drivers/sqlite.ts'
+export { DEFAULT_PRAGMAS, type PragmaValue, type SqliteOptions } from './drivers/sqlite-options.ts'
+export type { CheckpointStats } from './drivers/sqlite-checkpointer.ts'
 export type {
   DbSystem,
   DbTarget,

@@ -6,10 +6,17 @@ import type { Clock } from '@hotpath/core'
 import { DbError, transactionFinished } from '../errors.ts'
 import type { SqlInfo } from '../fingerprint.ts'
 import { createPool, type Lease, type Pool } from '../pool.ts'
-import { check } from '../pool-options.ts'
 import { mapSqliteError } from './sqlite-errors.ts'
+import {
+  pragmaStatements,
+  type ResolvedSqliteOptions,
+  resolveSqliteOptions,
+  SQLITE_AUTOCHECKPOINT,
+  type SqliteOptions,
+} from './sqlite-options.ts'
 import { rewriteDollarParams } from './sqlite-sql.ts'
 import { sqliteFullScans } from './sqlite-plan.ts'
+import { BACKSTOP_PAGES, type CheckpointStats, WalCheckpointer } from './sqlite-checkpointer.ts'
 import { ReaderWorker } from './sqlite-worker.ts'
 import { sqliteTarget } from './target.ts'
 import type {
@@ -27,31 +34,6 @@ import { mergePoolStats } from './types.ts'
 
 export { rewriteDollarParams } from './sqlite-sql.ts'
 
-export type PragmaValue = string | number | false
-
-export interface SqliteOptions {
-  /** Database file; ':memory:' keeps everything on the writer connection. Default ':memory:'. */
-  filename?: string
-  /** Per-connection pragmas; each default can be overridden or disabled with `false`. */
-  pragmas?: Record<string, PragmaValue>
-  /** Reader connections: `connections` on the main thread (default 1) or `threads` worker threads. */
-  readers?: { connections?: number; threads?: number }
-  /** Cached prepared statements per connection. Default 256. */
-  statementCacheSize?: number
-}
-
-export const DEFAULT_PRAGMAS: Readonly<Record<string, PragmaValue>> = {
-  journal_mode: 'WAL',
-  synchronous: 'NORMAL',
-  busy_timeout: 5000,
-  foreign_keys: 'ON',
-  cache_size: -32_000,
-  temp_store: 'MEMORY',
-  mmap_size: 268_435_456,
-}
-
-const SQLITE_OPTION_KEYS: readonly string[] = ['filename', 'pragmas', 'readers', 'statementCacheSize']
-
 type SqliteModule = typeof import('node:sqlite')
 let sqliteModule: SqliteModule | undefined
 
@@ -63,6 +45,8 @@ function loadSqlite(): SqliteModule {
 
 class Connection {
   readonly db: DatabaseSync
+  /** The writer's: a write landed (the background checkpointer follows it). */
+  onWrite: (() => void) | undefined
   private readonly statements = new Map<string, StatementSync>()
   private readonly cacheSize: number
 
@@ -96,10 +80,15 @@ class Connection {
   }
 
   run(sql: string, params: Params, info: SqlInfo): ExecResult {
-    if (info.returnsRows) return this.all(sql, params)
-    const st = this.prepare(sql)
-    const r = Array.isArray(params) ? st.run(...(params as never[])) : st.run(params as never)
-    return { rows: [], rowCount: Number(r.changes), lastInsertId: r.lastInsertRowid }
+    let result: ExecResult
+    if (info.returnsRows) result = this.all(sql, params)
+    else {
+      const st = this.prepare(sql)
+      const r = Array.isArray(params) ? st.run(...(params as never[])) : st.run(params as never)
+      result = { rows: [], rowCount: Number(r.changes), lastInsertId: r.lastInsertRowid }
+    }
+    this.onWrite?.()
+    return result
   }
 }
 
@@ -111,26 +100,6 @@ const runWrite = (c: Connection, sql: string, s: { params: Params; info: SqlInfo
 export function isBusy(error: unknown): boolean {
   const code = (error as { errcode?: unknown } | null)?.errcode
   return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6)
-}
-
-/**
- * `mainThread`: busy_timeout is 0 there (SQLite's busy handler would sleep on the event loop); the
- * configured busy_timeout becomes the deadline of the driver's asynchronous retries instead.
- */
-function pragmaStatements(
-  pragmas: Record<string, PragmaValue>,
-  reader: boolean,
-  mainThread = false,
-): string[] {
-  const out: string[] = []
-  for (const [name, value] of Object.entries(pragmas)) {
-    if (value === false) continue
-    if (reader && name === 'journal_mode') continue
-    if (mainThread && name === 'busy_timeout') continue
-    out.push(`PRAGMA ${name} = ${value}`)
-  }
-  if (mainThread) out.push('PRAGMA busy_timeout = 0')
-  return out
 }
 
 /** A transaction in progress on this async path (a write on the database itself would wait for it). */
@@ -152,26 +121,38 @@ class SqliteInstance implements DriverInstance {
   private readonly busyTimeout: number
   private readonly clock: Clock
   private readonly tx = new AsyncLocalStorage<TxMark>()
+  /** Background WAL checkpoints (a WAL file database in 'background' mode). */
+  private readonly checkpointer: WalCheckpointer | null = null
+  /** The writer connection open now (the checkpointer's failure lowers its inline bound). */
+  private writerConnection: Connection | undefined
 
-  constructor(
-    options: Required<Omit<SqliteOptions, 'readers'>> & { connections: number; threads: number },
-    ctx: DriverContext,
-  ) {
+  constructor(options: ResolvedSqliteOptions, ctx: DriverContext) {
     this.name = ctx.name
     this.clock = ctx.clock
     const { filename, pragmas, statementCacheSize } = options
     this.target = sqliteTarget(filename)
     this.busyTimeout = typeof pragmas.busy_timeout === 'number' ? pragmas.busy_timeout : 0
     const memory = filename === ':memory:' || filename === ''
+    const background =
+      !memory &&
+      options.checkpoint === 'background' &&
+      String(pragmas.journal_mode).toLowerCase() === 'wal' &&
+      pragmas.wal_autocheckpoint === undefined
     const open = (reader: boolean): Connection => {
       const db = new (loadSqlite().DatabaseSync)(filename, reader ? { readOnly: true } : {})
       try {
         for (const p of pragmaStatements(pragmas, reader, true)) db.exec(p)
+        if (!reader && background) this.setInlineBound(db)
       } catch (error) {
         db.close()
         throw error
       }
-      return new Connection(db, statementCacheSize)
+      const c = new Connection(db, statementCacheSize)
+      if (!reader && background) {
+        c.onWrite = this.wrote
+        this.writerConnection = c
+      }
+      return c
     }
     const close = (c: Connection) => c.db.close()
     // The writer opens synchronously here: a bad filename throws from createDatabase, and the file
@@ -203,6 +184,13 @@ class SqliteInstance implements DriverInstance {
     this.readers = null
     this.workers = null
     if (memory) return
+    if (background) {
+      this.checkpointer = new WalCheckpointer(filename, options.checkpointInterval, ctx.clock, () => {
+        // The worker is gone: SQLite's own inline bound again, so the WAL cannot grow past it.
+        const c = this.writerConnection
+        if (c?.db.isOpen) this.setInlineBound(c.db)
+      })
+    }
     if (options.threads > 0) {
       const readerPragmas = pragmaStatements(pragmas, true)
       this.workers = createPool<ReaderWorker>({
@@ -231,6 +219,18 @@ class SqliteInstance implements DriverInstance {
         destroy: close,
       })
     }
+  }
+
+  private readonly wrote = (): void => this.checkpointer?.wrote()
+
+  /** The writer's inline autocheckpoint: the backstop while the checkpointer runs, SQLite's own once it failed. */
+  private setInlineBound(db: DatabaseSync): void {
+    const pages = this.checkpointer?.stats().failed ? SQLITE_AUTOCHECKPOINT : BACKSTOP_PAGES
+    db.exec(`PRAGMA wal_autocheckpoint = ${pages}`)
+  }
+
+  checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.stats()
   }
 
   read(sql: string, params: Params, info: SqlInfo, signal?: AbortSignal): ExecResult | Promise<ExecResult> {
@@ -452,6 +452,8 @@ class SqliteInstance implements DriverInstance {
   }
 
   async close(): Promise<void> {
+    // The checkpointer first: the writer, closing last, checkpoints what is left and removes the WAL.
+    await this.checkpointer?.close()
     await Promise.all([this.readers?.close(), this.workers?.close()])
     await this.writer.close()
   }
@@ -459,34 +461,10 @@ class SqliteInstance implements DriverInstance {
 
 /** The embedded default driver: node:sqlite with WAL, tuned pragmas and reader connections. */
 export function sqlite(options: SqliteOptions = {}): Driver {
-  const o = (check.object('options', options, SQLITE_OPTION_KEYS) ?? {}) as SqliteOptions
-  const filename = o.filename ?? ':memory:'
-  if (typeof filename !== 'string') check.fail('filename', filename, 'a file path or ":memory:"')
-  const readers = (check.object('readers', o.readers, ['connections', 'threads']) ?? {}) as {
-    connections?: number
-    threads?: number
-  }
-  const connections = check.integer('readers.connections', readers.connections, 1, 1)
-  const threads = check.integer('readers.threads', readers.threads, 0, 0)
-  if (threads > 0 && (filename === ':memory:' || filename === '')) {
-    check.fail('readers.threads', threads, '0 for an in-memory database (worker threads need a file)')
-  }
-  const userPragmas = (check.object('pragmas', o.pragmas) ?? {}) as Record<string, PragmaValue>
-  for (const [name, value] of Object.entries(userPragmas)) {
-    if (!/^[a-z_]+$/i.test(name)) check.fail(`pragmas.${name}`, name, 'a pragma name')
-    if (
-      value !== false &&
-      typeof value !== 'number' &&
-      !(typeof value === 'string' && /^[\w-]+$/.test(value))
-    ) {
-      check.fail(`pragmas.${name}`, value, 'a number, a bare word or false')
-    }
-  }
-  const pragmas = { ...DEFAULT_PRAGMAS, ...userPragmas }
-  const statementCacheSize = check.integer('statementCacheSize', o.statementCacheSize, 256, 1)
+  const resolved = resolveSqliteOptions(options)
   return {
     kind: 'hotpath-db-driver',
     system: 'sqlite',
-    open: (ctx) => new SqliteInstance({ filename, pragmas, statementCacheSize, connections, threads }, ctx),
+    open: (ctx) => new SqliteInstance(resolved, ctx),
   }
 }

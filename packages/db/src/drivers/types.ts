@@ -3,6 +3,7 @@ import type { Clock } from '@hotpath/core'
 import type { SqlInfo } from '../fingerprint.ts'
 import type { PoolStats } from '../pool-types.ts'
 import type { PoolOptions } from '../pool-options.ts'
+import type { CheckpointStats } from './sqlite-checkpointer.ts'
 
 export type Row = Record<string, unknown>
 export type Params = readonly unknown[] | Record<string, unknown>
@@ -113,6 +114,8 @@ export interface DriverInstance {
   poolStats(): PoolStats
   /** Auto-pipelining counters (drivers that pipeline). */
   pipelineStats?(): PipelineStats
+  /** Background WAL checkpoint counters (SQLite file databases in 'background' mode). */
+  checkpointStats?(): CheckpointStats | undefined
   pools(): Record<string, PoolStats>
   close(): Promise<void>
 }
