@@ -1,8 +1,8 @@
 // What a cache does with its bus: the messages of other instances (a key written or deleted, tags
-// invalidated, a clear) applied to this instance's L1 and invalidation state, and the bus opened on the L2
-// connection when both go to the same Redis (one connection less).
+// invalidated, a clear) applied to this instance's L1 and invalidation state, and the bus opened on its
+// transport (Redis: on the L2 connection when both go to the same Redis, one connection less).
 import type { Clock } from '@hotpath/core'
-import { Bus, type BusMessage } from './bus.ts'
+import { Bus, type BusMessage, type OpenConnection } from './bus.ts'
 import type { Stamps } from './clock.ts'
 import type { Invalidations } from './invalidations.ts'
 import type { L2Backend } from './l2/backend.ts'
@@ -10,6 +10,7 @@ import { redisTarget } from './l2/open.ts'
 import { RedisBackend, sameTarget } from './l2/redis.ts'
 import type { LocalTier } from './local.ts'
 import type { ResolvedOptions } from './options.ts'
+import { RedisBusConnection } from './redis-bus.ts'
 import { MAX_STAMP_SKEW } from './remote.ts'
 
 /** What the bus changes in the cache. */
@@ -23,15 +24,22 @@ export interface BusHost {
 }
 
 export function openBus(c: BusHost, o: ResolvedOptions, l2: L2Backend | undefined): Bus | undefined {
-  if (o.bus === undefined) return undefined
-  const l2Target = redisTarget(o.l2)
-  const shared =
-    l2 instanceof RedisBackend && l2Target !== undefined && sameTarget(l2Target, o.bus.target)
-      ? l2.created
-      : undefined
+  const bus = o.bus
+  if (bus === undefined) return undefined
+  let open: OpenConnection
+  if (bus.transport !== undefined) {
+    const transport = bus.transport
+    open = (hooks) => transport.open(bus.channel, hooks)
+  } else {
+    const target = bus.target
+    const l2Target = redisTarget(o.l2)
+    const shared =
+      l2 instanceof RedisBackend && l2Target !== undefined && sameTarget(l2Target, target)
+        ? l2.created
+        : undefined
+    open = (hooks) => new RedisBusConnection(target, bus.channel, hooks, shared)
+  }
   return new Bus(
-    o.bus.target,
-    o.bus.channel,
     o.namespace,
     {
       onMessage: (m) => applyBusMessage(c, m),
@@ -44,7 +52,7 @@ export function openBus(c: BusHost, o: ResolvedOptions, l2: L2Backend | undefine
         c.inv.pushed = connected
       },
     },
-    shared,
+    open,
   )
 }
 

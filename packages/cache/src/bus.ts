@@ -1,19 +1,15 @@
-// The invalidation bus: Redis pub/sub between instances sharing a namespace. Messages carry keys, tags
-// or a clear (never values) and the sender's id; pub/sub is at-most-once, so after a reconnect the
-// receiver flushes its L1 and forgets synced invalidation stamps.
+// The invalidation bus between instances sharing a namespace. Messages carry keys, tags or a clear
+// (never values) and the sender's id. The transport (Redis pub/sub, or node:cluster IPC relayed by the
+// primary) only moves the strings; what is kept the same for every transport lives here: validation,
+// stats, a bounded queue while the transport cannot send, and the L1 flush after a reconnect (a
+// transport that was down may have lost messages).
 import { randomUUID } from 'node:crypto'
+import type { BusConnection, BusTransportHooks } from './bus-transport.ts'
 import { type BusMessageType, busChannel } from './channels.ts'
-import {
-  connectClient,
-  createRedisClient,
-  type RedisClientLike,
-  type RedisTarget,
-  shutdown,
-} from './l2/redis.ts'
 
 export type { BusMessageType }
 
-/** Messages kept while the publisher is disconnected. */
+/** Messages kept while the transport cannot send. */
 const QUEUE_MAX = 10_000
 
 export interface BusMessage {
@@ -59,6 +55,9 @@ function isMessage(x: unknown): x is BusMessage {
   )
 }
 
+/** Opens the transport's connection of a bus (with the hooks the bus reacts to). */
+export type OpenConnection = (hooks: BusTransportHooks) => BusConnection
+
 export class Bus {
   readonly id: string = randomUUID()
   readonly stats: BusStats = {
@@ -71,35 +70,26 @@ export class Bus {
     dropped: 0,
     connected: false,
   }
-  readonly #target: RedisTarget
-  readonly #channel: string
   readonly #namespace: string
   readonly #handlers: BusHandlers
-  /** The publishing client: the L2 client when shared, else #ownPub. */
-  #pub: RedisClientLike | undefined
-  #ownPub: RedisClientLike | undefined
-  readonly #shared: Promise<RedisClientLike | undefined> | undefined
-  #sub: RedisClientLike | undefined
-  #queue: string[] = []
+  readonly #conn: BusConnection
+  #queue: Array<{ raw: string; type: BusMessageType }> = []
   readonly #inFlight = new Set<Promise<void>>()
-  #readyOnce = false
+  #upOnce = false
   #closed = false
   readonly started: Promise<void>
 
-  /** `shared`: a client (the L2 one, same server) to publish through instead of a connection of our own. */
-  constructor(
-    target: RedisTarget,
-    channel: string,
-    namespace: string,
-    handlers: BusHandlers,
-    shared?: Promise<RedisClientLike | undefined>,
-  ) {
-    this.#shared = shared
-    this.#target = target
-    this.#channel = channel
+  constructor(namespace: string, handlers: BusHandlers, open: OpenConnection) {
     this.#namespace = namespace
     this.#handlers = handlers
-    this.started = this.#start()
+    this.#conn = open({
+      receive: (raw) => this.#receive(raw),
+      up: this.#up,
+      down: () => this.#setConnected(false),
+      error: this.#onError,
+      writable: this.#flush,
+    })
+    this.started = this.#conn.start()
     this.started.catch(() => {})
   }
 
@@ -112,42 +102,15 @@ export class Bus {
     this.#diag('error')
   }
 
-  /** Both clients are created and connected here; close() at any moment destroys what exists. */
-  async #start(): Promise<void> {
-    const sub = await createRedisClient(this.#target, this.#onError, 'bus')
-    this.#sub = sub
-    let pub = await this.#shared?.catch(() => undefined)
-    if (pub === undefined) {
-      const own = await createRedisClient(this.#target, this.#onError, 'bus')
-      this.#ownPub = own
-      pub = own
+  #up = (): void => {
+    if (this.#closed) return
+    this.#setConnected(true)
+    if (this.#upOnce) {
+      this.stats.reconnects++
+      this.#diag('reconnect')
+      this.#handlers.onReconnect()
     }
-    this.#pub = pub
-    if (this.#closed) {
-      await this.#destroy()
-      return
-    }
-    pub.on('ready', this.#flush)
-    sub.on('ready', () => {
-      if (this.#closed) return
-      this.#setConnected(true)
-      if (this.#readyOnce) {
-        this.stats.reconnects++
-        this.#diag('reconnect')
-        this.#handlers.onReconnect()
-      }
-      this.#readyOnce = true
-    })
-    sub.on('end', () => this.#setConnected(false))
-    sub.on('reconnecting', () => this.#setConnected(false))
-    if (this.#ownPub !== undefined) connectClient(this.#ownPub).catch(() => {})
-    await connectClient(sub)
-    await sub.subscribe(this.#channel, (raw) => this.#receive(raw))
-    this.#flush()
-  }
-
-  #destroy(): Promise<unknown> {
-    return Promise.all([shutdown(this.#ownPub), shutdown(this.#sub)])
+    this.#upOnce = true
   }
 
   #setConnected(connected: boolean): void {
@@ -175,8 +138,8 @@ export class Bus {
   }
 
   /**
-   * Fire and forget: a failed publish is counted, never thrown. While the publisher is not connected,
-   * messages wait in a bounded queue (oldest dropped) and go out on (re)connect.
+   * Fire and forget: a failed publish is counted, never thrown. While the transport cannot send,
+   * messages wait in a bounded queue (oldest dropped) and go out once it can.
    */
   publish(
     type: BusMessageType,
@@ -188,19 +151,24 @@ export class Bus {
       this.#onError()
       return
     }
-    const msg = JSON.stringify({ v: 1, s: this.id, t: type, ...fields } satisfies BusMessage)
-    const pub = this.#pub
-    if (pub === undefined || !pub.isReady || this.#queue.length > 0) {
-      this.#enqueue(msg)
+    const raw = JSON.stringify({ v: 1, s: this.id, t: type, ...fields } satisfies BusMessage)
+    if (!this.#conn.writable || this.#queue.length > 0) {
+      this.#enqueue(raw, type)
       return
     }
-    this.#send(pub, msg, type)
+    this.#send(raw, type)
   }
 
-  #send(pub: RedisClientLike, msg: string, type: BusMessageType | undefined): void {
+  #send(raw: string, type: BusMessageType): void {
     this.stats.published++
     this.#diag('publish', type)
-    const p = pub.publish(this.#channel, msg).then(
+    let sent: Promise<unknown>
+    try {
+      sent = this.#conn.send(raw)
+    } catch (error) {
+      sent = Promise.reject(error)
+    }
+    const p = sent.then(
       () => {
         this.#inFlight.delete(p)
       },
@@ -212,21 +180,20 @@ export class Bus {
     this.#inFlight.add(p)
   }
 
-  #enqueue(msg: string): void {
+  #enqueue(raw: string, type: BusMessageType): void {
     if (this.#queue.length >= QUEUE_MAX) {
       this.#queue.shift()
       this.stats.dropped++
     }
-    this.#queue.push(msg)
+    this.#queue.push({ raw, type })
     this.stats.queued++
   }
 
   #flush = (): void => {
-    const pub = this.#pub
-    if (this.#closed || pub === undefined || !pub.isReady) return
+    if (this.#closed || !this.#conn.writable) return
     const q = this.#queue
     this.#queue = []
-    for (const msg of q) this.#send(pub, msg, (JSON.parse(msg) as BusMessage).t)
+    for (const m of q) this.#send(m.raw, m.type)
   }
 
   /** Waits (bounded by the caller) for queued and in-flight messages to be sent. */
@@ -239,6 +206,6 @@ export class Bus {
     if (this.#closed) return
     this.#closed = true
     this.#setConnected(false)
-    await this.#destroy()
+    await this.#conn.close()
   }
 }

@@ -19,6 +19,7 @@ export const errorCodes: {
   readonly HOTPATH_CACHE_VALUE_TOO_LARGE: string
   readonly HOTPATH_CACHE_LOCK_UNAVAILABLE: string
   readonly HOTPATH_CACHE_COUNTER_UNAVAILABLE: string
+  readonly HOTPATH_CACHE_CLUSTER_ROLE: string
 } = {
   HOTPATH_CACHE_INVALID_OPTION:
     'a bad option of createCache, set, getOrSet, wrap, ctx.setTtl or createIdempotencyStore; bad tags; a non-function factory',
@@ -46,6 +47,8 @@ export const errorCodes: {
     'increment() while L2 times out, the breaker is open or Redis is down, or on an L2 store without atomic increments (Keyv)',
   HOTPATH_CACHE_VALUE_TOO_LARGE:
     'an L2 value over maxValueBytes was skipped (hotpath:cache:l2:error only, never a breaker failure)',
+  HOTPATH_CACHE_CLUSTER_ROLE:
+    'clusterBus() in a process that is not a node:cluster worker (no IPC channel), or clusterBusRelay() outside the primary',
 } satisfies ErrorRegistry
 
 /** A code @hotpath/cache throws. */

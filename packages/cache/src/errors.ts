@@ -216,3 +216,19 @@ export class ValueTooLargeError extends CacheError {
     nameErrorClass(ValueTooLargeError, 'ValueTooLargeError')
   }
 }
+
+/** clusterBus() outside a node:cluster worker (no IPC channel to a primary), or clusterBusRelay() outside the primary. */
+export class ClusterRoleError extends CacheError {
+  constructor(needed: 'worker' | 'primary') {
+    super(
+      'HOTPATH_CACHE_CLUSTER_ROLE',
+      needed === 'worker'
+        ? 'clusterBus() needs a node:cluster worker (a process with an IPC channel to the primary); use bus: { redisUrl } elsewhere'
+        : 'clusterBusRelay() runs in the node:cluster primary (cluster.isPrimary)',
+      { details: { needed } },
+    )
+  }
+  static {
+    nameErrorClass(ClusterRoleError, 'ClusterRoleError')
+  }
+}

@@ -3,7 +3,7 @@ import { LayeredCache } from './cache.ts'
 import type { CacheOptions } from './options.ts'
 import type { Cache } from './types.ts'
 
-/** Creates a layered cache (L1 W-TinyLFU or lru-cache, optional L2 Keyv store / Redis, optional Redis bus). */
+/** Creates a layered cache (L1 W-TinyLFU or lru-cache, optional L2 Keyv store / Redis, optional Redis or node:cluster bus). */
 export function createCache(options?: CacheOptions): Cache {
   return new LayeredCache(options)
 }
@@ -33,11 +33,20 @@ export type {
   CacheTracingChannels,
   L2Operation,
 } from './channels.ts'
+export type { BusConnection, BusTransport, BusTransportHooks } from './bus-transport.ts'
+export { clusterBus } from './cluster-bus.ts'
+export {
+  type ClusterBusRelay,
+  type ClusterBusRelayOptions,
+  type ClusterBusRelayStats,
+  clusterBusRelay,
+} from './cluster-relay.ts'
 export { type CacheErrorCode, errorCodes } from './error-codes.ts'
 export {
   CacheClosedError,
   CacheError,
   CacheNotReadyError,
+  ClusterRoleError,
   CounterUnavailableError,
   IdempotencyUnavailableError,
   FactoryNullishThrowError,

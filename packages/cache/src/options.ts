@@ -1,6 +1,7 @@
 // Public option types and their validation (once, at construction), through @hotpath/core's optionChecks.
 import { type Clock, optionChecks, type OptionChecks } from '@hotpath/core'
 import type { Keyv, KeyvStoreAdapter } from 'keyv'
+import type { BusTransport } from './bus-transport.ts'
 import { type CompressConfig, HAS_ZSTD } from './compress.ts'
 import { INVALID_OPTION } from './errors.ts'
 import type { RedisTarget } from './l2/redis.ts'
@@ -66,11 +67,14 @@ export interface BreakerOptions {
   halfOpenAfter?: number
 }
 
+/** Where the invalidation bus runs: exactly one of `redisUrl`, `redisCluster` or `transport`. */
 export interface BusOptions {
-  /** Redis URL of the pub/sub invalidation bus (or `redisCluster`). */
+  /** Redis URL of the pub/sub invalidation bus. */
   redisUrl?: string
   /** Root node URLs of a Redis Cluster carrying the bus (PUBLISH reaches subscribers on every node). */
   redisCluster?: readonly string[]
+  /** Another transport: `clusterBus()` (node:cluster IPC, relayed by the primary's clusterBusRelay()). */
+  transport?: BusTransport
   /** Channel name; default `hotpath:cache:bus:<namespace>`. */
   channel?: string
 }
@@ -103,7 +107,7 @@ export interface CacheOptions {
   maxValueBytes?: number
   /** L2 circuit breaker. */
   breaker?: BreakerOptions
-  /** Redis pub/sub invalidation bus shared by instances with the same namespace. */
+  /** Invalidation bus shared by instances with the same namespace: Redis pub/sub or clusterBus(). */
   bus?: BusOptions
   /** Adaptive TTL for getOrSet refreshes. */
   adaptiveTtl?: AdaptiveTtlOptions
@@ -173,7 +177,11 @@ export interface ResolvedOptions {
   maxValueBytes: number
   breakerThreshold: number
   breakerHalfOpenAfter: number
-  bus: { target: RedisTarget; channel: string } | undefined
+  /** The bus: on Redis (`target`) or on a transport. */
+  bus:
+    | { target: RedisTarget; transport: undefined; channel: string }
+    | { target: undefined; transport: BusTransport; channel: string }
+    | undefined
   adaptiveTtl: AdaptiveTtlOptions | undefined
   lockTtl: number
   lockPollInterval: number
@@ -298,6 +306,38 @@ function resolveCompress(l2: L2Option | undefined): CompressConfig | undefined {
   }
 }
 
+function isTransport(x: unknown): x is BusTransport {
+  return isPlainObject(x) && typeof x.kind === 'string' && typeof x.open === 'function'
+}
+
+function resolveBus(value: unknown, namespace: string): ResolvedOptions['bus'] {
+  const b = checks.object('bus', value, ['redisUrl', 'redisCluster', 'transport', 'channel'])
+  if (b === undefined) return undefined
+  const channel = checks.string('bus.channel', b.channel, `hotpath:cache:bus:${namespace}`)
+  if (b.transport !== undefined) {
+    if (b.redisUrl !== undefined || b.redisCluster !== undefined) {
+      checks.fail(
+        'bus.transport',
+        b.transport,
+        'absent when bus.redisUrl or bus.redisCluster is set (exactly one of them)',
+      )
+    }
+    if (!isTransport(b.transport)) checks.fail('bus.transport', b.transport, 'a bus transport (clusterBus())')
+    return { target: undefined, transport: b.transport, channel }
+  }
+  if (b.redisUrl !== undefined && b.redisCluster !== undefined) {
+    checks.fail('bus.redisCluster', b.redisCluster, 'absent when bus.redisUrl is set (one or the other)')
+  }
+  return {
+    target:
+      b.redisCluster !== undefined
+        ? checkClusterUrls('bus.redisCluster', b.redisCluster)
+        : checkUrl('bus.redisUrl', b.redisUrl),
+    transport: undefined,
+    channel,
+  }
+}
+
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined) options = {}
   if (!isPlainObject(options)) checks.fail('options', options, 'an object')
@@ -310,24 +350,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     checks.fail('namespace', namespace, 'a string of 1-64 characters [A-Za-z0-9_.-]')
   }
 
-  let bus: ResolvedOptions['bus']
-  const busOption = checks.object('bus', o.bus, ['redisUrl', 'redisCluster', 'channel'])
-  if (busOption !== undefined) {
-    if (busOption.redisUrl !== undefined && busOption.redisCluster !== undefined) {
-      checks.fail(
-        'bus.redisCluster',
-        busOption.redisCluster,
-        'absent when bus.redisUrl is set (one or the other)',
-      )
-    }
-    bus = {
-      target:
-        busOption.redisCluster !== undefined
-          ? checkClusterUrls('bus.redisCluster', busOption.redisCluster)
-          : checkUrl('bus.redisUrl', busOption.redisUrl),
-      channel: checks.string('bus.channel', busOption.channel, `hotpath:cache:bus:${namespace as string}`),
-    }
-  }
+  const bus = resolveBus(o.bus, namespace as string)
 
   let adaptiveTtl: AdaptiveTtlOptions | undefined
   const adaptive = checks.object('adaptiveTtl', o.adaptiveTtl, ['min', 'max'])

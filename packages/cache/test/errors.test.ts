@@ -7,6 +7,7 @@ import {
   CacheClosedError,
   CacheError,
   CacheNotReadyError,
+  ClusterRoleError,
   CounterUnavailableError,
   IdempotencyUnavailableError,
   ValueTooLargeError,
@@ -68,6 +69,7 @@ describe('error registry', () => {
       [new IdempotencyUnavailableError('k'), 'IdempotencyUnavailableError'],
       [new CounterUnavailableError('k', 'L2 did not answer'), 'CounterUnavailableError'],
       [new ValueTooLargeError('k', 2, 1), 'ValueTooLargeError'],
+      [new ClusterRoleError('worker'), 'ClusterRoleError'],
     ]
     const seen = new Set<string>()
     for (const [error, name] of errors) {
