@@ -1,6 +1,7 @@
 // @hotpath/db against the pools and drivers users compare it with: generic-pool and tarn (pool core),
 // pg.Pool and postgres.js (PostgreSQL `select 1`), Promise.all and postgres.js pipelining (a batch of 20),
-// raw node:sqlite with the same pragmas (SQLite point read on a 100k-row table) and a query-cache hit.
+// raw node:sqlite with the same pragmas (SQLite point read on a 100k-row table) and a query-cache hit; the
+// longest single write of 4000 with background vs SQLite's inline WAL checkpoints.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -83,6 +84,41 @@ const OUR_PRAGMAS = [
   'foreign_keys = ON',
 ]
 
+// ---- SQLite sustained writes: the longest the event loop is held by one write. With SQLite's own (inline)
+// autocheckpoint, the commit that takes the WAL past 1000 pages copies them into the file and fsyncs it.
+const WRITES = 4000
+let writeRuns = 0
+async function longestWriteMs(checkpoint: 'background' | 'inline'): Promise<number> {
+  const file = join(dir, `writes-${checkpoint}-${++writeRuns}.db`)
+  const db = createDatabase({
+    name: `bench-writes-${checkpoint}`,
+    driver: sqlite({ filename: file, checkpoint }),
+    queryCache: false,
+  })
+  try {
+    await db.execute('create table w (id integer primary key, v text not null)')
+    const payload = 'x'.repeat(2000)
+    let longest = 0
+    const cpu0 = process.threadCpuUsage()
+    const t0 = performance.now()
+    for (let i = 0; i < WRITES; i++) {
+      const start = performance.now()
+      await db.execute('insert into w (v) values (?)', [payload])
+      longest = Math.max(longest, performance.now() - start)
+      // A turn of the event loop now and then, as in a service (the background checkpoint's reply lands).
+      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve))
+    }
+    const cpu = process.threadCpuUsage(cpu0)
+    recordWindow({ ops: WRITES, wallMs: performance.now() - t0, cpuUs: cpu.user + cpu.system })
+    const rows = await db.query<{ n: number }>('select count(*) as n from w')
+    if (rows[0]?.n !== WRITES) throw new Error(`${checkpoint}: ${rows[0]?.n} rows written, expected ${WRITES}`)
+    return longest
+  } finally {
+    await db.close()
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
+  }
+}
+
 // postgres.js runs in a fresh process per window: it degrades over rounds inside one process.
 const run = promisify(execFile)
 const postgresJsChild = new URL('./db/postgres-js-child.ts', import.meta.url).pathname
@@ -113,6 +149,7 @@ export default defineSuite({
     'PostgreSQL point read, 50 concurrent': 'pg.Pool point read',
     'PostgreSQL select 1, single caller': 'pg.Pool select 1, one caller',
     'SQLite point read, 100k rows': 'node:sqlite prepared get',
+    'SQLite 4000 writes, longest one': "checkpoint: 'inline' (SQLite's autocheckpoint)",
   },
   async setup() {
     dir = mkdtempSync(join(tmpdir(), 'hp-bench-db-'))
@@ -331,6 +368,22 @@ export default defineSuite({
           'cached row',
         ),
     },
+    {
+      group: 'SQLite 4000 writes, longest one',
+      name: "checkpoint: 'inline' (SQLite's autocheckpoint)",
+      unit: 'ms',
+      better: 'lower',
+      config: 'sqlite({ checkpoint: "inline" }): wal_autocheckpoint 1000, inside the commit; same pragmas otherwise',
+      measure: () => longestWriteMs('inline'),
+    },
+    {
+      group: 'SQLite 4000 writes, longest one',
+      name: 'sqlite() defaults (background checkpoint)',
+      unit: 'ms',
+      better: 'lower',
+      config: 'a worker thread checkpoints (PASSIVE) 200 ms after writes',
+      measure: () => longestWriteMs('background'),
+    },
   ],
   targets: [
     { name: '@hotpath/db pool', vs: 'generic-pool', atLeast: 1.5 },
@@ -346,5 +399,11 @@ export default defineSuite({
     { name: 'db.batch(20)', vs: 'postgres.js pipelined 20', atLeast: 1 },
     { name: 'db.query point read', vs: 'node:sqlite prepared get', atLeast: 0.8 },
     { name: 'db.query cache hit', vs: 'db.query point read', atLeast: 3 },
+    // No write holds the event loop for a checkpoint: the longest is at most half the inline one.
+    {
+      name: 'sqlite() defaults (background checkpoint)',
+      vs: "checkpoint: 'inline' (SQLite's autocheckpoint)",
+      atMost: 0.5,
+    },
   ],
 })
