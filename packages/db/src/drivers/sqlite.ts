@@ -16,6 +16,7 @@ import {
 } from './sqlite-options.ts'
 import { rewriteDollarParams } from './sqlite-sql.ts'
 import { sqliteFullScans } from './sqlite-plan.ts'
+import { type RowBuilder, rowBuilder } from './sqlite-rows.ts'
 import { BACKSTOP_PAGES, type CheckpointStats, WalCheckpointer } from './sqlite-checkpointer.ts'
 import { ReaderWorker } from './sqlite-worker.ts'
 import { sqliteTarget } from './target.ts'
@@ -43,11 +44,17 @@ function loadSqlite(): SqliteModule {
   return sqliteModule
 }
 
+/** A cached prepared statement and the builder of its rows (undefined: node:sqlite's own row objects). */
+interface Prepared {
+  st: StatementSync
+  build: RowBuilder | undefined
+}
+
 class Connection {
   readonly db: DatabaseSync
   /** The writer's: a write landed (the background checkpointer follows it). */
   onWrite: (() => void) | undefined
-  private readonly statements = new Map<string, StatementSync>()
+  private readonly statements = new Map<string, Prepared>()
   private readonly cacheSize: number
 
   constructor(db: DatabaseSync, cacheSize: number) {
@@ -55,27 +62,29 @@ class Connection {
     this.cacheSize = cacheSize
   }
 
-  prepare(sql: string): StatementSync {
-    let st = this.statements.get(sql)
-    if (st === undefined) {
-      st = this.db.prepare(rewriteDollarParams(sql))
+  prepare(sql: string): Prepared {
+    let p = this.statements.get(sql)
+    if (p === undefined) {
+      const st = this.db.prepare(rewriteDollarParams(sql))
+      p = { st, build: rowBuilder(st, sql) }
       if (this.statements.size >= this.cacheSize) {
         const first = this.statements.keys().next().value
         if (first !== undefined) this.statements.delete(first)
       }
-      this.statements.set(sql, st)
+      this.statements.set(sql, p)
     }
-    return st
+    return p
   }
 
   all(sql: string, params: Params): ExecResult {
-    const st = this.prepare(sql)
+    const { st, build } = this.prepare(sql)
     let rows: unknown[]
     if (!Array.isArray(params)) rows = st.all(params as never)
     else if (params.length === 0) rows = st.all()
     else if (params.length === 1) rows = st.all(params[0] as never)
     else if (params.length === 2) rows = st.all(params[0] as never, params[1] as never)
     else rows = st.all(...(params as never[]))
+    if (build !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = build(rows[i] as unknown[])
     return { rows: rows as ExecResult['rows'], rowCount: rows.length }
   }
 
@@ -83,7 +92,7 @@ class Connection {
     let result: ExecResult
     if (info.returnsRows) result = this.all(sql, params)
     else {
-      const st = this.prepare(sql)
+      const { st } = this.prepare(sql)
       const r = Array.isArray(params) ? st.run(...(params as never[])) : st.run(params as never)
       result = { rows: [], rowCount: Number(r.changes), lastInsertId: r.lastInsertRowid }
     }
