@@ -1,6 +1,6 @@
 // Environment of the sample service, validated at start: every problem is reported at once, by variable name.
 // Defaults are embedded: memory cache + SQLite, no servers needed.
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HotpathError } from '@hotpath/cache'
 import type { Mode } from './services.ts'
@@ -46,7 +46,11 @@ export const VARIABLES: ReadonlyArray<readonly [name: string, fallback: string, 
     'optimized',
     'optimized (hotpath on) or baseline (no caches, one connection, plain fetch, sync audit)',
   ],
-  ['WORKERS', '1', 'node:cluster workers sharing PORT (>= 1); a worker that dies is re-forked with backoff'],
+  [
+    'WORKERS',
+    'min(4, os.availableParallelism())',
+    'node:cluster workers sharing PORT (>= 1; 1: no cluster); a worker that dies is re-forked with backoff',
+  ],
   ['MAX_REQUESTS', '0', 'cluster mode: a worker is replaced gracefully after this many requests (0: never)'],
   [
     'MAX_REQUESTS_JITTER',
@@ -86,6 +90,11 @@ export function helpText(): string {
 
 const MODES: readonly Mode[] = ['optimized', 'baseline']
 
+/** WORKERS when unset: the seeds' 4, capped at the cores this process may use. */
+export function defaultWorkers(): number {
+  return Math.min(4, availableParallelism())
+}
+
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const problems: string[] = []
   const int = (name: string, fallback: number, min: number, max: number, what: string): number => {
@@ -115,7 +124,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   if (!MODES.includes(mode)) problems.push(`MODE must be one of ${MODES.join(', ')} (received "${env.MODE}")`)
   const port = int('PORT', 3000, 0, 65535, 'an integer 0..65535')
   const metricsPort = int('METRICS_PORT', port + 1, 0, 65535, 'an integer 0..65535')
-  const workers = int('WORKERS', 1, 1, 1024, 'an integer >= 1')
+  const workers = int('WORKERS', defaultWorkers(), 1, 1024, 'an integer >= 1')
   const host = env.HOST ?? '127.0.0.1'
   if (host.trim() === '') problems.push('HOST must not be empty')
   const postgresUrl = url('DATABASE_URL', ['postgres:', 'postgresql:'])

@@ -1,7 +1,9 @@
 // `pnpm --filter @hotpath/orders-api start`: the service on PORT. With WORKERS > 1, node:cluster workers
-// share PORT and the primary serves one merged /metrics and /debug/performance on METRICS_PORT.
+// share PORT and the primary serves one merged /metrics and /debug/performance on METRICS_PORT; without
+// REDIS_URL it also relays the workers' cache invalidations (the cluster IPC bus of @hotpath/cache).
 import cluster, { type Worker } from 'node:cluster'
 import { createServer } from 'node:http'
+import { clusterBusRelay } from '@hotpath/cache'
 import { createMetrics } from '@hotpath/metrics'
 import { buildApp } from './app.ts'
 import { readEnvOrExit } from './config.ts'
@@ -18,6 +20,9 @@ if (env.workers > 1 && cluster.isPrimary) {
   // round-robin the primary accepts and passes each socket to a worker: one passed to a worker that was just
   // SIGKILLed (its exit not yet seen) hangs forever with 0 bytes. Shared accept never picks a dead worker.
   cluster.schedulingPolicy = cluster.SCHED_NONE
+  // Without Redis the workers' caches invalidate each other over IPC: a PATCH on one worker drops the order
+  // from every worker's L1. Started before the first fork, so no worker's message finds no relay.
+  const busRelay = env.redisUrl ? undefined : clusterBusRelay()
   // The primary merges the workers' metrics (over IPC) and serves them on its own port.
   const listening = new Set<number>()
   const bornAt = new Map<number, number>()
@@ -126,6 +131,7 @@ if (env.workers > 1 && cluster.isPrimary) {
       ),
     )
     metricsServer.close()
+    await busRelay?.close()
     await primaryMetrics.close()
     await upstream?.close()
     process.exit(0)
@@ -139,6 +145,7 @@ if (env.workers > 1 && cluster.isPrimary) {
     sqliteFile: env.sqliteFile,
     upstreamOrigin: env.upstreamOrigin ?? upstream?.origin ?? '',
     cluster: env.workers > 1,
+    clusterBus: env.workers > 1,
     rateLimit: env.rateLimit,
     rateLimitWindow: env.rateLimitWindow,
     slowRequestThreshold: env.slowRequestThreshold,

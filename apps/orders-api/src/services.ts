@@ -1,6 +1,13 @@
 // Wires the hotpath packages for one mode. `baseline` is the service as most start out: no caches,
 // a single database connection, a fresh fetch per upstream call. `optimized` turns hotpath on.
-import { type Cache, createCache, createIdempotencyStore, type IdempotencyStore } from '@hotpath/cache'
+import {
+  type BusOptions,
+  type Cache,
+  clusterBus,
+  createCache,
+  createIdempotencyStore,
+  type IdempotencyStore,
+} from '@hotpath/cache'
 import { createDatabase, type Database, postgres, sqlite } from '@hotpath/db'
 import { createHttpClient, type HttpClient } from '@hotpath/http'
 import { createMetrics, type Metrics } from '@hotpath/metrics'
@@ -21,6 +28,11 @@ export interface ServiceConfig {
   serviceName?: string
   /** Serve one /metrics for all node:cluster workers. */
   cluster?: boolean
+  /**
+   * A node:cluster worker without `redisUrl`: the service and HTTP caches invalidate the other workers' L1
+   * copies over the cluster IPC bus (the primary runs clusterBusRelay()). Ignored with `redisUrl`.
+   */
+  clusterBus?: boolean
   /** Prefix of the cache namespaces in Redis (instances sharing a database share it). Default 'orders-api'. */
   namespace?: string
   /** Audit queue settings (optimized mode). */
@@ -87,12 +99,19 @@ export function createServices(config: ServiceConfig): Services {
     ...(config.cluster && metricsOn ? { cluster: true } : {}),
     ...(metricsOn ? {} : { runtime: false }),
   })
+  // Without Redis, the workers of a cluster keep each other's L1 copies coherent over IPC: the caches of
+  // database rows and upstream answers get the bus. Not the idempotency records (there L1 is the only copy:
+  // another worker's write of the same key would delete it) nor the rate-limit counts (the bus carries none).
+  const ipcBus = (): { bus?: BusOptions } =>
+    config.clusterBus && !config.redisUrl ? { bus: { transport: clusterBus() } } : {}
   const cache = optimized
     ? createCache({
         namespace: ns,
         ttl: 30_000,
         grace: 60_000,
-        ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } } : {}),
+        ...(config.redisUrl
+          ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } }
+          : ipcBus()),
       })
     : undefined
   const idempotencyCache = createCache({
@@ -119,7 +138,9 @@ export function createServices(config: ServiceConfig): Services {
   const httpCache = optimized
     ? createCache({
         namespace: `${ns}-http`,
-        ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } } : {}),
+        ...(config.redisUrl
+          ? { l2: { redisUrl: config.redisUrl }, bus: { redisUrl: config.redisUrl } }
+          : ipcBus()),
       })
     : undefined
   const http = httpCache

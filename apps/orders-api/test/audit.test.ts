@@ -70,6 +70,7 @@ describe('audit log under SIGTERM', () => {
         ...process.env,
         MODE: 'optimized',
         SEED: 'small',
+        WORKERS: '1', // one process: the test counts its audit queue's rows
         PORT: String(port),
         SQLITE_FILE: file,
         UPSTREAM_URL: upstream.origin,

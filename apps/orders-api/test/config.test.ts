@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort } from '@hotpath/test-helpers'
@@ -76,6 +76,15 @@ describe('config', () => {
     expect(readEnv({ METRICS: 'off' }).metrics).toBe(false)
   })
 
+  it("WORKERS defaults to the seeds' 4, capped at the cores this process may use", async () => {
+    expect(readEnv({}).workers).toBe(Math.min(4, availableParallelism()))
+    expect(readEnv({ WORKERS: '' }).workers).toBe(Math.min(4, availableParallelism()))
+    expect(readEnv({ WORKERS: '1' }).workers).toBe(1)
+    expect(readEnv({ WORKERS: '8' }).workers).toBe(8) // an explicit count is not capped
+    const { stdout } = await run(process.execPath, [server, '--help'])
+    expect(stdout).toContain('(default: min(4, os.availableParallelism()))')
+  })
+
   it('the old SERVICE_MODE name is refused with the new name', async () => {
     const { code, stderr } = await fails({ SERVICE_MODE: 'baseline' })
     expect(code).toBe(2)
@@ -91,6 +100,7 @@ describe('config', () => {
         ...process.env,
         MODE: 'baseline',
         SEED: 'small',
+        WORKERS: '1', // one process is enough to read its mode (WORKERS defaults to the cores, up to 4)
         PORT: String(port),
         SQLITE_FILE: join(dir, 'o.db'),
       },

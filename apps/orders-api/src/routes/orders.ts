@@ -324,7 +324,7 @@ export function registerOrderRoutes(app: FastifyInstance, services: Services): v
           return { from: row.status, customer: Number(row.customer_id), restocked }
         }),
       )
-      // Tags reach every instance through the cache bus (REDIS_URL).
+      // Tags reach every instance through the cache bus (REDIS_URL) or every worker through the IPC bus.
       await cache?.invalidateTags([
         orderTag(id),
         customerOrdersTag(changed.customer),

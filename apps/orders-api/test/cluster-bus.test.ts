@@ -1,0 +1,152 @@
+// Without Redis, WORKERS=2 keeps the workers' caches coherent through the cluster IPC bus of @hotpath/cache:
+// a PATCH answered by one worker is seen by reads on the other worker (whose L1 held the old order) within
+// 100 ms, not after the 30 s TTL. Real processes (SQLite, no Redis): the primary relays, the workers cache.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eventually, freePort } from '@hotpath/test-helpers'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const server = new URL('../src/server.ts', import.meta.url).pathname
+const TOKEN = 'cluster-bus-test-token-0123'
+
+interface Answer {
+  status: number
+  body: unknown
+}
+
+/** One request on a kept-alive connection of `agent` (maxSockets 1: always the same connection). */
+function call(agent: Agent, port: number, method: string, path: string, body?: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        timeout: 10_000,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }))
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)))
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+async function getJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+    return res.ok ? ((await res.json()) as T) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+type Workers = { workers: Array<{ pid: number; listening: boolean }> }
+type CacheStats = { cache: { l1Hits: number; bus: { connected: boolean; received: number } | undefined } }
+
+describe('cluster without Redis: the IPC bus', () => {
+  let child: ChildProcess | undefined
+  let dir = ''
+  const agents: Agent[] = []
+  afterAll(async () => {
+    for (const a of agents) a.destroy()
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r))
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+      await exited
+    }
+    child?.stderr?.destroy()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it("a PATCH on one worker is seen by the other worker's reads within 100 ms", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'orders-cluster-bus-'))
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    child = spawn(process.execPath, [server], {
+      env: {
+        ...process.env,
+        MODE: 'optimized', // Vitest sets MODE=test in its own environment
+        SEED: 'small',
+        WORKERS: '2',
+        REDIS_URL: '', // no Redis: the cluster bus is the only way between the workers
+        DEBUG_TOKEN: TOKEN,
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        SQLITE_FILE: join(dir, 'o.db'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true, // own process group, so afterAll can kill the tree
+    })
+    let stderr = ''
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk
+    })
+    await eventually(
+      async () =>
+        ((await getJson<Workers>(`http://127.0.0.1:${metricsPort}/workers`))?.workers ?? []).filter(
+          (w) => w.listening,
+        ).length === 2,
+      { timeoutMs: 60_000, intervalMs: 200, what: `2 listening workers (server stderr: ${stderr})` },
+    )
+
+    // One kept-alive connection per worker: open connections until two of them landed on different workers
+    // (the kernel picks the worker of each connection; /health says which one answered).
+    const byPid = new Map<number, Agent>()
+    for (let i = 0; i < 200 && byPid.size < 2; i++) {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      agents.push(agent)
+      const { body } = await call(agent, port, 'GET', '/health')
+      const pid = (body as { pid: number }).pid
+      if (byPid.has(pid)) agent.destroy()
+      else byPid.set(pid, agent)
+    }
+    expect(byPid.size).toBe(2)
+    const [[pidA, a], [pidB, b]] = [...byPid] as [[number, Agent], [number, Agent]]
+    expect(pidA).not.toBe(pidB)
+
+    const order = 7
+    const statusOf = async (agent: Agent) =>
+      ((await call(agent, port, 'GET', `/orders/${order}`)).body as { status: string }).status
+    // Both workers hold the order in L1 (the second read of each is an L1 hit).
+    const before = await statusOf(a)
+    expect(await statusOf(b)).toBe(before)
+    const hitsBefore = ((await call(b, port, 'GET', '/debug/cache-stats')).body as CacheStats).cache.l1Hits
+    expect(await statusOf(b)).toBe(before)
+    const statsB = ((await call(b, port, 'GET', '/debug/cache-stats')).body as CacheStats).cache
+    expect(statsB.l1Hits).toBeGreaterThan(hitsBefore)
+    expect(statsB.bus?.connected).toBe(true)
+
+    const next = before === 'open' ? 'paid' : before === 'paid' ? 'shipped' : undefined
+    expect(next, `order ${order} starts open or paid (SEED small)`).toBeDefined()
+    const patched = await call(a, port, 'PATCH', `/orders/${order}`, { status: next })
+    expect(patched.status).toBe(200)
+    // Without the bus, B would answer `before` from its L1 for up to 30 s (the TTL).
+    await eventually(async () => (await statusOf(b)) === next, {
+      timeoutMs: 100,
+      intervalMs: 5,
+      what: `worker ${pidB} reading order ${order} as ${next}`,
+    })
+    expect(await statusOf(a)).toBe(next)
+    const received = ((await call(b, port, 'GET', '/debug/cache-stats')).body as CacheStats).cache.bus?.received
+    expect(received).toBeGreaterThan(0)
+  }, 120_000) // generous: three processes start on a busy 2-core machine
+})
