@@ -31,7 +31,9 @@ function call(agent: Agent, port: number, method: string, path: string, body?: u
         timeout: 10_000,
         headers: {
           authorization: `Bearer ${TOKEN}`,
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
         },
       },
       (res) => {
@@ -40,7 +42,9 @@ function call(agent: Agent, port: number, method: string, path: string, body?: u
         res.on('data', (chunk: string) => {
           text += chunk
         })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }),
+        )
       },
     )
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)))
@@ -146,7 +150,8 @@ describe('cluster without Redis: the IPC bus', () => {
       what: `worker ${pidB} reading order ${order} as ${next}`,
     })
     expect(await statusOf(a)).toBe(next)
-    const received = ((await call(b, port, 'GET', '/debug/cache-stats')).body as CacheStats).cache.bus?.received
+    const received = ((await call(b, port, 'GET', '/debug/cache-stats')).body as CacheStats).cache.bus
+      ?.received
     expect(received).toBeGreaterThan(0)
   }, 120_000) // generous: three processes start on a busy 2-core machine
 })
