@@ -27,6 +27,10 @@ export function schemaFor(system: Database['system']): readonly string[] {
        price_cents INTEGER NOT NULL, PRIMARY KEY (order_id, product_id))`,
     `CREATE TABLE IF NOT EXISTS audit (id ${id}, at TEXT NOT NULL, action TEXT NOT NULL,
        order_id INTEGER NOT NULL, request_id TEXT NOT NULL, detail TEXT NOT NULL)`,
+    // Idempotency-Key records without Redis (src/idempotency-db.ts); expires_at in epoch ms.
+    `CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, state TEXT NOT NULL, response TEXT,
+       expires_at BIGINT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys(expires_at)`,
   ]
 }
 

@@ -12,6 +12,7 @@ import { createDatabase, type Database, postgres, sqlite } from '@hotpath/db'
 import { createHttpClient, type HttpClient } from '@hotpath/http'
 import { createMetrics, type Metrics } from '@hotpath/metrics'
 import { type AuditLog, type AuditOptions, createAuditQueue, createSyncAudit } from './audit.ts'
+import { createDbIdempotencyStore } from './idempotency-db.ts'
 import { createPrices, type Prices } from './prices.ts'
 import type { SlowLog } from './slow-log.ts'
 
@@ -71,7 +72,7 @@ export interface Services {
   counters: { requests: number }
   /** Rate-limit counts (both modes): L1 only, or Redis only (no L1 copy that another worker's count bypasses). */
   rateLimitCache: Cache
-  /** Idempotency-Key records (in both modes: correctness, not an optimization); shared through Redis when set. */
+  /** Idempotency-Key records (in both modes: correctness, not an optimization): in Redis when set, else in the database. */
   idempotency: IdempotencyStore<StoredResponse>
   upstreamOrigin: string
   redisConfigured: boolean
@@ -100,8 +101,7 @@ export function createServices(config: ServiceConfig): Services {
     ...(metricsOn ? {} : { runtime: false }),
   })
   // Without Redis, the workers of a cluster keep each other's L1 copies coherent over IPC: the caches of
-  // database rows and upstream answers get the bus. Not the idempotency records (there L1 is the only copy:
-  // another worker's write of the same key would delete it) nor the rate-limit counts (the bus carries none).
+  // database rows and upstream answers get the bus. Not the rate-limit counts (the bus carries none).
   const ipcBus = (): { bus?: BusOptions } =>
     config.clusterBus && !config.redisUrl ? { bus: { transport: clusterBus() } } : {}
   const cache = optimized
@@ -114,15 +114,10 @@ export function createServices(config: ServiceConfig): Services {
           : ipcBus()),
       })
     : undefined
-  const idempotencyCache = createCache({
-    namespace: `${ns}-idempotency`,
-    ...(config.redisUrl ? { l2: { redisUrl: config.redisUrl } } : {}),
-  })
   const rateLimitCache = createCache({
     namespace: `${ns}-ratelimit`,
     ...(config.redisUrl ? { l1: false as const, l2: { redisUrl: config.redisUrl } } : {}),
   })
-  const idempotency = createIdempotencyStore<StoredResponse>(idempotencyCache, { ttl: 24 * 3600_000 })
   const driver = config.postgresUrl
     ? postgres({ connectionString: config.postgresUrl })
     : sqlite({ filename: config.sqliteFile })
@@ -134,6 +129,15 @@ export function createServices(config: ServiceConfig): Services {
     queryCache: false,
     slowQueryThreshold: 20,
   })
+  // Idempotency-Key records: in Redis when configured, else in the database, which every worker and every
+  // instance on it shares (an in-process record would let a retry on another worker run the write again).
+  const idempotencyCache = config.redisUrl
+    ? createCache({ namespace: `${ns}-idempotency`, l2: { redisUrl: config.redisUrl } })
+    : undefined
+  const idempotency =
+    idempotencyCache !== undefined
+      ? createIdempotencyStore<StoredResponse>(idempotencyCache, { ttl: 24 * 3600_000 })
+      : createDbIdempotencyStore<StoredResponse>(db, { ttl: 24 * 3600_000 })
   // The HTTP cache of the upstream answers: shared through Redis (+ bus) when configured.
   const httpCache = optimized
     ? createCache({
@@ -195,7 +199,7 @@ export function createServices(config: ServiceConfig): Services {
         await httpCache?.close()
         await db.close()
         await cache?.close()
-        await idempotencyCache.close()
+        await idempotencyCache?.close()
         await rateLimitCache.close()
         await metrics.close()
       })()

@@ -1,13 +1,14 @@
 // Without Redis, WORKERS=2 keeps the workers' caches coherent through the cluster IPC bus of @hotpath/cache:
 // a PATCH answered by one worker is seen by reads on the other worker (whose L1 held the old order) within
-// 100 ms, not after the 30 s TTL. Real processes (SQLite, no Redis): the primary relays, the workers cache.
+// 100 ms, not after the 30 s TTL; and an Idempotency-Key claimed on one worker holds on the other (the records
+// live in the shared database). Real processes (SQLite, no Redis): the primary relays, the workers cache.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eventually, freePort } from '@hotpath/test-helpers'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const server = new URL('../src/server.ts', import.meta.url).pathname
 const TOKEN = 'cluster-bus-test-token-0123'
@@ -18,7 +19,14 @@ interface Answer {
 }
 
 /** One request on a kept-alive connection of `agent` (maxSockets 1: always the same connection). */
-function call(agent: Agent, port: number, method: string, path: string, body?: unknown): Promise<Answer> {
+function call(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     const req = request(
@@ -30,6 +38,7 @@ function call(agent: Agent, port: number, method: string, path: string, body?: u
         agent,
         timeout: 10_000,
         headers: {
+          ...headers,
           authorization: `Bearer ${TOKEN}`,
           ...(payload
             ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
@@ -65,10 +74,15 @@ async function getJson<T>(url: string): Promise<T | undefined> {
 type Workers = { workers: Array<{ pid: number; listening: boolean }> }
 type CacheStats = { cache: { l1Hits: number; bus: { connected: boolean; received: number } | undefined } }
 
-describe('cluster without Redis: the IPC bus', () => {
+describe('cluster without Redis', () => {
   let child: ChildProcess | undefined
   let dir = ''
+  let port = 0
   const agents: Agent[] = []
+  /** One kept-alive connection to each of the two workers. */
+  let a: Agent
+  let b: Agent
+  let pidB = 0
   afterAll(async () => {
     for (const a of agents) a.destroy()
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -82,9 +96,10 @@ describe('cluster without Redis: the IPC bus', () => {
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  it("a PATCH on one worker is seen by the other worker's reads within 100 ms", async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'orders-cluster-bus-'))
-    const [port, metricsPort] = [await freePort(), await freePort()]
+    port = await freePort()
+    const metricsPort = await freePort()
     child = spawn(process.execPath, [server], {
       env: {
         ...process.env,
@@ -123,10 +138,11 @@ describe('cluster without Redis: the IPC bus', () => {
       if (byPid.has(pid)) agent.destroy()
       else byPid.set(pid, agent)
     }
-    expect(byPid.size).toBe(2)
-    const [[pidA, a], [pidB, b]] = [...byPid] as [[number, Agent], [number, Agent]]
-    expect(pidA).not.toBe(pidB)
+    if (byPid.size !== 2) throw new Error(`200 connections all landed on one worker (${[...byPid.keys()]})`)
+    ;[[, a], [pidB, b]] = [...byPid] as [[number, Agent], [number, Agent]]
+  }, 120_000) // generous: three processes start on a busy 2-core machine
 
+  it("a PATCH on one worker is seen by the other worker's reads within 100 ms", async () => {
     const order = 7
     const statusOf = async (agent: Agent) =>
       ((await call(agent, port, 'GET', `/orders/${order}`)).body as { status: string }).status
@@ -153,5 +169,24 @@ describe('cluster without Redis: the IPC bus', () => {
     const received = ((await call(b, port, 'GET', '/debug/cache-stats')).body as CacheStats).cache.bus
       ?.received
     expect(received).toBeGreaterThan(0)
-  }, 120_000) // generous: three processes start on a busy 2-core machine
+  })
+
+  it('10 concurrent POSTs with one Idempotency-Key on both workers create one order', async () => {
+    const body = { customer: 3, currency: 'EUR', lines: [{ product: 5, quantity: 1 }] }
+    const headers = { 'idempotency-key': 'cluster-idempotency-1' }
+    // Five on each worker's connection: the first of each runs at the same time as the other's.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(i % 2 === 0 ? a : b, port, 'POST', '/orders', body, headers)),
+    )
+    const created = answers.filter((r) => r.status === 201).map((r) => (r.body as { id: number }).id)
+    expect(answers.every((r) => r.status === 201 || r.status === 409)).toBe(true)
+    expect(created.length).toBeGreaterThanOrEqual(1)
+    expect(new Set(created).size).toBe(1)
+    // A retry after the first completed gets the same order back, on either worker.
+    for (const agent of [a, b]) {
+      const retry = await call(agent, port, 'POST', '/orders', body, headers)
+      expect(retry.status).toBe(201)
+      expect((retry.body as { id: number }).id).toBe(created[0])
+    }
+  })
 })
