@@ -127,8 +127,12 @@ describe('cluster MAX_REQUESTS', () => {
         METRICS_PORT: String(metricsPort),
         SQLITE_FILE: join(dir, 'o.db'),
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
+    })
+    let stderr = ''
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk
     })
     const workers = () => getJson<Workers & { recycled: number }>(`http://127.0.0.1:${metricsPort}/workers`)
     await eventually(async () => (await workers())?.workers.filter((w) => w.listening).length === 2, {
@@ -162,7 +166,11 @@ describe('cluster MAX_REQUESTS', () => {
         return (w?.recycled ?? 0) >= 2 && w?.workers.filter((x) => x.listening).length === 2
       },
       // generous: each replacement is a fresh process loading the app, slow on a starved machine
-      { timeoutMs: 90_000, what: 'recycled workers replaced' },
+      {
+        timeoutMs: 90_000,
+        what: 'recycled workers replaced',
+        onTimeout: async () => `workers: ${JSON.stringify(await workers())}; server stderr: ${stderr}`,
+      },
     )
     const final = await workers()
     expect(final?.recycled).toBeGreaterThanOrEqual(2)

@@ -8,13 +8,22 @@ import { setTimeout as delay } from 'node:timers/promises'
  */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  options: {
+    timeoutMs?: number
+    intervalMs?: number
+    what?: string
+    /** What the timeout's message should add (the state that did not become true), read when it happens. */
+    onTimeout?: () => string | Promise<string>
+  } = {},
 ): Promise<void> {
   const { timeoutMs = 10_000, intervalMs = 10, what = 'condition' } = options
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() >= deadline) {
+      const more = options.onTimeout ? ` (${await options.onTimeout()})` : ''
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more}`)
+    }
     await delay(intervalMs)
   }
 }
