@@ -79,21 +79,31 @@ if (env.workers > 1 && cluster.isPrimary) {
   // MAX_REQUESTS: a worker that served its share asks to retire; its replacement is forked first and the old one
   // drained (SIGTERM: it stops accepting, finishes its in-flight requests, exits 0) once the new one listens.
   const retiring = new Set<number>()
+  /** Replacements not listening yet, and the retiring worker each one replaces. */
+  const replacing = new Map<number, Worker>()
+  const replace = (old: Worker) => {
+    const replacement = cluster.fork(workerEnv)
+    bornAt.set(replacement.id, Date.now())
+    replacing.set(replacement.id, old)
+    replacement.once('listening', () => {
+      replacing.delete(replacement.id)
+      recycled++
+      if (!old.isDead()) old.send({ type: 'orders-api:drain' })
+    })
+  }
   cluster.on('message', (worker, message: { type?: string } | undefined) => {
     if (message?.type !== 'orders-api:retire' || stopping || retiring.has(worker.id)) return
     retiring.add(worker.id)
-    const replacement = cluster.fork(workerEnv)
-    bornAt.set(replacement.id, Date.now())
-    replacement.once('listening', () => {
-      recycled++
-      worker.send({ type: 'orders-api:drain' })
-    })
+    replace(worker)
   })
   cluster.on('exit', (worker, code, signal) => {
     listening.delete(worker.id)
     const lived = Date.now() - (bornAt.get(worker.id) ?? 0)
     bornAt.delete(worker.id)
-    if (retiring.delete(worker.id)) return // replaced already
+    // A replacement that died before it listened: the retiring worker still serves and waits for one.
+    const replaces = replacing.get(worker.id)
+    replacing.delete(worker.id)
+    if (retiring.delete(worker.id)) return // replaced already (or its replacement is on its way)
     if (stopping) return
     if (lived > 30_000) backoff = 100
     console.error(
@@ -102,7 +112,9 @@ if (env.workers > 1 && cluster.isPrimary) {
     setTimeout(() => {
       if (stopping) return
       restarts++
-      fork()
+      // Forking a plain worker here would leave the retiring one serving for good (three workers, not two).
+      if (replaces !== undefined && !replaces.isDead()) replace(replaces)
+      else fork()
     }, backoff).unref()
     backoff = Math.min(backoff * 2, 10_000)
   })

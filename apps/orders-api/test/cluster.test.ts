@@ -177,3 +177,84 @@ describe('cluster MAX_REQUESTS', () => {
     expect(final?.restarts).toBe(0) // recycling is not a crash: no backoff, no re-fork count
   }, 180_000)
 })
+
+describe('cluster MAX_REQUESTS, a replacement that dies before it listens', () => {
+  let child: ChildProcess | undefined
+  let dir = ''
+  afterAll(async () => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r))
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+      await exited
+    }
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('is forked again for the same retiring worker, which then drains: two workers, not three', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'orders-recycle-crash-'))
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    child = spawn(process.execPath, [server], {
+      env: {
+        ...process.env,
+        MODE: 'optimized',
+        SEED: 'small',
+        WORKERS: '2',
+        MAX_REQUESTS: '10',
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        SQLITE_FILE: join(dir, 'o.db'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    })
+    let stderr = ''
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const workers = async () =>
+      (await getJson<Workers & { recycled: number }>(`http://127.0.0.1:${metricsPort}/workers`)) ?? {
+        workers: [],
+        restarts: 0,
+        recycled: 0,
+      }
+    await eventually(async () => (await workers()).workers.filter((w) => w.listening).length === 2, {
+      timeoutMs: 60_000,
+      what: '2 listening workers',
+    })
+    // Requests until a worker retires and its replacement is forked, then SIGKILL the replacement before it
+    // listens (a crash at start-up). A replacement that listened first is let be, and the next retirement tried.
+    let killed = 0
+    for (let round = 0; round < 20 && killed === 0; round++) {
+      const before = new Set((await workers()).workers.map((w) => w.pid))
+      for (let i = 0; i < 12; i++) await getStatus(`http://127.0.0.1:${port}/orders/${1 + i}`)
+      for (let poll = 0; poll < 500 && killed === 0; poll++) {
+        const fresh = (await workers()).workers.find((w) => !before.has(w.pid))
+        if (fresh === undefined) continue
+        if (!fresh.listening) {
+          process.kill(fresh.pid, 'SIGKILL')
+          killed = fresh.pid
+        }
+        break
+      }
+      await eventually(async () => (await workers()).workers.filter((w) => w.listening).length === 2, {
+        timeoutMs: 60_000,
+        what: 'the replacement or its successor listening, the retired worker gone',
+      })
+    }
+    expect(killed, 'a replacement was caught before it listened').toBeGreaterThan(0)
+    await eventually(
+      async () => {
+        const w = await workers()
+        return w.workers.length === 2 && w.workers.every((x) => x.listening) && w.restarts >= 1
+      },
+      {
+        timeoutMs: 60_000,
+        what: 'two listening workers after the replacement died',
+        onTimeout: async () => `workers: ${JSON.stringify(await workers())}; server stderr: ${stderr}`,
+      },
+    )
+    expect(await getStatus(`http://127.0.0.1:${port}/orders/1`)).toBe(200)
+  }, 240_000)
+})
