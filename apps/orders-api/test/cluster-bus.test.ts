@@ -2,15 +2,11 @@
 // a PATCH answered by one worker is seen by reads on the other worker (whose L1 held the old order) within
 // 100 ms, not after the 30 s TTL; and an Idempotency-Key claimed on one worker holds on the other (the records
 // live in the shared database). Real processes (SQLite, no Redis): the primary relays, the workers cache.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { eventually, freePort } from '@hotpath/test-helpers'
+import { eventually } from '@hotpath/test-helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ClusterProcess, startCluster } from './cluster-process.ts'
 
-const server = new URL('../src/server.ts', import.meta.url).pathname
 const TOKEN = 'cluster-bus-test-token-0123'
 
 interface Answer {
@@ -62,21 +58,10 @@ function call(
   })
 }
 
-async function getJson<T>(url: string): Promise<T | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) })
-    return res.ok ? ((await res.json()) as T) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-type Workers = { workers: Array<{ pid: number; listening: boolean }> }
 type CacheStats = { cache: { l1Hits: number; bus: { connected: boolean; received: number } | undefined } }
 
 describe('cluster without Redis', () => {
-  let child: ChildProcess | undefined
-  let dir = ''
+  let cluster: ClusterProcess | undefined
   let port = 0
   const agents: Agent[] = []
   /** One kept-alive connection to each of the two workers. */
@@ -85,47 +70,13 @@ describe('cluster without Redis', () => {
   let pidB = 0
   afterAll(async () => {
     for (const a of agents) a.destroy()
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child?.once('exit', r))
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {}
-      await exited
-    }
-    child?.stderr?.destroy()
-    if (dir) await rm(dir, { recursive: true, force: true })
+    await cluster?.stop()
   })
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'orders-cluster-bus-'))
-    port = await freePort()
-    const metricsPort = await freePort()
-    child = spawn(process.execPath, [server], {
-      env: {
-        ...process.env,
-        MODE: 'optimized', // Vitest sets MODE=test in its own environment
-        SEED: 'small',
-        WORKERS: '2',
-        REDIS_URL: '', // no Redis: the cluster bus is the only way between the workers
-        DEBUG_TOKEN: TOKEN,
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        SQLITE_FILE: join(dir, 'o.db'),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true, // own process group, so afterAll can kill the tree
-    })
-    let stderr = ''
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk
-    })
-    await eventually(
-      async () =>
-        ((await getJson<Workers>(`http://127.0.0.1:${metricsPort}/workers`))?.workers ?? []).filter(
-          (w) => w.listening,
-        ).length === 2,
-      { timeoutMs: 60_000, intervalMs: 200, what: `2 listening workers (server stderr: ${stderr})` },
-    )
+    // no Redis: the cluster bus is the only way between the workers
+    cluster = await startCluster('cluster-bus', { REDIS_URL: '', DEBUG_TOKEN: TOKEN })
+    port = cluster.port
 
     // One kept-alive connection per worker: open connections until two of them landed on different workers
     // (the kernel picks the worker of each connection; /health says which one answered).
